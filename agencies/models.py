@@ -1,0 +1,339 @@
+"""The district network: district → 권역 → dongs; agencies, their services, people and roles."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from hamkke.db import TimestampMixin, UTCDateTime, db, str_enum
+
+
+class AgencyType(enum.StrEnum):
+    """Kinds of agencies in a 통합사례관리 network (values are stable codes)."""
+
+    district_team = "district_team"
+    dong_centre = "dong_centre"
+    community_welfare_centre = "community_welfare_centre"
+    elderly_welfare_centre = "elderly_welfare_centre"
+    disability_welfare_centre = "disability_welfare_centre"
+    self_sufficiency_centre = "self_sufficiency_centre"
+    mental_health_centre = "mental_health_centre"
+    child_protection_agency = "child_protection_agency"
+    dream_start = "dream_start"
+    family_centre = "family_centre"
+    dementia_centre = "dementia_centre"
+    youth_counselling_centre = "youth_counselling_centre"
+    school = "school"
+    police = "police"
+    legal_aid = "legal_aid"
+    medical = "medical"
+    other = "other"
+
+    @property
+    def label(self) -> str:
+        """Korean name of the kind, as workers say it."""
+        return AGENCY_TYPE_LABELS[self]
+
+
+AGENCY_TYPE_LABELS: dict[AgencyType, str] = {
+    AgencyType.district_team: "구청 희망복지지원단/통합사례관리팀",
+    AgencyType.dong_centre: "동 주민센터",
+    AgencyType.community_welfare_centre: "종합사회복지관",
+    AgencyType.elderly_welfare_centre: "노인복지관",
+    AgencyType.disability_welfare_centre: "장애인복지관",
+    AgencyType.self_sufficiency_centre: "지역자활센터",
+    AgencyType.mental_health_centre: "정신건강복지센터",
+    AgencyType.child_protection_agency: "아동보호전문기관",
+    AgencyType.dream_start: "드림스타트",
+    AgencyType.family_centre: "건강가정·다문화가족지원센터",
+    AgencyType.dementia_centre: "치매안심센터",
+    AgencyType.youth_counselling_centre: "청소년상담복지센터",
+    AgencyType.school: "학교/교육청",
+    AgencyType.police: "경찰서",
+    AgencyType.legal_aid: "법률구조",
+    AgencyType.medical: "의료기관",
+    AgencyType.other: "기타",
+}
+
+
+class AgencySector(enum.StrEnum):
+    """Public (공공) or private (민간); consent and identifier rules differ between them."""
+
+    public = "public"
+    private = "private"
+
+
+class AgencyStatus(enum.StrEnum):
+    """Where an agency is in joining the network."""
+
+    invited = "invited"
+    pending_agreement = "pending_agreement"
+    active = "active"
+    suspended = "suspended"
+
+
+class StaffRole(enum.StrEnum):
+    """Roles a person holds in one agency; permissions are still checked per object."""
+
+    case_worker = "case_worker"
+    supervisor = "supervisor"
+    agency_admin = "agency_admin"
+    coordinator = "coordinator"
+    advisor = "advisor"
+    auditor = "auditor"
+
+    @property
+    def label(self) -> str:
+        """Korean name of the role."""
+        return STAFF_ROLE_LABELS[self]
+
+
+STAFF_ROLE_LABELS: dict[StaffRole, str] = {
+    StaffRole.case_worker: "사례관리자",
+    StaffRole.supervisor: "슈퍼바이저",
+    StaffRole.agency_admin: "기관관리자",
+    StaffRole.coordinator: "통합사례관리 조정자",
+    StaffRole.advisor: "자문위원",
+    StaffRole.auditor: "감사",
+}
+
+
+class MembershipStatus(enum.StrEnum):
+    """A person's standing in an agency."""
+
+    pending = "pending"
+    active = "active"
+    removed = "removed"
+
+
+agency_regions = sa.Table(
+    "agency_regions",
+    db.metadata,
+    sa.Column("agency_id", sa.ForeignKey("agencies.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("region_id", sa.ForeignKey("regions.id", ondelete="CASCADE"), primary_key=True),
+)
+
+agency_dongs = sa.Table(
+    "agency_dongs",
+    db.metadata,
+    sa.Column("agency_id", sa.ForeignKey("agencies.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("dong_id", sa.ForeignKey("dongs.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class District(db.Model):
+    """A 시군구: the network's outer boundary and the owner of its settings."""
+
+    __tablename__ = "districts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: short stable code used in URLs and demo data
+    code: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    #: e.g. 한빛구
+    name: Mapped[str] = mapped_column(sa.String(100))
+    #: deadline profile and other per-district defaults (see the cases domain)
+    settings: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+
+    regions: Mapped[list[Region]] = relationship(back_populates="district", order_by="Region.position")
+    dongs: Mapped[list[Dong]] = relationship(back_populates="district", order_by="Dong.position")
+    agencies: Mapped[list[Agency]] = relationship(back_populates="district")
+
+
+class Region(db.Model):
+    """A 권역: a group of dongs whose agencies meet monthly in a regular conference."""
+
+    __tablename__ = "regions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    district_id: Mapped[int] = mapped_column(sa.ForeignKey("districts.id"), index=True)
+    code: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(100))
+    #: display order within the district
+    position: Mapped[int] = mapped_column(default=0)
+
+    district: Mapped[District] = relationship(back_populates="regions")
+    dongs: Mapped[list[Dong]] = relationship(back_populates="region", order_by="Dong.position")
+
+
+class Dong(db.Model):
+    """An 읍면동 and its 주민센터's area."""
+
+    __tablename__ = "dongs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    district_id: Mapped[int] = mapped_column(sa.ForeignKey("districts.id"), index=True)
+    region_id: Mapped[int] = mapped_column(sa.ForeignKey("regions.id"), index=True)
+    code: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(100))
+    position: Mapped[int] = mapped_column(default=0)
+
+    district: Mapped[District] = relationship(back_populates="dongs")
+    region: Mapped[Region] = relationship(back_populates="dongs")
+
+
+class IdentityProvider(TimestampMixin, db.Model):
+    """An OpenID Connect provider that one or more agencies sign their staff in with."""
+
+    __tablename__ = "identity_providers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: shown on the sign-in page, e.g. "한빛구 통합 계정 (Keycloak)"
+    name: Mapped[str] = mapped_column(sa.String(200))
+    #: issuer URL; discovery is read from ``<issuer>/.well-known/openid-configuration``
+    issuer: Mapped[str] = mapped_column(sa.String(500), unique=True)
+    client_id: Mapped[str] = mapped_column(sa.String(200))
+    #: client secret, encrypted with HAMKKE_FIELD_ENCRYPTION_KEY
+    client_secret_encrypted: Mapped[str] = mapped_column(sa.Text)
+    #: e-mail domains whose users this provider may sign in (empty: decided by the claim rule)
+    allowed_email_domains: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    #: optional claim rule, e.g. {"claim": "hamkke_agency", "equals_agency_code": true}
+    claim_rule: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    is_active: Mapped[bool] = mapped_column(default=True)
+
+    agencies: Mapped[list[Agency]] = relationship(back_populates="identity_provider")
+
+
+class Agency(TimestampMixin, db.Model):
+    """A public or private organisation in the district's network."""
+
+    __tablename__ = "agencies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    district_id: Mapped[int] = mapped_column(sa.ForeignKey("districts.id"), index=True)
+    #: stable code (demo data, API, invitations)
+    code: Mapped[str] = mapped_column(sa.String(60), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200), index=True)
+    type: Mapped[AgencyType] = mapped_column(str_enum(AgencyType, "agency_type"))
+    sector: Mapped[AgencySector] = mapped_column(str_enum(AgencySector, "agency_sector"))
+    status: Mapped[AgencyStatus] = mapped_column(str_enum(AgencyStatus, "agency_status"), default=AgencyStatus.invited)
+    #: the dong a 주민센터 belongs to (only for dong centres)
+    dong_id: Mapped[int | None] = mapped_column(sa.ForeignKey("dongs.id"))
+    phone: Mapped[str | None] = mapped_column(sa.String(40))
+    email: Mapped[str | None] = mapped_column(sa.String(200))
+    address: Mapped[str | None] = mapped_column(sa.String(300))
+    website: Mapped[str | None] = mapped_column(sa.String(300))
+    description: Mapped[str | None] = mapped_column(sa.Text)
+    identity_provider_id: Mapped[int | None] = mapped_column(sa.ForeignKey("identity_providers.id"))
+    #: the 업무협약 text version the agency accepted, and when
+    agreement_version: Mapped[str | None] = mapped_column(sa.String(40))
+    agreement_accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    agreement_accepted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("people.id"))
+
+    district: Mapped[District] = relationship(back_populates="agencies")
+    dong: Mapped[Dong | None] = relationship()
+    identity_provider: Mapped[IdentityProvider | None] = relationship(back_populates="agencies")
+    regions: Mapped[list[Region]] = relationship(secondary=agency_regions)
+    dongs: Mapped[list[Dong]] = relationship(secondary=agency_dongs)
+    services: Mapped[list[Service]] = relationship(back_populates="agency", order_by="Service.name")
+    memberships: Mapped[list[Membership]] = relationship(back_populates="agency")
+
+    @property
+    def is_active(self) -> bool:
+        """Tell whether the agency takes part in the network now."""
+        return self.status == AgencyStatus.active
+
+
+class Service(TimestampMixin, db.Model):
+    """A service an agency offers; the catalogue becomes the resource directory (자원목록)."""
+
+    __tablename__ = "services"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int] = mapped_column(sa.ForeignKey("agencies.id"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    #: need domain it answers, e.g. 경제, 주거, 건강, 돌봄, 정신건강, 고용, 교육, 법률
+    category: Mapped[str] = mapped_column(sa.String(40), index=True)
+    description: Mapped[str | None] = mapped_column(sa.Text)
+    #: who may use it (대상 기준), in words
+    eligibility: Mapped[str | None] = mapped_column(sa.Text)
+    #: places or cases it can take per month, if limited
+    capacity: Mapped[int | None]
+    contact: Mapped[str | None] = mapped_column(sa.String(200))
+    #: area served, in words (전 구, 1권역, …)
+    area: Mapped[str | None] = mapped_column(sa.String(200))
+    is_active: Mapped[bool] = mapped_column(default=True)
+
+    agency: Mapped[Agency] = relationship(back_populates="services")
+
+
+class Person(TimestampMixin, db.Model):
+    """A staff member, adviser or auditor; may belong to several agencies."""
+
+    __tablename__ = "people"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(100))
+    email: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    phone: Mapped[str | None] = mapped_column(sa.String(40))
+    #: disabled people cannot sign in and lose their sessions and sockets
+    is_active: Mapped[bool] = mapped_column(default=True)
+    last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: the one local account for first setup (argon2 hash); everyone else signs in through OIDC
+    is_break_glass: Mapped[bool] = mapped_column(default=False)
+    password_hash: Mapped[str | None] = mapped_column(sa.String(200))
+    failed_sign_ins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: bumped on disable or forced sign-out; sessions carrying an older value are void
+    session_version: Mapped[int] = mapped_column(default=1)
+
+    memberships: Mapped[list[Membership]] = relationship(back_populates="person")
+    identities: Mapped[list[Identity]] = relationship(back_populates="person")
+
+
+class Identity(TimestampMixin, db.Model):
+    """The link between a person and their account at an identity provider (``iss`` + ``sub``)."""
+
+    __tablename__ = "identities"
+    __table_args__ = (sa.UniqueConstraint("provider_id", "subject", name="uq_identities_provider_subject"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(sa.ForeignKey("people.id"), index=True)
+    provider_id: Mapped[int] = mapped_column(sa.ForeignKey("identity_providers.id"))
+    subject: Mapped[str] = mapped_column(sa.String(255))
+
+    person: Mapped[Person] = relationship(back_populates="identities")
+    provider: Mapped[IdentityProvider] = relationship()
+
+
+class Membership(TimestampMixin, db.Model):
+    """A person's place in one agency, with the roles the agency admin granted."""
+
+    __tablename__ = "memberships"
+    __table_args__ = (sa.UniqueConstraint("person_id", "agency_id", name="uq_memberships_person_agency"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(sa.ForeignKey("people.id"), index=True)
+    agency_id: Mapped[int] = mapped_column(sa.ForeignKey("agencies.id"), index=True)
+    status: Mapped[MembershipStatus] = mapped_column(
+        str_enum(MembershipStatus, "membership_status"), default=MembershipStatus.pending
+    )
+    #: job title shown in directories, e.g. 복지플래너
+    title: Mapped[str | None] = mapped_column(sa.String(100))
+
+    person: Mapped[Person] = relationship(back_populates="memberships")
+    agency: Mapped[Agency] = relationship(back_populates="memberships")
+    roles: Mapped[list[MembershipRole]] = relationship(back_populates="membership", cascade="all, delete-orphan")
+
+    @property
+    def role_set(self) -> frozenset[StaffRole]:
+        """Return the roles held through this membership."""
+        return frozenset(grant.role for grant in self.roles)
+
+
+class MembershipRole(db.Model):
+    """One role granted in one membership (rows, so every grant and removal is auditable)."""
+
+    __tablename__ = "membership_roles"
+    __table_args__ = (sa.UniqueConstraint("membership_id", "role", name="uq_membership_roles_membership_role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    membership_id: Mapped[int] = mapped_column(sa.ForeignKey("memberships.id", ondelete="CASCADE"), index=True)
+    role: Mapped[StaffRole] = mapped_column(str_enum(StaffRole, "staff_role"))
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    granted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("people.id"))
+
+    membership: Mapped[Membership] = relationship(back_populates="roles")

@@ -1,0 +1,9 @@
+"""Clients, households and the case process from 발굴 to 사후관리."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Register this domain's blueprint, sockets, receivers and commands."""

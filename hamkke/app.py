@@ -1,0 +1,83 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+import socketio as python_socketio
+from flask import Flask
+
+from hamkke.config import REPO_ROOT, instance_path, is_production, load_config, validate_config
+from hamkke.db import db, import_all_models
+from hamkke.extensions import csrf, limiter, migrate, oauth, socketio
+from hamkke.i18n import init_i18n
+from hamkke.web import register_error_handlers, register_request_hooks
+
+#: domains in a fixed order; each exposes ``init_app(app)`` and registers its own parts there
+DOMAINS = ("agencies", "cases", "consents", "conference", "referrals", "notifications")
+
+
+def create_app(config_override: Mapping[str, Any] | None = None) -> Flask:
+    """Build the Hamkke web app: config, extensions, domains, errors, in that order."""
+    inst = instance_path()
+    app = Flask(
+        "hamkke",
+        root_path=str(REPO_ROOT),
+        instance_path=str(inst),
+        template_folder="templates",
+        static_folder="static",
+    )
+    app.config.update(load_config(config_override))
+    validate_config(app.config)
+    inst.mkdir(parents=True, exist_ok=True)
+    logging.basicConfig(level=app.config["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+    import_all_models()
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(REPO_ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    oauth.init_app(app)
+    init_i18n(app)
+    _init_socketio(app)
+
+    from worker.setup import celery_init_app
+
+    celery_init_app(app)
+
+    from hamkke import health, views
+
+    app.register_blueprint(views.bp)
+    app.register_blueprint(health.bp)
+    for name in DOMAINS:
+        importlib.import_module(name).init_app(app)
+
+    register_request_hooks(app)
+    register_error_handlers(app)
+    app.jinja_env.globals["is_production"] = is_production(app.config)
+    return app
+
+
+def _init_socketio(app: Flask) -> None:
+    """Bind Socket.IO; with a message queue, every web process and the worker reach the same rooms."""
+    options: dict[str, Any] = {
+        "async_mode": "threading",
+        "cors_allowed_origins": [app.config["BASE_URL"]],
+        "manage_session": False,
+        "logger": False,
+        "engineio_logger": False,
+    }
+    queue_url = app.config.get("SOCKETIO_MESSAGE_QUEUE")
+    if queue_url and queue_url.startswith("redis"):
+        options["message_queue"] = queue_url
+    elif queue_url and queue_url.startswith("filesystem://"):
+        from worker.setup import filesystem_transport_options
+
+        folder = f"{app.config['BROKER_FOLDER']}/socketio"
+        options["client_manager"] = python_socketio.KombuManager(
+            "filesystem://", connection_options={"transport_options": filesystem_transport_options(folder)}
+        )
+    socketio.init_app(app, **options)

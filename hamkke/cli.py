@@ -1,0 +1,184 @@
+"""The ``hamkke`` command: start everything, serve, demo data, migrations and worker checks."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, routes_command, shell_command, with_appcontext
+
+from hamkke.config import REPO_ROOT, ConfigError
+
+
+def _create_app() -> Any:
+    from hamkke.app import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False, add_default_commands=False)
+def cli() -> None:
+    """Hamkke (함께): 통합사례관리 플랫폼 관리 명령."""
+
+
+cli.add_command(shell_command)
+cli.add_command(routes_command)
+
+
+@cli.command("serve")
+@click.option("--host", default=lambda: os.environ.get("HAMKKE_HOST", "127.0.0.1"), show_default="127.0.0.1")
+@click.option("--port", default=lambda: int(os.environ.get("HAMKKE_PORT", "5000")), type=int, show_default="5000")
+@with_appcontext
+def serve_command(host: str, port: int) -> None:
+    """Serve the web app with Socket.IO (development server; production uses gunicorn)."""
+    from hamkke.extensions import socketio
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    socketio.run(app, host=host, port=port, debug=False, use_reloader=False, log_output=True,
+                 allow_unsafe_werkzeug=True)
+
+
+@cli.command("demo")
+@click.option("--force", is_flag=True, help="Load even if the database already has data (adds nothing twice).")
+@with_appcontext
+def demo_command(force: bool) -> None:
+    """Load the demo district 한빛구 when the database is empty."""
+    from hamkke.db import db
+    from hamkke.demo import database_is_empty, load_demo
+
+    if not force and not database_is_empty():
+        click.echo("데모 데이터: 이미 데이터가 있어 건너뜁니다 / database not empty, skipped")
+        return
+    summary = load_demo()
+    db.session.commit()
+    click.echo("데모 데이터를 불러왔습니다 / demo loaded: " + ", ".join(f"{k} {v}" for k, v in summary.items()))
+
+
+@cli.command("ping-worker")
+@click.option("--timeout", default=30.0, show_default=True, help="Seconds to wait for the worker.")
+@with_appcontext
+def ping_worker_command(timeout: float) -> None:
+    """Send a heartbeat task through the broker and wait until a worker has handled it."""
+    import sqlalchemy as sa
+
+    from hamkke.db import db
+    from hamkke.heartbeat import WorkerHeartbeat
+    from hamkke.tasks import record_heartbeat
+
+    token = f"cli-{uuid.uuid4().hex}"
+    record_heartbeat.delay(token=token, source="cli")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        db.session.rollback()  # see rows the worker committed since the last look
+        found = db.session.scalar(sa.select(WorkerHeartbeat).where(WorkerHeartbeat.token == token))
+        if found is not None:
+            click.echo(f"작업자 응답 / worker answered: {found.worker}")
+            return
+        time.sleep(0.2)
+    raise click.ClickException(f"작업자가 {timeout:.0f}초 안에 응답하지 않았습니다 / no worker answered")
+
+
+@cli.command("up")
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--idp-port", default=5001, show_default=True, type=int)
+@with_appcontext
+def up_command(port: int, idp_port: int) -> None:
+    """Upgrade the database, load demo data if empty, and run web, worker, beat and the dev provider."""
+    from flask_migrate import upgrade
+
+    from hamkke.config import is_production
+    from hamkke.db import db
+    from hamkke.demo import database_is_empty, load_demo
+
+    if is_production(current_app.config):
+        raise click.ClickException("hamkke up은 개발용입니다 / 'hamkke up' is for development; use docker-compose")
+    upgrade(directory=str(REPO_ROOT / "migrations"))
+    if database_is_empty():
+        load_demo()
+        db.session.commit()
+        click.echo("데모 지역 '한빛구'를 불러왔습니다 / loaded the demo district")
+    db.session.remove()
+    db.engine.dispose()  # the children open their own connections
+    _run_processes(_process_table(port, idp_port), port)
+
+
+def _process_table(port: int, idp_port: int) -> list[tuple[str, list[str]]]:
+    python = sys.executable
+    instance = Path(current_app.instance_path)
+    table: list[tuple[str, list[str]]] = []
+    if (REPO_ROOT / "devidp" / "__main__.py").is_file():
+        table.append(("idp", [python, "-m", "devidp", "--port", str(idp_port)]))
+    table += [
+        ("worker", [python, "-m", "celery", "-A", "worker.main", "worker", "--loglevel", "INFO",
+                    "--concurrency", "2", "--without-gossip", "--without-mingle"]),
+        ("beat", [python, "-m", "celery", "-A", "worker.main", "beat", "--loglevel", "INFO",
+                  "--schedule", str(instance / "celerybeat-schedule")]),
+        ("web", [python, "-m", "hamkke.cli", "serve", "--port", str(port)]),
+    ]
+    return table
+
+
+def _run_processes(table: list[tuple[str, list[str]]], port: int) -> None:
+    children: dict[str, subprocess.Popen[bytes]] = {}
+    stopping = False
+
+    def stop(*_: Any) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    for name, command in table:
+        # Each child gets its own process group so that Ctrl-C reaches it only through us, in order.
+        children[name] = subprocess.Popen(command, cwd=REPO_ROOT, env=env, start_new_session=True)  # noqa: S603
+    click.echo(
+        f"\n  함께(Hamkke)가 시작되었습니다 / Hamkke is running: http://127.0.0.1:{port}/\n"
+        "  로그인: 첫 화면의 '로그인'에서 데모 계정을 눌러 개발용 인증 서버로 들어갑니다.\n"
+        "  Sign in: press '로그인' and pick a demo account on the development provider.\n"
+        "  끝내려면 Ctrl-C / press Ctrl-C to stop every process.\n"
+    )
+    exit_code = 0
+    try:
+        while not stopping:
+            for name, child in children.items():
+                if child.poll() is not None:
+                    click.echo(f"{name} 프로세스가 끝났습니다 (code {child.returncode}); 모두 멈춥니다 / stopping all")
+                    exit_code = child.returncode or 1
+                    stopping = True
+                    break
+            time.sleep(0.5)
+    finally:
+        for child in children.values():
+            if child.poll() is None:
+                os.killpg(child.pid, signal.SIGTERM)
+        deadline = time.monotonic() + 10
+        for child in children.values():
+            try:
+                child.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                os.killpg(child.pid, signal.SIGKILL)
+                child.wait()
+    if exit_code:
+        raise SystemExit(exit_code)
+
+
+def main() -> None:
+    """Entry point of the ``hamkke`` script; configuration errors print one line, not a traceback."""
+    try:
+        cli.main(standalone_mode=True)
+    except ConfigError as error:
+        click.echo(f"설정 오류 / configuration error: {error}", err=True)
+        raise SystemExit(2) from None
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,170 @@
+"""Database base: naming convention, typed column aliases, mixins and the after-commit hook."""
+
+from __future__ import annotations
+
+import enum
+import importlib
+import importlib.util
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+import sqlalchemy as sa
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import event
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, registry
+
+from hamkke.time import now_utc
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+#: every package whose models must be imported before metadata is complete (Alembic, create_all)
+MODEL_MODULES = (
+    "hamkke.audit",
+    "hamkke.heartbeat",
+    "agencies.models",
+    "cases.models",
+    "consents.models",
+    "conference.models",
+    "referrals.models",
+    "notifications.models",
+)
+
+
+class UTCDateTime(sa.types.TypeDecorator[datetime]):
+    """Store aware datetimes as UTC on every backend and always read them back aware.
+
+    SQLite has no time-zone type; without this, values written as aware come back naive there
+    and comparisons with ``now_utc()`` raise.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        """Reject naive datetimes and normalise to UTC."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime stored; use hamkke.time.now_utc()")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        """Attach UTC to values SQLite returns naive."""
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+intpk = Annotated[int, mapped_column(primary_key=True)]
+str_50 = Annotated[str, mapped_column(sa.String(50))]
+str_200 = Annotated[str, mapped_column(sa.String(200))]
+text = Annotated[str, mapped_column(sa.Text)]
+utc_datetime = Annotated[datetime, mapped_column(UTCDateTime())]
+
+
+class Base(DeclarativeBase):
+    """Declarative base with the constraint naming convention Alembic relies on."""
+
+    # Every ``Mapped[datetime]`` becomes a UTC-aware column unless a column says otherwise.
+    registry = registry(
+        metadata=sa.MetaData(naming_convention=NAMING_CONVENTION),
+        type_annotation_map={datetime: UTCDateTime()},
+    )
+
+
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
+
+
+def str_enum(enum_class: type[enum.Enum], name: str) -> sa.Enum:
+    """Column type for a StrEnum: VARCHAR plus a named CHECK, alike on SQLite and PostgreSQL.
+
+    Native PostgreSQL enum types would need a type migration for every new value; a CHECK
+    constraint needs only a constraint change.
+    """
+    return sa.Enum(enum_class, name=name, native_enum=False, create_constraint=True, length=40,
+                   values_callable=lambda members: [member.value for member in members])
+
+
+class TimestampMixin:
+    """Creation and last-change instants, in UTC."""
+
+    #: when the row was created
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
+    #: when the row last changed
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc, onupdate=now_utc)
+
+
+class SoftDeleteMixin:
+    """Rows that are hidden instead of deleted, so retention purges stay audited and scheduled."""
+
+    #: hidden from every list and page; purged later by the retention job
+    is_deleted: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    #: when it was hidden
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    def mark_deleted(self) -> None:
+        """Hide the row now."""
+        self.is_deleted = True
+        self.deleted_at = now_utc()
+
+
+_CALLBACKS_KEY = "hamkke_after_commit"
+
+
+def after_commit(callback: Callable[[], Any], session: Session | None = None) -> None:
+    """Run ``callback`` once the current transaction commits; drop it if the transaction rolls back.
+
+    Emails, task enqueues and socket emits go through here so that nobody hears about a change
+    that was never saved.
+    """
+    target = session if session is not None else db.session()
+    target.info.setdefault(_CALLBACKS_KEY, []).append(callback)
+
+
+@event.listens_for(Session, "after_commit")
+def _run_after_commit_callbacks(session: Session) -> None:
+    callbacks = session.info.pop(_CALLBACKS_KEY, [])
+    for callback in callbacks:
+        callback()
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _discard_after_commit_callbacks(session: Session, previous_transaction: Any) -> None:
+    # Only a rollback of the outermost transaction discards the queue: a rolled-back savepoint
+    # inside a committed unit of work must not lose the callbacks of the parts that stayed.
+    if previous_transaction.parent is None:
+        session.info.pop(_CALLBACKS_KEY, None)
+
+
+@event.listens_for(sa.engine.Engine, "connect")
+def _configure_sqlite(dbapi_connection: Any, connection_record: Any) -> None:
+    # SQLite leaves foreign keys off by default, and WAL lets the web app read while the worker writes.
+    module = type(dbapi_connection).__module__
+    if module.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.close()
+        # pysqlite opens transactions on its own and breaks SAVEPOINT; let SQLAlchemy issue BEGIN.
+        dbapi_connection.isolation_level = None
+
+
+@event.listens_for(sa.engine.Engine, "begin")
+def _begin_sqlite_transaction(connection: sa.Connection) -> None:
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("BEGIN")
+
+
+def import_all_models() -> None:
+    """Import every model module so the metadata is complete (domains without models yet are skipped)."""
+    for module in MODEL_MODULES:
+        if importlib.util.find_spec(module) is not None:
+            importlib.import_module(module)

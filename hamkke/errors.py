@@ -1,0 +1,53 @@
+"""Domain errors that views, socket handlers and tasks turn into Korean messages and 4xx codes."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """A refused operation; ``message`` is shown to the user (Korean), ``code`` is stable for APIs."""
+
+    status_code = 400
+    code = "invalid_request"
+
+    def __init__(self, message: str, *, field: str | None = None, english: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        #: form field the error belongs to, so the page can show it next to that field
+        self.field = field
+        #: English wording for API clients and the English UI
+        self.english = english
+
+
+class ValidationFailed(DomainError):
+    """Input that breaks a rule; nothing was saved."""
+
+    status_code = 422
+    code = "validation_failed"
+
+
+class NotFound(DomainError):
+    """The object does not exist, or the actor may not know that it exists."""
+
+    status_code = 404
+    code = "not_found"
+
+
+class PermissionDenied(DomainError):
+    """The actor may see the object but not do this with it."""
+
+    status_code = 403
+    code = "forbidden"
+
+
+class InvalidTransition(DomainError):
+    """A state change the process does not allow from the current state."""
+
+    status_code = 409
+    code = "invalid_transition"
+
+
+class ConsentRequired(DomainError):
+    """The client's consent does not cover this use of their data."""
+
+    status_code = 403
+    code = "consent_required"

@@ -1,0 +1,129 @@
+"""Web helpers: JSON-or-HTML errors, safe redirects, security headers and request IDs."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Flask, Response, g, jsonify, render_template, request
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from hamkke.audit import current_request_id
+from hamkke.db import db
+from hamkke.errors import DomainError
+
+logger = logging.getLogger(__name__)
+
+#: Korean first, English second: API clients get both so neither language is lost.
+STATUS_MESSAGES: dict[int, tuple[str, str]] = {
+    400: ("요청이 올바르지 않습니다.", "The request is not valid."),
+    401: ("로그인이 필요합니다.", "Please sign in."),
+    403: ("이 작업을 할 권한이 없습니다.", "You are not allowed to do this."),
+    404: ("찾는 페이지가 없습니다.", "The page does not exist."),
+    405: ("허용되지 않는 요청 방식입니다.", "This method is not allowed."),
+    409: ("현재 상태에서는 할 수 없는 작업입니다.", "Not possible in the current state."),
+    413: ("올린 파일이 너무 큽니다.", "The upload is too large."),
+    422: ("입력한 내용을 확인해 주세요.", "Please check what you entered."),
+    429: ("요청이 너무 많습니다. 잠시 후 다시 시도해 주세요.", "Too many requests; try again shortly."),
+    500: ("일시적인 오류가 발생했습니다. 잠시 후 다시 시도해 주세요.", "Something went wrong; please try again."),
+    503: ("서비스를 잠시 사용할 수 없습니다.", "The service is temporarily unavailable."),
+}
+
+
+def wants_json() -> bool:
+    """Tell whether the caller expects JSON (API paths, htmx and fetch requests) rather than a page."""
+    if request.path.startswith("/api/") or request.headers.get("HX-Request") == "true":
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+
+
+def safe_next_url(target: str | None, fallback: str = "/") -> str:
+    """Return ``target`` only if it stays on this site (no open redirects)."""
+    if not target:
+        return fallback
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return fallback
+    return target
+
+
+def error_response(
+    status: int, *, code: str | None = None, message: str | None = None, english: str | None = None,
+    field: str | None = None,
+) -> ResponseReturnValue:
+    """Render an error as JSON for API/htmx callers and as a Korean page for browsers."""
+    korean, default_english = STATUS_MESSAGES.get(status, STATUS_MESSAGES[400 if status < 500 else 500])
+    payload: dict[str, Any] = {
+        "error": {
+            "code": code or f"http_{status}",
+            "message": message or korean,
+            "message_en": english or (default_english if message is None else english or ""),
+            "request_id": current_request_id(),
+        }
+    }
+    if field:
+        payload["error"]["field"] = field
+    if wants_json():
+        return jsonify(payload), status
+    template = f"errors/{status}.html" if status in {400, 403, 404, 500} else "errors/generic.html"
+    return render_template(template, status=status, message=message or korean, request_id=current_request_id()), status
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Turn HTTP, CSRF, domain and unexpected errors into proper responses."""
+
+    @app.errorhandler(DomainError)
+    def handle_domain_error(error: DomainError) -> ResponseReturnValue:
+        db.session.rollback()
+        return error_response(error.status_code, code=error.code, message=error.message,
+                              english=error.english, field=error.field)
+
+    @app.errorhandler(CSRFError)
+    def handle_csrf_error(error: CSRFError) -> ResponseReturnValue:
+        return error_response(400, code="csrf_failed",
+                              message=_("보안 토큰이 만료되었거나 올바르지 않습니다. 페이지를 새로 고친 뒤 다시 시도해 주세요."),
+                              english="The security token expired or is invalid; reload the page and try again.")
+
+    @app.errorhandler(HTTPException)
+    def handle_http_error(error: HTTPException) -> ResponseReturnValue:
+        status = error.code or 500
+        return error_response(status)
+
+    @app.errorhandler(Exception)
+    def handle_unexpected(error: Exception) -> ResponseReturnValue:
+        # Roll back so a half-done unit of work never leaks into the next request on this session.
+        db.session.rollback()
+        logger.exception("Unhandled error in request %s", current_request_id())
+        return error_response(500)
+
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self' ws: wss:; frame-ancestors 'none'; form-action 'self' {form_targets}; base-uri 'self'"
+)
+
+
+def register_request_hooks(app: Flask) -> None:
+    """Attach request IDs and security headers to every response."""
+
+    @app.before_request
+    def assign_request_id() -> None:
+        g.request_id = current_request_id()
+
+    @app.after_request
+    def add_security_headers(response: Response) -> Response:
+        response.headers["X-Request-ID"] = g.get("request_id", "")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        # Sign-in forms post to the agency's identity provider, so those origins are allowed targets.
+        form_targets = " ".join(app.config.get("CSP_FORM_TARGETS", ()))
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY.format(form_targets=form_targets))
+        if app.config.get("SESSION_COOKIE_SECURE"):
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        return response

@@ -1,0 +1,9 @@
+"""Referrals (의뢰/회신), letters and the resource directory."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Register this domain's blueprint, sockets, receivers and commands."""

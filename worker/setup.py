@@ -1,0 +1,90 @@
+"""Bind a Celery app to a Flask app: JSON only, tasks run inside the app context."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+from typing import Any
+
+from celery import Celery, Task
+from celery.signals import worker_process_init
+from flask import Flask
+
+from worker.schedule import beat_schedule
+
+#: modules that may define tasks; a domain without ``tasks.py`` yet is skipped
+TASK_MODULES = (
+    "hamkke.tasks",
+    "agencies.tasks",
+    "cases.tasks",
+    "consents.tasks",
+    "conference.tasks",
+    "referrals.tasks",
+    "notifications.tasks",
+)
+
+
+def filesystem_transport_options(folder: str) -> dict[str, Any]:
+    """Return kombu filesystem-transport options for the embedded, server-less broker."""
+    queue_folder = Path(folder) / "queue"
+    processed = Path(folder) / "processed"
+    control = Path(folder) / "control"
+    for path in (queue_folder, processed, control):
+        path.mkdir(parents=True, exist_ok=True)
+    return {
+        "data_folder_in": str(queue_folder),
+        "data_folder_out": str(queue_folder),
+        "processed_folder": str(processed),
+        "control_folder": str(control),
+        "store_processed": False,
+    }
+
+
+def celery_init_app(app: Flask) -> Celery:
+    """Create the Celery app for ``app`` and store it in ``app.extensions['celery']``."""
+
+    class FlaskTask(Task):  # type: ignore[misc]  # Celery's Task is untyped
+        def __call__(self, *args: Any, **kwargs: Any) -> Any:
+            with app.app_context():
+                return self.run(*args, **kwargs)
+
+    celery_app = Celery(app.name, task_cls=FlaskTask)
+    broker_url = app.config["BROKER_URL"]
+    transport_options: dict[str, Any] = {}
+    if broker_url.startswith("filesystem://"):
+        transport_options = filesystem_transport_options(app.config["BROKER_FOLDER"])
+    else:
+        # Redis redelivers an unacknowledged task after this long; it must exceed the longest task.
+        transport_options = {"visibility_timeout": 3600}
+    celery_app.conf.update(
+        broker_url=broker_url,
+        broker_transport_options=transport_options,
+        broker_connection_retry_on_startup=True,
+        task_serializer="json",
+        result_serializer="json",
+        accept_content=["json"],
+        task_ignore_result=True,
+        result_backend=None,
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        task_always_eager=app.config.get("CELERY_TASK_ALWAYS_EAGER", False),
+        task_eager_propagates=True,
+        timezone="Asia/Seoul",
+        enable_utc=True,
+        beat_schedule=beat_schedule(),
+        worker_hijack_root_logger=False,
+        include=[name for name in TASK_MODULES if importlib.util.find_spec(name) is not None],
+    )
+    celery_app.set_default()
+
+    @worker_process_init.connect(weak=False)
+    def _fresh_connections(**_: Any) -> None:
+        # A forked pool process must not share the parent's database connections.
+        with app.app_context():
+            from hamkke.db import db
+
+            db.engine.dispose(close=False)
+
+    app.extensions["celery"] = celery_app
+    return celery_app
