@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Register this domain's blueprint, sockets, receivers and commands."""
+    """Register sign-in session loading, the blueprints and the template helpers of the network."""
+    from agencies.sessions import current_person, load_session_for_request
+
+    app.before_request(load_session_for_request)
+
+    @app.context_processor
+    def inject_person() -> dict[str, Any]:
+        return {"current_person": current_person()}

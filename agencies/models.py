@@ -337,3 +337,31 @@ class MembershipRole(db.Model):
     granted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("people.id"))
 
     membership: Mapped[Membership] = relationship(back_populates="roles")
+
+
+class UserSession(db.Model):
+    """A signed-in browser session, kept server-side so sign-out, disabling and timeouts really end it."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: SHA-256 of the random token in the cookie; the token itself is never stored
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    person_id: Mapped[int] = mapped_column(sa.ForeignKey("people.id"), index=True)
+    #: the agency the person acts for in this session (a person may belong to several)
+    acting_agency_id: Mapped[int | None] = mapped_column(sa.ForeignKey("agencies.id"))
+    #: how they signed in: ``oidc`` or ``break_glass``
+    method: Mapped[str] = mapped_column(sa.String(20))
+    identity_provider_id: Mapped[int | None] = mapped_column(sa.ForeignKey("identity_providers.id"))
+    #: ID token kept for RP-initiated logout at the provider
+    id_token_hint: Mapped[str | None] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    #: set when the session ends for any reason; an ended session never comes back
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    #: signed_out, idle_timeout, absolute_timeout, person_disabled, agency_disabled, role_changed
+    end_reason: Mapped[str | None] = mapped_column(sa.String(30))
+    ip_address: Mapped[str | None] = mapped_column(sa.String(45))
+    user_agent: Mapped[str | None] = mapped_column(sa.String(300))
+
+    person: Mapped[Person] = relationship()

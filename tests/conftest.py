@@ -8,6 +8,7 @@ pytest_plugins = [
     "tests.fixtures.services",
     "tests.fixtures.app",
     "tests.fixtures.network",
+    "tests.fixtures.auth",
 ]
 
 

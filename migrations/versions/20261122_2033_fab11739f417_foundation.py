@@ -1,8 +1,8 @@
 """foundation
 
-Revision ID: 9899216a0797
+Revision ID: fab11739f417
 Revises: 
-Create Date: 2026-11-22 20:32:51.546716
+Create Date: 2026-11-22 20:33:55.294959
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '9899216a0797'
+revision = 'fab11739f417'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -257,6 +257,30 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_services_agency_id'), ['agency_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_services_category'), ['category'], unique=False)
 
+    op.create_table('user_sessions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('person_id', sa.Integer(), nullable=False),
+    sa.Column('acting_agency_id', sa.Integer(), nullable=True),
+    sa.Column('method', sa.String(length=20), nullable=False),
+    sa.Column('identity_provider_id', sa.Integer(), nullable=True),
+    sa.Column('id_token_hint', sa.Text(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('last_seen_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('ended_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('end_reason', sa.String(length=30), nullable=True),
+    sa.Column('ip_address', sa.String(length=45), nullable=True),
+    sa.Column('user_agent', sa.String(length=300), nullable=True),
+    sa.ForeignKeyConstraint(['acting_agency_id'], ['agencies.id'], name=op.f('fk_user_sessions_acting_agency_id_agencies')),
+    sa.ForeignKeyConstraint(['identity_provider_id'], ['identity_providers.id'], name=op.f('fk_user_sessions_identity_provider_id_identity_providers')),
+    sa.ForeignKeyConstraint(['person_id'], ['people.id'], name=op.f('fk_user_sessions_person_id_people')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_user_sessions')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_user_sessions_token_hash'))
+    )
+    with op.batch_alter_table('user_sessions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_user_sessions_ended_at'), ['ended_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_user_sessions_person_id'), ['person_id'], unique=False)
+
     op.create_table('clients',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('household_id', sa.Integer(), nullable=False),
@@ -351,6 +375,11 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_clients_household_id'))
 
     op.drop_table('clients')
+    with op.batch_alter_table('user_sessions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_user_sessions_person_id'))
+        batch_op.drop_index(batch_op.f('ix_user_sessions_ended_at'))
+
+    op.drop_table('user_sessions')
     with op.batch_alter_table('services', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_services_category'))
         batch_op.drop_index(batch_op.f('ix_services_agency_id'))
