@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from hamkke.db import TimestampMixin, UTCDateTime, db, str_enum
+from hamkke.db import Model, TimestampMixin, UTCDateTime, db, str_enum
 
 
 class AgencyType(enum.StrEnum):
@@ -125,7 +125,7 @@ agency_dongs = sa.Table(
 )
 
 
-class District(db.Model):
+class District(Model):
     """A 시군구: the network's outer boundary and the owner of its settings."""
 
     __tablename__ = "districts"
@@ -143,7 +143,7 @@ class District(db.Model):
     agencies: Mapped[list[Agency]] = relationship(back_populates="district")
 
 
-class Region(db.Model):
+class Region(Model):
     """A 권역: a group of dongs whose agencies meet monthly in a regular conference."""
 
     __tablename__ = "regions"
@@ -159,7 +159,7 @@ class Region(db.Model):
     dongs: Mapped[list[Dong]] = relationship(back_populates="region", order_by="Dong.position")
 
 
-class Dong(db.Model):
+class Dong(Model):
     """An 읍면동 and its 주민센터's area."""
 
     __tablename__ = "dongs"
@@ -175,7 +175,7 @@ class Dong(db.Model):
     region: Mapped[Region] = relationship(back_populates="dongs")
 
 
-class IdentityProvider(TimestampMixin, db.Model):
+class IdentityProvider(TimestampMixin, Model):
     """An OpenID Connect provider that one or more agencies sign their staff in with."""
 
     __tablename__ = "identity_providers"
@@ -197,7 +197,7 @@ class IdentityProvider(TimestampMixin, db.Model):
     agencies: Mapped[list[Agency]] = relationship(back_populates="identity_provider")
 
 
-class Agency(TimestampMixin, db.Model):
+class Agency(TimestampMixin, Model):
     """A public or private organisation in the district's network."""
 
     __tablename__ = "agencies"
@@ -237,7 +237,7 @@ class Agency(TimestampMixin, db.Model):
         return self.status == AgencyStatus.active
 
 
-class Service(TimestampMixin, db.Model):
+class Service(TimestampMixin, Model):
     """A service an agency offers; the catalogue becomes the resource directory (자원목록)."""
 
     __tablename__ = "services"
@@ -260,7 +260,7 @@ class Service(TimestampMixin, db.Model):
     agency: Mapped[Agency] = relationship(back_populates="services")
 
 
-class Person(TimestampMixin, db.Model):
+class Person(TimestampMixin, Model):
     """A staff member, adviser or auditor; may belong to several agencies."""
 
     __tablename__ = "people"
@@ -284,7 +284,7 @@ class Person(TimestampMixin, db.Model):
     identities: Mapped[list[Identity]] = relationship(back_populates="person")
 
 
-class Identity(TimestampMixin, db.Model):
+class Identity(TimestampMixin, Model):
     """The link between a person and their account at an identity provider (``iss`` + ``sub``)."""
 
     __tablename__ = "identities"
@@ -299,7 +299,7 @@ class Identity(TimestampMixin, db.Model):
     provider: Mapped[IdentityProvider] = relationship()
 
 
-class Membership(TimestampMixin, db.Model):
+class Membership(TimestampMixin, Model):
     """A person's place in one agency, with the roles the agency admin granted."""
 
     __tablename__ = "memberships"
@@ -324,7 +324,7 @@ class Membership(TimestampMixin, db.Model):
         return frozenset(grant.role for grant in self.roles)
 
 
-class MembershipRole(db.Model):
+class MembershipRole(Model):
     """One role granted in one membership (rows, so every grant and removal is auditable)."""
 
     __tablename__ = "membership_roles"
@@ -339,7 +339,7 @@ class MembershipRole(db.Model):
     membership: Mapped[Membership] = relationship(back_populates="roles")
 
 
-class UserSession(db.Model):
+class UserSession(Model):
     """A signed-in browser session, kept server-side so sign-out, disabling and timeouts really end it."""
 
     __tablename__ = "user_sessions"

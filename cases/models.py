@@ -8,7 +8,7 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from hamkke.db import SoftDeleteMixin, TimestampMixin, db, str_enum
+from hamkke.db import Model, SoftDeleteMixin, TimestampMixin, str_enum
 
 
 class CaseStage(enum.StrEnum):
@@ -61,7 +61,7 @@ class CaseIntensity(enum.StrEnum):
     crisis = "crisis"
 
 
-class Household(TimestampMixin, SoftDeleteMixin, db.Model):
+class Household(TimestampMixin, SoftDeleteMixin, Model):
     """A household served by the network; its members are clients."""
 
     __tablename__ = "households"
@@ -76,7 +76,7 @@ class Household(TimestampMixin, SoftDeleteMixin, db.Model):
     members: Mapped[list[Client]] = relationship(back_populates="household")
 
 
-class Client(TimestampMixin, SoftDeleteMixin, db.Model):
+class Client(TimestampMixin, SoftDeleteMixin, Model):
     """A person served (대상자); personal columns are read only through the consent gate."""
 
     __tablename__ = "clients"
@@ -98,7 +98,7 @@ class Client(TimestampMixin, SoftDeleteMixin, db.Model):
     household: Mapped[Household] = relationship(back_populates="members")
 
 
-class Case(TimestampMixin, SoftDeleteMixin, db.Model):
+class Case(TimestampMixin, SoftDeleteMixin, Model):
     """A household's case in the process, owned by one agency and possibly led by another."""
 
     __tablename__ = "cases"
@@ -111,11 +111,13 @@ class Case(TimestampMixin, SoftDeleteMixin, db.Model):
     lead_agency_id: Mapped[int | None] = mapped_column(sa.ForeignKey("agencies.id"), index=True)
     case_worker_id: Mapped[int | None] = mapped_column(sa.ForeignKey("people.id"), index=True)
     dong_id: Mapped[int | None] = mapped_column(sa.ForeignKey("dongs.id"), index=True)
-    stage: Mapped[CaseStage] = mapped_column(str_enum(CaseStage, "case_stage"), default=CaseStage.intake_pending,
-                                             index=True)
+    stage: Mapped[CaseStage] = mapped_column(
+        str_enum(CaseStage, "case_stage"), default=CaseStage.intake_pending, index=True
+    )
     case_type: Mapped[CaseType] = mapped_column(str_enum(CaseType, "case_type"), default=CaseType.general)
-    intensity: Mapped[CaseIntensity] = mapped_column(str_enum(CaseIntensity, "case_intensity"),
-                                                     default=CaseIntensity.simple)
+    intensity: Mapped[CaseIntensity] = mapped_column(
+        str_enum(CaseIntensity, "case_intensity"), default=CaseIntensity.simple
+    )
     #: date the case was registered (접수일), local date
     opened_on: Mapped[date]
 

@@ -8,7 +8,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from hamkke.db import TimestampMixin, UTCDateTime, db, str_enum
+from hamkke.db import Model, TimestampMixin, UTCDateTime, str_enum
 
 
 class ConferenceKind(enum.StrEnum):
@@ -46,7 +46,7 @@ class ConferenceStatus(enum.StrEnum):
     cancelled = "cancelled"
 
 
-class Conference(TimestampMixin, db.Model):
+class Conference(TimestampMixin, Model):
     """One meeting of agencies about one or more cases."""
 
     __tablename__ = "conferences"
@@ -57,8 +57,9 @@ class Conference(TimestampMixin, db.Model):
     region_id: Mapped[int | None] = mapped_column(sa.ForeignKey("regions.id"), index=True)
     kind: Mapped[ConferenceKind] = mapped_column(str_enum(ConferenceKind, "conference_kind"))
     title: Mapped[str] = mapped_column(sa.String(200))
-    status: Mapped[ConferenceStatus] = mapped_column(str_enum(ConferenceStatus, "conference_status"),
-                                                     default=ConferenceStatus.scheduled, index=True)
+    status: Mapped[ConferenceStatus] = mapped_column(
+        str_enum(ConferenceStatus, "conference_status"), default=ConferenceStatus.scheduled, index=True
+    )
     #: when it starts (UTC)
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     #: place, or a video link

@@ -10,11 +10,11 @@ import sqlalchemy as sa
 from flask import g, has_request_context, request
 from sqlalchemy.orm import Mapped, mapped_column
 
-from hamkke.db import UTCDateTime, db
+from hamkke.db import Model, UTCDateTime, db
 from hamkke.time import now_utc
 
 
-class AuditEntry(db.Model):
+class AuditEntry(Model):
     """One audited action (sign-in, role change, state transition, …); never updated."""
 
     __tablename__ = "audit_entries"

@@ -10,6 +10,7 @@ import time
 import uuid
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import click
 from flask import current_app
@@ -35,19 +36,30 @@ cli.add_command(routes_command)
 
 @cli.command("serve")
 @click.option("--host", default=lambda: os.environ.get("HAMKKE_HOST", "127.0.0.1"), show_default="127.0.0.1")
-@click.option("--port", default=lambda: int(os.environ.get("HAMKKE_PORT", "5000")), type=int, show_default="5000")
+@click.option(
+    "--port", default=lambda: int(os.environ.get("HAMKKE_PORT", "5000")), type=int, show_default="5000"
+)
 @with_appcontext
 def serve_command(host: str, port: int) -> None:
     """Serve the web app with Socket.IO (development server; production uses gunicorn)."""
     from hamkke.extensions import socketio
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    socketio.run(app, host=host, port=port, debug=False, use_reloader=False, log_output=True,
-                 allow_unsafe_werkzeug=True)
+    socketio.run(
+        app,
+        host=host,
+        port=port,
+        debug=False,
+        use_reloader=False,
+        log_output=True,
+        allow_unsafe_werkzeug=True,
+    )
 
 
 @cli.command("demo")
-@click.option("--force", is_flag=True, help="Load even if the database already has data (adds nothing twice).")
+@click.option(
+    "--force", is_flag=True, help="Load even if the database already has data (adds nothing twice)."
+)
 @with_appcontext
 def demo_command(force: bool) -> None:
     """Load the demo district 한빛구 when the database is empty."""
@@ -59,7 +71,9 @@ def demo_command(force: bool) -> None:
         return
     summary = load_demo()
     db.session.commit()
-    click.echo("데모 데이터를 불러왔습니다 / demo loaded: " + ", ".join(f"{k} {v}" for k, v in summary.items()))
+    click.echo(
+        "데모 데이터를 불러왔습니다 / demo loaded: " + ", ".join(f"{k} {v}" for k, v in summary.items())
+    )
 
 
 @cli.command("ping-worker")
@@ -87,10 +101,8 @@ def ping_worker_command(timeout: float) -> None:
 
 
 @cli.command("up")
-@click.option("--port", default=5000, show_default=True, type=int)
-@click.option("--idp-port", default=5001, show_default=True, type=int)
 @with_appcontext
-def up_command(port: int, idp_port: int) -> None:
+def up_command() -> None:
     """Upgrade the database, load demo data if empty, and run web, worker, beat and the dev provider."""
     from flask_migrate import upgrade
 
@@ -99,7 +111,9 @@ def up_command(port: int, idp_port: int) -> None:
     from hamkke.demo import database_is_empty, load_demo
 
     if is_production(current_app.config):
-        raise click.ClickException("hamkke up은 개발용입니다 / 'hamkke up' is for development; use docker-compose")
+        raise click.ClickException(
+            "hamkke up은 개발용입니다 / 'hamkke up' is for development; use docker-compose"
+        )
     upgrade(directory=str(REPO_ROOT / "migrations"))
     if database_is_empty():
         load_demo()
@@ -107,26 +121,91 @@ def up_command(port: int, idp_port: int) -> None:
         click.echo("데모 지역 '한빛구'를 불러왔습니다 / loaded the demo district")
     db.session.remove()
     db.engine.dispose()  # the children open their own connections
-    _run_processes(_process_table(port, idp_port), port)
+    base_url = current_app.config["BASE_URL"].rstrip("/")
+    _run_processes(_process_table(base_url, current_app.config["DEVIDP_URL"]), base_url)
 
 
-def _process_table(port: int, idp_port: int) -> list[tuple[str, list[str]]]:
+def _process_table(base_url: str, idp_url: str) -> list[tuple[str, list[str]]]:
+    """List the processes of the embedded default; web and provider ports come from their URLs."""
+    from hamkke.demo import DEV_CLIENT_ID, DEV_CLIENT_SECRET
+
     python = sys.executable
     instance = Path(current_app.instance_path)
-    table: list[tuple[str, list[str]]] = []
-    if (REPO_ROOT / "devidp" / "__main__.py").is_file():
-        table.append(("idp", [python, "-m", "devidp", "--port", str(idp_port)]))
+    web = urlsplit(base_url)
+    idp = urlsplit(idp_url)
+    table: list[tuple[str, list[str]]] = [
+        (
+            "idp",
+            [
+                python,
+                "-m",
+                "devidp",
+                "--host",
+                idp.hostname or "127.0.0.1",
+                "--port",
+                str(idp.port or 80),
+                "--client-id",
+                DEV_CLIENT_ID,
+                "--client-secret",
+                DEV_CLIENT_SECRET,
+                "--redirect-uri",
+                f"{base_url}/auth/callback",
+                "--post-logout-redirect-uri",
+                f"{base_url}/",
+            ],
+        ),
+    ]
     table += [
-        ("worker", [python, "-m", "celery", "-A", "worker.main", "worker", "--loglevel", "INFO",
-                    "--concurrency", "2", "--without-gossip", "--without-mingle"]),
-        ("beat", [python, "-m", "celery", "-A", "worker.main", "beat", "--loglevel", "INFO",
-                  "--schedule", str(instance / "celerybeat-schedule")]),
-        ("web", [python, "-m", "hamkke.cli", "serve", "--port", str(port)]),
+        (
+            "worker",
+            [
+                python,
+                "-m",
+                "celery",
+                "-A",
+                "worker.main",
+                "worker",
+                "--loglevel",
+                "INFO",
+                "--concurrency",
+                "2",
+                "--without-gossip",
+                "--without-mingle",
+            ],
+        ),
+        (
+            "beat",
+            [
+                python,
+                "-m",
+                "celery",
+                "-A",
+                "worker.main",
+                "beat",
+                "--loglevel",
+                "INFO",
+                "--schedule",
+                str(instance / "celerybeat-schedule"),
+            ],
+        ),
+        (
+            "web",
+            [
+                python,
+                "-m",
+                "hamkke.cli",
+                "serve",
+                "--host",
+                web.hostname or "127.0.0.1",
+                "--port",
+                str(web.port or 80),
+            ],
+        ),
     ]
     return table
 
 
-def _run_processes(table: list[tuple[str, list[str]]], port: int) -> None:
+def _run_processes(table: list[tuple[str, list[str]]], base_url: str) -> None:
     children: dict[str, subprocess.Popen[bytes]] = {}
     stopping = False
 
@@ -141,7 +220,7 @@ def _run_processes(table: list[tuple[str, list[str]]], port: int) -> None:
         # Each child gets its own process group so that Ctrl-C reaches it only through us, in order.
         children[name] = subprocess.Popen(command, cwd=REPO_ROOT, env=env, start_new_session=True)  # noqa: S603
     click.echo(
-        f"\n  함께(Hamkke)가 시작되었습니다 / Hamkke is running: http://127.0.0.1:{port}/\n"
+        f"\n  함께(Hamkke)가 시작되었습니다 / Hamkke is running: {base_url}/\n"
         "  로그인: 첫 화면의 '로그인'에서 데모 계정을 눌러 개발용 인증 서버로 들어갑니다.\n"
         "  Sign in: press '로그인' and pick a demo account on the development provider.\n"
         "  끝내려면 Ctrl-C / press Ctrl-C to stop every process.\n"
@@ -151,7 +230,9 @@ def _run_processes(table: list[tuple[str, list[str]]], port: int) -> None:
         while not stopping:
             for name, child in children.items():
                 if child.poll() is not None:
-                    click.echo(f"{name} 프로세스가 끝났습니다 (code {child.returncode}); 모두 멈춥니다 / stopping all")
+                    click.echo(
+                        f"{name} 프로세스가 끝났습니다 (code {child.returncode}); 모두 멈춥니다 / stopping"
+                    )
                     exit_code = child.returncode or 1
                     stopping = True
                     break

@@ -68,55 +68,117 @@ def _positive_int(raw: str) -> int:
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("ENV", _choice("development", "production"), "development",
-            "development (embedded default) or production (refuses unsafe settings)", example="production"),
-    Setting("SECRET_KEY", str, None, "session and CSRF signing key, at least 32 random characters",
-            example="generate-with: python -c 'import secrets; print(secrets.token_urlsafe(48))'"),
-    Setting("SQLALCHEMY_DATABASE_URI", str, None,
-            "database URL; postgresql+psycopg://user:pass@host/db in production, SQLite under instance/ by default",
-            env_name="DATABASE_URL", example="postgresql+psycopg://hamkke:hamkke@db:5432/hamkke"),
-    Setting("REDIS_URL", str, None, "Redis URL for the Celery broker, the Socket.IO message queue and rate limits",
-            example="redis://redis:6379/0"),
-    Setting("BROKER_URL", str, None, "Celery broker URL; defaults to REDIS_URL, or a filesystem transport under instance/",
-            example=""),
-    Setting("SOCKETIO_MESSAGE_QUEUE", str, None, "Socket.IO message queue URL; defaults to REDIS_URL", example=""),
-    Setting("BASE_URL", str, "http://127.0.0.1:5000", "public URL of the web app, used in e-mails and OIDC redirects",
-            example="https://hamkke.example.go.kr"),
-    Setting("TIMEZONE", str, "Asia/Seoul", "time zone dates are shown in (stored in UTC)", example="Asia/Seoul"),
-    Setting("DEFAULT_LOCALE", _choice("ko", "en"), "ko", "UI language when the browser states no preference",
-            example="ko"),
+    Setting(
+        "ENV",
+        _choice("development", "production"),
+        "development",
+        "development (embedded default) or production (refuses unsafe settings)",
+        example="production",
+    ),
+    Setting(
+        "SECRET_KEY",
+        str,
+        None,
+        "session and CSRF signing key, at least 32 random characters",
+        example="generate-with: python -c 'import secrets; print(secrets.token_urlsafe(48))'",
+    ),
+    Setting(
+        "SQLALCHEMY_DATABASE_URI",
+        str,
+        None,
+        "database URL: postgresql+psycopg://user:pass@host/db in production; SQLite in instance/ by default",
+        env_name="DATABASE_URL",
+        example="postgresql+psycopg://hamkke:hamkke@db:5432/hamkke",
+    ),
+    Setting(
+        "REDIS_URL",
+        str,
+        None,
+        "Redis URL for the Celery broker, the Socket.IO message queue and rate limits",
+        example="redis://redis:6379/0",
+    ),
+    Setting(
+        "BROKER_URL",
+        str,
+        None,
+        "Celery broker URL; defaults to REDIS_URL, or a filesystem transport under instance/",
+        example="",
+    ),
+    Setting(
+        "SOCKETIO_MESSAGE_QUEUE", str, None, "Socket.IO message queue URL; defaults to REDIS_URL", example=""
+    ),
+    Setting(
+        "BASE_URL",
+        str,
+        "http://127.0.0.1:5000",
+        "public URL of the web app, used in e-mails and OIDC redirects",
+        example="https://hamkke.example.go.kr",
+    ),
+    Setting(
+        "TIMEZONE", str, "Asia/Seoul", "time zone dates are shown in (stored in UTC)", example="Asia/Seoul"
+    ),
+    Setting(
+        "DEFAULT_LOCALE",
+        _choice("ko", "en"),
+        "ko",
+        "UI language when the browser states no preference",
+        example="ko",
+    ),
     Setting("MAIL_SERVER", str, "localhost", "SMTP host", example="smtp.example.go.kr"),
     Setting("MAIL_PORT", _positive_int, 25, "SMTP port", example="587"),
     Setting("MAIL_USE_TLS", _parse_bool, False, "STARTTLS to the SMTP server", example="true"),
     Setting("MAIL_USERNAME", str, None, "SMTP user (optional)", example=""),
     Setting("MAIL_PASSWORD", str, None, "SMTP password (optional)", example=""),
-    Setting("MAIL_DEFAULT_SENDER", str, "hamkke@localhost", "From address of e-mails",
-            example="hamkke@example.go.kr"),
-    Setting("DEVIDP_URL", str, "http://127.0.0.1:5001", "issuer URL of the development OIDC provider (development only)",
-            example=""),
-    Setting("FIELD_ENCRYPTION_KEY", str, None, "key for encrypted columns (client secrets, 주민등록번호); 32+ characters",
-            example="generate-with: python -c 'import secrets; print(secrets.token_urlsafe(48))'"),
+    Setting(
+        "MAIL_DEFAULT_SENDER",
+        str,
+        "hamkke@localhost",
+        "From address of e-mails",
+        example="hamkke@example.go.kr",
+    ),
+    Setting(
+        "DEVIDP_URL",
+        str,
+        "http://127.0.0.1:5001",
+        "issuer URL of the development OIDC provider (development only)",
+        example="",
+    ),
+    Setting(
+        "FIELD_ENCRYPTION_KEY",
+        str,
+        None,
+        "key for encrypted columns (client secrets, 주민등록번호); 32+ characters",
+        example="generate-with: python -c 'import secrets; print(secrets.token_urlsafe(48))'",
+    ),
     Setting("SESSION_IDLE_MINUTES", _positive_int, 30, "sign-out after this many idle minutes", example="30"),
-    Setting("SESSION_ABSOLUTE_HOURS", _positive_int, 12, "sign-out after this many hours in any case", example="12"),
+    Setting(
+        "SESSION_ABSOLUTE_HOURS",
+        _positive_int,
+        12,
+        "sign-out after this many hours in any case",
+        example="12",
+    ),
     Setting("LOG_LEVEL", _choice("DEBUG", "INFO", "WARNING", "ERROR"), "INFO", "log level", example="INFO"),
 )
 
 SETTINGS_BY_ENV = {setting.env_var: setting for setting in SETTINGS}
 # Variables read by tooling around the app, not by the app itself; allowed so the unknown-variable
 # check does not refuse them.
-TOOLING_ENV_VARS = frozenset({
-    "HAMKKE_TEST_DATABASE_URL",
-    "HAMKKE_TEST_REDIS_URL",
-    "HAMKKE_INSTANCE_PATH",
-    "HAMKKE_DEVIDP_CLIENT_ID",
-    "HAMKKE_DEVIDP_CLIENT_SECRET",
-    "HAMKKE_DEVIDP_REDIRECT_URI",
-    "HAMKKE_DEVIDP_POST_LOGOUT_REDIRECT_URI",
-    "HAMKKE_DEVIDP_HOST",
-    "HAMKKE_DEVIDP_PORT",
-    "HAMKKE_PORT",
-    "HAMKKE_HOST",
-})
+TOOLING_ENV_VARS = frozenset(
+    {
+        "HAMKKE_TEST_DATABASE_URL",
+        "HAMKKE_TEST_REDIS_URL",
+        "HAMKKE_INSTANCE_PATH",
+        "HAMKKE_DEVIDP_CLIENT_ID",
+        "HAMKKE_DEVIDP_CLIENT_SECRET",
+        "HAMKKE_DEVIDP_REDIRECT_URI",
+        "HAMKKE_DEVIDP_POST_LOGOUT_REDIRECT_URI",
+        "HAMKKE_DEVIDP_HOST",
+        "HAMKKE_DEVIDP_PORT",
+        "HAMKKE_PORT",
+        "HAMKKE_HOST",
+    }
+)
 
 
 def instance_path() -> Path:
@@ -161,7 +223,9 @@ def read_environment(environ: Mapping[str, str]) -> dict[str, Any]:
     return values
 
 
-def load_config(override: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+def load_config(
+    override: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None
+) -> dict[str, Any]:
     """Build the final configuration mapping in the documented order and fill derived values."""
     config = defaults()
     instance_file = instance_path() / "config.py"
@@ -182,8 +246,12 @@ def _fill_derived(config: dict[str, Any]) -> None:
         # The embedded default: a fixed development secret is acceptable only here, and
         # production refuses it (see validate_config).
         config["SECRET_KEY"] = config["SECRET_KEY"] or "development-only-secret"
-        config["FIELD_ENCRYPTION_KEY"] = config["FIELD_ENCRYPTION_KEY"] or "development-only-field-encryption-key!"
-        config["SQLALCHEMY_DATABASE_URI"] = config["SQLALCHEMY_DATABASE_URI"] or f"sqlite:///{inst / 'hamkke.db'}"
+        config["FIELD_ENCRYPTION_KEY"] = (
+            config["FIELD_ENCRYPTION_KEY"] or "development-only-field-encryption-key!"
+        )
+        config["SQLALCHEMY_DATABASE_URI"] = (
+            config["SQLALCHEMY_DATABASE_URI"] or f"sqlite:///{inst / 'hamkke.db'}"
+        )
     if not config.get("BROKER_URL"):
         config["BROKER_URL"] = config["REDIS_URL"] or "filesystem://"
     if config.get("SOCKETIO_MESSAGE_QUEUE") is None and config["REDIS_URL"]:
@@ -213,7 +281,9 @@ def validate_config(config: Mapping[str, Any]) -> None:
 
         url = make_url(uri)
     except Exception as exc:  # sqlalchemy raises ArgumentError, but a bad URL must never become a traceback
-        raise ConfigError("HAMKKE_DATABASE_URL: 데이터베이스 주소 형식이 잘못되었습니다 / malformed database URL") from exc
+        raise ConfigError(
+            "HAMKKE_DATABASE_URL: 데이터베이스 주소 형식이 잘못되었습니다 / malformed database URL"
+        ) from exc
     if not is_production(config):
         return
     secret = config.get("SECRET_KEY") or ""
@@ -229,15 +299,21 @@ def validate_config(config: Mapping[str, Any]) -> None:
             "/ production needs an encryption key of at least 32 characters"
         )
     if url.get_backend_name() == "sqlite":
-        raise ConfigError("HAMKKE_DATABASE_URL: 운영 모드에서는 SQLite를 쓸 수 없습니다 / production needs PostgreSQL")
+        raise ConfigError(
+            "HAMKKE_DATABASE_URL: 운영 모드에서는 SQLite를 쓸 수 없습니다 / production needs PostgreSQL"
+        )
     if url.get_backend_name() != "postgresql":
-        raise ConfigError("HAMKKE_DATABASE_URL: 운영 모드는 PostgreSQL만 지원합니다 / production supports PostgreSQL only")
+        raise ConfigError(
+            "HAMKKE_DATABASE_URL: 운영 모드는 PostgreSQL만 지원합니다 / production supports PostgreSQL only"
+        )
     if not config.get("REDIS_URL"):
         raise ConfigError("HAMKKE_REDIS_URL: 운영 모드에는 Redis가 필요합니다 / production needs Redis")
     if not str(config["REDIS_URL"]).startswith(("redis://", "rediss://")):
         raise ConfigError("HAMKKE_REDIS_URL: redis:// 주소여야 합니다 / must be a redis:// URL")
     if not str(config["BASE_URL"]).startswith("https://"):
-        raise ConfigError("HAMKKE_BASE_URL: 운영 모드에서는 https 주소여야 합니다 / production needs an https URL")
+        raise ConfigError(
+            "HAMKKE_BASE_URL: 운영 모드에서는 https 주소여야 합니다 / production needs an https URL"
+        )
 
 
 def check_services(config: Mapping[str, Any]) -> None:

@@ -7,7 +7,7 @@ import importlib
 import importlib.util
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import sqlalchemy as sa
 from flask_sqlalchemy import SQLAlchemy
@@ -82,6 +82,16 @@ class Base(DeclarativeBase):
 
 db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 
+if TYPE_CHECKING:
+    # Flask-SQLAlchemy builds ``db.Model`` at run time, which type checkers cannot see; models
+    # subclass ``Model`` so that mypy checks them against the typed declarative base.
+    class Model(Base):
+        """Typed view of ``db.Model``."""
+
+        __abstract__ = True
+else:
+    Model = db.Model
+
 
 def str_enum(enum_class: type[enum.Enum], name: str) -> sa.Enum:
     """Column type for a StrEnum: VARCHAR plus a named CHECK, alike on SQLite and PostgreSQL.
@@ -89,8 +99,14 @@ def str_enum(enum_class: type[enum.Enum], name: str) -> sa.Enum:
     Native PostgreSQL enum types would need a type migration for every new value; a CHECK
     constraint needs only a constraint change.
     """
-    return sa.Enum(enum_class, name=name, native_enum=False, create_constraint=True, length=40,
-                   values_callable=lambda members: [member.value for member in members])
+    return sa.Enum(
+        enum_class,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=40,
+        values_callable=lambda members: [member.value for member in members],
+    )
 
 
 class TimestampMixin:
@@ -126,6 +142,9 @@ def after_commit(callback: Callable[[], Any], session: Session | None = None) ->
     that was never saved.
     """
     target = session if session is not None else db.session()
+    if not target.in_transaction():
+        # Tie the callback to a transaction now, so a rollback before any SQL still discards it.
+        target.begin()
     target.info.setdefault(_CALLBACKS_KEY, []).append(callback)
 
 

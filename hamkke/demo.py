@@ -1,4 +1,4 @@
-"""The demo district 한빛구 (fictional): 3 권역, 12 dongs, ~25 agencies, staff, clients, cases, a conference."""
+"""The demo district 한빛구 (fictional): 3 권역, 12 dongs, 25 agencies, staff, cases and a conference."""
 
 from __future__ import annotations
 
@@ -36,40 +36,135 @@ DEV_CLIENT_SECRET = "hamkke-dev-secret"  # noqa: S105 -- the development provide
 AGREEMENT_VERSION = "2026-1"
 
 REGIONS: tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...] = (
-    ("north", "1권역(북부)", (("solnae", "솔내동"), ("garam", "가람동"), ("nuri", "누리동"), ("byeolbit", "별빛동"))),
-    ("central", "2권역(중부)", (("hanul", "한울동"), ("mir", "미르동"), ("dasom", "다솜동"), ("ara", "아라동"))),
-    ("south", "3권역(남부)", (("bada", "바다동"), ("pureun", "푸른동"), ("saebom", "새봄동"), ("onnuri", "온누리동"))),
+    (
+        "north",
+        "1권역(북부)",
+        (("solnae", "솔내동"), ("garam", "가람동"), ("nuri", "누리동"), ("byeolbit", "별빛동")),
+    ),
+    (
+        "central",
+        "2권역(중부)",
+        (("hanul", "한울동"), ("mir", "미르동"), ("dasom", "다솜동"), ("ara", "아라동")),
+    ),
+    (
+        "south",
+        "3권역(남부)",
+        (("bada", "바다동"), ("pureun", "푸른동"), ("saebom", "새봄동"), ("onnuri", "온누리동")),
+    ),
 )
 
 #: (code, name, type, sector, regions served (codes; empty = whole district), services)
-AGENCIES: tuple[tuple[str, str, AgencyType, AgencySector, tuple[str, ...], tuple[tuple[str, str, str], ...]], ...] = (
-    ("hanbit-gu-team", "한빛구청 희망복지지원단", AgencyType.district_team, AgencySector.public, (),
-     (("통합사례관리", "사례관리", "고난도·위기 가구"), ("긴급지원 연계", "경제", "위기 사유 발생 가구"))),
-    ("hanbit-welfare", "한빛종합사회복지관", AgencyType.community_welfare_centre, AgencySector.private, ("north",),
-     (("밑반찬 배달", "돌봄", "독거 어르신·장애인 가구"), ("아동 방과후 교실", "교육", "초등학생"),
-      ("사례관리", "사례관리", "1권역 주민"))),
-    ("garam-welfare", "가람종합사회복지관", AgencyType.community_welfare_centre, AgencySector.private,
-     ("central", "south"), (("주거환경 개선", "주거", "저소득 가구"), ("사례관리", "사례관리", "2·3권역 주민"))),
-    ("hanbit-jahwal", "한빛지역자활센터", AgencyType.self_sufficiency_centre, AgencySector.private, (),
-     (("자활근로사업단", "고용", "조건부 수급자·차상위"), ("자활사례관리", "사례관리", "자활참여자"))),
-    ("hanbit-mental-health", "한빛구정신건강복지센터", AgencyType.mental_health_centre, AgencySector.public, (),
-     (("정신건강 상담", "정신건강", "구민 누구나"), ("중독 관리", "정신건강", "알코올 등 중독 문제"))),
-    ("hanbit-elderly", "한빛노인종합복지관", AgencyType.elderly_welfare_centre, AgencySector.private, (),
-     (("노인맞춤돌봄", "돌봄", "65세 이상 돌봄 필요 어르신"),)),
-    ("hanbit-disability", "한빛장애인종합복지관", AgencyType.disability_welfare_centre, AgencySector.private, (),
-     (("장애인 활동지원", "돌봄", "등록 장애인"),)),
-    ("hanbit-dreamstart", "한빛구 드림스타트", AgencyType.dream_start, AgencySector.public, (),
-     (("아동 통합서비스", "아동", "0~12세 취약계층 아동"),)),
-    ("hanbit-family", "한빛구가족센터", AgencyType.family_centre, AgencySector.private, (),
-     (("가족상담", "가족", "구민 가족"), ("다문화가족 통번역", "가족", "결혼이민자 가족"))),
-    ("hanbit-dementia", "한빛구치매안심센터", AgencyType.dementia_centre, AgencySector.public, (),
-     (("치매 조기검진", "건강", "60세 이상"),)),
-    ("hanbit-youth", "한빛구청소년상담복지센터", AgencyType.youth_counselling_centre, AgencySector.private, (),
-     (("청소년 상담", "정신건강", "9~24세"),)),
-    ("hanbit-child-protection", "한빛아동보호전문기관", AgencyType.child_protection_agency, AgencySector.private, (),
-     (("아동학대 사례관리", "아동", "학대 피해 아동 가정"),)),
-    ("hanbit-police", "한빛경찰서 여성청소년과", AgencyType.police, AgencySector.public, (),
-     (("학대예방경찰관(APO)", "안전", "학대·가정폭력 위험 가구"),)),
+AGENCIES: tuple[
+    tuple[str, str, AgencyType, AgencySector, tuple[str, ...], tuple[tuple[str, str, str], ...]], ...
+] = (
+    (
+        "hanbit-gu-team",
+        "한빛구청 희망복지지원단",
+        AgencyType.district_team,
+        AgencySector.public,
+        (),
+        (("통합사례관리", "사례관리", "고난도·위기 가구"), ("긴급지원 연계", "경제", "위기 사유 발생 가구")),
+    ),
+    (
+        "hanbit-welfare",
+        "한빛종합사회복지관",
+        AgencyType.community_welfare_centre,
+        AgencySector.private,
+        ("north",),
+        (
+            ("밑반찬 배달", "돌봄", "독거 어르신·장애인 가구"),
+            ("아동 방과후 교실", "교육", "초등학생"),
+            ("사례관리", "사례관리", "1권역 주민"),
+        ),
+    ),
+    (
+        "garam-welfare",
+        "가람종합사회복지관",
+        AgencyType.community_welfare_centre,
+        AgencySector.private,
+        ("central", "south"),
+        (("주거환경 개선", "주거", "저소득 가구"), ("사례관리", "사례관리", "2·3권역 주민")),
+    ),
+    (
+        "hanbit-jahwal",
+        "한빛지역자활센터",
+        AgencyType.self_sufficiency_centre,
+        AgencySector.private,
+        (),
+        (("자활근로사업단", "고용", "조건부 수급자·차상위"), ("자활사례관리", "사례관리", "자활참여자")),
+    ),
+    (
+        "hanbit-mental-health",
+        "한빛구정신건강복지센터",
+        AgencyType.mental_health_centre,
+        AgencySector.public,
+        (),
+        (("정신건강 상담", "정신건강", "구민 누구나"), ("중독 관리", "정신건강", "알코올 등 중독 문제")),
+    ),
+    (
+        "hanbit-elderly",
+        "한빛노인종합복지관",
+        AgencyType.elderly_welfare_centre,
+        AgencySector.private,
+        (),
+        (("노인맞춤돌봄", "돌봄", "65세 이상 돌봄 필요 어르신"),),
+    ),
+    (
+        "hanbit-disability",
+        "한빛장애인종합복지관",
+        AgencyType.disability_welfare_centre,
+        AgencySector.private,
+        (),
+        (("장애인 활동지원", "돌봄", "등록 장애인"),),
+    ),
+    (
+        "hanbit-dreamstart",
+        "한빛구 드림스타트",
+        AgencyType.dream_start,
+        AgencySector.public,
+        (),
+        (("아동 통합서비스", "아동", "0~12세 취약계층 아동"),),
+    ),
+    (
+        "hanbit-family",
+        "한빛구가족센터",
+        AgencyType.family_centre,
+        AgencySector.private,
+        (),
+        (("가족상담", "가족", "구민 가족"), ("다문화가족 통번역", "가족", "결혼이민자 가족")),
+    ),
+    (
+        "hanbit-dementia",
+        "한빛구치매안심센터",
+        AgencyType.dementia_centre,
+        AgencySector.public,
+        (),
+        (("치매 조기검진", "건강", "60세 이상"),),
+    ),
+    (
+        "hanbit-youth",
+        "한빛구청소년상담복지센터",
+        AgencyType.youth_counselling_centre,
+        AgencySector.private,
+        (),
+        (("청소년 상담", "정신건강", "9~24세"),),
+    ),
+    (
+        "hanbit-child-protection",
+        "한빛아동보호전문기관",
+        AgencyType.child_protection_agency,
+        AgencySector.private,
+        (),
+        (("아동학대 사례관리", "아동", "학대 피해 아동 가정"),),
+    ),
+    (
+        "hanbit-police",
+        "한빛경찰서 여성청소년과",
+        AgencyType.police,
+        AgencySector.public,
+        (),
+        (("학대예방경찰관(APO)", "안전", "학대·가정폭력 위험 가구"),),
+    ),
 )
 
 HOUSEHOLD_TYPES = ("알코올·정신질환", "장애·질병", "아동학대·가정폭력", "경제적 어려움", "독거노인", "한부모")
@@ -93,8 +188,9 @@ def load_demo(seed: int = 20261122) -> dict[str, int]:
         region = Region(district=district, code=region_code, name=region_name, position=position)
         regions[region_code] = region
         for dong_position, (dong_code, dong_name) in enumerate(dong_list):
-            dongs[dong_code] = Dong(district=district, region=region, code=dong_code, name=dong_name,
-                                    position=dong_position)
+            dongs[dong_code] = Dong(
+                district=district, region=region, code=dong_code, name=dong_name, position=dong_position
+            )
     provider = IdentityProvider(
         name="한빛구 개발용 통합 계정 (개발 전용)",
         issuer=current_app.config["DEVIDP_URL"],
@@ -106,12 +202,23 @@ def load_demo(seed: int = 20261122) -> dict[str, int]:
     accepted_at = now_utc() - timedelta(days=60)
     agencies: dict[str, Agency] = {}
 
-    def add_agency(code: str, name: str, kind: AgencyType, sector: AgencySector, dong: Dong | None = None) -> Agency:
-        agency = Agency(district=district, code=code, name=name, type=kind, sector=sector,
-                        status=AgencyStatus.active, dong=dong, identity_provider=provider,
-                        phone=f"02-{rng.randint(200, 999)}-{rng.randint(1000, 9999)}",
-                        address=f"서울특별시 한빛구 {dong.name if dong else '한빛로'} {rng.randint(1, 200)}",
-                        agreement_version=AGREEMENT_VERSION, agreement_accepted_at=accepted_at)
+    def add_agency(
+        code: str, name: str, kind: AgencyType, sector: AgencySector, dong: Dong | None = None
+    ) -> Agency:
+        agency = Agency(
+            district=district,
+            code=code,
+            name=name,
+            type=kind,
+            sector=sector,
+            status=AgencyStatus.active,
+            dong=dong,
+            identity_provider=provider,
+            phone=f"02-{rng.randint(200, 999)}-{rng.randint(1000, 9999)}",
+            address=f"서울특별시 한빛구 {dong.name if dong else '한빛로'} {rng.randint(1, 200)}",
+            agreement_version=AGREEMENT_VERSION,
+            agreement_accepted_at=accepted_at,
+        )
         agencies[code] = agency
         db.session.add(agency)
         return agency
@@ -120,24 +227,47 @@ def load_demo(seed: int = 20261122) -> dict[str, int]:
         agency = add_agency(code, name, kind, sector)
         agency.regions = [regions[r] for r in served] if served else list(regions.values())
         for service_name, category, eligibility in services:
-            agency.services.append(Service(name=service_name, category=category, eligibility=eligibility,
-                                           contact=agency.phone, area="전 구" if not served else "권역 내"))
+            agency.services.append(
+                Service(
+                    name=service_name,
+                    category=category,
+                    eligibility=eligibility,
+                    contact=agency.phone,
+                    area="전 구" if not served else "권역 내",
+                )
+            )
     for dong in dongs.values():
-        centre = add_agency(f"dong-{dong.code}", f"{dong.name} 주민센터", AgencyType.dong_centre,
-                            AgencySector.public, dong)
+        centre = add_agency(
+            f"dong-{dong.code}", f"{dong.name} 주민센터", AgencyType.dong_centre, AgencySector.public, dong
+        )
         centre.regions = [dong.region]
         centre.dongs = [dong]
-        centre.services.append(Service(name="맞춤형 복지상담·방문", category="사례관리",
-                                       eligibility=f"{dong.name} 주민", contact=centre.phone, area=dong.name))
+        centre.services.append(
+            Service(
+                name="맞춤형 복지상담·방문",
+                category="사례관리",
+                eligibility=f"{dong.name} 주민",
+                contact=centre.phone,
+                area=dong.name,
+            )
+        )
     db.session.flush()
 
     people = _add_demo_people(agencies)
     households, cases = _add_demo_cases(rng, agencies, dongs, people)
-    conference = _add_demo_conference(district, regions["north"], agencies["hanbit-gu-team"],
-                                       people.get("demo-coordinator"))
+    conference = _add_demo_conference(
+        district, regions["north"], agencies["hanbit-gu-team"], people.get("demo-coordinator")
+    )
     db.session.flush()
-    return {"권역": len(regions), "동": len(dongs), "기관": len(agencies), "직원": len(people),
-            "가구": households, "사례": cases, "회의": 1 if conference else 0}
+    return {
+        "권역": len(regions),
+        "동": len(dongs),
+        "기관": len(agencies),
+        "직원": len(people),
+        "가구": households,
+        "사례": cases,
+        "회의": 1 if conference else 0,
+    }
 
 
 def _add_demo_people(agencies: dict[str, Agency]) -> dict[str, Person]:
@@ -145,8 +275,12 @@ def _add_demo_people(agencies: dict[str, Agency]) -> dict[str, Person]:
     people: dict[str, Person] = {}
     for account in DEMO_ACCOUNTS:
         person = Person(name=account.name, email=account.email)
-        membership = Membership(person=person, agency=agencies[account.agency_code], status=MembershipStatus.active,
-                                title=account.description)
+        membership = Membership(
+            person=person,
+            agency=agencies[account.agency_code],
+            status=MembershipStatus.active,
+            title=account.description,
+        )
         membership.roles.append(MembershipRole(role=StaffRole(account.role), granted_at=granted_at))
         db.session.add_all([person, membership])
         people[account.subject] = person
@@ -155,7 +289,9 @@ def _add_demo_people(agencies: dict[str, Agency]) -> dict[str, Person]:
         if any(account.agency_code == code and account.role == "case_worker" for account in DEMO_ACCOUNTS):
             continue
         person = Person(name=f"{agency.name[:4]} 담당자", email=f"worker.{code}@demo.hanbit.example")
-        membership = Membership(person=person, agency=agency, status=MembershipStatus.active, title="사례관리자")
+        membership = Membership(
+            person=person, agency=agency, status=MembershipStatus.active, title="사례관리자"
+        )
         membership.roles.append(MembershipRole(role=StaffRole.case_worker, granted_at=granted_at))
         db.session.add_all([person, membership])
         people[f"worker-{code}"] = person
@@ -171,30 +307,56 @@ def _add_demo_cases(
     household_count = case_count = 0
     for index, dong in enumerate(dongs.values()):
         centre = agencies[f"dong-{dong.code}"]
-        worker = people.get("demo-dong-worker") if dong.code == "solnae" else people.get(f"worker-dong-{dong.code}")
+        worker = (
+            people.get("demo-dong-worker")
+            if dong.code == "solnae"
+            else people.get(f"worker-dong-{dong.code}")
+        )
         for offset in range(3):
-            household = Household(owning_agency_id=centre.id, dong_id=dong.id,
-                                   household_type=HOUSEHOLD_TYPES[(index + offset) % len(HOUSEHOLD_TYPES)])
-            head = Client(household=household, owning_agency_id=centre.id,
-                          name=rng.choice(FAMILY_NAMES) + rng.choice(GIVEN_NAMES),
-                          sex=rng.choice(("남", "여")),
-                          birth_date=date(rng.randint(1940, 1995), rng.randint(1, 12), rng.randint(1, 28)),
-                          phone=f"010-{rng.randint(1000, 9999)}-{rng.randint(1000, 9999)}",
-                          address=f"서울특별시 한빛구 {dong.name} {rng.randint(1, 300)}-{rng.randint(1, 30)}",
-                          relationship_to_head="본인", is_main_client=True)
+            household = Household(
+                owning_agency_id=centre.id,
+                dong_id=dong.id,
+                household_type=HOUSEHOLD_TYPES[(index + offset) % len(HOUSEHOLD_TYPES)],
+            )
+            head = Client(
+                household=household,
+                owning_agency_id=centre.id,
+                name=rng.choice(FAMILY_NAMES) + rng.choice(GIVEN_NAMES),
+                sex=rng.choice(("남", "여")),
+                birth_date=date(rng.randint(1940, 1995), rng.randint(1, 12), rng.randint(1, 28)),
+                phone=f"010-{rng.randint(1000, 9999)}-{rng.randint(1000, 9999)}",
+                address=f"서울특별시 한빛구 {dong.name} {rng.randint(1, 300)}-{rng.randint(1, 30)}",
+                relationship_to_head="본인",
+                is_main_client=True,
+            )
             db.session.add(household)
             db.session.add(head)
             if offset == 1:
-                db.session.add(Client(household=household, owning_agency_id=centre.id,
-                                      name=head.name[0] + rng.choice(GIVEN_NAMES), sex=rng.choice(("남", "여")),
-                                      birth_date=date(rng.randint(2008, 2018), rng.randint(1, 12), 15),
-                                      relationship_to_head="자녀"))
+                db.session.add(
+                    Client(
+                        household=household,
+                        owning_agency_id=centre.id,
+                        name=head.name[0] + rng.choice(GIVEN_NAMES),
+                        sex=rng.choice(("남", "여")),
+                        birth_date=date(rng.randint(2008, 2018), rng.randint(1, 12), 15),
+                        relationship_to_head="자녀",
+                    )
+                )
             db.session.flush()
             stage = stages[(index * 3 + offset) % len(stages)]
-            db.session.add(Case(household_id=household.id, main_client_id=head.id, owning_agency_id=centre.id,
-                                case_worker_id=worker.id if worker else None, dong_id=dong.id, stage=stage,
-                                case_type=rng.choice(list(CaseType)), intensity=rng.choice(list(CaseIntensity)),
-                                opened_on=today - timedelta(days=rng.randint(3, 400))))
+            db.session.add(
+                Case(
+                    household_id=household.id,
+                    main_client_id=head.id,
+                    owning_agency_id=centre.id,
+                    case_worker_id=worker.id if worker else None,
+                    dong_id=dong.id,
+                    stage=stage,
+                    case_type=rng.choice(list(CaseType)),
+                    intensity=rng.choice(list(CaseIntensity)),
+                    opened_on=today - timedelta(days=rng.randint(3, 400)),
+                )
+            )
             household_count += 1
             case_count += 1
     return household_count, case_count
@@ -210,12 +372,20 @@ def _second_wednesday_after(day: date) -> date:
         first = (first + timedelta(days=32)).replace(day=1)
 
 
-def _add_demo_conference(district: District, region: Region, host: Agency, chair: Person | None) -> Conference:
+def _add_demo_conference(
+    district: District, region: Region, host: Agency, chair: Person | None
+) -> Conference:
     meeting_day = _second_wednesday_after(today_local())
     starts = datetime.combine(meeting_day, time(14, 0), tzinfo=SEOUL)
-    conference = Conference(district_id=district.id, region_id=region.id, kind=ConferenceKind.regional,
-                            title=f"{region.name} {meeting_day.month}월 정기 통합사례회의", starts_at=starts,
-                            place="한빛구청 별관 3층 회의실", host_agency_id=host.id,
-                            chair_id=chair.id if chair else None)
+    conference = Conference(
+        district_id=district.id,
+        region_id=region.id,
+        kind=ConferenceKind.regional,
+        title=f"{region.name} {meeting_day.month}월 정기 통합사례회의",
+        starts_at=starts,
+        place="한빛구청 별관 3층 회의실",
+        host_agency_id=host.id,
+        chair_id=chair.id if chair else None,
+    )
     db.session.add(conference)
     return conference

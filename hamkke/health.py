@@ -42,8 +42,9 @@ def _check_database() -> None:
 
 
 def _ping_redis(url: str) -> None:
-    client = redis.Redis.from_url(url, socket_connect_timeout=CHECK_TIMEOUT_SECONDS,
-                                  socket_timeout=CHECK_TIMEOUT_SECONDS)
+    client = redis.Redis.from_url(
+        url, socket_connect_timeout=CHECK_TIMEOUT_SECONDS, socket_timeout=CHECK_TIMEOUT_SECONDS
+    )
     try:
         client.ping()
     finally:
@@ -80,7 +81,10 @@ def _worker_state() -> dict[str, Any]:
     if beat is None:
         return {"status": "unknown"}
     age = now_utc() - beat.handled_at
-    return {"status": "ok" if age <= WORKER_STALE_AFTER else "stale", "last_seen": beat.handled_at.isoformat()}
+    return {
+        "status": "ok" if age <= WORKER_STALE_AFTER else "stale",
+        "last_seen": beat.handled_at.isoformat(),
+    }
 
 
 @bp.get("/healthz")

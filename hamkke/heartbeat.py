@@ -7,11 +7,11 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from hamkke.db import UTCDateTime, db
+from hamkke.db import Model, UTCDateTime, db
 from hamkke.time import now_utc
 
 
-class WorkerHeartbeat(db.Model):
+class WorkerHeartbeat(Model):
     """A token written by the ``hamkke.heartbeat`` task; the token makes the task idempotent."""
 
     __tablename__ = "worker_heartbeats"

@@ -51,8 +51,13 @@ def local_date(value: date | datetime | None, fmt: str = "yyyy-MM-dd") -> str:
 
 def init_i18n(app: Flask) -> None:
     """Bind Flask-Babel and the date filters."""
-    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone,
-                   default_locale=app.config["DEFAULT_LOCALE"], default_timezone=app.config["TIMEZONE"])
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        timezone_selector=select_timezone,
+        default_locale=app.config["DEFAULT_LOCALE"],
+        default_timezone=app.config["TIMEZONE"],
+    )
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.filters["local_datetime"] = local_datetime
     app.jinja_env.filters["local_date"] = local_date

@@ -23,8 +23,11 @@ def record_heartbeat(token: str | None = None, source: str = "beat") -> str:
     token = token or now_utc().strftime("beat-%Y%m%dT%H%M")
     exists = db.session.scalar(sa.select(WorkerHeartbeat.id).where(WorkerHeartbeat.token == token))
     if exists is None:
-        db.session.add(WorkerHeartbeat(token=token, source=source[:20],
-                                       worker=f"{socket.gethostname()}:{os.getpid()}"[:200]))
+        db.session.add(
+            WorkerHeartbeat(
+                token=token, source=source[:20], worker=f"{socket.gethostname()}:{os.getpid()}"[:200]
+            )
+        )
         try:
             db.session.commit()
         except IntegrityError:

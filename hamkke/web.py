@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, Response, g, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -29,7 +30,10 @@ STATUS_MESSAGES: dict[int, tuple[str, str]] = {
     413: ("올린 파일이 너무 큽니다.", "The upload is too large."),
     422: ("입력한 내용을 확인해 주세요.", "Please check what you entered."),
     429: ("요청이 너무 많습니다. 잠시 후 다시 시도해 주세요.", "Too many requests; try again shortly."),
-    500: ("일시적인 오류가 발생했습니다. 잠시 후 다시 시도해 주세요.", "Something went wrong; please try again."),
+    500: (
+        "일시적인 오류가 발생했습니다. 잠시 후 다시 시도해 주세요.",
+        "Something went wrong; please try again.",
+    ),
     503: ("서비스를 잠시 사용할 수 없습니다.", "The service is temporarily unavailable."),
 }
 
@@ -39,7 +43,9 @@ def wants_json() -> bool:
     if request.path.startswith("/api/") or request.headers.get("HX-Request") == "true":
         return True
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
-    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+    return (
+        best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+    )
 
 
 def safe_next_url(target: str | None, fallback: str = "/") -> str:
@@ -47,13 +53,23 @@ def safe_next_url(target: str | None, fallback: str = "/") -> str:
     if not target:
         return fallback
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    if (
+        parts.scheme
+        or parts.netloc
+        or not target.startswith("/")
+        or target.startswith("//")
+        or "\\" in target
+    ):
         return fallback
     return target
 
 
 def error_response(
-    status: int, *, code: str | None = None, message: str | None = None, english: str | None = None,
+    status: int,
+    *,
+    code: str | None = None,
+    message: str | None = None,
+    english: str | None = None,
     field: str | None = None,
 ) -> ResponseReturnValue:
     """Render an error as JSON for API/htmx callers and as a Korean page for browsers."""
@@ -70,8 +86,13 @@ def error_response(
         payload["error"]["field"] = field
     if wants_json():
         return jsonify(payload), status
+    if message is None and str(get_locale()) == "en":
+        korean = default_english
     template = f"errors/{status}.html" if status in {400, 403, 404, 500} else "errors/generic.html"
-    return render_template(template, status=status, message=message or korean, request_id=current_request_id()), status
+    page = render_template(
+        template, status=status, message=message or korean, request_id=current_request_id()
+    )
+    return page, status
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -80,14 +101,24 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def handle_domain_error(error: DomainError) -> ResponseReturnValue:
         db.session.rollback()
-        return error_response(error.status_code, code=error.code, message=error.message,
-                              english=error.english, field=error.field)
+        return error_response(
+            error.status_code,
+            code=error.code,
+            message=error.message,
+            english=error.english,
+            field=error.field,
+        )
 
     @app.errorhandler(CSRFError)
     def handle_csrf_error(error: CSRFError) -> ResponseReturnValue:
-        return error_response(400, code="csrf_failed",
-                              message=_("보안 토큰이 만료되었거나 올바르지 않습니다. 페이지를 새로 고친 뒤 다시 시도해 주세요."),
-                              english="The security token expired or is invalid; reload the page and try again.")
+        return error_response(
+            400,
+            code="csrf_failed",
+            message=_(
+                "보안 토큰이 만료되었거나 올바르지 않습니다. 페이지를 새로 고친 뒤 다시 시도해 주세요."
+            ),
+            english="The security token expired or is invalid; reload the page and try again.",
+        )
 
     @app.errorhandler(HTTPException)
     def handle_http_error(error: HTTPException) -> ResponseReturnValue:
@@ -98,7 +129,7 @@ def register_error_handlers(app: Flask) -> None:
     def handle_unexpected(error: Exception) -> ResponseReturnValue:
         # Roll back so a half-done unit of work never leaks into the next request on this session.
         db.session.rollback()
-        logger.exception("Unhandled error in request %s", current_request_id())
+        logger.error("Unhandled error in request %s", current_request_id(), exc_info=error)
         return error_response(500)
 
 
@@ -123,7 +154,9 @@ def register_request_hooks(app: Flask) -> None:
         response.headers.setdefault("Referrer-Policy", "same-origin")
         # Sign-in forms post to the agency's identity provider, so those origins are allowed targets.
         form_targets = " ".join(app.config.get("CSP_FORM_TARGETS", ()))
-        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY.format(form_targets=form_targets))
+        response.headers.setdefault(
+            "Content-Security-Policy", CONTENT_SECURITY_POLICY.format(form_targets=form_targets)
+        )
         if app.config.get("SESSION_COOKIE_SECURE"):
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         return response

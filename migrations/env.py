@@ -15,7 +15,9 @@ if config.config_file_name is not None:
 logger = logging.getLogger("alembic.env")
 
 database = current_app.extensions["migrate"].db
-config.set_main_option("sqlalchemy.url", database.engine.url.render_as_string(hide_password=False).replace("%", "%%"))
+config.set_main_option(
+    "sqlalchemy.url", database.engine.url.render_as_string(hide_password=False).replace("%", "%%")
+)
 target_metadata = database.metadata
 
 
@@ -35,8 +37,14 @@ def skip_empty_autogenerate(migration_context, revision, directives):
 
 def run_migrations_offline():
     """Emit SQL for the migrations without a database connection."""
-    context.configure(url=config.get_main_option("sqlalchemy.url"), target_metadata=target_metadata,
-                      literal_binds=True, compare_type=True, render_as_batch=True, render_item=render_item)
+    context.configure(
+        url=config.get_main_option("sqlalchemy.url"),
+        target_metadata=target_metadata,
+        literal_binds=True,
+        compare_type=True,
+        render_as_batch=True,
+        render_item=render_item,
+    )
     with context.begin_transaction():
         context.run_migrations()
 

@@ -19,7 +19,7 @@ def main() -> None:
     """Start PostgreSQL, upgrade to head, autogenerate the difference to the models, stop."""
     message = " ".join(sys.argv[1:]) or "schema change"
     root = Path(tempfile.mkdtemp(prefix="hamkke-migration-"))
-    os.chmod(root, 0o755)
+    os.chmod(root, 0o755)  # noqa: S103 -- the postgres user must enter it
     server = PostgresServer(root / "pg")
     server.start()
     try:

@@ -4,5 +4,6 @@ from __future__ import annotations
 
 from hamkke.app import create_app
 
-app = create_app()
-celery = app.extensions["celery"]
+# Not named ``app``: Celery's ``-A worker.main`` looks for an attribute called ``app`` first.
+flask_app = create_app()
+celery = flask_app.extensions["celery"]

@@ -43,7 +43,7 @@ def filesystem_transport_options(folder: str) -> dict[str, Any]:
 def celery_init_app(app: Flask) -> Celery:
     """Create the Celery app for ``app`` and store it in ``app.extensions['celery']``."""
 
-    class FlaskTask(Task):  # type: ignore[misc]  # Celery's Task is untyped
+    class FlaskTask(Task):
         def __call__(self, *args: Any, **kwargs: Any) -> Any:
             with app.app_context():
                 return self.run(*args, **kwargs)

@@ -1,0 +1,70 @@
+"""A task goes through the real Redis broker to a real Celery worker process and happens once."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+
+from hamkke.heartbeat import WorkerHeartbeat
+from tests.fixtures.processes import celery_worker_command, clean_environment, running, wait_until
+
+
+@pytest.fixture
+def worker_env(database_url: str, session_redis_url: str | None, tmp_path: Path) -> dict[str, str]:
+    if session_redis_url is None:
+        pytest.skip("the embedded pass runs the worker through tests/shell/test_embedded.py")
+    return clean_environment(
+        {
+            "HAMKKE_DATABASE_URL": database_url,
+            "HAMKKE_REDIS_URL": session_redis_url,
+            "HAMKKE_INSTANCE_PATH": str(tmp_path / "worker-instance"),
+        }
+    )
+
+
+def _heartbeats(db: Any, token: str) -> int:
+    return int(db.session.scalar(sa.select(sa.func.count()).where(WorkerHeartbeat.token == token)))
+
+
+def test_task_runs_through_redis_and_a_real_worker_once(
+    app: Flask, db: Any, worker_env: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    celery = app.extensions["celery"]
+    # The session app runs tasks eagerly; this test needs them to go through the broker.
+    monkeypatch.setitem(celery.conf, "task_always_eager", False)
+    token = f"test-{uuid.uuid4().hex}"
+    try:
+        with running(celery_worker_command(), worker_env, tmp_path / "worker.log"):
+            # The same token twice stands for a redelivered task: its effect must happen once.
+            for _ in range(2):
+                celery.send_task("hamkke.record_heartbeat", kwargs={"token": token, "source": "test"})
+            wait_until(
+                lambda: _heartbeats(db, token) == 1, timeout=60, message="heartbeat written by the worker"
+            )
+            # The duplicate delivery must not add a second row: wait for the queue to drain.
+            wait_until(
+                lambda: _queue_length(worker_env["HAMKKE_REDIS_URL"]) == 0,
+                timeout=30,
+                message="queue drained",
+            )
+        assert _heartbeats(db, token) == 1
+    finally:
+        with db.engine.begin() as connection:
+            connection.execute(sa.delete(WorkerHeartbeat).where(WorkerHeartbeat.token == token))
+    log = (tmp_path / "worker.log").read_text(encoding="utf-8", errors="replace")
+    assert "hamkke.record_heartbeat" in log
+
+
+def _queue_length(redis_url: str) -> int:
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    try:
+        return int(client.llen("celery"))
+    finally:
+        client.close()
