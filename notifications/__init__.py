@@ -6,4 +6,8 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Register this domain's blueprint, sockets, receivers and commands."""
+    """Register the inbox and the unread badge of the header."""
+    from notifications.views import bp, unread_badge
+
+    app.register_blueprint(bp)
+    app.context_processor(unread_badge)

@@ -9,6 +9,7 @@ pytest_plugins = [
     "tests.fixtures.app",
     "tests.fixtures.network",
     "tests.fixtures.auth",
+    "tests.fixtures.mail",
 ]
 
 

@@ -55,11 +55,14 @@ def celery_init_app(app: Flask) -> Celery:
         transport_options = filesystem_transport_options(app.config["BROKER_FOLDER"])
     else:
         # Redis redelivers an unacknowledged task after this long; it must exceed the longest task.
-        transport_options = {"visibility_timeout": 3600}
+        # Short socket timeouts keep a web request from hanging on a publish while Redis is down
+        # (the outbox sweeper sends whatever could not be enqueued then).
+        transport_options = {"visibility_timeout": 3600, "socket_connect_timeout": 3, "socket_timeout": 5}
     celery_app.conf.update(
         broker_url=broker_url,
         broker_transport_options=transport_options,
         broker_connection_retry_on_startup=True,
+        broker_connection_timeout=3,
         task_serializer="json",
         result_serializer="json",
         accept_content=["json"],

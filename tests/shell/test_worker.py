@@ -32,23 +32,25 @@ def _heartbeats(db: Any, token: str) -> int:
 
 
 def test_task_runs_through_redis_and_a_real_worker_once(
-    app: Flask, db: Any, worker_env: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    app: Flask, db: Any, worker_env: dict[str, str], tmp_path: Path
 ) -> None:
     celery = app.extensions["celery"]
-    # The session app runs tasks eagerly; this test needs them to go through the broker.
-    monkeypatch.setitem(celery.conf, "task_always_eager", False)
+    # A queue of its own, so messages other tests published are not this worker's business.
+    queue = f"test-{uuid.uuid4().hex[:8]}"
     token = f"test-{uuid.uuid4().hex}"
     try:
-        with running(celery_worker_command(), worker_env, tmp_path / "worker.log"):
+        with running(celery_worker_command("--queues", queue), worker_env, tmp_path / "worker.log"):
             # The same token twice stands for a redelivered task: its effect must happen once.
             for _ in range(2):
-                celery.send_task("hamkke.record_heartbeat", kwargs={"token": token, "source": "test"})
+                celery.send_task(
+                    "hamkke.record_heartbeat", kwargs={"token": token, "source": "test"}, queue=queue
+                )
             wait_until(
                 lambda: _heartbeats(db, token) == 1, timeout=60, message="heartbeat written by the worker"
             )
             # The duplicate delivery must not add a second row: wait for the queue to drain.
             wait_until(
-                lambda: _queue_length(worker_env["HAMKKE_REDIS_URL"]) == 0,
+                lambda: _queue_length(worker_env["HAMKKE_REDIS_URL"], queue) == 0,
                 timeout=30,
                 message="queue drained",
             )
@@ -60,11 +62,11 @@ def test_task_runs_through_redis_and_a_real_worker_once(
     assert "hamkke.record_heartbeat" in log
 
 
-def _queue_length(redis_url: str) -> int:
+def _queue_length(redis_url: str, queue: str) -> int:
     import redis
 
     client = redis.Redis.from_url(redis_url)
     try:
-        return int(client.llen("celery"))
+        return int(client.llen(queue))
     finally:
         client.close()

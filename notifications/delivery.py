@@ -1,0 +1,143 @@
+"""Sending one outbox message: claim it, send it over SMTP, record the outcome."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import smtplib
+from email.message import EmailMessage
+from email.utils import format_datetime
+
+import sqlalchemy as sa
+from flask import current_app
+
+from hamkke.db import db
+from hamkke.time import now_utc
+from notifications.models import DeliveryChannel, DeliveryStatus, OutboxMessage
+from notifications.services import CLAIM_DURATION, backoff_for
+
+logger = logging.getLogger(__name__)
+
+SMTP_TIMEOUT_SECONDS = 20
+
+
+class DeliveryError(Exception):
+    """A delivery attempt failed in a way worth retrying."""
+
+
+def claim(outbox_id: int) -> OutboxMessage | None:
+    """Take a due delivery for this worker (the claim is committed); None if it is not ours to send."""
+    now = now_utc()
+    claimable = sa.or_(
+        sa.and_(OutboxMessage.status == DeliveryStatus.pending, OutboxMessage.next_attempt_at <= now),
+        sa.and_(OutboxMessage.status == DeliveryStatus.sending, OutboxMessage.claimed_until < now),
+    )
+    # One conditional UPDATE is the lock: of two workers racing, only one sees rowcount 1.
+    result = db.session.execute(
+        sa.update(OutboxMessage)
+        .where(OutboxMessage.id == outbox_id, claimable)
+        .values(
+            status=DeliveryStatus.sending,
+            claimed_until=now + CLAIM_DURATION,
+            attempts=OutboxMessage.attempts + 1,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        return None
+    return db.session.get(OutboxMessage, outbox_id, populate_existing=True)
+
+
+def message_id_for(message: OutboxMessage) -> str:
+    """Return a stable Message-ID, so a resend after a crash is recognisable as the same message."""
+    digest = hashlib.sha256(message.idempotency_key.encode("utf-8")).hexdigest()[:32]
+    return f"<{digest}@hamkke>"
+
+
+def build_email(message: OutboxMessage) -> EmailMessage:
+    """Build the MIME message (plain text, plus HTML when given) for an e-mail delivery."""
+    email = EmailMessage()
+    email["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
+    email["To"] = message.recipient
+    email["Subject"] = message.payload["subject"]
+    email["Message-ID"] = message_id_for(message)
+    email["Date"] = format_datetime(now_utc())
+    email.set_content(message.payload["text"])
+    if message.payload.get("html"):
+        email.add_alternative(message.payload["html"], subtype="html")
+    return email
+
+
+def send_email(message: OutboxMessage) -> None:
+    """Send one e-mail through the configured SMTP server; raise DeliveryError on a failure to retry."""
+    config = current_app.config
+    try:
+        with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=SMTP_TIMEOUT_SECONDS) as smtp:
+            if config["MAIL_USE_TLS"]:
+                smtp.starttls()
+            if config.get("MAIL_USERNAME"):
+                smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
+            smtp.send_message(build_email(message))
+    except (OSError, smtplib.SMTPException) as exc:
+        raise DeliveryError(f"smtp: {type(exc).__name__}: {str(exc)[:200]}") from exc
+
+
+def deliver(outbox_id: int) -> str:
+    """Send one outbox message if it is due and unclaimed; return what happened (for logs and tests)."""
+    message = claim(outbox_id)
+    if message is None:
+        return "skipped"
+    try:
+        if message.channel == DeliveryChannel.email:
+            send_email(message)
+        else:
+            from notifications.webhooks import send_webhook
+
+            send_webhook(message)
+    except DeliveryError as error:
+        return _record_failure(message, str(error))
+    message.status = DeliveryStatus.sent
+    message.sent_at = now_utc()
+    message.claimed_until = None
+    message.last_error = None
+    db.session.commit()
+    logger.info("Outbox message %s sent on attempt %s", message.id, message.attempts)
+    return "sent"
+
+
+def _record_failure(message: OutboxMessage, error: str) -> str:
+    message.last_error = error[:300]
+    message.claimed_until = None
+    if message.attempts >= message.max_attempts:
+        message.status = DeliveryStatus.failed
+        outcome = "failed"
+    else:
+        message.status = DeliveryStatus.pending
+        message.next_attempt_at = now_utc() + backoff_for(message.attempts)
+        outcome = "retry"
+    db.session.commit()
+    logger.warning("Outbox message %s attempt %s: %s (%s)", message.id, message.attempts, outcome, error)
+    return outcome
+
+
+def due_message_ids(limit: int = 500) -> list[int]:
+    """Return deliveries that are due now, including ones whose worker died holding them."""
+    now = now_utc()
+    return list(
+        db.session.scalars(
+            sa.select(OutboxMessage.id)
+            .where(
+                sa.or_(
+                    sa.and_(
+                        OutboxMessage.status == DeliveryStatus.pending, OutboxMessage.next_attempt_at <= now
+                    ),
+                    sa.and_(
+                        OutboxMessage.status == DeliveryStatus.sending, OutboxMessage.claimed_until < now
+                    ),
+                )
+            )
+            .order_by(OutboxMessage.next_attempt_at)
+            .limit(limit)
+        )
+    )

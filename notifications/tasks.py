@@ -1,0 +1,27 @@
+"""Worker tasks of notifications: send one outbox message; sweep the outbox for due ones."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+
+from notifications.delivery import deliver, due_message_ids
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(name="notifications.deliver_outbox_message", acks_late=True)
+def deliver_outbox_message(outbox_id: int) -> str:
+    """Send one outbox message if it is still due; a duplicate or late delivery of this task does nothing."""
+    return deliver(outbox_id)
+
+
+@shared_task(name="notifications.sweep_outbox")
+def sweep_outbox() -> int:
+    """Send every due delivery, including lost enqueues and ones whose worker died; return the count."""
+    sent = 0
+    for outbox_id in due_message_ids():
+        if deliver(outbox_id) == "sent":
+            sent += 1
+    return sent

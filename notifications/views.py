@@ -1,0 +1,91 @@
+"""The inbox: a person's notifications, marking them read, and e-mail preferences."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+
+from agencies.sessions import current_person, login_required
+from hamkke.db import db
+from hamkke.errors import NotFound
+from notifications import services
+from notifications.models import Notification
+from notifications.queries import NOTIFICATION_KINDS, list_notifications, unread_count
+
+bp = Blueprint("notifications", __name__, url_prefix="/notifications")
+
+PAGE_SIZE = 30
+
+
+def _own_notification(notification_id: int) -> Notification:
+    person = current_person()
+    notification = db.session.get(Notification, notification_id)
+    # Someone else's notification answers 404 like a missing one: existence must not leak.
+    if notification is None or person is None or notification.person_id != person.id:
+        raise NotFound("알림을 찾을 수 없습니다.", english="Notification not found.")
+    return notification
+
+
+@bp.get("/")
+@login_required
+def inbox() -> ResponseReturnValue:
+    """Show the signed-in person's notifications, newest first."""
+    person = current_person()
+    assert person is not None  # guaranteed by login_required  # noqa: S101
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    items = list_notifications(person, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+    return render_template(
+        "notifications/inbox.html",
+        notifications=items,
+        unread=unread_count(person),
+        page=page,
+        page_size=PAGE_SIZE,
+    )
+
+
+@bp.post("/<int:notification_id>/read")
+@login_required
+def read(notification_id: int) -> ResponseReturnValue:
+    """Mark one notification read and follow its link."""
+    notification = _own_notification(notification_id)
+    person = current_person()
+    assert person is not None  # noqa: S101
+    services.mark_read(notification, actor=person)
+    db.session.commit()
+    return redirect(notification.link or url_for("notifications.inbox"))
+
+
+@bp.post("/read-all")
+@login_required
+def read_all() -> ResponseReturnValue:
+    """Mark every notification read."""
+    person = current_person()
+    assert person is not None  # noqa: S101
+    count = services.mark_all_read(actor=person)
+    db.session.commit()
+    flash(_("알림 %(count)d건을 읽음으로 표시했습니다.", count=count), "success")
+    return redirect(url_for("notifications.inbox"))
+
+
+@bp.route("/preferences", methods=["GET", "POST"])
+@login_required
+def preferences() -> ResponseReturnValue:
+    """Let a person choose which kinds of notification also come by e-mail."""
+    person = current_person()
+    assert person is not None  # noqa: S101
+    if request.method == "POST":
+        chosen = set(request.form.getlist("email"))
+        for kind in NOTIFICATION_KINDS:
+            services.set_email_preference(person, kind, kind in chosen, actor=person)
+        db.session.commit()
+        flash(_("알림 설정을 저장했습니다."), "success")
+        return redirect(url_for("notifications.preferences"))
+    enabled = {kind for kind in NOTIFICATION_KINDS if services.wants_email(person, kind)}
+    return render_template("notifications/preferences.html", kinds=NOTIFICATION_KINDS, enabled=enabled)
+
+
+def unread_badge() -> dict[str, int]:
+    """Template context: how many unread notifications the signed-in person has."""
+    person = current_person()
+    return {"unread_notifications": unread_count(person) if person is not None else 0}
