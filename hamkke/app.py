@@ -10,7 +10,14 @@ from typing import Any
 import socketio as python_socketio
 from flask import Flask
 
-from hamkke.config import REPO_ROOT, instance_path, is_production, load_config, validate_config
+from hamkke.config import (
+    REPO_ROOT,
+    check_services,
+    instance_path,
+    is_production,
+    load_config,
+    validate_config,
+)
 from hamkke.db import db, import_all_models
 from hamkke.extensions import csrf, limiter, migrate, oauth, socketio
 from hamkke.i18n import init_i18n
@@ -32,8 +39,13 @@ def create_app(config_override: Mapping[str, Any] | None = None) -> Flask:
     )
     app.config.update(load_config(config_override))
     validate_config(app.config)
+    if is_production(app.config) and not app.config["TESTING"]:
+        # Fail at start with the variable's name, not at the first request with a stack trace.
+        check_services(app.config)
     inst.mkdir(parents=True, exist_ok=True)
-    logging.basicConfig(level=app.config["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.basicConfig(
+        level=app.config["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
 
     import_all_models()
     db.init_app(app)

@@ -25,7 +25,15 @@ def _create_app() -> Any:
     return create_app()
 
 
-@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False, add_default_commands=False)
+# load_dotenv=False: the .env beside docker-compose.yml holds production settings and must not leak into
+# `make run`; configuration comes only from instance/config.py and the environment (hamkke/config.py).
+@click.group(
+    cls=FlaskGroup,
+    create_app=_create_app,
+    add_version_option=False,
+    add_default_commands=False,
+    load_dotenv=False,
+)
 def cli() -> None:
     """Hamkke (함께): 통합사례관리 플랫폼 관리 명령."""
 
