@@ -9,6 +9,7 @@ from typing import Any
 
 import socketio as python_socketio
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from hamkke.config import (
     REPO_ROOT,
@@ -67,6 +68,11 @@ def create_app(config_override: Mapping[str, Any] | None = None) -> Flask:
     for name in DOMAINS:
         importlib.import_module(name).init_app(app)
 
+    proxies = int(app.config["TRUSTED_PROXIES"])
+    if proxies:
+        # Behind nginx the client address and scheme come from X-Forwarded-*; trusting exactly the
+        # configured number of hops keeps a client from spoofing its address in the access log.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)  # type: ignore[method-assign]
     register_request_hooks(app)
     register_error_handlers(app)
     app.jinja_env.globals["is_production"] = is_production(app.config)

@@ -158,6 +158,13 @@ SETTINGS: tuple[Setting, ...] = (
         "sign-out after this many hours in any case",
         example="12",
     ),
+    Setting(
+        "TRUSTED_PROXIES",
+        int,
+        0,
+        "how many reverse proxies stand in front (nginx: 1); their X-Forwarded-* headers are then trusted",
+        example="1",
+    ),
     Setting("LOG_LEVEL", _choice("DEBUG", "INFO", "WARNING", "ERROR"), "INFO", "log level", example="INFO"),
 )
 
@@ -310,6 +317,8 @@ def validate_config(config: Mapping[str, Any]) -> None:
         raise ConfigError("HAMKKE_REDIS_URL: 운영 모드에는 Redis가 필요합니다 / production needs Redis")
     if not str(config["REDIS_URL"]).startswith(("redis://", "rediss://")):
         raise ConfigError("HAMKKE_REDIS_URL: redis:// 주소여야 합니다 / must be a redis:// URL")
+    if not 0 <= int(config["TRUSTED_PROXIES"]) <= 5:
+        raise ConfigError("HAMKKE_TRUSTED_PROXIES: 0에서 5 사이여야 합니다 / must be between 0 and 5")
     if not str(config["BASE_URL"]).startswith("https://"):
         raise ConfigError(
             "HAMKKE_BASE_URL: 운영 모드에서는 https 주소여야 합니다 / production needs an https URL"

@@ -20,7 +20,7 @@ TABLE_END = "<!-- settings-table:end -->"
 #: a sample that is an instruction, not a value: .env.example leaves such a variable empty
 INSTRUCTION_PREFIX = "generate-with:"
 #: variables docker-compose.yml sets itself on every app container (tests/test_compose.py checks it)
-COMPOSE_SETS = ("HAMKKE_ENV", "HAMKKE_DATABASE_URL", "HAMKKE_REDIS_URL")
+COMPOSE_SETS = ("HAMKKE_ENV", "HAMKKE_TRUSTED_PROXIES", "HAMKKE_DATABASE_URL", "HAMKKE_REDIS_URL")
 #: variables only docker-compose.yml reads (interpolation), never the app: name, sample, help
 COMPOSE_VARIABLES: tuple[tuple[str, str, str], ...] = (
     (
