@@ -8,11 +8,20 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Register sign-in session loading, the blueprints and the template helpers of the network."""
-    from agencies.sessions import current_person, load_session_for_request
+    """Register session loading, the blueprints, the live socket namespace, the CLI and template helpers."""
+    from agencies import auth_views, sockets, views
+    from agencies.api import init_api
+    from agencies.cli import agencies_cli
+    from agencies.sessions import current_pending_session, current_person, load_session_for_request
 
     app.before_request(load_session_for_request)
+    app.register_blueprint(auth_views.bp)
+    app.register_blueprint(views.bp)
+    app.register_blueprint(views.account_bp)
+    init_api(app)
+    sockets.register_namespaces()
+    app.cli.add_command(agencies_cli)
 
     @app.context_processor
     def inject_person() -> dict[str, Any]:
-        return {"current_person": current_person()}
+        return {"current_person": current_person(), "pending_session": current_pending_session()}

@@ -193,6 +193,8 @@ class IdentityProvider(TimestampMixin, Model):
     #: optional claim rule, e.g. {"claim": "hamkke_agency", "equals_agency_code": true}
     claim_rule: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
     is_active: Mapped[bool] = mapped_column(default=True)
+    #: the district whose coordinator registered it and may edit it; None: platform-wide (set up by operators)
+    district_id: Mapped[int | None] = mapped_column(sa.ForeignKey("districts.id"), index=True)
 
     agencies: Mapped[list[Agency]] = relationship(back_populates="identity_provider")
 
@@ -209,7 +211,9 @@ class Agency(TimestampMixin, Model):
     name: Mapped[str] = mapped_column(sa.String(200), index=True)
     type: Mapped[AgencyType] = mapped_column(str_enum(AgencyType, "agency_type"))
     sector: Mapped[AgencySector] = mapped_column(str_enum(AgencySector, "agency_sector"))
-    status: Mapped[AgencyStatus] = mapped_column(str_enum(AgencyStatus, "agency_status"), default=AgencyStatus.invited)
+    status: Mapped[AgencyStatus] = mapped_column(
+        str_enum(AgencyStatus, "agency_status"), default=AgencyStatus.invited
+    )
     #: the dong a 주민센터 belongs to (only for dong centres)
     dong_id: Mapped[int | None] = mapped_column(sa.ForeignKey("dongs.id"))
     phone: Mapped[str | None] = mapped_column(sa.String(40))
@@ -316,7 +320,9 @@ class Membership(TimestampMixin, Model):
 
     person: Mapped[Person] = relationship(back_populates="memberships")
     agency: Mapped[Agency] = relationship(back_populates="memberships")
-    roles: Mapped[list[MembershipRole]] = relationship(back_populates="membership", cascade="all, delete-orphan")
+    roles: Mapped[list[MembershipRole]] = relationship(
+        back_populates="membership", cascade="all, delete-orphan"
+    )
 
     @property
     def role_set(self) -> frozenset[StaffRole]:
@@ -328,10 +334,14 @@ class MembershipRole(Model):
     """One role granted in one membership (rows, so every grant and removal is auditable)."""
 
     __tablename__ = "membership_roles"
-    __table_args__ = (sa.UniqueConstraint("membership_id", "role", name="uq_membership_roles_membership_role"),)
+    __table_args__ = (
+        sa.UniqueConstraint("membership_id", "role", name="uq_membership_roles_membership_role"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    membership_id: Mapped[int] = mapped_column(sa.ForeignKey("memberships.id", ondelete="CASCADE"), index=True)
+    membership_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("memberships.id", ondelete="CASCADE"), index=True
+    )
     role: Mapped[StaffRole] = mapped_column(str_enum(StaffRole, "staff_role"))
     granted_at: Mapped[datetime] = mapped_column(UTCDateTime())
     granted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("people.id"))
@@ -363,5 +373,124 @@ class UserSession(Model):
     end_reason: Mapped[str | None] = mapped_column(sa.String(30))
     ip_address: Mapped[str | None] = mapped_column(sa.String(45))
     user_agent: Mapped[str | None] = mapped_column(sa.String(300))
+    #: signed in through a provider but not yet approved by an agency admin: such a session
+    #: reaches only the waiting page and sign-out, never any data
+    awaiting_approval: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     person: Mapped[Person] = relationship()
+
+
+# --- Onboarding and the agency API (issue 3) ---------------------------------------------------
+
+
+class InvitationStatus(enum.StrEnum):
+    """Where an invitation link stands; derived from its timestamps, never stored."""
+
+    pending = "pending"
+    accepted = "accepted"
+    expired = "expired"
+    revoked = "revoked"
+
+
+class Invitation(TimestampMixin, Model):
+    """A one-time link with which a district coordinator invites an agency's first administrator.
+
+    Only the SHA-256 of the random token is stored: a copy of the database cannot be turned into
+    working links. The link works once, until ``expires_at``, for the invited e-mail address only.
+    """
+
+    __tablename__ = "invitations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    district_id: Mapped[int] = mapped_column(sa.ForeignKey("districts.id"), index=True)
+    #: the agency created for the invitation (status ``invited`` until the link is used)
+    agency_id: Mapped[int] = mapped_column(sa.ForeignKey("agencies.id"), index=True)
+    #: who is invited; must equal the signed-in person's e-mail (compared case-insensitively)
+    email: Mapped[str] = mapped_column(sa.String(200), info={"pii": True})
+    #: SHA-256 (hex) of the token in the link
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("people.id"))
+    #: when the invitation e-mail went out (the task skips sending twice)
+    email_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    accepted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("people.id"))
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("people.id"))
+
+    agency: Mapped[Agency] = relationship()
+    district: Mapped[District] = relationship()
+
+    def status_at(self, now: datetime) -> InvitationStatus:
+        """Return the invitation's status at ``now``."""
+        if self.accepted_at is not None:
+            return InvitationStatus.accepted
+        if self.revoked_at is not None:
+            return InvitationStatus.revoked
+        if self.expires_at <= now:
+            return InvitationStatus.expired
+        return InvitationStatus.pending
+
+
+class AgreementAcceptance(Model):
+    """One acceptance of the 업무협약 (data-sharing agreement) text by an agency; kept as evidence."""
+
+    __tablename__ = "agreement_acceptances"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int] = mapped_column(sa.ForeignKey("agencies.id"), index=True)
+    #: the exact version identifier of the text shown (see ``agencies.agreement``)
+    version: Mapped[str] = mapped_column(sa.String(40))
+    #: SHA-256 of the exact text shown, so a later edit of a version's wording is detectable
+    text_sha256: Mapped[str] = mapped_column(sa.String(64))
+    accepted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    accepted_by_id: Mapped[int] = mapped_column(sa.ForeignKey("people.id"))
+
+
+class ApiClient(TimestampMixin, Model):
+    """A system of an agency that calls the Hamkke API with the OAuth2 client-credentials grant."""
+
+    __tablename__ = "api_clients"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int] = mapped_column(sa.ForeignKey("agencies.id"), index=True)
+    #: what the agency calls the system, e.g. "기관 사례관리 프로그램"
+    name: Mapped[str] = mapped_column(sa.String(100))
+    #: the public OAuth2 ``client_id``
+    client_id: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    #: SHA-256 (hex) of the 256-bit random secret; the secret is shown once and never stored
+    secret_hash: Mapped[str] = mapped_column(sa.String(64))
+    #: scopes the agency admin granted, e.g. ["directory:read"]
+    scopes: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("people.id"))
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: a revoked client gets no tokens, and every token it holds stops working
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("people.id"))
+
+    agency: Mapped[Agency] = relationship()
+
+    @property
+    def is_active(self) -> bool:
+        """Tell whether the client may still obtain and use tokens."""
+        return self.revoked_at is None
+
+
+class ApiToken(Model):
+    """An opaque, short-lived access token issued to an API client (only its SHA-256 is stored)."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    api_client_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("api_clients.id", ondelete="CASCADE"), index=True
+    )
+    #: SHA-256 (hex) of the bearer token
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    #: granted scopes, space-separated as in OAuth2
+    scope: Mapped[str] = mapped_column(sa.String(300))
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    client: Mapped[ApiClient] = relationship()

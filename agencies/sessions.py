@@ -10,17 +10,25 @@ from functools import wraps
 from typing import Any, TypeVar, cast
 
 import sqlalchemy as sa
-from flask import current_app, g, has_request_context, redirect, request, session, url_for
+from flask import current_app, flash, g, has_request_context, redirect, request, session, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 
-from agencies.models import Person, UserSession
+from agencies.models import Agency, AgencyStatus, Person, UserSession
+from hamkke import audit
 from hamkke.db import db
 from hamkke.time import now_utc
 from hamkke.web import error_response, wants_json
 
-SESSION_TOKEN_KEY = "sid"
+SESSION_TOKEN_KEY = "sid"  # noqa: S105 -- the name of a cookie-session key, not a secret
 #: last_seen_at is written at most this often, so page views do not each cost a write
 TOUCH_INTERVAL = timedelta(seconds=60)
+#: reasons that are timeouts (audited as ``auth.session_timeout``, the rest as ``auth.session_ended``)
+TIMEOUT_REASONS = frozenset({"idle_timeout", "absolute_timeout"})
+#: blueprints and endpoints a session awaiting approval may reach: the waiting page, sign-in and
+#: sign-out, the language switch, static files and health checks; nothing that shows data
+AWAITING_APPROVAL_BLUEPRINTS = frozenset({"auth", "health"})
+AWAITING_APPROVAL_ENDPOINTS = frozenset({"static", "core.switch_language"})
 
 F = TypeVar("F", bound=Callable[..., ResponseReturnValue])
 
@@ -29,21 +37,39 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode("ascii")).hexdigest()
 
 
-def start_session(person: Person, *, method: str, acting_agency_id: int | None = None,
-                  identity_provider_id: int | None = None, id_token_hint: str | None = None) -> UserSession:
+def start_session(
+    person: Person,
+    *,
+    method: str,
+    acting_agency_id: int | None = None,
+    identity_provider_id: int | None = None,
+    id_token_hint: str | None = None,
+    awaiting_approval: bool = False,
+) -> UserSession:
     """Open a server-side session for ``person`` and put its token in the cookie (flushes; caller commits)."""
     token = secrets.token_urlsafe(32)
     now = now_utc()
     record = UserSession(
-        token_hash=_hash(token), person_id=person.id, acting_agency_id=acting_agency_id, method=method,
-        identity_provider_id=identity_provider_id, id_token_hint=id_token_hint, created_at=now, last_seen_at=now,
+        token_hash=_hash(token),
+        person_id=person.id,
+        acting_agency_id=acting_agency_id,
+        method=method,
+        identity_provider_id=identity_provider_id,
+        id_token_hint=id_token_hint,
+        created_at=now,
+        last_seen_at=now,
+        awaiting_approval=awaiting_approval,
         ip_address=request.remote_addr if has_request_context() else None,
         user_agent=(request.user_agent.string[:300] if has_request_context() else None),
     )
     db.session.add(record)
     db.session.flush()
     # A fresh cookie on every sign-in: nothing from the anonymous session carries over (fixation).
+    # The language choice is not a secret and survives, so the next page keeps the user's language.
+    language = session.get("lang")
     session.clear()
+    if language:
+        session["lang"] = language
     session[SESSION_TOKEN_KEY] = token
     session.permanent = False
     return record
@@ -67,6 +93,18 @@ def end_sessions_of(person_id: int, reason: str) -> list[int]:
     return [record.id for record in records]
 
 
+def end_sessions_for_agency(agency_id: int, reason: str) -> list[int]:
+    """End every open session acting for an agency (suspension); return their IDs for cutting sockets."""
+    records = db.session.scalars(
+        sa.select(UserSession).where(
+            UserSession.acting_agency_id == agency_id, UserSession.ended_at.is_(None)
+        )
+    ).all()
+    for record in records:
+        end_session(record, reason)
+    return [record.id for record in records]
+
+
 def session_expiry_reason(record: UserSession) -> str | None:
     """Say why a session is no longer valid, or None if it is."""
     if record.ended_at is not None:
@@ -79,7 +117,37 @@ def session_expiry_reason(record: UserSession) -> str | None:
         return "idle_timeout"
     if not record.person.is_active:
         return "person_disabled"
+    if record.acting_agency_id is not None:
+        agency = db.session.get(Agency, record.acting_agency_id)
+        # Only suspension ends sessions: an agency still accepting the agreement has active staff.
+        if agency is None or agency.status == AgencyStatus.suspended:
+            return "agency_disabled"
     return None
+
+
+def expire_session(record: UserSession, reason: str) -> None:
+    """End a session found invalid on use, with its audit row (flushes; the caller commits)."""
+    already_ended = record.ended_at is not None
+    end_session(record, reason)
+    if already_ended:
+        return
+    action = "auth.session_timeout" if reason in TIMEOUT_REASONS else "auth.session_ended"
+    audit.record(
+        action,
+        actor_id=record.person_id,
+        agency_id=record.acting_agency_id,
+        obj=record,
+        data={"reason": reason},
+    )
+
+
+def touch_session(record: UserSession) -> bool:
+    """Note activity on a session (at most once per `TOUCH_INTERVAL`); return whether it changed."""
+    now = now_utc()
+    if now - record.last_seen_at < TOUCH_INTERVAL:
+        return False
+    record.last_seen_at = now
+    return True
 
 
 def find_session(token: str | None) -> UserSession | None:
@@ -89,26 +157,72 @@ def find_session(token: str | None) -> UserSession | None:
     return db.session.scalar(sa.select(UserSession).where(UserSession.token_hash == _hash(token)))
 
 
-def load_session_for_request() -> None:
-    """Resolve the cookie to a live session and person for this request (``g.user_session``, ``g.person``)."""
+def load_session_for_request() -> ResponseReturnValue | None:
+    """Resolve the cookie to a live session and person for this request (``g.user_session``, ``g.person``).
+
+    A session awaiting approval never yields a person: it only reaches the waiting page and sign-out.
+    """
     g.user_session = None
     g.person = None
+    g.pending_session = None
     record = find_session(session.get(SESSION_TOKEN_KEY))
     if record is None:
-        return
+        return None
     reason = session_expiry_reason(record)
     if reason is not None:
-        end_session(record, reason)
+        expire_session(record, reason)
         db.session.commit()
         session.pop(SESSION_TOKEN_KEY, None)
         g.session_ended_reason = reason
-        return
-    now = now_utc()
-    if now - record.last_seen_at >= TOUCH_INTERVAL:
-        record.last_seen_at = now
+        _explain_ended_session(reason)
+        return None
+    if touch_session(record):
         db.session.commit()
+    if record.awaiting_approval:
+        g.pending_session = record
+        return _confine_awaiting_approval()
     g.user_session = record
     g.person = record.person
+    return None
+
+
+def _confine_awaiting_approval() -> ResponseReturnValue | None:
+    endpoint = request.endpoint or ""
+    if request.blueprint in AWAITING_APPROVAL_BLUEPRINTS or endpoint in AWAITING_APPROVAL_ENDPOINTS:
+        return None
+    if wants_json():
+        return error_response(
+            403,
+            code="awaiting_approval",
+            message=_("기관관리자의 가입 승인을 기다리고 있습니다."),
+            english="Your agency administrator has not approved your account yet.",
+        )
+    return redirect(url_for("auth.pending"))
+
+
+def _explain_ended_session(reason: str) -> None:
+    # Say why the user is signed out, on the page they land on next; only for browser pages.
+    if wants_json():
+        return
+    config = current_app.config
+    if reason == "idle_timeout":
+        flash(
+            _(
+                "%(minutes)s분 동안 활동이 없어 로그아웃되었습니다. 다시 로그인해 주세요.",
+                minutes=config["SESSION_IDLE_MINUTES"],
+            ),
+            "info",
+        )
+    elif reason == "absolute_timeout":
+        flash(
+            _(
+                "로그인한 지 %(hours)s시간이 지나 로그아웃되었습니다. 다시 로그인해 주세요.",
+                hours=config["SESSION_ABSOLUTE_HOURS"],
+            ),
+            "info",
+        )
+    elif reason in {"person_disabled", "agency_disabled"}:
+        flash(_("계정 또는 기관이 사용 중지되어 로그아웃되었습니다."), "error")
 
 
 def current_person() -> Person | None:
@@ -119,6 +233,11 @@ def current_person() -> Person | None:
 def current_session() -> UserSession | None:
     """Return the server-side session of this request, or None."""
     return cast(UserSession | None, g.get("user_session"))
+
+
+def current_pending_session() -> UserSession | None:
+    """Return this request's session that still awaits an agency admin's approval, or None."""
+    return cast(UserSession | None, g.get("pending_session"))
 
 
 def login_required(view: F) -> F:

@@ -10,6 +10,8 @@ pytest_plugins = [
     "tests.fixtures.network",
     "tests.fixtures.auth",
     "tests.fixtures.mail",
+    "tests.fixtures.live",
+    "tests.fixtures.browser",
 ]
 
 

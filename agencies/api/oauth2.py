@@ -1,0 +1,348 @@
+"""The OAuth2 authorization server (client credentials only) and the bearer-token check of the API.
+
+* Clients: an agency admin registers them; the secret (256 random bits) is stored as SHA-256.
+* Tokens: opaque, random, stored as SHA-256, 15 minutes by default and never more than an hour
+  (``API_TOKEN_LIFETIME_SECONDS``); no refresh tokens.
+* A token works only while its client is not revoked and its agency is active, so revoking a
+  client or suspending an agency kills every token at once (the services also mark them revoked).
+* RFC 7009 revocation endpoint for clients to revoke their own tokens.
+* The token and revocation endpoints answer errors in RFC 6749 §5.2 form (``{"error": "..."}``),
+  which every OAuth2 client library expects; the resource endpoints use the API's error form.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from authlib.integrations.flask_oauth2 import AuthorizationServer, ResourceProtector
+from authlib.oauth2 import OAuth2Error
+from authlib.oauth2.rfc6749 import MissingAuthorizationError, grants
+from authlib.oauth2.rfc6749.util import scope_to_list
+from authlib.oauth2.rfc6750 import BearerTokenGenerator, BearerTokenValidator, InsufficientScopeError
+from authlib.oauth2.rfc7009 import RevocationEndpoint
+from flask import Flask, current_app, request
+from flask.typing import ResponseReturnValue
+from werkzeug.wrappers import Response
+
+from agencies.api.credentials import credential_matches, generate_access_token, hash_credential
+from agencies.api.errors import ApiError
+from agencies.api.registry import api
+from agencies.api.schemas import EmptyObject, RevocationRequest, TokenRequest, TokenResponse
+from agencies.api.scopes import SCOPES
+from agencies.models import Agency, AgencyStatus, ApiClient, ApiToken
+from hamkke import audit
+from hamkke.db import db
+from hamkke.extensions import limiter
+from hamkke.time import now_utc
+
+logger = logging.getLogger(__name__)
+
+#: default and ceiling of the token lifetime, in seconds
+DEFAULT_TOKEN_LIFETIME = 15 * 60
+MAX_TOKEN_LIFETIME = 60 * 60
+#: default limit of the token and revocation endpoints per client address
+DEFAULT_TOKEN_RATE_LIMIT = "30 per minute"  # noqa: S105 -- a rate, not a secret
+CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
+GRANT_TYPE = "client_credentials"
+REALM = "hamkke"
+
+
+@dataclass
+class OAuthClient:
+    """Authlib's view of an `ApiClient` (ClientMixin); the model stays free of protocol code."""
+
+    model: ApiClient
+
+    def get_client_id(self) -> str:
+        """Return the public client ID."""
+        return self.model.client_id
+
+    def get_default_redirect_uri(self) -> None:
+        """Return None: the client-credentials grant has no redirects."""
+        return None
+
+    def get_allowed_scope(self, scope: str | None) -> str | None:
+        """Return the scopes to grant: all granted ones by default; None (invalid_scope) if asked for more."""
+        granted = list(self.model.scopes)
+        if not scope:
+            return " ".join(granted)
+        requested = scope_to_list(scope) or []
+        if any(item not in granted for item in requested):
+            return None
+        return " ".join(item for item in granted if item in requested)
+
+    def check_redirect_uri(self, redirect_uri: str) -> bool:
+        """Refuse every redirect URI (no browser flows)."""
+        return False
+
+    def check_client_secret(self, client_secret: str) -> bool:
+        """Compare the presented secret with the stored hash in constant time."""
+        return credential_matches(client_secret, self.model.secret_hash)
+
+    def check_endpoint_auth_method(self, method: str, endpoint: str) -> bool:
+        """Allow HTTP Basic or form credentials; never unauthenticated ("none")."""
+        return method in CLIENT_AUTH_METHODS
+
+    def check_response_type(self, response_type: str) -> bool:
+        """Refuse every response type (no authorization endpoint)."""
+        return False
+
+    def check_grant_type(self, grant_type: str) -> bool:
+        """Allow the client-credentials grant only."""
+        return grant_type == GRANT_TYPE
+
+
+@dataclass
+class OAuthToken:
+    """Authlib's view of an `ApiToken` (TokenMixin)."""
+
+    model: ApiToken
+
+    def check_client(self, client: OAuthClient) -> bool:
+        """Tell whether the token belongs to ``client``."""
+        return self.model.api_client_id == client.model.id
+
+    def get_scope(self) -> str:
+        """Return the granted scopes."""
+        return self.model.scope
+
+    def get_expires_in(self) -> int:
+        """Return the lifetime in seconds."""
+        return int((self.model.expires_at - self.model.issued_at).total_seconds())
+
+    def is_expired(self) -> bool:
+        """Tell whether the token has expired."""
+        return self.model.expires_at <= now_utc()
+
+    def is_revoked(self) -> bool:
+        """Tell whether the token, its client or its agency has been switched off."""
+        client = self.model.client
+        return (
+            self.model.revoked_at is not None
+            or client.revoked_at is not None
+            or client.agency.status != AgencyStatus.active
+        )
+
+    def get_user(self) -> None:
+        """Return None: client-credentials tokens act for an agency system, not a person."""
+        return None
+
+    def get_client(self) -> OAuthClient:
+        """Return the client the token was issued to."""
+        return OAuthClient(self.model.client)
+
+
+def query_client(client_id: str) -> OAuthClient | None:
+    """Return a usable client (not revoked, agency active) for ``client_id``; None makes it invalid_client."""
+    if not client_id or len(client_id) > 64:
+        return None
+    model = db.session.scalar(
+        sa.select(ApiClient).join(ApiClient.agency).where(ApiClient.client_id == client_id)
+    )
+    if model is None or model.revoked_at is not None or model.agency.status != AgencyStatus.active:
+        return None
+    return OAuthClient(model)
+
+
+def save_token(token: dict[str, Any], request: Any) -> None:
+    """Store the hash of a newly issued token (flushes; the token view commits)."""
+    client: OAuthClient = request.client
+    now = now_utc()
+    record = ApiToken(
+        api_client_id=client.model.id,
+        token_hash=hash_credential(token["access_token"]),
+        scope=token.get("scope", ""),
+        issued_at=now,
+        expires_at=now + timedelta(seconds=int(token["expires_in"])),
+    )
+    client.model.last_used_at = now
+    db.session.add(record)
+    db.session.flush()
+    audit.record(
+        "api.token_issued",
+        agency_id=client.model.agency_id,
+        obj=client.model,
+        data={"client_id": client.model.client_id, "scope": record.scope, "token_id": record.id},
+    )
+
+
+def token_lifetime(client: OAuthClient, grant_type: str) -> int:
+    """Return the configured token lifetime in seconds, never above one hour."""
+    configured = int(current_app.config.get("API_TOKEN_LIFETIME_SECONDS", DEFAULT_TOKEN_LIFETIME))
+    return max(60, min(configured, MAX_TOKEN_LIFETIME))
+
+
+def _new_access_token(**_: Any) -> str:
+    return generate_access_token()
+
+
+class ClientCredentialsGrant(grants.ClientCredentialsGrant):
+    """The client-credentials grant, with client credentials in the Basic header or the form."""
+
+    TOKEN_ENDPOINT_AUTH_METHODS = CLIENT_AUTH_METHODS
+
+
+class TokenRevocationEndpoint(RevocationEndpoint):
+    """RFC 7009: a client revokes one of its own access tokens."""
+
+    CLIENT_AUTH_METHODS = CLIENT_AUTH_METHODS
+
+    def query_token(self, token_string: str, token_type_hint: str | None) -> OAuthToken | None:
+        """Find a token by its hash (refresh tokens do not exist here)."""
+        model = db.session.scalar(
+            sa.select(ApiToken).where(ApiToken.token_hash == hash_credential(token_string))
+        )
+        return OAuthToken(model) if model is not None else None
+
+    def revoke_token(self, token: OAuthToken, request: Any) -> None:
+        """Mark the token revoked (never deleted, so its hash cannot be reissued unnoticed)."""
+        if token.model.revoked_at is None:
+            token.model.revoked_at = now_utc()
+            audit.record(
+                "api.token_revoked",
+                agency_id=token.model.client.agency_id,
+                obj=token.model.client,
+                data={"client_id": token.model.client.client_id, "token_id": token.model.id},
+            )
+        db.session.flush()
+
+
+class BearerValidator(BearerTokenValidator):
+    """Look bearer tokens up by hash."""
+
+    def authenticate_token(self, token_string: str) -> OAuthToken | None:
+        """Return the token for ``token_string`` or None."""
+        if not token_string or len(token_string) > 200:
+            return None
+        model = db.session.scalar(
+            sa.select(ApiToken).where(ApiToken.token_hash == hash_credential(token_string))
+        )
+        return OAuthToken(model) if model is not None else None
+
+
+authorization = AuthorizationServer()
+authorization.register_grant(ClientCredentialsGrant)
+authorization.register_endpoint(TokenRevocationEndpoint)
+require_oauth = ResourceProtector()
+require_oauth.register_token_validator(BearerValidator(realm=REALM))
+
+
+def authenticate_bearer(scopes: tuple[str, ...]) -> tuple[ApiClient, Agency]:
+    """Check the request's bearer token for ``scopes`` (all of them); raise `ApiError` 401/403."""
+    required = [" ".join(scopes)] if scopes else None
+    try:
+        token: OAuthToken = require_oauth.acquire_token(required)
+    except MissingAuthorizationError:
+        raise ApiError(
+            401,
+            "missing_token",
+            "액세스 토큰이 필요합니다. Authorization: Bearer <토큰> 헤더를 보내 주세요.",
+            "An access token is required (Authorization: Bearer <token>).",
+            headers={"WWW-Authenticate": f'Bearer realm="{REALM}"'},
+        ) from None
+    except InsufficientScopeError:
+        wanted = " ".join(scopes)
+        raise ApiError(
+            403,
+            "insufficient_scope",
+            f"이 토큰에는 필요한 권한 범위({wanted})가 없습니다.",
+            f"The token lacks the required scope ({wanted}).",
+            headers={
+                "WWW-Authenticate": f'Bearer realm="{REALM}", error="insufficient_scope", scope="{wanted}"'
+            },
+        ) from None
+    except OAuth2Error:
+        # Unknown, expired or revoked tokens, and other schemes than Bearer, all look alike to the caller.
+        raise ApiError(
+            401,
+            "invalid_token",
+            "액세스 토큰이 올바르지 않거나 만료되었거나 폐기되었습니다.",
+            "The access token is invalid, expired or revoked.",
+            headers={"WWW-Authenticate": f'Bearer realm="{REALM}", error="invalid_token"'},
+        ) from None
+    return token.model.client, token.model.client.agency
+
+
+api.authenticate = authenticate_bearer
+
+
+def _rate_limit() -> str:
+    return str(current_app.config.get("API_TOKEN_RATE_LIMIT", DEFAULT_TOKEN_RATE_LIMIT))
+
+
+def _finish(response: Response, *, action: str) -> Response:
+    """Commit a successful OAuth2 exchange, or roll it back and audit the refusal on its own."""
+    if response.status_code == 200:
+        db.session.commit()
+        return response
+    db.session.rollback()
+    error = (response.get_json(silent=True) or {}).get("error", "unknown")
+    # The public client ID (never the secret) shows which client is failing or being guessed.
+    credentials = request.authorization
+    client_id = (credentials.username if credentials else None) or request.form.get("client_id") or ""
+    audit.record(action, data={"error": str(error)[:40], "client_id": client_id[:64]})
+    db.session.commit()
+    return response
+
+
+OAUTH_SCOPE_DESCRIPTION = "Scopes: " + ", ".join(f"`{scope.name}` ({scope.description})" for scope in SCOPES)
+
+
+@api.operation(
+    "/oauth/token",
+    method="POST",
+    auth="client",
+    summary="Issue an access token (OAuth2 client credentials)",
+    description=(
+        "RFC 6749 §4.4. Authenticate the client with HTTP Basic (client_secret_basic) or with "
+        "client_id and client_secret in the form (client_secret_post). Tokens are opaque and live "
+        "15 minutes by default (never more than an hour); there are no refresh tokens. "
+        "Rate-limited per address (429). " + OAUTH_SCOPE_DESCRIPTION
+    ),
+    tags=("OAuth2",),
+    request_form=TokenRequest,
+    response=TokenResponse,
+    errors=(400, 401, 429),
+    error_style="oauth",
+    decorators=(limiter.limit(_rate_limit),),
+)
+def issue_token() -> ResponseReturnValue:
+    """Issue an access token to an authenticated client."""
+    response = authorization.create_token_response()
+    return _finish(response, action="api.token_refused")
+
+
+@api.operation(
+    "/oauth/revoke",
+    method="POST",
+    auth="client",
+    summary="Revoke an access token (RFC 7009)",
+    description=(
+        "A client revokes one of its own tokens. The answer is 200 with an empty object even if the "
+        "token was unknown, as RFC 7009 requires. Rate-limited per address (429)."
+    ),
+    tags=("OAuth2",),
+    request_form=RevocationRequest,
+    response=EmptyObject,
+    errors=(400, 401, 429),
+    error_style="oauth",
+    decorators=(limiter.limit(_rate_limit),),
+)
+def revoke_token() -> ResponseReturnValue:
+    """Revoke an access token of the authenticated client."""
+    response = authorization.create_endpoint_response(TokenRevocationEndpoint.ENDPOINT_NAME)
+    return _finish(response, action="api.revocation_refused")
+
+
+def init_oauth2(app: Flask) -> None:
+    """Bind the authorization server and the bearer check to ``app``."""
+    authorization.init_app(app, query_client=query_client, save_token=save_token)
+    # After init_app: Authlib's default generator would issue 10-day tokens for this grant.
+    authorization.register_token_generator(
+        "default", BearerTokenGenerator(_new_access_token, expires_generator=token_lifetime)
+    )
+    authorization.scopes_supported = [scope.name for scope in SCOPES]
