@@ -53,6 +53,9 @@ def serve_command(host: str, port: int) -> None:
     from hamkke.extensions import socketio
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    # The click group marks the process as "run from the flask CLI", and Flask then ignores
+    # app.run(); this command is exactly the place that must run the server.
+    os.environ.pop("FLASK_RUN_FROM_CLI", None)
     socketio.run(
         app,
         host=host,
