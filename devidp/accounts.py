@@ -85,6 +85,14 @@ DEMO_ACCOUNTS: tuple[DemoAccount, ...] = (
         "한빛구정신건강복지센터 정신건강전문요원",
     ),
     DemoAccount(
+        "demo-invited-director",
+        "director@hanbit-legal.or.kr",
+        "문대표",
+        "hanbit-legal-aid",
+        "agency_admin",
+        "한빛법률구조센터 대표 (초대받은 기관: 업무협약 전)",
+    ),
+    DemoAccount(
         "demo-advisor",
         "han.advisor@hanbit-univ.ac.kr",
         "한자문",

@@ -127,9 +127,11 @@ def up_command() -> None:
         )
     upgrade(directory=str(REPO_ROOT / "migrations"))
     if database_is_empty():
-        load_demo()
+        summary = load_demo()
         db.session.commit()
-        click.echo("데모 지역 '한빛구'를 불러왔습니다 / loaded the demo district")
+        click.echo("데모 지역 '한빛구'를 불러왔습니다 / loaded the demo district:")
+        for key, value in summary.items():
+            click.echo(f"  {key}: {value}")
     db.session.remove()
     db.engine.dispose()  # the children open their own connections
     base_url = current_app.config["BASE_URL"].rstrip("/")

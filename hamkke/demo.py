@@ -177,8 +177,10 @@ def database_is_empty() -> bool:
     return db.session.scalar(sa.select(sa.func.count()).select_from(District)) == 0
 
 
-def load_demo(seed: int = 20261122) -> dict[str, int]:
-    """Create the demo district and return how many of each thing it made (flushes; the caller commits)."""
+def load_demo(seed: int = 20261122) -> dict[str, str]:
+    """Create the demo district; return what it made and what to show once (flushes; the caller commits)."""
+    from agencies.demo_extras import load_demo_network
+
     rng = random.Random(seed)
     district = District(code="hanbit", name="한빛구", settings={})
     db.session.add(district)
@@ -259,7 +261,8 @@ def load_demo(seed: int = 20261122) -> dict[str, int]:
         district, regions["north"], agencies["hanbit-gu-team"], people.get("demo-coordinator")
     )
     db.session.flush()
-    return {
+    shown = load_demo_network()
+    counts = {
         "권역": len(regions),
         "동": len(dongs),
         "기관": len(agencies),
@@ -268,12 +271,16 @@ def load_demo(seed: int = 20261122) -> dict[str, int]:
         "사례": cases,
         "회의": 1 if conference else 0,
     }
+    return {**{key: str(value) for key, value in counts.items()}, **shown}
 
 
 def _add_demo_people(agencies: dict[str, Agency]) -> dict[str, Person]:
     granted_at = now_utc() - timedelta(days=59)
     people: dict[str, Person] = {}
     for account in DEMO_ACCOUNTS:
+        if account.agency_code not in agencies:
+            # An invitee: the onboarding demo invites their agency; they join by accepting.
+            continue
         person = Person(name=account.name, email=account.email)
         membership = Membership(
             person=person,
