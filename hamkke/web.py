@@ -135,8 +135,8 @@ def register_error_handlers(app: Flask) -> None:
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "connect-src 'self' ws: wss:; object-src 'none'; frame-ancestors 'none'; form-action 'self' {form_targets}; "
-    "base-uri 'none'"
+    "connect-src 'self' ws: wss:; object-src 'none'; frame-ancestors 'none'; "
+    "form-action 'self' {form_targets}; base-uri 'none'"
 )
 
 

@@ -12,9 +12,8 @@ from hamkke.demo import load_demo
 
 
 def test_demo_network_content_is_added_once(db: Any) -> None:
-    load_demo()
-
-    shown = load_demo_network()
+    # load_demo() adds the network content itself; a second call must add nothing.
+    shown = load_demo()
     db.session.commit()
 
     assert shown["초대 링크"].startswith("http://localhost/agencies/join/")
