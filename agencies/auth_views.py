@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
@@ -26,6 +28,8 @@ SIGN_IN_RATE_LIMIT = "10 per minute"
 AUTH_REQUESTS_KEY = "auth_requests"
 #: open authorization requests kept per browser (several tabs); older ones are dropped
 MAX_OPEN_REQUESTS = 5
+#: the provider's logout URL, carried from the sign-out POST to the page that continues there
+LOGOUT_URL_KEY = "logout_url"
 
 _UNVERIFIED = (
     _l("기관 계정 서버의 응답을 확인할 수 없어 로그인을 거부했습니다. 다시 로그인해 주세요."),
@@ -148,7 +152,7 @@ def login(provider_id: int) -> ResponseReturnValue:
     """Send the browser to the agency's provider (authorization code + PKCE S256, state, nonce)."""
     provider = db.session.get(IdentityProvider, provider_id)
     if provider is None or not provider.is_active:
-        return _refuse(SignInError("unknown_provider"), provider_id=None)
+        return _refuse(SignInError("unknown_provider"), provider_id=provider_id)
     next_url = safe_next_url(request.args.get("next"), fallback=url_for("core.index"))
     try:
         url, state = oidc.authorization_redirect(
@@ -165,16 +169,16 @@ def login(provider_id: int) -> ResponseReturnValue:
 def callback() -> ResponseReturnValue:
     """Finish a provider sign-in: validate the answer, decide person and agency, open the session."""
     state = request.args.get("state", "")
-    pending = _take_request(state)
-    provider = db.session.get(IdentityProvider, pending["provider_id"]) if pending else None
+    opened = _take_request(state)
+    provider = db.session.get(IdentityProvider, opened["provider_id"]) if opened else None
     provider_id = provider.id if provider is not None else None
     try:
-        if pending is None:
+        if opened is None:
             raise SignInError("state_mismatch")
         if provider is None:
             raise SignInError("unknown_provider")
         if request.args.get("error"):
-            raise SignInError("provider_error", status=403, provider_error=request.args["error"][:40])
+            raise SignInError("provider_error", status=403, provider_error=_error_code(request.args["error"]))
         claims = oidc.complete_authorization(provider)
         auth_services.replace_session(current_session() or current_pending_session())
         outcome = auth_services.sign_in_with_provider(provider, claims)
@@ -183,7 +187,7 @@ def callback() -> ResponseReturnValue:
     db.session.commit()
     if outcome.awaiting_approval:
         return redirect(url_for("auth.pending"))
-    return redirect(safe_next_url(str(pending.get("next") or ""), fallback=url_for("core.index")))
+    return redirect(safe_next_url(str(opened.get("next") or ""), fallback=url_for("core.index")))
 
 
 @bp.get("/pending")
@@ -214,14 +218,27 @@ def sign_out() -> ResponseReturnValue:
         after_commit(lambda: auth_services.cut_live_sessions([session_id]))
         db.session.commit()
         if provider is not None and id_token:
+            base = current_app.config["BASE_URL"].rstrip("/")
             destination = oidc.logout_url(
-                provider,
-                id_token_hint=id_token,
-                post_logout_redirect_uri=current_app.config["BASE_URL"].rstrip("/") + "/",
+                provider, id_token_hint=id_token, post_logout_redirect_uri=base + "/"
             )
     _clear_cookie_session()
-    flash(_("로그아웃했습니다."), "success")
-    return redirect(destination or url_for("core.index"))
+    if destination is None:
+        flash(_("로그아웃했습니다."), "success")
+        return redirect(url_for("core.index"))
+    # Browsers apply the page's CSP form-action to redirects that follow a form POST, so a
+    # redirect from here to the provider would be blocked; a page of our own continues there.
+    session[LOGOUT_URL_KEY] = destination
+    return redirect(url_for("auth.signed_out"), code=303)
+
+
+@bp.get("/signed-out")
+def signed_out() -> ResponseReturnValue:
+    """Confirm the sign-out and continue to the provider's logout, which returns to the start page."""
+    destination = session.pop(LOGOUT_URL_KEY, None)
+    if not destination:
+        return redirect(url_for("core.index"))
+    return render_template("auth/signed_out.html", logout_url=destination)
 
 
 @bp.route("/local", methods=["GET", "POST"])
@@ -268,6 +285,11 @@ def _callback_url() -> str:
     # One canonical address (BASE_URL) for the redirect URI: it must match the provider's
     # registration exactly, and the state cookie lives on that host only.
     return current_app.config["BASE_URL"].rstrip("/") + url_for("auth.callback")
+
+
+def _error_code(raw: str) -> str:
+    # OAuth error codes are short ASCII words; anything else in the URL is not worth keeping.
+    return raw if re.fullmatch(r"[a-z_]{1,40}", raw) else "unrecognised"
 
 
 def _login_hint(raw: str | None) -> str | None:
