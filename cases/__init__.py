@@ -7,3 +7,6 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register this domain's blueprint, sockets, receivers and commands."""
+    from cases.views import bp
+
+    app.register_blueprint(bp)

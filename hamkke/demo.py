@@ -24,7 +24,7 @@ from agencies.models import (
     Service,
     StaffRole,
 )
-from cases.models import Case, CaseIntensity, CaseStage, CaseType, Client, Household
+from cases.models import Case, CaseStage
 from conference.models import Conference, ConferenceKind
 from devidp.accounts import DEMO_ACCOUNTS
 from hamkke.crypto import encrypt_text
@@ -309,64 +309,10 @@ def _add_demo_people(agencies: dict[str, Agency]) -> dict[str, Person]:
 def _add_demo_cases(
     rng: random.Random, agencies: dict[str, Agency], dongs: dict[str, Dong], people: dict[str, Person]
 ) -> tuple[int, int]:
-    stages = list(CaseStage)
-    today = today_local()
-    household_count = case_count = 0
-    for index, dong in enumerate(dongs.values()):
-        centre = agencies[f"dong-{dong.code}"]
-        worker = (
-            people.get("demo-dong-worker")
-            if dong.code == "solnae"
-            else people.get(f"worker-dong-{dong.code}")
-        )
-        for offset in range(3):
-            household = Household(
-                owning_agency_id=centre.id,
-                dong_id=dong.id,
-                household_type=HOUSEHOLD_TYPES[(index + offset) % len(HOUSEHOLD_TYPES)],
-            )
-            head = Client(
-                household=household,
-                owning_agency_id=centre.id,
-                name=rng.choice(FAMILY_NAMES) + rng.choice(GIVEN_NAMES),
-                sex=rng.choice(("남", "여")),
-                birth_date=date(rng.randint(1940, 1995), rng.randint(1, 12), rng.randint(1, 28)),
-                phone=f"010-{rng.randint(1000, 9999)}-{rng.randint(1000, 9999)}",
-                address=f"서울특별시 한빛구 {dong.name} {rng.randint(1, 300)}-{rng.randint(1, 30)}",
-                relationship_to_head="본인",
-                is_main_client=True,
-            )
-            db.session.add(household)
-            db.session.add(head)
-            if offset == 1:
-                db.session.add(
-                    Client(
-                        household=household,
-                        owning_agency_id=centre.id,
-                        name=head.name[0] + rng.choice(GIVEN_NAMES),
-                        sex=rng.choice(("남", "여")),
-                        birth_date=date(rng.randint(2008, 2018), rng.randint(1, 12), 15),
-                        relationship_to_head="자녀",
-                    )
-                )
-            db.session.flush()
-            stage = stages[(index * 3 + offset) % len(stages)]
-            db.session.add(
-                Case(
-                    household_id=household.id,
-                    main_client_id=head.id,
-                    owning_agency_id=centre.id,
-                    case_worker_id=worker.id if worker else None,
-                    dong_id=dong.id,
-                    stage=stage,
-                    case_type=rng.choice(list(CaseType)),
-                    intensity=rng.choice(list(CaseIntensity)),
-                    opened_on=today - timedelta(days=rng.randint(3, 400)),
-                )
-            )
-            household_count += 1
-            case_count += 1
-    return household_count, case_count
+    """Create households and cases at every stage, a 내부판정회의 and escalations (see cases.demo)."""
+    from cases.demo import load_demo_cases
+
+    return load_demo_cases(rng, agencies, dongs, people)
 
 
 def _second_wednesday_after(day: date) -> date:
@@ -382,8 +328,57 @@ def _second_wednesday_after(day: date) -> date:
 def _add_demo_conference(
     district: District, region: Region, host: Agency, chair: Person | None
 ) -> Conference:
+    """Add the region's recurring rule and its next meeting, ready to start (invitations, approved agenda)."""
+    from conference.models import (
+        AgendaItem,
+        ConferenceInvitation,
+        ConferenceRule,
+        ItemSource,
+        ItemStatus,
+    )
+
     meeting_day = _second_wednesday_after(today_local())
     starts = datetime.combine(meeting_day, time(14, 0), tzinfo=SEOUL)
+    # The recorder (서기) is another member of the host team, so the chair can hand over if they leave.
+    recorder_id = db.session.scalar(
+        sa.select(Membership.person_id)
+        .where(Membership.agency_id == host.id, Membership.person_id != (chair.id if chair else 0))
+        .order_by(Membership.id)
+    )
+    # Cases of the region that a conference would discuss: planning, delivery or closure review.
+    cases = db.session.scalars(
+        sa.select(Case)
+        .join(Dong, Dong.id == Case.dong_id)
+        .where(
+            Dong.region_id == region.id,
+            Case.stage.in_([CaseStage.planning, CaseStage.delivery, CaseStage.closure_review]),
+        )
+        .order_by(Case.id)
+        .limit(3)
+    ).all()
+    demo_agency_codes = {account.agency_code for account in DEMO_ACCOUNTS}
+    invited = {
+        agency.id
+        for agency in db.session.scalars(
+            sa.select(Agency).where(Agency.district_id == district.id, Agency.code.in_(demo_agency_codes))
+        )
+    } | {case.owning_agency_id for case in cases}
+    invited.discard(host.id)
+    rule = ConferenceRule(
+        district_id=district.id,
+        region_id=region.id,
+        host_agency_id=host.id,
+        title=f"{region.name} 정기 통합사례회의",
+        week_of_month=2,
+        weekday=2,
+        start_minute=14 * 60,
+        place="한빛구청 별관 3층 회의실",
+        chair_id=chair.id if chair else None,
+        recorder_id=recorder_id,
+        agency_ids=sorted(invited),
+    )
+    db.session.add(rule)
+    db.session.flush()
     conference = Conference(
         district_id=district.id,
         region_id=region.id,
@@ -393,6 +388,28 @@ def _add_demo_conference(
         place="한빛구청 별관 3층 회의실",
         host_agency_id=host.id,
         chair_id=chair.id if chair else None,
+        recorder_id=recorder_id,
+        rule_id=rule.id,
+        agenda_approved_at=now_utc(),
     )
     db.session.add(conference)
+    db.session.flush()
+    for agency_id in sorted(invited):
+        db.session.add(ConferenceInvitation(conference_id=conference.id, agency_id=agency_id))
+    for position, case in enumerate(cases):
+        db.session.add(
+            AgendaItem(
+                conference_id=conference.id,
+                case_id=case.id,
+                position=position,
+                title=f"사례 #{case.id} 통합 서비스 계획과 역할 분담",
+                source=ItemSource.review_due
+                if case.stage == CaseStage.closure_review
+                else ItemSource.proposed,
+                proposed_by_agency_id=case.owning_agency_id,
+                presenter_id=case.case_worker_id,
+                time_box_minutes=20,
+                status=ItemStatus.approved,
+            )
+        )
     return conference

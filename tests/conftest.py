@@ -12,6 +12,10 @@ pytest_plugins = [
     "tests.fixtures.mail",
     "tests.fixtures.live",
     "tests.fixtures.browser",
+    "tests.fixtures.conferences",
+    "tests.fixtures.cases",
+    "tests.fixtures.consents",
+    "tests.fixtures.referrals",
 ]
 
 

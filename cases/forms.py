@@ -1,0 +1,559 @@
+"""One form per stage, following the seed forms; each lists its fieldsets for the shared template."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, ClassVar
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from cases.models import (
+    AttachmentKind,
+    CaseIntensity,
+    CaseStage,
+    CaseType,
+    ClosureType,
+    ConsentStatus,
+    ContactMethod,
+    EscalationPlacement,
+    EscalationUrgency,
+    FollowUpMethod,
+    FollowUpOutcome,
+    IntakeRoute,
+    MonitoringChannel,
+    MonitoringFinding,
+    NeedDomain,
+    RiskLevel,
+    SelectionOutcome,
+)
+
+REQUIRED = "꼭 입력해 주세요."
+CHOOSE = "목록에서 골라 주세요."
+ACHIEVEMENT = (
+    ("1", "1 전혀 달성하지 못함"),
+    ("2", "2 기대수준 이하"),
+    ("3", "3 기대한 정도"),
+    ("4", "4 기대 이상"),
+)
+DATE = "날짜를 YYYY-MM-DD 형식으로 입력해 주세요."
+Fieldsets = list[tuple[str, list[str]]]
+
+
+def pairs(items: Iterable[tuple[str, str]]) -> list[SelectChoice]:
+    """Turn (value, label) pairs into WTForms choices."""
+    return [SelectChoice(value, label) for value, label in items]
+
+
+def _choices(enum_class: Any, *, blank: str | None = None) -> list[SelectChoice]:
+    options = [(member.value, member.label) for member in enum_class]
+    return pairs([("", blank), *options] if blank is not None else options)
+
+
+def _date(label: str, *, required: bool = True) -> DateField:
+    validators = [InputRequired(message=DATE)] if required else [Optional()]
+    return DateField(label, validators=validators, format="%Y-%m-%d")
+
+
+def _text(label: str, *, required: bool = True, limit: int = 4000) -> TextAreaField:
+    validators: list[Any] = [DataRequired(message=REQUIRED)] if required else [Optional()]
+    return TextAreaField(
+        label, validators=[*validators, Length(max=limit, message=f"{limit}자 이내로 적어 주세요.")]
+    )
+
+
+class CaseForm(FlaskForm):
+    """Base: forms name their fieldsets so one template renders them all accessibly."""
+
+    fieldsets: ClassVar[Fieldsets] = []
+
+
+class OpenCaseForm(CaseForm):
+    """접수/발굴: the household's main client (필수서식1 대상자정보) and how the case came in."""
+
+    name = StringField("이름", validators=[DataRequired(message=REQUIRED), Length(max=100)])
+    sex = SelectField(
+        "성별", choices=pairs([("", "선택 안 함"), ("남", "남"), ("여", "여")]), validators=[Optional()]
+    )
+    birth_date = _date("생년월일", required=False)
+    phone = StringField("연락처", validators=[Optional(), Length(max=40)])
+    address = StringField("주소", validators=[Optional(), Length(max=300)])
+    rrn = StringField(
+        "주민등록번호 (공공기관, 법적 근거가 있을 때만)", validators=[Optional(), Length(max=14)]
+    )
+    rrn_legal_basis = StringField("처리 근거 법령", validators=[Optional(), Length(max=200)])
+    household_type = StringField(
+        "가구 유형 (예: 경제적 어려움, 독거노인)", validators=[Optional(), Length(max=60)]
+    )
+    opened_on = _date("접수일")
+    intake_route = SelectField(
+        "접수경로", choices=_choices(IntakeRoute), validators=[InputRequired(message=CHOOSE)]
+    )
+    referred_on = _date("의뢰일 (의뢰받은 경우)", required=False)
+    referrer = StringField("의뢰자·발굴 경로 (이웃, 통장, 기관 등)", validators=[Optional(), Length(max=200)])
+
+    fieldsets: ClassVar[Fieldsets] = [
+        ("대상자 기본정보", ["name", "sex", "birth_date", "phone", "address"]),
+        ("고유식별정보", ["rrn", "rrn_legal_basis"]),
+        ("접수", ["household_type", "opened_on", "intake_route", "referred_on", "referrer"]),
+    ]
+
+
+class IntakeForm(CaseForm):
+    """초기상담 기록 (필수서식1 사례관리사 작성용): facts and the worker's opinion apart."""
+
+    counselled_on = _date("상담일")
+    method = SelectField(
+        "상담유형", choices=_choices(ContactMethod), validators=[InputRequired(message=CHOOSE)]
+    )
+    main_complaint = _text("주 호소 (대상자의 말 그대로)")
+    facts = _text("사실 기록 (객관적, 공유 가능한 내용)")
+    worker_opinion = _text("상담자 의견 (사실과 구분)", required=False)
+    is_urgent = BooleanField("긴급(위기) 지원대상자")
+
+    fieldsets: ClassVar[Fieldsets] = [
+        ("초기상담", ["counselled_on", "method", "main_complaint", "facts", "worker_opinion", "is_urgent"])
+    ]
+
+
+class NeedForm(CaseForm):
+    """욕구사정: domain, phenomenon, cause, risk, 요구 apart from 욕구."""
+
+    domain = SelectField("욕구영역", choices=_choices(NeedDomain), validators=[InputRequired(message=CHOOSE)])
+    phenomenon = _text("현상")
+    cause = _text("원인·원인제공자", required=False)
+    risk_level = SelectField(
+        "위험도", choices=_choices(RiskLevel), validators=[InputRequired(message=CHOOSE)]
+    )
+    client_words = _text("요구 (대상자의 말 그대로)")
+    need_statement = _text("욕구 (합의한 필요)")
+    priority = IntegerField(
+        "우선순위 (1이 가장 급함)",
+        default=1,
+        validators=[InputRequired(message=REQUIRED), NumberRange(1, 10, "1~10 사이로 적어 주세요.")],
+    )
+
+    fieldsets: ClassVar[Fieldsets] = [
+        ("욕구", ["domain", "phenomenon", "cause", "risk_level", "priority"]),
+        ("요구와 욕구", ["client_words", "need_statement"]),
+    ]
+
+
+class CrisisForm(CaseForm):
+    """위기도 조사 (욕구사정과 따로)."""
+
+    rated_on = _date("조사일")
+    level = SelectField("위기도", choices=_choices(RiskLevel), validators=[InputRequired(message=CHOOSE)])
+    life_safety = BooleanField("생명·안전 문제 있음 (종결 시 슈퍼바이저 승인 필요)")
+    notes = _text("메모", required=False)
+
+    fieldsets: ClassVar[Fieldsets] = [("위기도", ["rated_on", "level", "life_safety", "notes"])]
+
+
+class SelectionForm(CaseForm):
+    """선정 결과; 미선정은 사유와 대체 서비스 안내를 함께."""
+
+    decided_on = _date("결정일")
+    outcome = SelectField(
+        "선정 결과",
+        choices=pairs((o.value, o.label) for o in SelectionOutcome if o != SelectionOutcome.escalate),
+        validators=[InputRequired(message=CHOOSE)],
+    )
+    reason = _text("사유")
+    alternative_services = _text("안내한 대체 서비스 (미선정 시 필수)", required=False)
+
+    fieldsets: ClassVar[Fieldsets] = [("선정", ["decided_on", "outcome", "reason", "alternative_services"])]
+
+
+class ClassifyForm(CaseForm):
+    """사례 유형과 개입 강도."""
+
+    case_type = SelectField(
+        "사례 유형", choices=_choices(CaseType), validators=[InputRequired(message=CHOOSE)]
+    )
+    intensity = SelectField(
+        "개입 강도", choices=_choices(CaseIntensity), validators=[InputRequired(message=CHOOSE)]
+    )
+
+    fieldsets: ClassVar[Fieldsets] = [("유형 분류", ["case_type", "intensity"])]
+
+
+class PlanForm(CaseForm):
+    """서비스제공계획 (ISP): one long-term goal, one short-term goal, up to two services."""
+
+    horizon_months = SelectField(
+        "계획 기간",
+        choices=pairs([("3", "3개월"), ("6", "6개월"), ("12", "1년")]),
+        validators=[InputRequired(message=CHOOSE)],
+    )
+    long_domain = SelectField(
+        "장기목표 욕구영역", choices=_choices(NeedDomain), validators=[InputRequired(message=CHOOSE)]
+    )
+    long_statement = _text("장기목표")
+    long_target_on = _date("장기목표 목표일")
+    short_domain = SelectField(
+        "단기목표 욕구영역", choices=_choices(NeedDomain, blank="없음"), validators=[Optional()]
+    )
+    short_statement = _text("단기목표 (장기목표의 과정 목표)", required=False)
+    short_target_on = _date("단기목표 목표일", required=False)
+    service_name = StringField("서비스", validators=[DataRequired(message=REQUIRED), Length(max=200)])
+    service_provider = SelectField("제공기관", choices=[], validators=[Optional()])
+    service_provider_name = StringField("제공기관 (목록에 없을 때)", validators=[Optional(), Length(max=200)])
+    service_quantity = StringField(
+        "양 (예: 주 1회)", validators=[DataRequired(message=REQUIRED), Length(max=100)]
+    )
+    service_duration = IntegerField("기간 (개월)", validators=[InputRequired(message=REQUIRED)])
+    service_intensity = StringField(
+        "강도 (예: 집중, 보통)", validators=[DataRequired(message=REQUIRED), Length(max=40)]
+    )
+    client_role = _text("대상자의 역할")
+    family_role = _text("가족의 역할", required=False)
+    agreed_on = _date("서면 합의일 (대면 확인 후 서명한 날)", required=False)
+
+    fieldsets: ClassVar[Fieldsets] = [
+        ("기간", ["horizon_months"]),
+        (
+            "목표",
+            [
+                "long_domain",
+                "long_statement",
+                "long_target_on",
+                "short_domain",
+                "short_statement",
+                "short_target_on",
+            ],
+        ),
+        (
+            "서비스",
+            [
+                "service_name",
+                "service_provider",
+                "service_provider_name",
+                "service_quantity",
+                "service_duration",
+                "service_intensity",
+            ],
+        ),
+        ("역할과 합의", ["client_role", "family_role", "agreed_on"]),
+    ]
+
+
+class LogForm(CaseForm):
+    """상담일지 (필수서식7) through one of the four monitoring channels."""
+
+    contacted_on = _date("상담일")
+    channel = SelectField(
+        "점검 경로", choices=_choices(MonitoringChannel), validators=[InputRequired(message=CHOOSE)]
+    )
+    method = SelectField(
+        "상담방법", choices=_choices(ContactMethod), validators=[InputRequired(message=CHOOSE)]
+    )
+    minutes = IntegerField("상담시간 (분, 10~180)", validators=[InputRequired(message=REQUIRED)])
+    content = _text("상담내용 (제공 서비스와 대상자의 변화)")
+    worker_opinion = _text("상담자 의견 (사실과 구분)", required=False)
+    finding = SelectField(
+        "점검 결과", choices=_choices(MonitoringFinding), validators=[InputRequired(message=CHOOSE)]
+    )
+
+    fieldsets: ClassVar[Fieldsets] = [
+        ("상담일지", ["contacted_on", "channel", "method", "minutes", "content", "worker_opinion", "finding"])
+    ]
+
+
+class ClosureReviewForm(CaseForm):
+    """사례관리 종결 심사서 (활용서식10)."""
+
+    reviewed_on = _date("종결 심사 일자")
+    closure_type = SelectField(
+        "종결 유형", choices=_choices(ClosureType), validators=[InputRequired(message=CHOOSE)]
+    )
+    short_term_achievement = SelectField(
+        "단기 달성여부",
+        choices=pairs(ACHIEVEMENT),
+    )
+    long_term_achievement = SelectField(
+        "장기 달성여부",
+        choices=pairs(ACHIEVEMENT),
+    )
+    supervisor_id = SelectField("참석 슈퍼바이저", choices=[], validators=[InputRequired(message=CHOOSE)])
+    other_attendees = _text("기타 참석자 (제공기관, 대상자)", required=False)
+    review_opinion = _text("종결 심사 의견")
+    worker_opinion = _text("사례관리자 의견", required=False)
+    notice_given_on = _date("종결 안내일 (약 한 달 전)", required=False)
+    planned_closure_on = _date("종결 예정일")
+
+    fieldsets: ClassVar[Fieldsets] = [
+        (
+            "심사",
+            [
+                "reviewed_on",
+                "supervisor_id",
+                "other_attendees",
+                "closure_type",
+                "short_term_achievement",
+                "long_term_achievement",
+            ],
+        ),
+        ("의견", ["review_opinion", "worker_opinion"]),
+        ("안내", ["notice_given_on", "planned_closure_on"]),
+    ]
+
+
+class FollowUpPlanForm(CaseForm):
+    """사후관리 계획서 (활용서식12)."""
+
+    method = SelectField(
+        "사후 관리 방법", choices=_choices(FollowUpMethod), validators=[InputRequired(message=CHOOSE)]
+    )
+    starts_on = _date("시작일")
+    ends_on = _date("종료일")
+    services_needed = _text("사후 관리 요구 서비스", required=False)
+
+    fieldsets: ClassVar[Fieldsets] = [
+        ("사후관리 계획", ["method", "starts_on", "ends_on", "services_needed"])
+    ]
+
+
+class FollowUpOutcomeForm(CaseForm):
+    """사후관리 결과 (추후 계획)."""
+
+    outcome = SelectField(
+        "추후 계획", choices=_choices(FollowUpOutcome), validators=[InputRequired(message=CHOOSE)]
+    )
+    outcome_on = _date("결정일")
+    referred_agency_id = SelectField("의뢰한 기관 (타기관 의뢰 시)", choices=[], validators=[Optional()])
+    note = _text("내용")
+
+    fieldsets: ClassVar[Fieldsets] = [
+        ("사후관리 결과", ["outcome", "outcome_on", "referred_agency_id", "note"])
+    ]
+
+
+class TransitionForm(FlaskForm):
+    """A step of the process, with the reason and (for 재개입) the stage to re-enter."""
+
+    action = StringField("작업", validators=[DataRequired(message=CHOOSE)])
+    reason = TextAreaField(
+        "사유", validators=[Optional(), Length(max=4000, message="4000자 이내로 적어 주세요.")]
+    )
+    target = SelectField(
+        "재개입할 단계",
+        choices=pairs(
+            [("", "해당 없음")]
+            + [
+                (s.value, s.label)
+                for s in (
+                    CaseStage.initial_counselling,
+                    CaseStage.assessment,
+                    CaseStage.planning,
+                    CaseStage.delivery,
+                )
+            ]
+        ),
+        validators=[Optional()],
+    )
+
+
+class EscalationForm(CaseForm):
+    """구청 의뢰 (고난도): reason, urgency, what was tried, consent status."""
+
+    reason = _text("의뢰 사유")
+    urgency = SelectField(
+        "긴급도", choices=_choices(EscalationUrgency), validators=[InputRequired(message=CHOOSE)]
+    )
+    tried = _text("지금까지 한 개입")
+    consent_status = SelectField(
+        "동의 상태", choices=_choices(ConsentStatus), validators=[InputRequired(message=CHOOSE)]
+    )
+
+    fieldsets: ClassVar[Fieldsets] = [("구청 의뢰", ["reason", "urgency", "tried", "consent_status"])]
+
+
+class AcceptEscalationForm(FlaskForm):
+    """The coordinator accepts: regular agenda or urgent conference."""
+
+    placement = SelectField(
+        "배정", choices=_choices(EscalationPlacement), validators=[InputRequired(message=CHOOSE)]
+    )
+    note = TextAreaField("메모", validators=[Optional(), Length(max=4000)])
+
+
+class ReturnEscalationForm(FlaskForm):
+    """The coordinator returns it with guidance."""
+
+    guidance = TextAreaField(
+        "반려 사유와 안내", validators=[DataRequired(message=REQUIRED), Length(max=4000)]
+    )
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A group of check boxes."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class DongMeetingForm(FlaskForm):
+    """내부판정회의: date and attendees; per-case decisions are read from ``decision-<case id>`` fields."""
+
+    held_on = _date("회의일")
+    attendees = _text("참석자")
+
+
+class AttachmentForm(FlaskForm):
+    """가계도, 생태도, 서식 스캔본 (PDF, PNG, JPEG, 5MB 이하)."""
+
+    kind = SelectField("종류", choices=_choices(AttachmentKind), validators=[InputRequired(message=CHOOSE)])
+    file = FileField("파일")
+
+
+class CaseloadFilterForm(FlaskForm):
+    """Caseload filters (GET)."""
+
+    class Meta:
+        """Filtering changes nothing; links must work when shared."""
+
+        csrf = False
+
+    stage = SelectField("단계", choices=_choices(CaseStage, blank="모든 단계"), validators=[Optional()])
+    case_type = SelectField("유형", choices=_choices(CaseType, blank="모든 유형"), validators=[Optional()])
+    intensity = SelectField(
+        "강도", choices=_choices(CaseIntensity, blank="모든 강도"), validators=[Optional()]
+    )
+    dong = SelectField("동", choices=[], validators=[Optional()])
+    agency = SelectField("기관", choices=[], validators=[Optional()])
+    overdue = BooleanField("기한 지난 사례만")
+
+
+class MemberForm(CaseForm):
+    """가족사항: a household member (필수서식1), who may become a client of other agencies too."""
+
+    name = StringField("이름", validators=[DataRequired(message=REQUIRED), Length(max=100)])
+    sex = SelectField(
+        "성별", choices=pairs([("", "선택 안 함"), ("남", "남"), ("여", "여")]), validators=[Optional()]
+    )
+    birth_date = _date("생년월일", required=False)
+    relationship_to_head = StringField("관계 (예: 자녀, 배우자)", validators=[DataRequired(message=REQUIRED)])
+    phone = StringField("연락처", validators=[Optional(), Length(max=40)])
+
+    fieldsets: ClassVar[Fieldsets] = [
+        ("가구원", ["name", "sex", "birth_date", "relationship_to_head", "phone"])
+    ]
+
+
+class MainClientForm(CaseForm):
+    """주요 클라이언트 선정, with the strategic reason."""
+
+    client_id = SelectField("주요 클라이언트", choices=[], validators=[InputRequired(message=CHOOSE)])
+    reason = _text("선정 이유 (가구 전체의 변화를 이끌 사람)")
+
+    fieldsets: ClassVar[Fieldsets] = [("주요 클라이언트", ["client_id", "reason"])]
+
+
+_SCORE_1_4 = (("4", "4 충분"), ("3", "3 대체로 충분"), ("2", "2 부족"), ("1", "1 매우 부족"))
+
+
+class ServiceCheckForm(CaseForm):
+    """서비스 점검: 충분성, 적절성, 효율성."""
+
+    service_id = SelectField("점검할 서비스", choices=[], validators=[InputRequired(message=CHOOSE)])
+    checked_on = _date("점검일")
+    sufficiency = SelectField("충분성", choices=pairs(_SCORE_1_4), validators=[InputRequired(message=CHOOSE)])
+    appropriateness = SelectField(
+        "적절성", choices=pairs(_SCORE_1_4), validators=[InputRequired(message=CHOOSE)]
+    )
+    efficiency = SelectField("효율성", choices=pairs(_SCORE_1_4), validators=[InputRequired(message=CHOOSE)])
+    note = _text("메모", required=False)
+
+    fieldsets: ClassVar[Fieldsets] = [
+        ("서비스 점검", ["service_id", "checked_on", "sufficiency", "appropriateness", "efficiency", "note"])
+    ]
+
+
+class ServiceResultForm(CaseForm):
+    """계획한 개입의 결과 (기록 전에는 "결과 대기")."""
+
+    service_id = SelectField("서비스", choices=[], validators=[InputRequired(message=CHOOSE)])
+    result_on = _date("결과 기록일")
+    result = _text("결과")
+
+    fieldsets: ClassVar[Fieldsets] = [("개입 결과", ["service_id", "result_on", "result"])]
+
+
+def capacity_form_class() -> type[CaseForm]:
+    """Build the 자활역량평가표 form from the scorecard's items (one choice per item)."""
+    from cases.scores import CAPACITY_ITEMS, WORKER_POINTS
+
+    fields: dict[str, Any] = {"assessed_on": _date("사정 일시")}
+    for code, (label, maximum, criteria) in CAPACITY_ITEMS.items():
+        fields[code] = SelectField(
+            f"{label} ({maximum}점)",
+            choices=pairs(
+                [
+                    ("", "고르세요"),
+                    *((key, f"{text} — {points}점") for key, (text, points) in criteria.items()),
+                ]
+            ),
+            validators=[InputRequired(message=CHOOSE)],
+        )
+    points = pairs((str(value), f"{value}점") for value in WORKER_POINTS)
+    fields["worker_will"] = SelectField("참여자의 자립의지 및 태도", choices=points)
+    fields["worker_employability"] = SelectField("취업 가능성", choices=points)
+    fields["supervisor_adjustment"] = IntegerField(
+        "슈퍼바이저 평가점수 (-5~+5, 슈퍼바이저만)", default=0, validators=[InputRequired(message=REQUIRED)]
+    )
+    fields["fieldsets"] = [
+        (
+            "개인적 상황 (55점)",
+            [
+                "assessed_on",
+                "age",
+                "work_will",
+                "education",
+                "work_capacity",
+                "illness",
+                "career_gap",
+                "licences",
+            ],
+        ),
+        ("환경적 상황 (25점)", ["public_assistance", "family", "credit"]),
+        ("담당자 의견 (20점)", ["worker_will", "worker_employability", "supervisor_adjustment"]),
+    ]
+    return type("CapacityForm", (CaseForm,), fields)
+
+
+_TEN = pairs((str(value), str(value)) for value in range(10, -1, -1))
+
+
+def evaluation_form_class() -> type[CaseForm]:
+    """Build the 사례관리 평가서 form (활용서식9): three goal rows of efforts and achievement /10."""
+    fields: dict[str, Any] = {
+        "evaluated_on": _date("평가일"),
+        "worker_opinion": _text("사례관리사 의견", required=False),
+    }
+    fieldsets: list[tuple[str, list[str]]] = [("평가", ["evaluated_on"])]
+    for row in range(1, 4):
+        names = [f"goal{row}", f"participant{row}", f"worker{row}", f"external{row}", f"achievement{row}"]
+        fields[names[0]] = StringField(
+            f"{row}. 합의된 목표 (비우면 이 줄은 평가하지 않음)", validators=[Optional(), Length(max=300)]
+        )
+        for name, label in zip(
+            names[1:], ("참여자 노력 (자가 평가)", "사례관리사 노력", "외부 기관 노력", "달성도"), strict=True
+        ):
+            fields[name] = SelectField(f"{row}. {label} /10", choices=_TEN)
+        fieldsets.append((f"목표 {row}", names))
+    fieldsets.append(("의견", ["worker_opinion"]))
+    fields["fieldsets"] = fieldsets
+    return type("EvaluationForm", (CaseForm,), fields)

@@ -1,0 +1,23 @@
+"""The demo creates cases at every stage, households of seed 004's types, a dong meeting and escalations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from cases.demo import HOUSEHOLD_TYPES
+from cases.models import Case, CaseStage, DongMeeting, Escalation, EscalationStatus, Household
+from hamkke.demo import load_demo
+
+
+def test_demo_has_every_stage_escalations_and_household_types(db: Any) -> None:
+    load_demo()
+    db.session.commit()
+    stages = set(db.session.scalars(sa.select(Case.stage)))
+    assert stages == set(CaseStage)
+    statuses = set(db.session.scalars(sa.select(Escalation.status)))
+    assert statuses == set(EscalationStatus)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(DongMeeting)) == 1
+    types = set(db.session.scalars(sa.select(Household.household_type)))
+    assert types == {kind[0] for kind in HOUSEHOLD_TYPES}

@@ -1,0 +1,409 @@
+"""Wiring of the case pages: status codes, Korean errors next to fields, nothing saved on bad input."""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import g
+from flask.testing import FlaskClient
+
+from agencies.models import Agency, Person
+from cases.models import Case, CaseStage, Escalation, EscalationStatus, IntakeRecord
+from hamkke.time import today_local
+from tests.fixtures.cases import CaseKit
+
+
+def _csrf(client: FlaskClient, url: str) -> str:
+    # Requests share the test's app context, so Flask-WTF's per-request token cache in ``g`` would
+    # hand one client's token to the next; drop it so the page carries this client's own token.
+    g.pop("csrf_token", None)
+    page = client.get(url)
+    assert page.status_code == 200, page.get_data(as_text=True)[:500]
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.get_data(as_text=True))
+    assert match, "no CSRF token on " + url
+    return match.group(1)
+
+
+@pytest.fixture
+def worker_client(client: FlaskClient, login_as: Callable[..., Any], case_kit: CaseKit) -> FlaskClient:
+    login_as(case_kit.worker, agency_id=case_kit.dong_centre.id)
+    return client
+
+
+def test_anonymous_users_are_sent_to_sign_in(client: FlaskClient, create_case: Callable[..., Case]) -> None:
+    case = create_case()
+    for url in (
+        "/cases/",
+        f"/cases/{case.id}",
+        "/cases/new",
+        "/cases/escalations",
+        "/cases/dong-meetings/new",
+    ):
+        response = client.get(url)
+        assert response.status_code == 302
+        assert "/auth/sign-in" in response.headers["Location"]
+
+
+def test_caseload_lists_cases_with_filters(
+    worker_client: FlaskClient, create_case: Callable[..., Case]
+) -> None:
+    first = create_case(CaseStage.assessment)
+    second = create_case()
+    page = worker_client.get("/cases/").get_data(as_text=True)
+    assert first.number in page
+    assert second.number in page
+    assert "김민수" in page
+    filtered = worker_client.get("/cases/?stage=assessment").get_data(as_text=True)
+    assert first.number in filtered
+    assert f">{second.number}<" not in filtered
+    assert worker_client.get("/cases/?stage=bogus").status_code == 400
+
+
+def test_open_case_form_saves_and_redirects(worker_client: FlaskClient, db: Any) -> None:
+    token = _csrf(worker_client, "/cases/new")
+    response = worker_client.post(
+        "/cases/new",
+        data={
+            "csrf_token": token,
+            "name": "이순자",
+            "sex": "여",
+            "birth_date": "1948-02-03",
+            "opened_on": today_local().isoformat(),
+            "intake_route": "outreach",
+            "referrer": "통장",
+        },
+    )
+    assert response.status_code == 303
+    case = db.session.scalars(sa.select(Case).order_by(Case.id.desc())).first()
+    assert response.headers["Location"].endswith(f"/cases/{case.id}")
+    assert case.main_client.name == "이순자"
+
+
+def test_open_case_with_a_future_date_is_refused_next_to_the_field(
+    worker_client: FlaskClient, db: Any
+) -> None:
+    before = db.session.scalar(sa.select(sa.func.count()).select_from(Case))
+    token = _csrf(worker_client, "/cases/new")
+    response = worker_client.post(
+        "/cases/new",
+        data={
+            "csrf_token": token,
+            "name": "이순자",
+            "intake_route": "outreach",
+            "opened_on": (today_local() + timedelta(days=3)).isoformat(),
+        },
+    )
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert 'id="opened_on-error"' in page
+    assert "미래일 수 없습니다" in page
+    assert 'aria-describedby="opened_on-error"' in page
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Case)) == before
+
+
+def test_case_page_shows_timeline_and_client_through_the_gate(
+    worker_client: FlaskClient, create_case: Callable[..., Case]
+) -> None:
+    case = create_case(CaseStage.delivery)
+    page = worker_client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "타임라인" in page
+    assert "김민수" in page
+    assert "결과 대기" in page  # the planned service has no result yet
+    assert "우울감이 보임" in page  # worker's opinion, shown apart from the facts
+    assert worker_client.get(f"/cases/{case.id}/print").status_code == 200
+
+
+def test_illegal_transition_shows_a_korean_refusal(
+    worker_client: FlaskClient, create_case: Callable[..., Case], db: Any
+) -> None:
+    case = create_case(CaseStage.initial_counselling)
+    db.session.commit()  # a refused request rolls back; the case must outlive it
+    token = _csrf(worker_client, f"/cases/{case.id}")
+    response = worker_client.post(
+        f"/cases/{case.id}/transition", data={"csrf_token": token, "action": "start_assessment"}
+    )
+    assert response.status_code == 409
+    assert "초기상담 기록을 먼저" in response.get_data(as_text=True)
+    response = worker_client.post(
+        f"/cases/{case.id}/transition", data={"csrf_token": token, "action": "not_select"}
+    )
+    assert response.status_code == 409
+
+
+def test_stage_form_saves_and_then_the_transition_works(
+    worker_client: FlaskClient, create_case: Callable[..., Case], db: Any
+) -> None:
+    case = create_case(CaseStage.initial_counselling)
+    db.session.commit()
+    token = _csrf(worker_client, f"/cases/{case.id}/intake")
+    bad = worker_client.post(
+        f"/cases/{case.id}/intake",
+        data={
+            "csrf_token": token,
+            "counselled_on": today_local().isoformat(),
+            "method": "phone",
+            "facts": "사실",
+        },
+    )
+    assert bad.status_code == 422
+    assert 'id="main_complaint-error"' in bad.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(IntakeRecord)) == 0
+    good = worker_client.post(
+        f"/cases/{case.id}/intake",
+        data={
+            "csrf_token": token,
+            "counselled_on": today_local().isoformat(),
+            "method": "phone",
+            "main_complaint": "밥을 못 먹고 있어요",
+            "facts": "냉장고가 비어 있음",
+        },
+    )
+    assert good.status_code == 303
+    moved = worker_client.post(
+        f"/cases/{case.id}/transition", data={"csrf_token": token, "action": "start_assessment"}
+    )
+    assert moved.status_code == 303
+    assert db.session.get(Case, case.id).stage == CaseStage.assessment
+
+
+def test_other_agencies_get_404(
+    client: FlaskClient,
+    login_as: Callable[..., Any],
+    create_case: Callable[..., Case],
+    create_agency: Callable[..., Agency],
+    create_person: Callable[..., Person],
+) -> None:
+    case = create_case()
+    other = create_agency()
+    login_as(create_person(agency=other), agency_id=other.id)
+    assert client.get(f"/cases/{case.id}").status_code == 404
+    assert client.get(f"/cases/{case.id}/intake").status_code == 404
+
+
+def test_dong_meeting_to_escalation_round_trip(
+    client: FlaskClient,
+    login_as: Callable[..., Any],
+    case_kit: CaseKit,
+    create_case: Callable[..., Case],
+    db: Any,
+    app: Any,
+) -> None:
+    case = create_case(CaseStage.selection)
+    login_as(case_kit.worker, agency_id=case_kit.dong_centre.id)  # commits the case too
+    token = _csrf(client, "/cases/dong-meetings/new")
+    missing = client.post(
+        "/cases/dong-meetings/new",
+        data={
+            "csrf_token": token,
+            "held_on": today_local().isoformat(),
+            "attendees": "동장 외 3명",
+            f"decision-{case.id}": "escalate",
+            f"reason-{case.id}": "알코올 의존, 아동 방임",
+        },
+    )
+    assert missing.status_code == 422
+    assert f'id="tried-{case.id}-error"' in missing.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Escalation)) == 0
+    response = client.post(
+        "/cases/dong-meetings/new",
+        data={
+            "csrf_token": token,
+            "held_on": today_local().isoformat(),
+            "attendees": "동장 외 3명",
+            f"decision-{case.id}": "escalate",
+            f"reason-{case.id}": "알코올 의존, 아동 방임",
+            f"tried-{case.id}": "정신건강복지센터 연계 거부",
+            f"urgency-{case.id}": "urgent",
+            f"consent-{case.id}": "third_party",
+        },
+    )
+    assert response.status_code == 303
+    escalation = db.session.scalars(sa.select(Escalation)).one()
+    assert "구청 검토 중" in client.get("/cases/escalations").get_data(as_text=True)
+
+    coordinator = app.test_client()
+    login_as(case_kit.coordinator, agency_id=case_kit.team.id, test_client=coordinator)
+    assert case.number in coordinator.get("/cases/escalations").get_data(as_text=True)
+    token = _csrf(coordinator, f"/cases/escalations/{escalation.id}")
+    accepted = coordinator.post(
+        f"/cases/escalations/{escalation.id}",
+        data={
+            "accept-csrf_token": token,
+            "accept-placement": "urgent_conference",
+        },
+    )
+    assert accepted.status_code == 303, accepted.get_data(as_text=True)[-3000:]
+    assert db.session.get(Escalation, escalation.id).status == EscalationStatus.accepted
+    # The coordinator sees the case facts but not the client's data (the gate refuses them).
+    page = coordinator.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert case.number in page
+    assert "김민수" not in page
+    assert "구청 접수" in client.get("/cases/escalations").get_data(as_text=True)
+
+
+def test_attachment_upload_and_download_after_access_check(
+    db: Any,
+    worker_client: FlaskClient,
+    create_case: Callable[..., Case],
+    client: FlaskClient,
+    app: Any,
+    login_as: Callable[..., Any],
+    create_agency: Callable[..., Agency],
+    create_person: Callable[..., Person],
+) -> None:
+    case = create_case(CaseStage.assessment)
+    db.session.commit()
+    token = _csrf(worker_client, f"/cases/{case.id}/attachments")
+    refused = worker_client.post(
+        f"/cases/{case.id}/attachments",
+        data={
+            "csrf_token": token,
+            "kind": "genogram",
+            "file": (io.BytesIO(b"<script>"), "g.html", "text/html"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert refused.status_code == 422
+    assert "PDF, PNG, JPEG" in refused.get_data(as_text=True)
+    uploaded = worker_client.post(
+        f"/cases/{case.id}/attachments",
+        data={
+            "csrf_token": token,
+            "kind": "genogram",
+            "file": (io.BytesIO(b"%PDF-1.4 genogram"), "가계도.pdf", "application/pdf"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert uploaded.status_code == 303
+    page = worker_client.get(f"/cases/{case.id}").get_data(as_text=True)
+    link = re.search(rf'href="(/cases/{case.id}/attachments/\d+)"', page)
+    assert link
+    download = worker_client.get(link.group(1))
+    assert download.status_code == 200
+    assert download.data == b"%PDF-1.4 genogram"
+    download.close()
+    other_agency = create_agency()
+    stranger = app.test_client()
+    login_as(create_person(agency=other_agency), agency_id=other_agency.id, test_client=stranger)
+    assert stranger.get(link.group(1)).status_code == 404
+
+
+def test_household_member_and_main_client_pages(
+    worker_client: FlaskClient, create_case: Callable[..., Case], db: Any
+) -> None:
+    case = create_case()
+    db.session.commit()
+    token = _csrf(worker_client, f"/cases/{case.id}/members")
+    added = worker_client.post(
+        f"/cases/{case.id}/members",
+        data={
+            "csrf_token": token,
+            "name": "김하늘",
+            "sex": "여",
+            "relationship_to_head": "자녀",
+        },
+    )
+    assert added.status_code == 303
+    child = next(m for m in db.session.get(Case, case.id).household.members if m.name == "김하늘")
+    page = worker_client.get(f"/cases/{case.id}/main-client").get_data(as_text=True)
+    assert "김하늘" in page
+    refused = worker_client.post(
+        f"/cases/{case.id}/main-client", data={"csrf_token": token, "client_id": str(child.id), "reason": ""}
+    )
+    assert refused.status_code == 422
+    chosen = worker_client.post(
+        f"/cases/{case.id}/main-client",
+        data={"csrf_token": token, "client_id": str(child.id), "reason": "아동 보호 우선"},
+    )
+    assert chosen.status_code == 303
+    assert db.session.get(Case, case.id).main_client_id == child.id
+
+
+def test_service_check_result_capacity_and_evaluation_pages(
+    worker_client: FlaskClient, create_case: Callable[..., Case], db: Any
+) -> None:
+    case = create_case(CaseStage.delivery)
+    db.session.commit()
+    service_id = re.search(
+        r'<option value="(\d+)">v1',
+        worker_client.get(f"/cases/{case.id}/service-results").get_data(as_text=True),
+    ).group(1)
+    token = _csrf(worker_client, f"/cases/{case.id}/service-results")
+    today = today_local().isoformat()
+    assert (
+        worker_client.post(
+            f"/cases/{case.id}/service-results",
+            data={"csrf_token": token, "service_id": service_id, "result_on": today, "result": "체납 해소"},
+        ).status_code
+        == 303
+    )
+    assert "결과 대기" not in worker_client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert (
+        worker_client.post(
+            f"/cases/{case.id}/service-checks",
+            data={
+                "csrf_token": token,
+                "service_id": service_id,
+                "checked_on": today,
+                "sufficiency": "4",
+                "appropriateness": "3",
+                "efficiency": "2",
+            },
+        ).status_code
+        == 303
+    )
+    answers = {
+        "age": "le34",
+        "work_will": "high",
+        "education": "level4",
+        "work_capacity": "8h",
+        "illness": "none",
+        "career_gap": "le1",
+        "licences": "two",
+        "public_assistance": "0_43",
+        "family": "none",
+        "credit": "ok",
+    }
+    scored = worker_client.post(
+        f"/cases/{case.id}/capacity",
+        data={
+            "csrf_token": token,
+            "assessed_on": today,
+            **answers,
+            "worker_will": "10",
+            "worker_employability": "6",
+            "supervisor_adjustment": "0",
+        },
+        follow_redirects=True,
+    )
+    assert "96점, A그룹" in scored.get_data(as_text=True)
+    evaluated = worker_client.post(
+        f"/cases/{case.id}/evaluation",
+        data={
+            "csrf_token": token,
+            "evaluated_on": today,
+            "goal1": "월세 체납 해소",
+            "participant1": "9",
+            "worker1": "8",
+            "external1": "7",
+            "achievement1": "9",
+            "goal2": "",
+            "participant2": "0",
+            "worker2": "0",
+            "external2": "0",
+            "achievement2": "0",
+            "goal3": "",
+            "participant3": "0",
+            "worker3": "0",
+            "external3": "0",
+            "achievement3": "0",
+        },
+        follow_redirects=True,
+    )
+    assert "종결심사를 검토하세요" in evaluated.get_data(as_text=True)
