@@ -167,10 +167,6 @@ AGENCIES: tuple[
     ),
 )
 
-HOUSEHOLD_TYPES = ("알코올·정신질환", "장애·질병", "아동학대·가정폭력", "경제적 어려움", "독거노인", "한부모")
-FAMILY_NAMES = "김이박최정강조윤장임한오서신권황안송류홍"
-GIVEN_NAMES = ("민수", "서연", "지훈", "영희", "철수", "순자", "정호", "미경", "하늘", "도윤", "수빈", "경자")
-
 
 def database_is_empty() -> bool:
     """Tell whether no district exists yet (the demo loads only into an empty database)."""
