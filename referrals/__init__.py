@@ -6,4 +6,7 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Register this domain's blueprint, sockets, receivers and commands."""
+    """Register this domain's blueprint and its API endpoints."""
+    from referrals import views
+
+    app.register_blueprint(views.bp)

@@ -11,6 +11,7 @@ def init_api(app: Flask) -> None:
     from agencies.api.oauth2 import init_oauth2
     from agencies.api.registry import bp
     from hamkke.extensions import csrf
+    from referrals import api as referral_api  # noqa: F401 -- declares /referrals before bp is registered
 
     csrf.exempt(bp)
     init_oauth2(app)

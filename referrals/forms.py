@@ -1,0 +1,88 @@
+"""Forms of the referral pages; labels and messages in Korean, errors shown next to their fields."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import RadioField, SelectField, SelectMultipleField, StringField, TextAreaField, widgets
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional
+
+from referrals.disclosure import GROUP_LABELS
+from referrals.models import REJECTION_REASON_LABELS
+from referrals.services import TEXT_LIMIT
+
+
+def _long_text(label: str, *, required: bool = False, message: str = "") -> TextAreaField:
+    validators = [DataRequired(message=message)] if required else [Optional()]
+    validators.append(Length(max=TEXT_LIMIT, message=f"{TEXT_LIMIT}자 이내로 적어 주세요."))
+    return TextAreaField(label, validators=validators)
+
+
+class CheckboxListField(SelectMultipleField):
+    """Several checkboxes (a fieldset) instead of a multi-select box."""
+
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+class ReferralForm(FlaskForm):
+    """활용서식6 서비스 의뢰서: the service, the content and the field groups to share."""
+
+    service = SelectField(
+        "의뢰할 서비스", choices=[], validators=[DataRequired(message="서비스를 골라 주세요.")]
+    )
+    reason = _long_text("의뢰사유", required=True, message="의뢰사유를 적어 주세요.")
+    requested_services = _long_text(
+        "대상자 요구 서비스", required=True, message="대상자 요구 서비스를 적어 주세요."
+    )
+    main_problem = _long_text("참여자 주호소문제")
+    service_history = _long_text("기존 서비스 이력")
+    notes = _long_text("기타 특이사항")
+    field_groups = CheckboxListField(
+        "함께 보낼 대상자 정보",
+        choices=[SelectChoice(code, label) for code, label in GROUP_LABELS.items()],
+        validators=[Optional()],
+    )
+    eligibility_override_reason = _long_text("이용요건 경고에도 의뢰하는 사유")
+
+
+class DirectorySearchForm(FlaskForm):
+    """Search of the resource directory (GET, so no CSRF token)."""
+
+    class Meta:
+        """Searching changes nothing."""
+
+        csrf = False
+
+    q = StringField(
+        "검색어", validators=[Optional(), Length(max=100, message="검색어는 100자 이내로 적어 주세요.")]
+    )
+    category = SelectField("분야", choices=[], validators=[Optional()])
+
+
+class RejectForm(FlaskForm):
+    """Declining a referral with a structured reason."""
+
+    rejection_reason = RadioField(
+        "거절 사유",
+        choices=[SelectChoice(reason.value, label) for reason, label in REJECTION_REASON_LABELS.items()],
+        validators=[DataRequired(message="거절 사유를 골라 주세요.")],
+    )
+    rejection_note = _long_text("설명")
+
+
+class CompleteForm(FlaskForm):
+    """The 회신서 / 결과보고서."""
+
+    outcome = _long_text("서비스 결과", required=True, message="서비스 결과를 적어 주세요.")
+    result_report = _long_text("결과보고(제공 내용, 기간, 향후 계획)")
+
+
+class NoteForm(FlaskForm):
+    """Cancelling or revoking, with a note."""
+
+    closing_note = _long_text("사유")
+
+
+class ConfirmForm(FlaskForm):
+    """A button that changes something: only the CSRF token."""

@@ -1,0 +1,235 @@
+"""The 의뢰서 and 회신서 as PDF letters: rendered once by the worker, downloaded only through a check."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.exc import IntegrityError
+
+from agencies.models import Agency, Person
+from cases.models import Client
+from hamkke.db import db
+from hamkke.errors import NotFound
+from hamkke.pdf import KoreanDocument
+from hamkke.time import now_utc, to_local
+from referrals import access, disclosure
+from referrals.disclosure import client_fields, group_label, log_disclosure
+from referrals.models import LetterKind, Referral, ReferralLetter
+
+logger = logging.getLogger(__name__)
+
+#: letters are re-issued only by a new version; today every letter is version 1
+CURRENT_VERSION = 1
+
+
+def letters_folder() -> Path:
+    """Return the folder (under the instance folder) that holds rendered letters."""
+    return Path(current_app.instance_path) / "letters" / "referrals"
+
+
+def disclosed_groups(referral: Referral, client: Client) -> list[str]:
+    """Return the chosen field groups still within consent now (a withdrawn group drops out of the letter)."""
+    allowed = disclosure.consented_field_groups(client, referral.receiving_agency)
+    return sorted(set(referral.shared_field_groups) & allowed)
+
+
+def _letterhead(document: KoreanDocument, agency: Agency) -> None:
+    document.heading(agency.name, size=18)
+    contact = "  ".join(
+        part for part in (agency.address, agency.phone and f"전화 {agency.phone}", agency.email) if part
+    )
+    if contact:
+        document.set_font_size(9)
+        document.multi_cell(0, 5, contact, new_x="LMARGIN", new_y="NEXT")
+    document.set_draw_color(40, 40, 40)
+    document.line(18, document.get_y() + 1, 192, document.get_y() + 1)
+    document.ln(5)
+    document.set_font_size(10)
+
+
+def _row(document: KoreanDocument, label: str, value: str) -> None:
+    # KoreanDocument.labelled leaves x at the right edge, so a second row would have no room.
+    document.multi_cell(0, 6, f"{label}: {value}", new_x="LMARGIN", new_y="NEXT")
+
+
+def _paragraph(document: KoreanDocument, text: str) -> None:
+    document.multi_cell(0, 6, text, new_x="LMARGIN", new_y="NEXT")
+
+
+def build_letter(referral: Referral, kind: LetterKind, groups: list[str], client: Client) -> bytes:
+    """Return the PDF bytes of the letter; ``groups`` are the consent-checked field groups to show."""
+    request = kind is LetterKind.request
+    issuer = referral.sending_agency if request else referral.receiving_agency
+    addressee = referral.receiving_agency if request else referral.sending_agency
+    number = referral.request_document_number if request else referral.reply_document_number
+    issued_at = (referral.sent_at if request else referral.completed_at) or now_utc()
+    document = KoreanDocument(title=kind.label, document_number=number, generated_at=issued_at)
+    # A fixed creation date makes a re-render of the same letter byte-identical.
+    document.set_creation_date(issued_at)
+    document.alias_nb_pages()
+    document.add_page()
+    _letterhead(document, issuer)
+    _row(document, "문서번호", number or "-")
+    _row(document, "시행일자", to_local(issued_at).strftime("%Y. %m. %d."))
+    _row(document, "수신", addressee.name)
+    _row(document, "제목", "서비스 의뢰" if request else "서비스 의뢰 회신(결과보고)")
+    document.ln(3)
+    if request:
+        document.multi_cell(
+            0, 6, "아래 대상자에게 필요한 서비스를 의뢰하오니 검토 후 회신하여 주시기 바랍니다."
+        )
+        document.ln(2)
+        if referral.service is not None:
+            _row(document, "의뢰 서비스", referral.service.name)
+        if referral.response_due_on is not None:
+            _row(document, "회신 기한", referral.response_due_on.strftime("%Y. %m. %d."))
+        document.ln(2)
+    else:
+        _row(document, "원 의뢰", referral.request_document_number or "-")
+        document.ln(2)
+    document.block("대상자 정보 (동의 범위 안)", _client_block(groups, client))
+    if request:
+        document.block("의뢰사유", referral.reason)
+        document.block("대상자 요구 서비스", referral.requested_services)
+        document.block("참여자 주호소문제", referral.main_problem)
+        document.block("기존 서비스 이력", referral.service_history)
+        document.block("기타 특이사항", referral.notes)
+        contact = referral.sender
+    else:
+        document.block("서비스 결과", referral.outcome or "")
+        document.block("결과보고", referral.result_report or "")
+        contact = referral.receiver or referral.sender
+    document.ln(3)
+    _row(document, "담당자", f"{contact.name} ({issuer.name})")
+    document.ln(6)
+    document.heading(f"{issuer.name}장", size=14)
+    return document.render()
+
+
+def _client_block(groups: list[str], client: Client) -> str:
+    if not groups:
+        return (
+            "대상자가 이 기관에 제공을 동의한 정보가 없습니다. 필요하면 의뢰 기관 담당자에게 연락해 주세요."
+        )
+    rows = [f"{label}: {value}" for label, value in client_fields(client, groups)]
+    shared = ", ".join(group_label(group) for group in groups)
+    return "\n".join([*rows, f"(제공 항목: {shared})"])
+
+
+def ensure_letter(referral_id: int, kind: LetterKind | str) -> ReferralLetter | None:
+    """Render and store the letter unless it exists; commit; return it (None if the referral has none due).
+
+    Idempotent: the unique (referral, kind, version) key keeps a redelivered or duplicated task from
+    adding a second letter, and the file is written under a temporary name and renamed into place.
+    """
+    kind = LetterKind(kind)
+    existing = _find(referral_id, kind)
+    if existing is not None:
+        return existing
+    referral = db.session.get(Referral, referral_id)
+    if referral is None:
+        return None
+    number = (
+        referral.request_document_number if kind is LetterKind.request else referral.reply_document_number
+    )
+    if number is None:
+        return None  # not sent (request) or not completed (reply): no letter exists yet
+    client = db.session.get(Client, referral.client_id)
+    assert client is not None  # noqa: S101 -- foreign key
+    groups = disclosed_groups(referral, client)
+    content = build_letter(referral, kind, groups, client)
+    relative = Path(str(referral.id)) / f"{kind.value}-v{CURRENT_VERSION}.pdf"
+    target = letters_folder() / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_suffix(f".{os.getpid()}.tmp")
+    temporary.write_bytes(content)
+    os.replace(temporary, target)
+    letter = ReferralLetter(
+        referral_id=referral.id,
+        kind=kind,
+        version=CURRENT_VERSION,
+        document_number=number,
+        path=str(Path("letters") / "referrals" / relative),
+        sha256=hashlib.sha256(content).hexdigest(),
+        size=len(content),
+        field_groups=groups,
+    )
+    recipient = referral.receiving_agency_id if kind is LetterKind.request else referral.sending_agency_id
+    try:
+        with db.session.begin_nested():
+            db.session.add(letter)
+            db.session.flush()
+        log_disclosure(
+            actor=None,
+            agency_id=recipient,
+            client_id=client.id,
+            groups=groups,
+            channel="letter",
+            basis="referral",
+        )
+        db.session.commit()
+    except IntegrityError:
+        # Another delivery of the same task won the race; its row (same bytes, same path) stands.
+        db.session.rollback()
+        return _find(referral_id, kind)
+    logger.info("Letter %s/%s rendered (%d bytes)", referral_id, kind.value, len(content))
+    return letter
+
+
+def _find(referral_id: int, kind: LetterKind) -> ReferralLetter | None:
+    return db.session.scalar(
+        sa.select(ReferralLetter).where(
+            ReferralLetter.referral_id == referral_id,
+            ReferralLetter.kind == kind,
+            ReferralLetter.version == CURRENT_VERSION,
+        )
+    )
+
+
+def missing_letters() -> list[tuple[int, LetterKind]]:
+    """Return (referral, kind) pairs whose letter is due but not rendered (enqueue lost, worker died)."""
+    pairs: list[tuple[int, LetterKind]] = []
+    for kind, column in (
+        (LetterKind.request, Referral.request_document_number),
+        (LetterKind.reply, Referral.reply_document_number),
+    ):
+        rendered = sa.select(ReferralLetter.referral_id).where(
+            ReferralLetter.kind == kind, ReferralLetter.version == CURRENT_VERSION
+        )
+        ids = db.session.scalars(
+            sa.select(Referral.id)
+            .where(column.is_not(None), Referral.id.not_in(rendered))
+            .order_by(Referral.id)
+        )
+        pairs.extend((referral_id, kind) for referral_id in ids)
+    return pairs
+
+
+def open_letter(
+    letter_id: int, *, actor: Person, acting_agency_id: int | None
+) -> tuple[ReferralLetter, Path]:
+    """Return a letter and its file for download after the access check; the download is access-logged."""
+    letter = db.session.get(ReferralLetter, letter_id)
+    if letter is None:
+        raise NotFound("문서를 찾을 수 없습니다.", english="Letter not found.")
+    access.require_view(actor, letter.referral)
+    path = Path(current_app.instance_path) / letter.path
+    if not path.is_file():
+        raise NotFound(
+            "문서 파일을 찾을 수 없습니다. 잠시 후 다시 시도해 주세요.", english="Letter file missing."
+        )
+    log_disclosure(
+        actor=actor,
+        agency_id=acting_agency_id,
+        client_id=letter.referral.client_id,
+        groups=letter.field_groups,
+        channel="download",
+        basis=f"referral_letter:{letter.id}",
+    )
+    db.session.commit()
+    return letter, path

@@ -1,0 +1,79 @@
+"""Read-side queries: sent and received lists, and which referrals need the agency's action."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from hamkke.db import db
+from hamkke.time import today_local
+from referrals.models import Referral, ReferralStatus
+
+Box = Literal["received", "sent"]
+S = ReferralStatus
+
+#: what the receiving side still has to do: answer, or report the result
+RECEIVER_ACTION = frozenset({S.requested, S.received, S.accepted, S.in_progress})
+#: what the sending side still has to do: send a draft, or find another agency after a refusal
+SENDER_ACTION = frozenset({S.draft, S.rejected})
+
+
+def needs_action(referral: Referral, box: Box) -> bool:
+    """Tell whether the agency on the ``box`` side has something to do on this referral."""
+    if box == "received":
+        return referral.status in RECEIVER_ACTION
+    if referral.status == S.rejected:
+        # A refusal needs the sender's action until they re-route it.
+        return not _rerouted(referral.id)
+    return referral.status in SENDER_ACTION
+
+
+def _rerouted(referral_id: int) -> bool:
+    return (
+        db.session.scalar(sa.select(Referral.id).where(Referral.rerouted_from_id == referral_id).limit(1))
+        is not None
+    )
+
+
+def is_overdue(referral: Referral) -> bool:
+    """Tell whether the receiving agency has missed the response deadline."""
+    return (
+        referral.status in {S.requested, S.received}
+        and referral.response_due_on is not None
+        and referral.response_due_on < today_local()
+    )
+
+
+def list_referrals(agency_id: int, box: Box, *, status: ReferralStatus | None = None) -> list[Referral]:
+    """Return the agency's received or sent referrals, those needing action first, then newest first."""
+    column = Referral.receiving_agency_id if box == "received" else Referral.sending_agency_id
+    statement = (
+        sa.select(Referral)
+        .where(column == agency_id)
+        .options(selectinload(Referral.sending_agency), selectinload(Referral.receiving_agency))
+        .order_by(Referral.id.desc())
+        .limit(500)
+    )
+    if box == "received":
+        statement = statement.where(Referral.status != S.draft)
+    if status is not None:
+        statement = statement.where(Referral.status == status)
+    referrals = list(db.session.scalars(statement))
+    return sorted(referrals, key=lambda referral: not needs_action(referral, box))
+
+
+def action_count(agency_id: int) -> int:
+    """Count the referrals waiting on the agency (received needing an answer or result, drafts to send)."""
+    received = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Referral)
+        .where(Referral.receiving_agency_id == agency_id, Referral.status.in_(list(RECEIVER_ACTION)))
+    )
+    drafts = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Referral)
+        .where(Referral.sending_agency_id == agency_id, Referral.status == S.draft)
+    )
+    return int(received or 0) + int(drafts or 0)

@@ -1,0 +1,47 @@
+"""Worker tasks of referrals: letters, the letter sweeper and deadline reminders (IDs as arguments)."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+
+from hamkke.db import db
+from referrals import letters, services
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(
+    name="referrals.render_letter",
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    max_retries=8,
+)
+def render_letter(referral_id: int, kind: str) -> int | None:
+    """Render the referral's letter once (a redelivery finds it and does nothing); return its ID."""
+    letter = letters.ensure_letter(referral_id, kind)
+    return letter.id if letter is not None else None
+
+
+@shared_task(name="referrals.sweep_letters")
+def sweep_letters() -> int:
+    """Render every letter that is due but missing (its enqueue was lost or its worker died)."""
+    done = 0
+    for referral_id, kind in letters.missing_letters():
+        try:
+            if letters.ensure_letter(referral_id, kind) is not None:
+                done += 1
+        except Exception:  # one bad letter must not stop the others; it is retried on the next sweep
+            db.session.rollback()
+            logger.exception("Letter %s/%s could not be rendered", referral_id, kind.value)
+    return done
+
+
+@shared_task(name="referrals.deadline_reminders")
+def deadline_reminders() -> int:
+    """Send due-soon and overdue reminders and escalations computed from the referrals' deadlines."""
+    count = services.run_deadline_reminders()
+    db.session.commit()
+    return count

@@ -1,0 +1,281 @@
+"""Referral pages: sent and received lists, the form with the directory, the page, replies, letters."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, jsonify, redirect, render_template, request, send_file, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_wtf import FlaskForm
+from wtforms.fields.choices import SelectChoice
+
+from agencies.access import is_network_member
+from agencies.models import Agency, Person, Service
+from agencies.sessions import current_person, current_session, login_required
+from cases.models import Case, Client
+from hamkke.db import db
+from hamkke.errors import DomainError, NotFound
+from referrals import access, directory, disclosure, letters, queries, services
+from referrals.disclosure import group_label
+from referrals.forms import CompleteForm, ConfirmForm, DirectorySearchForm, NoteForm, ReferralForm, RejectForm
+from referrals.models import LetterKind, Referral, ReferralStatus
+
+bp = Blueprint("referrals", __name__, url_prefix="/referrals")
+
+#: simple moves: (service function, side) by the URL's action name
+SIMPLE_ACTIONS = {
+    "send": services.send_referral,
+    "receive": services.mark_received,
+    "accept": services.accept,
+    "start": services.start,
+}
+
+
+def _actor() -> tuple[Person, Agency]:
+    person = current_person()
+    user_session = current_session()
+    agency = (
+        db.session.get(Agency, user_session.acting_agency_id)
+        if user_session and user_session.acting_agency_id
+        else None
+    )
+    if person is None or agency is None or not access.is_member(person, agency.id):
+        raise NotFound("기관 소속으로 로그인해 주세요.", english="Sign in for an agency.")
+    return person, agency
+
+
+def _referral(referral_id: int, person: Person) -> Referral:
+    return access.require_view(person, db.session.get(Referral, referral_id))
+
+
+def _attach_error(form: FlaskForm, error: DomainError, aliases: dict[str, str] | None = None) -> None:
+    """Show a refused operation's message next to its field (or above the form)."""
+    name = (aliases or {}).get(error.field or "", error.field or "")
+    field = getattr(form, name, None) if name else None
+    if field is not None and hasattr(field, "errors"):
+        field.errors = [*list(field.errors), error.message]
+    else:
+        form.form_errors.append(error.message)
+
+
+@bp.get("/")
+@login_required
+def index() -> ResponseReturnValue:
+    """List the agency's received or sent referrals, those needing action first."""
+    _person, agency = _actor()
+    box = "sent" if request.args.get("box") == "sent" else "received"
+    items = queries.list_referrals(agency.id, box)  # type: ignore[arg-type]
+    return render_template(
+        "referrals/index.html",
+        box=box,
+        referrals=items,
+        needs_action=lambda referral: queries.needs_action(referral, box),  # type: ignore[arg-type]
+        is_overdue=queries.is_overdue,
+        action_count=queries.action_count(agency.id),
+        agency=agency,
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new() -> ResponseReturnValue:
+    """Write a referral from a case, choosing the service from the resource directory."""
+    person, agency = _actor()
+    case = db.session.get(Case, request.args.get("case_id", type=int) or 0)
+    if case is None or case.is_deleted or access.can_refer_from_case(person, case) is None:
+        raise NotFound("사례를 찾을 수 없습니다.", english="Case not found.")
+    search = DirectorySearchForm(request.args)
+    search.category.choices = [
+        SelectChoice("", _("모든 분야")),
+        *[SelectChoice(c, c) for c in directory.categories(agency.district)],
+    ]
+    found = (
+        directory.search_services(agency.district, q=search.q.data or "", category=search.category.data or "")
+        if search.validate()
+        else []
+    )
+    form = ReferralForm()
+    selected = (
+        db.session.get(Service, int(form.service.data)) if (form.service.data or "").isdigit() else None
+    )
+    choices = [s for s in found if s.agency_id != agency.id]
+    if selected is not None and selected not in choices:
+        choices.insert(0, selected)
+    form.service.choices = [SelectChoice("", _("서비스를 고르세요"))] + [
+        SelectChoice(str(s.id), f"[{s.category}] {s.agency.name} · {s.name}") for s in choices
+    ]
+    status = 200
+    if request.method == "POST":
+        if form.validate() and selected is not None:
+            try:
+                referral = services.create_referral(
+                    case,
+                    actor=person,
+                    receiving_agency=selected.agency,
+                    service=selected,
+                    content=services.ReferralContent(
+                        reason=form.reason.data or "",
+                        requested_services=form.requested_services.data or "",
+                        main_problem=form.main_problem.data or "",
+                        service_history=form.service_history.data or "",
+                        notes=form.notes.data or "",
+                        field_groups=tuple(form.field_groups.data or ()),
+                    ),
+                    eligibility_override_reason=form.eligibility_override_reason.data,
+                )
+                if request.form.get("action") == "send":
+                    services.send_referral(referral, actor=person)
+                db.session.commit()
+                return redirect(url_for("referrals.detail", referral_id=referral.id))
+            except DomainError as error:
+                # Nothing is kept: the draft and its audit row go with the rollback.
+                db.session.rollback()
+                _attach_error(form, error, {"receiving_agency": "service"})
+        status = 422
+    consented = None
+    if selected is not None:
+        consented = sorted(disclosure.consented_field_groups(case.main_client, selected.agency))
+    return render_template(
+        "referrals/new.html",
+        form=form,
+        search=search,
+        case=case,
+        services_by_category=directory.by_category(choices),
+        consented=[group_label(group) for group in consented] if consented is not None else None,
+    ), status
+
+
+def _detail(
+    referral: Referral, person: Person, agency: Agency, forms: dict[str, Any], status: int = 200
+) -> ResponseReturnValue:
+    side = access.side_of(person, referral)
+    client = db.session.get(Client, referral.client_id)
+    assert client is not None  # noqa: S101 -- foreign key
+    # Only what the client consented to the receiving agency is shown, through the gate (which logs it).
+    allowed = disclosure.consented_field_groups(client, referral.receiving_agency)
+    groups = sorted(set(referral.shared_field_groups) & allowed)
+    rows = disclosure.disclose_to_person(
+        client,
+        person,
+        acting_agency_id=agency.id,
+        groups=groups,
+        channel="page",
+        basis=f"referral:{referral.id}",
+    )
+    db.session.commit()
+    return render_template(
+        "referrals/detail.html",
+        referral=referral,
+        side=side,
+        client_rows=rows,
+        shared_groups=[group_label(group) for group in groups],
+        letters=referral.letters,
+        LetterKind=LetterKind,
+        S=ReferralStatus,
+        is_overdue=queries.is_overdue(referral),
+        confirm=ConfirmForm(),
+        reject_form=forms.get("reject") or RejectForm(formdata=None),
+        complete_form=forms.get("complete") or CompleteForm(formdata=None),
+        note_form=forms.get("note") or NoteForm(formdata=None),
+    ), status
+
+
+@bp.get("/<int:referral_id>")
+@login_required
+def detail(referral_id: int) -> ResponseReturnValue:
+    """Show a referral: content, consented client information, timeline, letters and the reply forms."""
+    person, agency = _actor()
+    return _detail(_referral(referral_id, person), person, agency, {})
+
+
+@bp.post("/<int:referral_id>/<action>")
+@login_required
+def act(referral_id: int, action: str) -> ResponseReturnValue:
+    """Apply one step of the life cycle; a refused step re-shows the page with the reason by its field."""
+    person, agency = _actor()
+    referral = _referral(referral_id, person)
+    forms: dict[str, Any] = {}
+    try:
+        if action in SIMPLE_ACTIONS:
+            if not ConfirmForm().validate():
+                abort(400)
+            SIMPLE_ACTIONS[action](referral, actor=person)
+        elif action == "reject":
+            form = forms["reject"] = RejectForm()
+            if not form.validate():
+                return _detail(referral, person, agency, forms, 422)
+            services.reject(
+                referral,
+                actor=person,
+                reason=form.rejection_reason.data or "",
+                note=form.rejection_note.data or "",
+            )
+        elif action == "complete":
+            form = forms["complete"] = CompleteForm()
+            if not form.validate():
+                return _detail(referral, person, agency, forms, 422)
+            services.complete(
+                referral,
+                actor=person,
+                outcome=form.outcome.data or "",
+                result_report=form.result_report.data or "",
+            )
+        elif action in {"cancel", "revoke"}:
+            form = forms["note"] = NoteForm()
+            if not form.validate():
+                return _detail(referral, person, agency, forms, 422)
+            close = services.cancel if action == "cancel" else services.revoke
+            close(referral, actor=person, note=form.closing_note.data or "")
+        else:
+            abort(404)
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        db.session.refresh(referral)
+        target = {"reject": "reject", "complete": "complete", "cancel": "note", "revoke": "note"}.get(action)
+        if target is None or target not in forms:
+            raise
+        _attach_error(forms[target], error)
+        return _detail(referral, person, agency, forms, error.status_code)
+    return redirect(url_for("referrals.detail", referral_id=referral.id))
+
+
+@bp.get("/letters/<int:letter_id>")
+@login_required
+def download_letter(letter_id: int) -> ResponseReturnValue:
+    """Download a letter after the access check; every download is written to the access log."""
+    person, agency = _actor()
+    letter, path = letters.open_letter(letter_id, actor=person, acting_agency_id=agency.id)
+    name = f"{letter.document_number}-{'의뢰서' if letter.kind is LetterKind.request else '회신서'}.pdf"
+    return send_file(path, mimetype="application/pdf", as_attachment=True, download_name=name)
+
+
+@bp.get("/directory")
+@login_required
+def directory_page() -> ResponseReturnValue:
+    """Show the district's resource directory (자원목록) by category, searchable."""
+    _person, agency = _actor()
+    search = DirectorySearchForm(request.args)
+    search.category.choices = [
+        SelectChoice("", _("모든 분야")),
+        *[SelectChoice(c, c) for c in directory.categories(agency.district)],
+    ]
+    found = (
+        directory.search_services(agency.district, q=search.q.data or "", category=search.category.data or "")
+        if search.validate()
+        else []
+    )
+    return render_template(
+        "referrals/directory.html", search=search, services_by_category=directory.by_category(found)
+    )
+
+
+@bp.get("/directory.hsds.json")
+@login_required
+def directory_hsds() -> ResponseReturnValue:
+    """Export the district's resource directory as Open Referral HSDS JSON."""
+    person, agency = _actor()
+    if not is_network_member(person, agency.district_id):
+        raise NotFound("찾는 페이지가 없습니다.", english="Not found.")
+    return jsonify(directory.hsds_export(agency.district))

@@ -1,0 +1,18 @@
+"""Referral tests: keep the conference's background refresh off the shared test connection."""
+
+from __future__ import annotations
+
+import importlib.util
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _no_background_conference_refresh(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Stop the conference's ``consent_changed`` receiver from starting a thread (as tests/consents does).
+
+    Tests here record real consents; the receiver's thread would share the test's single rolled-back
+    connection and release its savepoints.
+    """
+    if importlib.util.find_spec("conference.sockets") is not None:
+        monkeypatch.setattr("conference.sockets.refresh_after_consent_change", lambda client_id: None)
