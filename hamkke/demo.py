@@ -176,6 +176,7 @@ def database_is_empty() -> bool:
 def load_demo(seed: int = 20261122) -> dict[str, str]:
     """Create the demo district; return what it made and what to show once (flushes; the caller commits)."""
     from agencies.demo_extras import load_demo_network
+    from referrals.demo import load_demo_referrals
 
     rng = random.Random(seed)
     district = District(code="hanbit", name="한빛구", settings={})
@@ -258,6 +259,7 @@ def load_demo(seed: int = 20261122) -> dict[str, str]:
     )
     db.session.flush()
     shown = load_demo_network()
+    referrals = load_demo_referrals()
     counts = {
         "권역": len(regions),
         "동": len(dongs),
@@ -266,6 +268,7 @@ def load_demo(seed: int = 20261122) -> dict[str, str]:
         "가구": households,
         "사례": cases,
         "회의": 1 if conference else 0,
+        "의뢰": referrals,
     }
     return {**{key: str(value) for key, value in counts.items()}, **shown}
 
