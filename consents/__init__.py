@@ -2,8 +2,26 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Register this domain's blueprint, sockets, receivers and commands."""
+    """Register this domain's blueprint, commands and the consent-scope template helper."""
+    from consents import access, views
+    from consents.cli import consents_cli
+
+    app.register_blueprint(views.bp)
+    app.cli.add_command(consents_cli)
+
+    @app.context_processor
+    def inject_audit_link() -> dict[str, Any]:
+        def can_audit() -> bool:
+            from agencies.sessions import current_person, current_session
+
+            session = current_session()
+            agency_id = session.acting_agency_id if session is not None else None
+            return access.audit_scope(current_person(), agency_id) is not None
+
+        return {"can_audit_access_log": can_audit}

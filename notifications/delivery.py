@@ -11,6 +11,7 @@ from email.utils import format_datetime
 import sqlalchemy as sa
 from flask import current_app
 
+from hamkke.audit import record
 from hamkke.db import db
 from hamkke.time import now_utc
 from notifications.models import DeliveryChannel, DeliveryStatus, OutboxMessage
@@ -88,6 +89,8 @@ def deliver(outbox_id: int) -> str:
     message = claim(outbox_id)
     if message is None:
         return "skipped"
+    if not _consent_still_allows(message):
+        return "cancelled"
     try:
         if message.channel == DeliveryChannel.email:
             send_email(message)
@@ -104,6 +107,20 @@ def deliver(outbox_id: int) -> str:
     db.session.commit()
     logger.info("Outbox message %s sent on attempt %s", message.id, message.attempts)
     return "sent"
+
+
+def _consent_still_allows(message: OutboxMessage) -> bool:
+    """Re-check the consent gate at send time; a message whose client withdrew consent is cancelled."""
+    from consents.access import outbox_message_allowed
+
+    if outbox_message_allowed(message):
+        return True
+    message.status = DeliveryStatus.cancelled
+    message.claimed_until = None
+    message.last_error = "consent_withdrawn"
+    record("notifications.delivery_cancelled", obj=message, data={"reason": "consent_withdrawn"})
+    db.session.commit()
+    return False
 
 
 def _record_failure(message: OutboxMessage, error: str) -> str:

@@ -1,0 +1,56 @@
+"""``hamkke consents …``: verify the access-log chain, purge past retention, announce expiries."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import with_appcontext
+
+
+@click.group("consents")
+def consents_cli() -> None:
+    """Consents and the access log (동의·접속기록)."""
+
+
+@consents_cli.command("verify-log")
+@with_appcontext
+def verify_log_command() -> None:
+    """Verify the access log's hash chain; exit 1 and name the first broken row if it was altered."""
+    from consents.access_log import verify_chain
+
+    report = verify_chain()
+    if not report.ok:
+        click.echo(
+            f"접속기록 변조 감지 / access log tampered: row {report.broken_at} ({report.problem}); "
+            f"{report.checked} rows verified before it",
+            err=True,
+        )
+        raise SystemExit(1)
+    click.echo(f"접속기록 무결성 확인 / access log intact: {report.checked} rows")
+
+
+@consents_cli.command("purge-log")
+@click.option("--dry-run", is_flag=True, help="Only count the rows past retention.")
+@with_appcontext
+def purge_log_command(dry_run: bool) -> None:
+    """Delete access-log rows older than the retention (never younger than two years)."""
+    from consents.access_log import purge_expired, retention_days
+    from hamkke.db import db
+
+    count = purge_expired(dry_run=dry_run)
+    if dry_run:
+        click.echo(f"보존기간({retention_days()}일) 경과 {count}건 / {count} rows past retention")
+        return
+    db.session.commit()
+    click.echo(f"접속기록 {count}건 파기 / {count} rows purged")
+
+
+@consents_cli.command("announce-expired")
+@with_appcontext
+def announce_expired_command() -> None:
+    """Announce the clients whose consents ended yesterday, so live views redact them."""
+    from consents.services import announce_expired_consents
+    from hamkke.db import db
+
+    client_ids = announce_expired_consents()
+    db.session.commit()
+    click.echo(f"만료 알림 {len(client_ids)}건 / {len(client_ids)} clients announced")

@@ -1,0 +1,772 @@
+"""Consent operations: record, revoke, announce changes, data-subject requests, exports and reports.
+
+Services validate, add rows, flush and audit; they never commit (the view, task or command does).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from blinker import Namespace
+from flask import current_app
+
+from cases.fields import FIELD_GROUPS
+from consents.models import (
+    PURPOSE_LABELS,
+    AccessChannel,
+    AccessLogEntry,
+    Consent,
+    ConsentGrant,
+    ConsentMethod,
+    ConsentPurpose,
+    ConsentRevocation,
+    DataSubjectRequest,
+    RecipientKind,
+    RequestKind,
+    RequestStatus,
+    SignerCapacity,
+)
+from consents.policy import (
+    CURRENT_NOTICE_VERSION,
+    NOTICE_TEMPLATES,
+    SENSITIVE_GROUPS,
+    UNIQUE_ID_GROUPS,
+    NoticeGrant,
+    notice_hash,
+    render_notice,
+)
+from hamkke.audit import record
+from hamkke.db import after_commit, db
+from hamkke.errors import InvalidTransition, ValidationFailed
+from hamkke.realtime import publish
+from hamkke.time import now_utc, today_local
+
+if TYPE_CHECKING:
+    from agencies.models import Agency, Person
+    from cases.models import Client
+    from consents.gate import ClientView
+    from notifications.models import OutboxMessage
+
+logger = logging.getLogger(__name__)
+
+_signals = Namespace()
+#: sent after commit when a client's consents change (sender: the client id); conferences and
+#: referrals connect receivers to drop withdrawn items
+consent_changed_signal = _signals.signal("consent-changed")
+
+#: PIPA 시행령 제41조④, 제43조③, 제44조②: answer within 10 days
+REQUEST_DEADLINE_DAYS = 10
+#: scans of signed paper forms
+ATTACHMENT_TYPES: dict[str, tuple[str, bytes]] = {
+    "application/pdf": (".pdf", b"%PDF-"),
+    "image/png": (".png", b"\x89PNG\r\n\x1a\n"),
+    "image/jpeg": (".jpg", b"\xff\xd8\xff"),
+}
+MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+#: opening more clients than this in a month without a case of one's own is reported (고시 제8조②)
+DEFAULT_UNUSUAL_THRESHOLD = 20
+
+CAPACITY_LABELS = {
+    SignerCapacity.self: "본인",
+    SignerCapacity.legal_representative: "법정대리인",
+    SignerCapacity.guardian: "보호자·후견인",
+}
+
+
+@dataclass(frozen=True)
+class GrantInput:
+    """One recipient × purpose the client agrees to, with the five notice items as told."""
+
+    purpose: str
+    recipient_kind: str
+    field_groups: tuple[str, ...]
+    recipient_agency_id: int | None = None
+    conference_id: int | None = None
+    #: notice items ①–⑤ (① and ③ may be left empty to be filled from the recipient and groups)
+    notice_recipient: str = ""
+    notice_purpose: str = ""
+    notice_items: str = ""
+    notice_retention: str = ""
+    notice_refusal: str = ""
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """An uploaded scan of the signed form."""
+
+    filename: str
+    content_type: str
+    data: bytes = field(repr=False)
+
+
+@dataclass(frozen=True)
+class ConsentInput:
+    """Everything the consent form collects."""
+
+    signer_capacity: str
+    signer_name: str = field(repr=False)
+    method: str
+    signed_on: date
+    valid_from: date
+    grants: tuple[GrantInput, ...]
+    valid_until: date | None = None
+    case_id: int | None = None
+    signer_relationship: str | None = None
+    representation_evidence: str | None = None
+    witness_id: int | None = None
+    includes_sensitive: bool = False
+    includes_unique_id: bool = False
+    rrn_statutory_basis: str | None = None
+    notice_version: str = CURRENT_NOTICE_VERSION
+    attachment: Attachment | None = None
+
+
+def _fail(message: str, field_name: str, english: str) -> ValidationFailed:
+    return ValidationFailed(message, field=field_name, english=english)
+
+
+def _age_on(birth_date: date | None, on: date) -> int | None:
+    if birth_date is None:
+        return None
+    return on.year - birth_date.year - ((on.month, on.day) < (birth_date.month, birth_date.day))
+
+
+def _validate_signer(client: Client, data: ConsentInput) -> SignerCapacity:
+    try:
+        capacity = SignerCapacity(data.signer_capacity)
+    except ValueError:
+        raise _fail(
+            "서명자 자격을 선택해 주십시오.", "signer_capacity", "Choose the signer's capacity."
+        ) from None
+    if not data.signer_name.strip():
+        raise _fail("서명자 이름을 적어 주십시오.", "signer_name", "Enter the signer's name.")
+    if capacity != SignerCapacity.self and not (data.signer_relationship or "").strip():
+        raise _fail(
+            "대리인이 서명할 때는 정보주체와의 관계를 적어야 합니다.",
+            "signer_relationship",
+            "A representative must state their relationship to the client.",
+        )
+    age = _age_on(client.birth_date, data.signed_on)
+    if age is not None and age < 14 and capacity != SignerCapacity.legal_representative:
+        raise _fail(
+            "만 14세 미만 아동의 동의는 법정대리인이 해야 합니다.",
+            "signer_capacity",
+            "A child under 14 needs the legal representative's consent.",
+        )
+    if capacity != SignerCapacity.self and not (data.representation_evidence or "").strip():
+        raise _fail(
+            "대리권을 확인한 방법(가족관계증명서 등)을 적어 주십시오.",
+            "representation_evidence",
+            "Record how the representative's authority was verified.",
+        )
+    return capacity
+
+
+def _validate_grant(grant: GrantInput, index: int, client: Client, data: ConsentInput) -> Agency | None:
+    from agencies.models import Agency, AgencySector, AgencyStatus
+
+    prefix = f"grants-{index}-"
+    try:
+        purpose = ConsentPurpose(grant.purpose)
+        kind = RecipientKind(grant.recipient_kind)
+    except ValueError:
+        raise _fail(
+            "목적과 받는 자를 선택해 주십시오.", prefix + "purpose", "Choose purpose and recipient."
+        ) from None
+    if not grant.field_groups:
+        raise _fail(
+            "동의하는 정보 항목을 하나 이상 고르십시오.", prefix + "field_groups", "Choose the items."
+        )
+    unknown = set(grant.field_groups) - set(FIELD_GROUPS)
+    if unknown:
+        raise _fail("알 수 없는 정보 항목입니다.", prefix + "field_groups", "Unknown field group.")
+    if (purpose == ConsentPurpose.case_management) != (kind == RecipientKind.collector):
+        raise _fail(
+            "수집·이용 동의는 수집 기관에 대해서만, 제3자 제공 동의는 다른 기관에 대해서만 받을 수 있습니다.",
+            prefix + "recipient_kind",
+            "Collection consent names the collector; provision names a recipient.",
+        )
+    if kind == RecipientKind.conference and (
+        grant.conference_id is None or purpose != ConsentPurpose.conference_sharing
+    ):
+        raise _fail(
+            "통합사례회의 참석 기관에 대한 동의에는 회의와 '통합사례회의 공유' 목적이 필요합니다.",
+            prefix + "conference_id",
+            "A conference recipient needs a conference and the conference-sharing purpose.",
+        )
+    recipient: Agency | None = None
+    if kind == RecipientKind.agency:
+        recipient = db.session.get(Agency, grant.recipient_agency_id) if grant.recipient_agency_id else None
+        if recipient is None or recipient.status != AgencyStatus.active:
+            raise _fail(
+                "받는 자는 네트워크에 등록된 기관이어야 합니다.",
+                prefix + "recipient_agency_id",
+                "The recipient must be an agency of the network.",
+            )
+        if recipient.id == client.owning_agency_id:
+            raise _fail(
+                "수집 기관 자신은 제3자가 아닙니다.",
+                prefix + "recipient_agency_id",
+                "The collector is not a third party.",
+            )
+    groups = set(grant.field_groups)
+    if groups & SENSITIVE_GROUPS and not data.includes_sensitive:
+        raise _fail(
+            "건강정보(민감정보)는 별도 동의를 받아야 포함할 수 있습니다.",
+            "includes_sensitive",
+            "Health data needs the separate sensitive-data consent.",
+        )
+    if groups & UNIQUE_ID_GROUPS:
+        if not data.includes_unique_id:
+            raise _fail(
+                "고유식별정보는 별도 동의를 받아야 포함할 수 있습니다.",
+                "includes_unique_id",
+                "Unique identifiers need their own consent.",
+            )
+        if kind != RecipientKind.collector and (recipient is None or recipient.sector != AgencySector.public):
+            raise _fail(
+                "주민등록번호 등 고유식별정보는 법령 근거가 있는 공공기관에만 제공할 수 있습니다.",
+                prefix + "field_groups",
+                "Unique identifiers go only to public agencies with a statutory basis.",
+            )
+        if not (data.rrn_statutory_basis or "").strip():
+            raise _fail(
+                "주민등록번호 처리의 법령 근거를 적어 주십시오.",
+                "rrn_statutory_basis",
+                "State the statute that permits processing the resident registration number.",
+            )
+    for name, label in (
+        ("notice_purpose", "이용 목적"),
+        ("notice_retention", "보유·이용 기간"),
+        ("notice_refusal", "거부할 권리와 불이익"),
+    ):
+        if not getattr(grant, name).strip():
+            raise _fail(
+                f"고지 사항이 빠졌습니다: {label}. 다섯 가지 고지 사항을 모두 알려야 합니다.",
+                prefix + name,
+                "All five notice items must be given.",
+            )
+    return recipient
+
+
+def _recipient_label(grant: GrantInput, recipient: Agency | None, agency: Agency) -> str:
+    if grant.notice_recipient.strip():
+        return grant.notice_recipient.strip()
+    if grant.recipient_kind == RecipientKind.collector:
+        return agency.name
+    if recipient is not None:
+        return recipient.name
+    if grant.recipient_kind == RecipientKind.conference:
+        return f"통합사례회의(회의 번호 {grant.conference_id}) 참석 기관"
+    return "구 통합사례관리 네트워크 참여 기관"
+
+
+def _store_attachment(attachment: Attachment) -> tuple[str, str]:
+    spec = ATTACHMENT_TYPES.get(attachment.content_type)
+    if spec is None or not attachment.data.startswith(spec[1]):
+        raise _fail(
+            "스캔본은 PDF, PNG, JPEG 파일만 올릴 수 있습니다.", "attachment", "PDF, PNG or JPEG only."
+        )
+    if len(attachment.data) > MAX_ATTACHMENT_BYTES:
+        raise _fail("스캔본은 10MB 이하여야 합니다.", "attachment", "The scan may be at most 10 MB.")
+    digest = hashlib.sha256(attachment.data).hexdigest()
+    # Content-addressed: a rolled-back upload leaves at most an unreferenced file with the same name.
+    relative = f"{digest}{spec[0]}"
+    folder = attachment_folder()
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / relative).write_bytes(attachment.data)
+    return relative, digest
+
+
+def attachment_folder() -> Path:
+    """Return the instance folder's directory of consent scans."""
+    return Path(current_app.instance_path) / "consent_attachments"
+
+
+def record_consent(client: Client, data: ConsentInput, *, actor: Person, agency: Agency) -> Consent:
+    """Validate and store one signer's consent with its grants and the exact notice text shown.
+
+    :raises ValidationFailed: with a Korean message; nothing is saved.
+    """
+    capacity = _validate_signer(client, data)
+    try:
+        method = ConsentMethod(data.method)
+    except ValueError:
+        raise _fail("동의 방법을 선택해 주십시오.", "method", "Choose the method.") from None
+    if data.notice_version not in NOTICE_TEMPLATES:
+        raise _fail("알 수 없는 고지문 판입니다.", "notice_version", "Unknown notice version.")
+    if data.valid_until is not None and data.valid_until < data.valid_from:
+        raise _fail(
+            "유효기간 종료일은 시작일보다 앞설 수 없습니다.",
+            "valid_until",
+            "Validity cannot end before it starts.",
+        )
+    if not data.grants:
+        raise _fail("동의 내용(목적과 받는 자)이 없습니다.", "grants", "A consent needs at least one grant.")
+    recipients = [_validate_grant(grant, index, client, data) for index, grant in enumerate(data.grants)]
+    if method == ConsentMethod.scanned_form and data.attachment is None:
+        raise _fail("서면 동의서 스캔본을 올려 주십시오.", "attachment", "Attach the scanned form.")
+    notice_grants = [
+        NoticeGrant(
+            purpose_label=PURPOSE_LABELS[ConsentPurpose(grant.purpose)],
+            recipient=_recipient_label(grant, recipient, agency),
+            recipient_purpose=grant.notice_purpose.strip(),
+            items=grant.notice_items.strip()
+            or ", ".join(FIELD_GROUPS[code].label for code in grant.field_groups),
+            retention=grant.notice_retention.strip(),
+            refusal=grant.notice_refusal.strip(),
+        )
+        for grant, recipient in zip(data.grants, recipients, strict=True)
+    ]
+    validity = data.valid_until.isoformat() + "까지" if data.valid_until else "사례 종결 시까지"
+    text = render_notice(
+        version=data.notice_version,
+        agency=agency.name,
+        subject=str(client.name),
+        signer=data.signer_name.strip(),
+        capacity=CAPACITY_LABELS[capacity],
+        grants=notice_grants,
+        includes_sensitive=data.includes_sensitive,
+        includes_unique_id=data.includes_unique_id,
+        validity=validity,
+    )
+    attachment_path = attachment_sha = attachment_type = None
+    if data.attachment is not None:
+        attachment_path, attachment_sha = _store_attachment(data.attachment)
+        attachment_type = data.attachment.content_type
+    consent = Consent(
+        client_id=client.id,
+        agency_id=agency.id,
+        case_id=data.case_id,
+        signer_capacity=capacity,
+        signer_name=data.signer_name.strip(),
+        signer_relationship=(data.signer_relationship or "").strip() or None,
+        representation_evidence=(data.representation_evidence or "").strip() or None,
+        method=method,
+        recorded_by_id=actor.id,
+        witness_id=data.witness_id,
+        signed_on=data.signed_on,
+        valid_from=data.valid_from,
+        valid_until=data.valid_until,
+        includes_sensitive=data.includes_sensitive,
+        includes_unique_id=data.includes_unique_id,
+        rrn_statutory_basis=(data.rrn_statutory_basis or "").strip() or None,
+        notice_version=data.notice_version,
+        notice_text=text,
+        notice_sha256=notice_hash(text),
+        attachment_path=attachment_path,
+        attachment_sha256=attachment_sha,
+        attachment_type=attachment_type,
+    )
+    for grant, notice in zip(data.grants, notice_grants, strict=True):
+        consent.grants.append(
+            ConsentGrant(
+                purpose=ConsentPurpose(grant.purpose),
+                recipient_kind=RecipientKind(grant.recipient_kind),
+                recipient_agency_id=grant.recipient_agency_id
+                if grant.recipient_kind == RecipientKind.agency
+                else None,
+                conference_id=grant.conference_id
+                if grant.recipient_kind == RecipientKind.conference
+                else None,
+                district_id=agency.district_id if grant.recipient_kind == RecipientKind.network else None,
+                field_groups=sorted(set(grant.field_groups)),
+                notice_recipient=notice.recipient[:300],
+                notice_purpose=notice.recipient_purpose[:500],
+                notice_items=notice.items[:500],
+                notice_retention=notice.retention[:300],
+                notice_refusal=notice.refusal[:500],
+            )
+        )
+    db.session.add(consent)
+    db.session.flush()
+    record(
+        "consents.recorded",
+        actor_id=actor.id,
+        agency_id=agency.id,
+        obj=consent,
+        data={"client_id": client.id, "grants": len(consent.grants), "capacity": str(capacity)},
+    )
+    consent_changed(client.id)
+    return consent
+
+
+def revoke_consent(
+    consent: Consent,
+    *,
+    actor: Person,
+    grant: ConsentGrant | None = None,
+    field_groups: Sequence[str] = (),
+    reason: str | None = None,
+) -> ConsentRevocation:
+    """Withdraw the whole consent, one grant, or some field groups of a grant, effective at once.
+
+    :raises InvalidTransition: when that part is already withdrawn (nothing is saved).
+    """
+    if grant is not None and grant.consent_id != consent.id:
+        raise _fail("이 동의에 속하지 않은 항목입니다.", "grant_id", "The grant belongs to another consent.")
+    unknown = set(field_groups) - set(FIELD_GROUPS)
+    if unknown:
+        raise _fail("알 수 없는 정보 항목입니다.", "field_groups", "Unknown field group.")
+    existing = consent.revocations
+    whole = [r for r in existing if r.grant_id is None]
+    if any(not r.field_groups for r in whole):
+        raise InvalidTransition("이미 철회된 동의입니다.", english="The consent is already withdrawn.")
+    if grant is not None:
+        mine = [r for r in existing if r.grant_id == grant.id]
+        if any(not r.field_groups for r in mine):
+            raise InvalidTransition("이미 철회된 항목입니다.", english="That part is already withdrawn.")
+        already = {code for r in mine + whole for code in r.field_groups}
+        remaining = set(grant.field_groups) - already
+        if field_groups and not set(field_groups) & remaining:
+            raise InvalidTransition("이미 철회된 항목입니다.", english="Those items are already withdrawn.")
+        if not field_groups and not remaining:
+            raise InvalidTransition("이미 철회된 항목입니다.", english="That part is already withdrawn.")
+    elif field_groups:
+        already = {code for r in whole for code in r.field_groups}
+        if set(field_groups) <= already:
+            raise InvalidTransition("이미 철회된 항목입니다.", english="Those items are already withdrawn.")
+    revocation = ConsentRevocation(
+        grant_id=grant.id if grant is not None else None,
+        field_groups=sorted(set(field_groups)),
+        recorded_by_id=actor.id,
+        reason=(reason or "").strip()[:300] or None,
+        revoked_at=now_utc(),
+    )
+    consent.revocations.append(revocation)
+    db.session.flush()
+    record(
+        "consents.revoked",
+        actor_id=actor.id,
+        agency_id=consent.agency_id,
+        obj=consent,
+        data={"grant_id": revocation.grant_id, "field_groups": revocation.field_groups},
+    )
+    consent_changed(consent.client_id)
+    return revocation
+
+
+def consent_changed(client_id: int) -> None:
+    """Announce after commit that a client's consents changed: socket room ``client:<id>`` and the signal.
+
+    The payload carries only the id; subscribers re-fetch through the gate.
+    """
+    publish("consent_changed", {"client_id": client_id}, room=f"client:{client_id}", namespace="/live")
+    after_commit(lambda: consent_changed_signal.send(client_id))
+
+
+def announce_expired_consents(on: date | None = None) -> list[int]:
+    """Announce the clients whose consents ran out yesterday (expiry needs no write; the gate reads dates)."""
+    day = (on or today_local()) - timedelta(days=1)
+    client_ids = sorted(
+        set(db.session.scalars(sa.select(Consent.client_id).where(Consent.valid_until == day)).all())
+    )
+    for client_id in client_ids:
+        consent_changed(client_id)
+    return client_ids
+
+
+# Data-subject requests -------------------------------------------------------------------------
+
+
+def record_request(
+    client: Client,
+    *,
+    actor: Person,
+    agency: Agency,
+    kind: str,
+    details: str | None = None,
+    received_on: date | None = None,
+) -> DataSubjectRequest:
+    """Record a 열람·정정·삭제·처리정지 request with its 10-day deadline."""
+    try:
+        request_kind = RequestKind(kind)
+    except ValueError:
+        raise _fail("요청 종류를 선택해 주십시오.", "kind", "Choose the kind of request.") from None
+    received = received_on or today_local()
+    if received > today_local():
+        raise _fail(
+            "접수일은 오늘 이후일 수 없습니다.",
+            "received_on",
+            "The request cannot be received in the future.",
+        )
+    item = DataSubjectRequest(
+        client_id=client.id,
+        agency_id=agency.id,
+        kind=request_kind,
+        details=(details or "").strip() or None,
+        received_on=received,
+        due_on=received + timedelta(days=REQUEST_DEADLINE_DAYS),
+        recorded_by_id=actor.id,
+    )
+    db.session.add(item)
+    db.session.flush()
+    record("consents.request_recorded", actor_id=actor.id, agency_id=agency.id, obj=item, data={"kind": kind})
+    return item
+
+
+def close_request(
+    item: DataSubjectRequest, *, actor: Person, outcome: str, refused: bool = False
+) -> DataSubjectRequest:
+    """Mark a request fulfilled (or refused with a reason); closing twice is refused."""
+    if item.status != RequestStatus.open:
+        raise InvalidTransition("이미 처리된 요청입니다.", english="The request is already closed.")
+    if not outcome.strip():
+        raise _fail("처리 내용을 적어 주십시오.", "outcome", "Describe how the request was answered.")
+    item.status = RequestStatus.refused if refused else RequestStatus.fulfilled
+    item.outcome = outcome.strip()
+    item.closed_at = now_utc()
+    item.closed_by_id = actor.id
+    db.session.flush()
+    record(
+        "consents.request_closed",
+        actor_id=actor.id,
+        agency_id=item.agency_id,
+        obj=item,
+        data={"refused": refused},
+    )
+    return item
+
+
+def remind_overdue_requests(on: date | None = None) -> list[int]:
+    """Notify the recording worker of open requests due within 3 days or overdue (once per request)."""
+    from agencies.models import Person
+    from notifications.services import notify
+
+    day = on or today_local()
+    items = db.session.scalars(
+        sa.select(DataSubjectRequest).where(
+            DataSubjectRequest.status == RequestStatus.open,
+            DataSubjectRequest.due_on <= day + timedelta(days=3),
+            DataSubjectRequest.reminded_at.is_(None),
+        )
+    ).all()
+    for item in items:
+        person = db.session.get(Person, item.recorded_by_id)
+        if person is not None:
+            notify(
+                person,
+                "consents.request_due",
+                title=f"정보주체 요청 처리 기한 {item.due_on.isoformat()}",
+                body=f"{item.kind.label} 요청(번호 {item.id})의 처리 기한이 다가왔습니다.",
+                dedupe_key=f"consents.request_due:{item.id}",
+                agency_id=item.agency_id,
+            )
+        item.reminded_at = now_utc()
+    db.session.flush()
+    return [item.id for item in items]
+
+
+def _json_safe(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+def export_client_data(client: Client, *, actor: Person, agency: Agency, reason: str) -> dict[str, Any]:
+    """Return the client's own data (record, consents, disclosures to others) for a 열람 request; logged."""
+    from consents.gate import view_client
+
+    view = view_client(
+        client,
+        actor,
+        purpose="case_management",
+        acting_agency_id=agency.id,
+        channel=AccessChannel.export,
+        reason=reason,
+    )
+    consents = db.session.scalars(
+        sa.select(Consent).where(Consent.client_id == client.id).order_by(Consent.id)
+    ).all()
+    disclosures = db.session.scalars(
+        sa.select(AccessLogEntry)
+        .where(AccessLogEntry.client_id == client.id, AccessLogEntry.basis != "owner")
+        .order_by(AccessLogEntry.id)
+    ).all()
+    return {
+        "client": view.as_dict(),
+        "consents": [
+            {
+                "id": consent.id,
+                "signed_on": consent.signed_on.isoformat(),
+                "signer_capacity": str(consent.signer_capacity),
+                "valid_from": consent.valid_from.isoformat(),
+                "valid_until": _json_safe(consent.valid_until),
+                "notice_text": consent.notice_text,
+                "grants": [
+                    {
+                        "purpose": str(grant.purpose),
+                        "recipient": grant.notice_recipient,
+                        "field_groups": grant.field_groups,
+                        "retention": grant.notice_retention,
+                    }
+                    for grant in consent.grants
+                ],
+                "revocations": [
+                    {
+                        "revoked_at": _json_safe(r.revoked_at),
+                        "grant_id": r.grant_id,
+                        "field_groups": r.field_groups,
+                    }
+                    for r in consent.revocations
+                ],
+            }
+            for consent in consents
+        ],
+        # 제3자 제공 현황 (시행령 제41조①4호): which agency received which groups, when
+        "disclosures": [
+            {
+                "at": _json_safe(entry.created_at),
+                "agency_id": entry.agency_id,
+                "field_groups": entry.field_groups,
+                "purpose": entry.purpose,
+                "channel": str(entry.channel),
+            }
+            for entry in disclosures
+        ],
+    }
+
+
+# Access-log review -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UnusualAccess:
+    """One actor who opened many clients outside their own cases in a month."""
+
+    actor_id: int
+    agency_id: int | None
+    clients_outside_cases: int
+    total_disclosures: int
+
+
+def month_bounds(year: int, month: int) -> tuple[datetime, datetime]:
+    """Return the UTC instants that start this month and the next (months in Asia/Seoul)."""
+    from hamkke.time import SEOUL
+
+    start = datetime(year, month, 1, tzinfo=SEOUL)
+    end = datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=SEOUL)
+    return start.astimezone(UTC), end.astimezone(UTC)
+
+
+def unusual_access_report(year: int, month: int, *, threshold: int | None = None) -> list[UnusualAccess]:
+    """List actors who opened more than ``threshold`` distinct clients that are not in a case they work.
+
+    "Their cases" are cases of the client's household where the actor is the case worker; export
+    and download rows count as openings too.
+    """
+    from cases.models import Case, Client
+
+    limit = (
+        threshold
+        if threshold is not None
+        else int(current_app.config.get("CONSENTS_UNUSUAL_ACCESS_THRESHOLD", DEFAULT_UNUSUAL_THRESHOLD))
+    )
+    start, end = month_bounds(year, month)
+    rows = db.session.execute(
+        sa.select(AccessLogEntry.actor_id, AccessLogEntry.agency_id, AccessLogEntry.client_id).where(
+            AccessLogEntry.created_at >= start,
+            AccessLogEntry.created_at < end,
+            AccessLogEntry.actor_id.is_not(None),
+        )
+    ).all()
+    own = set(
+        db.session.execute(
+            sa.select(Case.case_worker_id, Client.id).join(Client, Client.household_id == Case.household_id)
+        ).all()
+    )
+    outside: dict[int, set[int]] = defaultdict(set)
+    totals: Counter[int] = Counter()
+    agency_of: dict[int, int | None] = {}
+    for actor_id, agency_id, client_id in rows:
+        totals[actor_id] += 1
+        agency_of[actor_id] = agency_id
+        if (actor_id, client_id) not in own:
+            outside[actor_id].add(client_id)
+    report = [
+        UnusualAccess(actor_id, agency_of[actor_id], len(clients), totals[actor_id])
+        for actor_id, clients in outside.items()
+        if len(clients) > limit
+    ]
+    return sorted(report, key=lambda item: -item.clients_outside_cases)
+
+
+# Messages about a client ------------------------------------------------------------------------
+
+
+def queue_client_email(
+    view: ClientView,
+    *,
+    to: str,
+    subject: str,
+    fields: Sequence[str],
+    recipient_agency_id: int,
+    idempotency_key: str,
+) -> OutboxMessage:
+    """Queue an e-mail showing some of a client's fields as the gate's view allows; re-checked at send time.
+
+    The payload carries the consent scope (client, agency, purpose, groups), so delivery can hold the
+    message back if the consent is withdrawn or expires while it waits.
+    """
+    from cases.fields import group_of_column
+    from notifications.services import queue_email
+
+    groups = sorted({group for name in fields if (group := group_of_column(name)) and view.can_see(group)})
+    lines = [f"{name}: {view.get(name)}" for name in fields]
+    message = queue_email(to=to, subject=subject, text="\n".join(lines), idempotency_key=idempotency_key)
+    message.payload = {
+        **message.payload,
+        "consent_scope": {
+            "client_id": view.client_id,
+            "agency_id": recipient_agency_id,
+            "purpose": view.purpose,
+            "field_groups": groups,
+        },
+    }
+    db.session.flush()
+    return message
+
+
+def review_last_month(on: date | None = None) -> list[UnusualAccess]:
+    """Run the monthly access review (고시 제8조②) for the previous month; notify auditors once.
+
+    The audit row and the notifications carry ids and counts only. Re-running in the same month
+    notifies nobody twice (the notification dedupe key names the month).
+    """
+    from agencies.models import Membership, MembershipRole, MembershipStatus, Person, StaffRole
+    from notifications.services import notify
+
+    day = on or today_local()
+    first_of_month = day.replace(day=1)
+    previous = first_of_month - timedelta(days=1)
+    report = unusual_access_report(previous.year, previous.month)
+    month = f"{previous.year:04d}-{previous.month:02d}"
+    record(
+        "consents.access_review",
+        data={"month": month, "flagged": [[item.actor_id, item.clients_outside_cases] for item in report]},
+    )
+    auditors = db.session.scalars(
+        sa.select(Person)
+        .join(Membership, Membership.person_id == Person.id)
+        .join(MembershipRole, MembershipRole.membership_id == Membership.id)
+        .where(MembershipRole.role == StaffRole.auditor, Membership.status == MembershipStatus.active)
+        .distinct()
+    ).all()
+    for auditor in auditors:
+        notify(
+            auditor,
+            "consents.access_review",
+            title=f"{month} 접속기록 점검: 이상 접근 {len(report)}명",
+            link=f"/consents/access-log/unusual?month={month}",
+            dedupe_key=f"consents.access_review:{month}:{auditor.id}",
+        )
+    db.session.flush()
+    return report

@@ -1,0 +1,64 @@
+"""Worker tasks of consents: expiry announcements, request deadlines, access-log purge and checks."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+
+from hamkke.db import db
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(name="consents.announce_expired_consents")
+def announce_expired_consents() -> int:
+    """Push ``consent_changed`` for clients whose consents ended yesterday; re-running only re-announces."""
+    from consents.services import announce_expired_consents as announce
+
+    client_ids = announce()
+    db.session.commit()
+    logger.info("Announced expired consents of %s clients", len(client_ids))
+    return len(client_ids)
+
+
+@shared_task(name="consents.remind_request_deadlines")
+def remind_request_deadlines() -> int:
+    """Remind workers of data-subject requests due within three days (each request once)."""
+    from consents.services import remind_overdue_requests
+
+    reminded = remind_overdue_requests()
+    db.session.commit()
+    return len(reminded)
+
+
+@shared_task(name="consents.purge_access_log")
+def purge_access_log() -> int:
+    """Delete access-log rows past retention (never younger than two years), leaving a checkpoint."""
+    from consents.access_log import purge_expired
+
+    count = purge_expired()
+    db.session.commit()
+    logger.info("Purged %s access-log rows past retention", count)
+    return count
+
+
+@shared_task(name="consents.verify_access_log")
+def verify_access_log() -> bool:
+    """Verify the hash chain daily and log an error naming the first altered row."""
+    from consents.access_log import verify_chain
+
+    report = verify_chain()
+    if not report.ok:
+        logger.error("Access log chain broken at row %s: %s", report.broken_at, report.problem)
+    return report.ok
+
+
+@shared_task(name="consents.review_access_log")
+def review_access_log() -> int:
+    """Run last month's unusual-access review and notify auditors (once per month, daily safety net)."""
+    from consents.services import review_last_month
+
+    report = review_last_month()
+    db.session.commit()
+    return len(report)

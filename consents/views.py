@@ -1,0 +1,528 @@
+"""Pages of consents: form, history, gated client panel, auditor log and report, data-subject requests.
+
+Each view loads its objects through ``consents.access`` (404 when the actor may not know them),
+calls one service, commits once, then redirects (303) or renders.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response
+
+from agencies.models import Agency, Person
+from agencies.sessions import current_person, current_session, login_required
+from cases.fields import FIELD_GROUPS
+from cases.models import Client
+from consents import access, queries, services
+from consents.gate import view_client
+from consents.models import (
+    PURPOSE_LABELS,
+    REQUEST_LABELS,
+    AccessChannel,
+    ConsentGrant,
+    ConsentPurpose,
+    RecipientKind,
+)
+from consents.policy import CURRENT_NOTICE_VERSION, NOTICE_TEMPLATES
+from hamkke.audit import record
+from hamkke.db import db
+from hamkke.errors import DomainError, ValidationFailed
+from hamkke.time import SEOUL, today_local
+
+bp = Blueprint("consents", __name__, url_prefix="/consents")
+
+#: grant rows the form offers (one per purpose is the usual case)
+FORM_GRANT_ROWS = 4
+DEFAULT_REFUSAL = "동의를 거부할 수 있으며, 거부하면 해당 기관과의 연계 서비스 제공이 제한될 수 있습니다."
+DEFAULT_RETENTION = "동의일로부터 사례 종결 시까지"
+
+
+def _person() -> Person:
+    person = current_person()
+    if person is None:  # login_required ran first; this only narrows the type
+        abort(401)
+    return person
+
+
+def _agency_id() -> int | None:
+    session = current_session()
+    return session.acting_agency_id if session is not None else None
+
+
+def _see_other(endpoint: str, **values: Any) -> Response:
+    return redirect(url_for(endpoint, **values), code=303)
+
+
+def _parse_date(raw: str | None, field: str) -> date | None:
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise ValidationFailed(
+            _("날짜 형식이 올바르지 않습니다."), field=field, english="Invalid date."
+        ) from None
+
+
+def _parse_int(raw: str | None, field: str) -> int | None:
+    if not raw:
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        raise ValidationFailed(_("숫자를 입력해 주십시오."), field=field, english="Enter a number.") from None
+
+
+def _consent_input() -> services.ConsentInput:
+    form = request.form
+    grants = []
+    for index in range(FORM_GRANT_ROWS):
+        prefix = f"grants-{index}-"
+        if not form.get(prefix + "include"):
+            continue
+        grants.append(
+            services.GrantInput(
+                purpose=form.get(prefix + "purpose", ""),
+                recipient_kind=form.get(prefix + "recipient_kind", ""),
+                field_groups=tuple(form.getlist(prefix + "field_groups")),
+                recipient_agency_id=_parse_int(
+                    form.get(prefix + "recipient_agency_id"), prefix + "recipient_agency_id"
+                ),
+                conference_id=_parse_int(form.get(prefix + "conference_id"), prefix + "conference_id"),
+                notice_recipient=form.get(prefix + "notice_recipient", ""),
+                notice_purpose=form.get(prefix + "notice_purpose", ""),
+                notice_items=form.get(prefix + "notice_items", ""),
+                notice_retention=form.get(prefix + "notice_retention", ""),
+                notice_refusal=form.get(prefix + "notice_refusal", ""),
+            )
+        )
+    upload = request.files.get("attachment")
+    attachment = None
+    if upload is not None and upload.filename:
+        attachment = services.Attachment(
+            filename=upload.filename,
+            content_type=upload.mimetype or "",
+            data=upload.read(services.MAX_ATTACHMENT_BYTES + 1),
+        )
+    signed_on = _parse_date(form.get("signed_on"), "signed_on") or today_local()
+    return services.ConsentInput(
+        signer_capacity=form.get("signer_capacity", ""),
+        signer_name=form.get("signer_name", ""),
+        signer_relationship=form.get("signer_relationship"),
+        representation_evidence=form.get("representation_evidence"),
+        method=form.get("method", ""),
+        signed_on=signed_on,
+        valid_from=_parse_date(form.get("valid_from"), "valid_from") or signed_on,
+        valid_until=_parse_date(form.get("valid_until"), "valid_until"),
+        case_id=_parse_int(form.get("case_id"), "case_id"),
+        witness_id=_parse_int(form.get("witness_id"), "witness_id"),
+        includes_sensitive=bool(form.get("includes_sensitive")),
+        includes_unique_id=bool(form.get("includes_unique_id")),
+        rrn_statutory_basis=form.get("rrn_statutory_basis"),
+        notice_version=form.get("notice_version", CURRENT_NOTICE_VERSION),
+        grants=tuple(grants),
+        attachment=attachment,
+    )
+
+
+def _form_context(client_id: int, agency: Agency) -> dict[str, Any]:
+    return {
+        "client_id": client_id,
+        "agency": agency,
+        "agencies": queries.list_recipient_agencies(agency),
+        "field_groups": FIELD_GROUPS,
+        "purposes": PURPOSE_LABELS,
+        "recipient_kinds": RecipientKind,
+        "rows": FORM_GRANT_ROWS,
+        "notice": NOTICE_TEMPLATES[CURRENT_NOTICE_VERSION],
+        "notice_version": CURRENT_NOTICE_VERSION,
+        "default_refusal": DEFAULT_REFUSAL,
+        "default_retention": DEFAULT_RETENTION,
+        "today": today_local(),
+    }
+
+
+@bp.get("/clients/<int:client_id>")
+@login_required
+def client_consents(client_id: int) -> ResponseReturnValue:
+    """Show a client's consent history, requests and what other agencies may see."""
+    person = _person()
+    client = access.get_client_for_owner(person, _agency_id(), client_id)
+    view = view_client(client, person, purpose="case_management", acting_agency_id=_agency_id())
+    db.session.commit()
+    return render_template(
+        "consents/history.html",
+        view=view,
+        consents=queries.list_consents(client.id),
+        requests=queries.list_requests_of_client(client.id),
+        request_kinds=REQUEST_LABELS,
+        purposes=PURPOSE_LABELS,
+        field_groups=FIELD_GROUPS,
+    )
+
+
+@bp.get("/clients/<int:client_id>/new")
+@login_required
+def new_consent(client_id: int) -> ResponseReturnValue:
+    """Show the consent form that walks the worker and client through the notice items."""
+    person = _person()
+    client = access.get_client_for_owner(person, _agency_id(), client_id)
+    view = view_client(client, person, purpose="case_management", acting_agency_id=_agency_id())
+    agency = access.acting_agency(person, _agency_id())
+    db.session.commit()
+    return render_template(
+        "consents/form.html", view=view, errors={}, values={}, **_form_context(client.id, agency)
+    )
+
+
+@bp.post("/clients/<int:client_id>")
+@login_required
+def create_consent(client_id: int) -> ResponseReturnValue:
+    """Record a signed consent; a refused form is shown again with the Korean reason."""
+    person = _person()
+    client = access.get_client_for_owner(person, _agency_id(), client_id)
+    agency = access.acting_agency(person, _agency_id())
+    try:
+        consent = services.record_consent(client, _consent_input(), actor=person, agency=agency)
+    except DomainError as error:
+        db.session.rollback()
+        view = view_client(client, person, purpose="case_management", acting_agency_id=agency.id)
+        db.session.commit()
+        return render_template(
+            "consents/form.html",
+            view=view,
+            errors={error.field or "form": error.message},
+            values=request.form,
+            **_form_context(client.id, agency),
+        ), 422
+    db.session.commit()
+    flash(_("동의를 기록했습니다."), "success")
+    return _see_other("consents.show_consent", consent_id=consent.id)
+
+
+@bp.get("/<int:consent_id>")
+@login_required
+def show_consent(consent_id: int) -> ResponseReturnValue:
+    """Show one consent with the exact notice text the client was shown (printable)."""
+    person = _person()
+    consent = access.get_consent_for(person, _agency_id(), consent_id)
+    # The notice text names the client: showing it is a disclosure like any other page.
+    client = db.session.get(Client, consent.client_id)
+    if client is not None:
+        view_client(client, person, purpose="case_management", acting_agency_id=_agency_id())
+        db.session.commit()
+    return render_template(
+        "consents/show.html", consent=consent, purposes=PURPOSE_LABELS, field_groups=FIELD_GROUPS
+    )
+
+
+@bp.get("/<int:consent_id>/scan")
+@login_required
+def download_scan(consent_id: int) -> ResponseReturnValue:
+    """Download the scanned signed form (a disclosure: logged)."""
+    from consents.access_log import log_disclosure
+
+    person = _person()
+    consent = access.get_consent_for(person, _agency_id(), consent_id)
+    if consent.attachment_path is None:
+        abort(404)
+    path = services.attachment_folder() / consent.attachment_path
+    if not path.is_file():
+        abort(404)
+    log_disclosure(
+        actor_id=person.id,
+        agency_id=_agency_id(),
+        client_id=consent.client_id,
+        field_groups=["basic"],
+        purpose="case_management",
+        channel=AccessChannel.download,
+        basis="owner",
+        reason="consent_scan",
+    )
+    db.session.commit()
+    return send_file(path, mimetype=consent.attachment_type, as_attachment=True)
+
+
+@bp.post("/<int:consent_id>/revoke")
+@login_required
+def revoke_consent(consent_id: int) -> ResponseReturnValue:
+    """Withdraw a consent, one grant of it, or some field groups of a grant, effective at once."""
+    person = _person()
+    consent = access.get_consent_for(person, _agency_id(), consent_id)
+    grant_id = request.form.get("grant_id", type=int)
+    grant = db.session.get(ConsentGrant, grant_id) if grant_id else None
+    try:
+        services.revoke_consent(
+            consent,
+            actor=person,
+            grant=grant,
+            field_groups=request.form.getlist("field_groups"),
+            reason=request.form.get("reason"),
+        )
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return _see_other("consents.show_consent", consent_id=consent.id)
+    db.session.commit()
+    flash(_("동의 철회를 기록했습니다. 지금부터 다른 기관에 보이지 않습니다."), "success")
+    return _see_other("consents.show_consent", consent_id=consent.id)
+
+
+def _purpose_arg() -> str:
+    purpose = request.args.get("purpose", ConsentPurpose.referral.value)
+    if purpose not in PURPOSE_LABELS:
+        abort(404)
+    return purpose
+
+
+def _gate_context() -> dict[str, Any] | None:
+    conference_id = request.args.get("conference_id", type=int)
+    return {"conference_id": conference_id} if conference_id is not None else None
+
+
+@bp.get("/panel/<int:client_id>")
+@login_required
+def client_panel(client_id: int) -> ResponseReturnValue:
+    """Show a client as the acting agency may see them for a purpose, with the scope indicator."""
+    person = _person()
+    client = db.session.get(Client, client_id)
+    if client is None:
+        abort(404)
+    view = view_client(
+        client, person, purpose=_purpose_arg(), acting_agency_id=_agency_id(), context=_gate_context()
+    )
+    db.session.commit()
+    return render_template(
+        "consents/panel.html", view=view, field_groups=FIELD_GROUPS, purposes=PURPOSE_LABELS
+    )
+
+
+@bp.get("/api/clients/<int:client_id>")
+@login_required
+def client_json(client_id: int) -> ResponseReturnValue:
+    """Return a client as JSON through the gate (placeholders for withheld fields)."""
+    person = _person()
+    client = db.session.get(Client, client_id)
+    if client is None:
+        abort(404)
+    view = view_client(
+        client,
+        person,
+        purpose=_purpose_arg(),
+        acting_agency_id=_agency_id(),
+        context=_gate_context(),
+        channel=AccessChannel.api,
+    )
+    db.session.commit()
+    return jsonify(view.as_dict())
+
+
+# Auditor ---------------------------------------------------------------------------------------
+
+
+def _audit_scope() -> list[int]:
+    scope = access.audit_scope(current_person(), _agency_id())
+    if scope is None:
+        abort(404)
+    return scope
+
+
+def _log_filters() -> queries.LogFilters:
+    args = request.args
+
+    def day(name: str) -> datetime | None:
+        raw = args.get(name)
+        if not raw:
+            return None
+        try:
+            return datetime.combine(date.fromisoformat(raw), time.min, tzinfo=SEOUL)
+        except ValueError:
+            return None
+
+    until = day("until")
+    channel = args.get("channel") or None
+    return queries.LogFilters(
+        since=day("since"),
+        until=until + timedelta(days=1) if until else None,
+        agency_id=args.get("agency_id", type=int),
+        actor_id=args.get("actor_id", type=int),
+        client_id=args.get("client_id", type=int),
+        channel=channel if channel in AccessChannel.__members__ else None,
+    )
+
+
+@bp.get("/access-log")
+@login_required
+def access_log_page() -> ResponseReturnValue:
+    """Search the access log (auditors only)."""
+    scope = _audit_scope()
+    filters = _log_filters()
+    entries = queries.search_access_log(scope, filters, limit=200)
+    return render_template(
+        "consents/access_log.html",
+        entries=entries,
+        filters=filters,
+        channels=list(AccessChannel),
+        args=request.args,
+    )
+
+
+@bp.get("/access-log.csv")
+@login_required
+def export_access_log() -> ResponseReturnValue:
+    """Export the filtered access log as CSV; the export itself is audited."""
+    scope = _audit_scope()
+    filters = _log_filters()
+    entries = queries.search_access_log(scope, filters, limit=100_000)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(
+        ["id", "created_at", "actor_id", "agency_id", "client_id", "field_groups", "purpose", "channel"]
+    )
+    for entry in entries:
+        writer.writerow(
+            [
+                entry.id,
+                entry.created_at.isoformat(),
+                entry.actor_id,
+                entry.agency_id,
+                entry.client_id,
+                " ".join(entry.field_groups),
+                entry.purpose,
+                entry.channel,
+            ]
+        )
+    record(
+        "consents.access_log_exported",
+        actor_id=_person().id,
+        agency_id=_agency_id(),
+        data={"rows": len(entries), "filters": filters.as_dict()},
+    )
+    db.session.commit()
+    return Response(
+        "\ufeff" + buffer.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": "attachment; filename=access-log.csv"},
+    )
+
+
+@bp.get("/access-log/unusual")
+@login_required
+def unusual_access() -> ResponseReturnValue:
+    """Show the monthly report of actors opening many clients outside their own cases."""
+    _audit_scope()
+    today = today_local()
+    raw = request.args.get("month", "")
+    try:
+        year, month = (int(part) for part in raw.split("-", 1)) if raw else (today.year, today.month)
+        date(year, month, 1)
+    except ValueError:
+        year, month = today.year, today.month
+    threshold = request.args.get("threshold", type=int)
+    report = services.unusual_access_report(year, month, threshold=threshold)
+    scope = set(_audit_scope())
+    report = [item for item in report if item.agency_id in scope]
+    people = {person.id: person for person in queries.people_by_id([item.actor_id for item in report])}
+    return render_template(
+        "consents/unusual.html",
+        report=report,
+        people=people,
+        month=f"{year:04d}-{month:02d}",
+        threshold=threshold,
+    )
+
+
+# Data-subject requests -------------------------------------------------------------------------
+
+
+@bp.get("/requests")
+@login_required
+def list_requests() -> ResponseReturnValue:
+    """List the acting agency's open data-subject requests by deadline."""
+    agency_id = _agency_id()
+    if not access.can_handle_requests(current_person(), agency_id):
+        abort(404)
+    return render_template(
+        "consents/requests.html",
+        requests=queries.list_open_requests(agency_id or 0),
+        today=today_local(),
+        request_kinds=REQUEST_LABELS,
+    )
+
+
+@bp.post("/clients/<int:client_id>/requests")
+@login_required
+def create_request(client_id: int) -> ResponseReturnValue:
+    """Record a 열람·정정·삭제·처리정지 request."""
+    person = _person()
+    client = access.get_client_for_owner(person, _agency_id(), client_id)
+    agency = access.acting_agency(person, _agency_id())
+    try:
+        services.record_request(
+            client,
+            actor=person,
+            agency=agency,
+            kind=request.form.get("kind", ""),
+            details=request.form.get("details"),
+            received_on=_parse_date(request.form.get("received_on"), "received_on"),
+        )
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return _see_other("consents.client_consents", client_id=client.id)
+    db.session.commit()
+    flash(_("요청을 접수했습니다. 10일 안에 처리해야 합니다."), "success")
+    return _see_other("consents.client_consents", client_id=client.id)
+
+
+@bp.post("/requests/<int:request_id>/close")
+@login_required
+def close_request(request_id: int) -> ResponseReturnValue:
+    """Close a data-subject request as fulfilled or refused."""
+    person = _person()
+    item = access.get_request_for(person, _agency_id(), request_id)
+    try:
+        services.close_request(
+            item,
+            actor=person,
+            outcome=request.form.get("outcome", ""),
+            refused=bool(request.form.get("refused")),
+        )
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return _see_other("consents.list_requests")
+    db.session.commit()
+    flash(_("요청 처리를 기록했습니다."), "success")
+    return _see_other("consents.list_requests")
+
+
+@bp.get("/requests/<int:request_id>/export.<any(json, html):fmt>")
+@login_required
+def export_request(request_id: int, fmt: str) -> ResponseReturnValue:
+    """Export the client's own data for a 열람 request, as JSON or as a readable page (logged)."""
+    person = _person()
+    item = access.get_request_for(person, _agency_id(), request_id)
+    client = db.session.get(Client, item.client_id)
+    if client is None:
+        abort(404)
+    agency = access.acting_agency(person, _agency_id())
+    data = services.export_client_data(
+        client, actor=person, agency=agency, reason=f"data_subject_request:{item.id}"
+    )
+    db.session.commit()
+    if fmt == "json":
+        return Response(
+            json.dumps(data, ensure_ascii=False, indent=2),
+            mimetype="application/json",
+            headers={"Content-Disposition": f"attachment; filename=client-{client.id}.json"},
+        )
+    return render_template("consents/export.html", data=data, item=item, field_groups=FIELD_GROUPS)

@@ -1,0 +1,212 @@
+"""Structural guard: outside cases/ and consents/, no code reads a client's personal columns directly.
+
+Other packages obtain client data only as gate objects (``consents.gate.view_client``); this test
+parses their source and templates and fails on any attribute access to a personal column.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from hamkke.config import REPO_ROOT
+from hamkke.db import Model, import_all_models
+
+#: packages allowed to read personal columns: the owner of the records and the gate
+ALLOWED = frozenset({"cases", "consents"})
+#: top-level folders that hold no first-party Python of the product
+NOT_CODE = frozenset(
+    {"tests", "migrations", "node_modules", "docs", "deploy", "instance", "static", "translations"}
+)
+#: receivers whose attribute reads are treated as a client record when the column name is ambiguous
+#: (an API client, ``ApiClient``/``api_client``, is an OAuth client and no person)
+CLIENT_LIKE = re.compile(r"(?<!api)(?<!api_)(client|household|member|subject)", re.IGNORECASE)
+#: templates whose ``client`` variable is an API client (OAuth), not a person served
+API_CLIENT_TEMPLATES = frozenset(
+    {"templates/agencies/api_clients.html", "templates/agencies/api_client_created.html"}
+)
+
+
+@dataclass(frozen=True)
+class PersonalColumns:
+    """Personal attribute names of the case records, split by whether other models share the name."""
+
+    #: only case records have an attribute of this name: any ``x.<name>`` is a read
+    unique: frozenset[str]
+    #: other models share the name (``Agency.name``): a read counts only on a client-like receiver
+    shared: frozenset[str]
+    #: mapped class names of the case records (``Client.name`` in a query is a read)
+    classes: frozenset[str]
+
+
+def personal_columns() -> PersonalColumns:
+    """Collect the ``info={"pii": True}`` columns of cases models and the gated client attributes."""
+    import_all_models()
+    from cases.fields import FIELD_GROUPS
+
+    pii: set[str] = {column for group in FIELD_GROUPS.values() for column in group.columns}
+    classes: set[str] = set()
+    others: set[str] = set()
+    for mapper in Model.registry.mappers:
+        cls = mapper.class_
+        names = {attr.key for attr in mapper.column_attrs} | {rel.key for rel in mapper.relationships}
+        if cls.__module__ == "cases.models":
+            classes.add(cls.__name__)
+            pii |= {column.key for column in mapper.columns if column.info.get("pii")}
+        else:
+            others |= names
+    return PersonalColumns(
+        unique=frozenset(pii - others), shared=frozenset(pii & others), classes=frozenset(classes)
+    )
+
+
+def _receiver_text(node: ast.expr) -> str:
+    try:
+        return ast.unparse(node)
+    except (ValueError, TypeError):  # pragma: no cover - unparse handles every expression node
+        return ""
+
+
+def violations_in_source(source: str, columns: PersonalColumns, filename: str = "<source>") -> Iterator[str]:
+    """Yield ``file:line: receiver.attr`` for each direct read of a personal column in Python source."""
+    tree = ast.parse(source, filename=filename)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute):
+            name, receiver = node.attr, _receiver_text(node.value)
+            last = receiver.rsplit(".", 1)[-1]
+            # A CamelCase receiver is a class: a case model is a read, any other class (an enum
+            # member such as ``LeadMethod.main_complaint``) is not.
+            is_other_class = last[:1].isupper() and last not in columns.classes
+            if not is_other_class and (
+                name in columns.unique
+                or (name in columns.shared and (CLIENT_LIKE.search(last) or last in columns.classes))
+            ):
+                yield f"{filename}:{node.lineno}: {receiver}.{name}"
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id in {"getattr", "setattr"}
+            and len(node.args) >= 2
+            and isinstance(node.args[1], ast.Constant)
+            and node.args[1].value in columns.unique
+        ):
+            yield f"{filename}:{node.lineno}: {node.func.id}(…, {node.args[1].value!r})"
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id == "getattr"
+            and len(node.args) >= 2
+            and not isinstance(node.args[1], ast.Constant)
+            and CLIENT_LIKE.search(_receiver_text(node.args[0]).rsplit(".", 1)[-1])
+        ):
+            # A computed attribute name on a client record reads whatever column the loop names.
+            yield f"{filename}:{node.lineno}: getattr({_receiver_text(node.args[0])}, …)"
+
+
+def violations_in_template(text: str, columns: PersonalColumns, filename: str) -> Iterator[str]:
+    """Yield Jinja expressions that read a personal column of a client-like variable."""
+    names = "|".join(sorted(columns.unique | columns.shared))
+    pattern = re.compile(rf"\b(\w*(?:client|household|member)\w*)\.({names})\b", re.IGNORECASE)
+    if filename in API_CLIENT_TEMPLATES:
+        return
+    for number, line in enumerate(text.splitlines(), start=1):
+        for match in pattern.finditer(line):
+            yield f"{filename}:{number}: {match.group(0)}"
+
+
+def first_party_python_files() -> Iterator[Path]:
+    """Yield every Python file of first-party top-level folders other than cases/ and consents/."""
+    for folder in sorted(REPO_ROOT.iterdir()):
+        if not folder.is_dir() or folder.name.startswith(".") or folder.name in NOT_CODE | ALLOWED:
+            continue
+        if folder.name.endswith(".egg-info"):
+            continue
+        yield from sorted(folder.rglob("*.py"))
+
+
+def template_files() -> Iterator[Path]:
+    """Yield the templates of other packages (cases/ and consents/ render gate views themselves)."""
+    root = REPO_ROOT / "templates"
+    for path in sorted(root.rglob("*.html")) + sorted(root.rglob("*.txt")):
+        if path.relative_to(root).parts[0] not in ALLOWED:
+            yield path
+
+
+@pytest.fixture(scope="module")
+def columns() -> PersonalColumns:
+    """The personal columns as declared by the cases models."""
+    found = personal_columns()
+    assert {"name", "phone", "mental_health", "family_relations"} <= found.unique | found.shared
+    return found
+
+
+def test_no_package_outside_cases_and_consents_reads_personal_columns(columns: PersonalColumns) -> None:
+    files = list(first_party_python_files())
+    packages = {path.relative_to(REPO_ROOT).parts[0] for path in files}
+    assert {"agencies", "notifications", "hamkke", "worker"} <= packages
+    found = [
+        violation
+        for path in files
+        for violation in violations_in_source(
+            path.read_text("utf-8"), columns, str(path.relative_to(REPO_ROOT))
+        )
+    ]
+    assert found == [], "personal columns read outside the gate:\n" + "\n".join(found)
+
+
+def test_no_template_outside_cases_and_consents_reads_personal_columns(columns: PersonalColumns) -> None:
+    found = [
+        violation
+        for path in template_files()
+        for violation in violations_in_template(
+            path.read_text("utf-8"), columns, str(path.relative_to(REPO_ROOT))
+        )
+    ]
+    assert found == [], "personal columns rendered outside the gate:\n" + "\n".join(found)
+
+
+@pytest.mark.parametrize(
+    "snippet",
+    [
+        "def f(client):\n    return client.mental_health\n",
+        "def f(case):\n    return case.main_client.name\n",
+        "import sqlalchemy as sa\nq = sa.select(Client.phone)\n",
+        "def f(row):\n    return row.family_relations\n",
+        "def f(x):\n    return getattr(x, 'debt_reason')\n",
+        "def f(member):\n    return member.address\n",
+        "def f(client, cols):\n    return [getattr(client, c) for c in cols]\n",
+    ],
+    ids=[
+        "sensitive",
+        "via-case",
+        "query-column",
+        "unique-name-any-receiver",
+        "getattr",
+        "household-member",
+        "loop",
+    ],
+)
+def test_the_scanner_catches_direct_reads(columns: PersonalColumns, snippet: str) -> None:
+    assert list(violations_in_source(snippet, columns))
+
+
+@pytest.mark.parametrize(
+    "snippet",
+    [
+        "def f(agency):\n    return agency.name, agency.phone\n",
+        "def f(view):\n    return view.name, view.get('phone')\n",
+    ],
+    ids=["agency-name", "gate-view"],
+)
+def test_the_scanner_allows_other_models_and_gate_views(columns: PersonalColumns, snippet: str) -> None:
+    assert list(violations_in_source(snippet, columns)) == []
+
+
+def test_the_template_scanner_catches_client_fields(columns: PersonalColumns) -> None:
+    assert list(violations_in_template("<p>{{ client.phone }}</p>", columns, "t.html"))
+    assert not list(violations_in_template("<p>{{ view.phone }} {{ agency.phone }}</p>", columns, "t.html"))

@@ -1,0 +1,281 @@
+"""Pages: the consent form, history, gated panel and JSON, the auditor's log, requests and exports."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import g
+from flask.testing import FlaskClient
+
+from agencies.models import Person
+from cases.models import Client
+from consents import services
+from consents.models import AccessLogEntry, Consent, DataSubjectRequest
+from hamkke.audit import AuditEntry
+from hamkke.time import today_local
+from tests.fixtures.consents import CANARY, ConsentWorld, grant
+
+pytestmark = pytest.mark.embedded
+
+
+def _csrf(client: FlaskClient) -> str:
+    g.pop("csrf_token", None)
+    html = client.get("/").get_data(as_text=True)
+    match = re.search(r'name="csrf-token" content="([^"]+)"', html)
+    assert match
+    return match.group(1)
+
+
+@pytest.fixture
+def signed_in(client: FlaskClient, login_as: Callable[..., Any]) -> Callable[[Person, int], FlaskClient]:
+    """Sign the test client in as a person acting for an agency."""
+
+    def sign_in(person: Person, agency_id: int) -> FlaskClient:
+        login_as(person, agency_id=agency_id)
+        return client
+
+    return sign_in
+
+
+def _form(world: ConsentWorld, **overrides: str | list[str]) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "signer_capacity": "self",
+        "signer_name": "본인서명",
+        "method": "signed_in_person",
+        "grants-0-include": "1",
+        "grants-0-purpose": "referral",
+        "grants-0-recipient_kind": "agency",
+        "grants-0-recipient_agency_id": str(world.recipient.id),
+        "grants-0-field_groups": ["basic", "economic"],
+        "grants-0-notice_purpose": "자원 연계",
+        "grants-0-notice_retention": "사례 종결 시까지",
+        "grants-0-notice_refusal": "거부할 수 있으며 연계가 제한될 수 있음",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_consent_form_walks_through_the_five_notice_items(
+    db: Any,
+    consent_world: ConsentWorld,
+    create_client: Callable[..., Client],
+    signed_in: Callable[..., FlaskClient],
+) -> None:
+    client_record = create_client()
+    http = signed_in(consent_world.worker, consent_world.owner.id)
+    response = http.get(f"/consents/clients/{client_record.id}/new")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    for item in (
+        "① 제공받는 자",
+        "② 제공받는 자의 이용 목적",
+        "③ 제공하는 항목",
+        "④ 보유·이용 기간",
+        "⑤ 동의를 거부할 권리",
+    ):
+        assert item in html
+    assert 'enctype="multipart/form-data"' in html
+    assert "print-only" in html
+
+
+def test_post_consent_records_it_and_history_shows_it(
+    db: Any,
+    consent_world: ConsentWorld,
+    create_client: Callable[..., Client],
+    signed_in: Callable[..., FlaskClient],
+) -> None:
+    client_record = create_client()
+    http = signed_in(consent_world.worker, consent_world.owner.id)
+    response = http.post(
+        f"/consents/clients/{client_record.id}", data={**_form(consent_world), "csrf_token": _csrf(http)}
+    )
+    assert response.status_code == 303
+    consent = db.session.scalar(sa.select(Consent).where(Consent.client_id == client_record.id))
+    assert consent is not None
+    assert consent.grants[0].field_groups == ["basic", "economic"]
+    html = http.get(f"/consents/clients/{client_record.id}").get_data(as_text=True)
+    assert consent_world.recipient.name in html
+    assert "열람 범위" in html
+
+
+def test_bad_consent_form_is_refused_in_korean_and_saves_nothing(
+    db: Any,
+    consent_world: ConsentWorld,
+    create_client: Callable[..., Client],
+    signed_in: Callable[..., FlaskClient],
+) -> None:
+    client_record = create_client()
+    http = signed_in(consent_world.worker, consent_world.owner.id)
+    response = http.post(
+        f"/consents/clients/{client_record.id}",
+        data={**_form(consent_world, **{"grants-0-notice_refusal": ""}), "csrf_token": _csrf(http)},
+    )
+    assert response.status_code == 422
+    assert "고지 사항이 빠졌습니다" in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(Consent).where(Consent.client_id == client_record.id)) is None
+
+
+def test_other_agency_cannot_open_consent_pages(
+    db: Any,
+    consent_world: ConsentWorld,
+    create_client: Callable[..., Client],
+    signed_in: Callable[..., FlaskClient],
+) -> None:
+    client_record = create_client()
+    http = signed_in(consent_world.recipient_worker, consent_world.recipient.id)
+    assert http.get(f"/consents/clients/{client_record.id}").status_code == 404
+    assert http.get(f"/consents/clients/{client_record.id}/new").status_code == 404
+
+
+def test_panel_and_json_show_only_consented_fields_and_revocation_applies_next_request(
+    db: Any,
+    consent_world: ConsentWorld,
+    create_client: Callable[..., Client],
+    sign_consent: Callable[..., Consent],
+    signed_in: Callable[..., FlaskClient],
+) -> None:
+    client_record = create_client()
+    consent = sign_consent(client_record, grant(recipient_agency_id=consent_world.recipient.id))
+    db.session.commit()
+    http = signed_in(consent_world.recipient_worker, consent_world.recipient.id)
+    html = http.get(f"/consents/panel/{client_record.id}?purpose=referral").get_data(as_text=True)
+    assert f"{CANARY}이름" in html
+    assert f"{CANARY}정신건강" not in html
+    assert f"{CANARY}주거" not in html
+    assert "동의 범위 밖" in html
+    payload = http.get(f"/consents/api/clients/{client_record.id}?purpose=referral").get_json()
+    assert payload["fields"]["mental_health"] == "동의 범위 밖"
+    assert CANARY not in json.dumps(
+        {k: v for k, v in payload["fields"].items() if k not in {"name", "address"}}
+    )
+    channels = db.session.scalars(
+        sa.select(AccessLogEntry.channel).where(AccessLogEntry.client_id == client_record.id)
+    ).all()
+    assert {"page", "api"} <= set(channels)
+    services.revoke_consent(consent, actor=consent_world.worker)
+    db.session.commit()
+    assert http.get(f"/consents/panel/{client_record.id}?purpose=referral").status_code == 404
+    assert http.get(f"/consents/api/clients/{client_record.id}?purpose=referral").status_code == 404
+
+
+def test_revoke_twice_through_the_page_is_refused(
+    db: Any,
+    consent_world: ConsentWorld,
+    create_client: Callable[..., Client],
+    sign_consent: Callable[..., Consent],
+    signed_in: Callable[..., FlaskClient],
+) -> None:
+    consent = sign_consent(create_client(), grant(recipient_agency_id=consent_world.recipient.id))
+    db.session.commit()
+    http = signed_in(consent_world.worker, consent_world.owner.id)
+    token = _csrf(http)
+    assert http.post(f"/consents/{consent.id}/revoke", data={"csrf_token": token}).status_code == 303
+    response = http.post(f"/consents/{consent.id}/revoke", data={"csrf_token": token}, follow_redirects=True)
+    assert "이미 철회된 동의입니다" in response.get_data(as_text=True)
+    assert len(consent.revocations) == 1
+
+
+def test_access_log_page_is_for_auditors_only_and_export_is_audited(
+    db: Any,
+    consent_world: ConsentWorld,
+    create_client: Callable[..., Client],
+    signed_in: Callable[..., FlaskClient],
+    client: FlaskClient,
+) -> None:
+    from consents.gate import view_client
+
+    record = create_client()
+    view_client(
+        record, consent_world.worker, purpose="case_management", acting_agency_id=consent_world.owner.id
+    )
+    db.session.commit()
+    http = signed_in(consent_world.worker, consent_world.owner.id)
+    assert http.get("/consents/access-log").status_code == 404
+    assert "접속기록" not in http.get("/").get_data(as_text=True).split("<main")[0]
+    http = signed_in(consent_world.auditor, consent_world.team.id)
+    assert 'href="/consents/access-log"' in http.get("/").get_data(as_text=True)
+    page = http.get(f"/consents/access-log?client_id={record.id}&channel=page")
+    assert page.status_code == 200
+    assert f'<td data-label="대상자">{record.id}</td>' in page.get_data(as_text=True)
+    csv_response = http.get(f"/consents/access-log.csv?client_id={record.id}")
+    assert csv_response.status_code == 200
+    lines = csv_response.get_data(as_text=True).strip().splitlines()
+    assert len(lines) == 2
+    assert lines[1].split(",")[4] == str(record.id)
+    assert CANARY not in csv_response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "consents.access_log_exported"))
+
+
+def test_unusual_access_report_flags_many_clients_outside_own_cases(
+    db: Any,
+    consent_world: ConsentWorld,
+    create_client: Callable[..., Client],
+    create_plain_case: Callable[..., Any],
+    signed_in: Callable[..., FlaskClient],
+) -> None:
+    from consents.gate import view_clients
+
+    clients = [create_client() for _ in range(4)]
+    create_plain_case(clients[0])
+    view_clients(
+        clients, consent_world.worker, purpose="case_management", acting_agency_id=consent_world.owner.id
+    )
+    today = today_local()
+    report = services.unusual_access_report(today.year, today.month, threshold=2)
+    assert [(item.actor_id, item.clients_outside_cases) for item in report] == [(consent_world.worker.id, 3)]
+    assert services.unusual_access_report(today.year, today.month, threshold=3) == []
+    db.session.commit()
+    http = signed_in(consent_world.auditor, consent_world.team.id)
+    html = http.get(f"/consents/access-log/unusual?month={today:%Y-%m}&threshold=2").get_data(as_text=True)
+    assert consent_world.worker.name in html
+
+
+def test_data_subject_request_listed_and_exported_as_json_and_html(
+    db: Any,
+    consent_world: ConsentWorld,
+    create_client: Callable[..., Client],
+    signed_in: Callable[..., FlaskClient],
+) -> None:
+    record = create_client()
+    http = signed_in(consent_world.coordinator, consent_world.owner.id)
+    token = _csrf(http)
+    response = http.post(
+        f"/consents/clients/{record.id}/requests",
+        data={
+            "csrf_token": token,
+            "kind": "access",
+            "received_on": (today_local() - timedelta(days=1)).isoformat(),
+        },
+    )
+    assert response.status_code == 303
+    item = db.session.scalar(sa.select(DataSubjectRequest).where(DataSubjectRequest.client_id == record.id))
+    assert item is not None
+    assert item.due_on == today_local() + timedelta(days=9)
+    assert "열람" in http.get("/consents/requests").get_data(as_text=True)
+    exported = http.get(f"/consents/requests/{item.id}/export.json")
+    data = json.loads(exported.get_data(as_text=True))
+    assert data["client"]["fields"]["name"] == f"{CANARY}이름"
+    assert "disclosures" in data
+    assert "consents" in data
+    html = http.get(f"/consents/requests/{item.id}/export.html").get_data(as_text=True)
+    assert "제3자 제공 현황" in html
+    assert db.session.scalar(
+        sa.select(AccessLogEntry).where(
+            AccessLogEntry.client_id == record.id, AccessLogEntry.channel == "export"
+        )
+    )
+    assert (
+        http.post(
+            f"/consents/requests/{item.id}/close", data={"csrf_token": token, "outcome": "제공함"}
+        ).status_code
+        == 303
+    )
+    assert item.status == "fulfilled"
+    outsider = signed_in(consent_world.outsider_worker, consent_world.outsider.id)
+    assert outsider.get(f"/consents/requests/{item.id}/export.json").status_code == 404
