@@ -165,6 +165,41 @@ SETTINGS: tuple[Setting, ...] = (
         "how many reverse proxies stand in front (nginx: 1); their X-Forwarded-* headers are then trusted",
         example="1",
     ),
+    Setting(
+        "API_TOKEN_LIFETIME_SECONDS",
+        _positive_int,
+        None,
+        "lifetime of agency API access tokens in seconds (default 900, at most 3600)",
+        example="900",
+    ),
+    Setting(
+        "API_TOKEN_RATE_LIMIT",
+        str,
+        None,
+        "rate limit of the API token endpoint (default 30 per minute)",
+        example="30 per minute",
+    ),
+    Setting(
+        "INVITATION_RATE_LIMIT",
+        str,
+        None,
+        "rate limit of the invitation pages (default 30 per minute)",
+        example="30 per minute",
+    ),
+    Setting(
+        "CONSENTS_ACCESS_LOG_RETENTION_DAYS",
+        _positive_int,
+        None,
+        "days the disclosure access log is kept (default 1825; never fewer than 730)",
+        example="1825",
+    ),
+    Setting(
+        "CONSENTS_UNUSUAL_ACCESS_THRESHOLD",
+        _positive_int,
+        None,
+        "clients opened outside one's cases in a month before the access review flags it (default 20)",
+        example="20",
+    ),
     Setting("LOG_LEVEL", _choice("DEBUG", "INFO", "WARNING", "ERROR"), "INFO", "log level", example="INFO"),
 )
 
