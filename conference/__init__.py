@@ -7,3 +7,17 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register this domain's blueprint, sockets, receivers and commands."""
+    from conference.sockets import register_namespaces
+    from conference.views import bp
+    from consents.services import consent_changed_signal
+
+    app.register_blueprint(bp)
+    register_namespaces()
+    # A revocation mid-meeting must redact open panels at once, not at the next event.
+    consent_changed_signal.connect(_on_consent_changed, weak=False)
+
+
+def _on_consent_changed(client_id: int, **_kwargs: object) -> None:
+    from conference.sockets import refresh_after_consent_change
+
+    refresh_after_consent_change(client_id)

@@ -1,0 +1,242 @@
+"""Who may see and do what in a conference, and the consent seam for case data shown in the room."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Literal
+
+import sqlalchemy as sa
+
+from agencies.access import active_memberships
+from agencies.models import Person
+from cases.models import Case
+from conference.models import (
+    AgendaItem,
+    Attendance,
+    Conference,
+    ConferenceInvitation,
+    ItemStatus,
+    RoleAssignment,
+)
+from hamkke.db import db
+from hamkke.errors import NotFound, PermissionDenied
+from hamkke.time import today_local
+
+ConferencePermission = Literal["view", "chair", "minute"]
+
+#: the current 비밀유지 서약 text; a new wording gets a new key, accepted versions stay on record
+PLEDGE_TEXTS: dict[str, str] = {
+    "2026-11": (
+        "본인은 통합사례회의에서 알게 된 대상자와 가구의 개인정보 및 사례 내용을 회의 목적 외에 "
+        "이용하거나 제3자에게 누설하지 않으며, 회의 자료를 복제·촬영·반출하지 않겠습니다. "
+        "이를 위반할 경우 「개인정보 보호법」 및 「사회보장급여법」에 따른 책임을 지겠습니다."
+    )
+}
+CURRENT_PLEDGE_VERSION = "2026-11"
+
+
+def agency_ids_of(person: Person | None) -> frozenset[int]:
+    """Return the agencies the person is an active member of."""
+    return frozenset(membership.agency_id for membership in active_memberships(person))
+
+
+def is_invited(person: Person | None, conference: Conference) -> bool:
+    """Tell whether the person is invited: by name, as a deputy, or through an invited agency."""
+    if person is None:
+        return False
+    if person.id in (conference.chair_id, conference.recorder_id):
+        return True
+    agencies = agency_ids_of(person)
+    for invitation in conference.invitations:
+        if invitation.person_id == person.id or invitation.deputy_id == person.id:
+            return True
+        if invitation.person_id is None and invitation.agency_id in agencies:
+            return True
+    return conference.host_agency_id in agencies
+
+
+def invitation_for(person: Person, conference: Conference, agency_id: int) -> ConferenceInvitation | None:
+    """Return the invitation under which the person attends for the agency, if any."""
+    for invitation in conference.invitations:
+        if invitation.person_id == person.id or invitation.deputy_id == person.id:
+            return invitation
+    for invitation in conference.invitations:
+        if invitation.person_id is None and invitation.agency_id == agency_id:
+            return invitation
+    return None
+
+
+def attendance_of(person: Person | None, conference: Conference) -> Attendance | None:
+    """Return the person's check-in at the conference, if they checked in."""
+    if person is None:
+        return None
+    return db.session.scalar(
+        sa.select(Attendance).where(
+            Attendance.conference_id == conference.id, Attendance.person_id == person.id
+        )
+    )
+
+
+def is_chair(person: Person | None, conference: Conference) -> bool:
+    """Tell whether the person chairs the conference now."""
+    return person is not None and conference.chair_id == person.id
+
+
+def can_edit_minutes(person: Person | None, conference: Conference) -> bool:
+    """Chair, recorder, and attendees the chair allowed may co-edit the SOAP minutes."""
+    if person is None:
+        return False
+    if person.id in (conference.chair_id, conference.recorder_id):
+        return True
+    attendance = attendance_of(person, conference)
+    return attendance is not None and attendance.may_edit_minutes and not attendance.is_guest
+
+
+def has_current_pledge(attendance: Attendance | None) -> bool:
+    """Tell whether the attendee accepted the current pledge text (older versions must be re-accepted)."""
+    return attendance is not None and attendance.pledge_version == CURRENT_PLEDGE_VERSION
+
+
+def get_conference_for(
+    person: Person | None, conference_id: int, permission: ConferencePermission = "view"
+) -> Conference:
+    """Load a conference the person may reach; NotFound hides it from outsiders, PermissionDenied refuses."""
+    conference = db.session.get(Conference, conference_id)
+    if conference is None or not is_invited(person, conference):
+        raise NotFound("회의를 찾을 수 없습니다.", english="The conference does not exist.")
+    if permission == "chair" and not is_chair(person, conference):
+        raise PermissionDenied("회의 진행자만 할 수 있습니다.", english="Only the chair may do this.")
+    if permission == "minute" and not can_edit_minutes(person, conference):
+        raise PermissionDenied("회의록을 작성할 권한이 없습니다.", english="You may not edit the minutes.")
+    return conference
+
+
+def get_item_for(
+    person: Person | None, item_id: int, permission: ConferencePermission = "view"
+) -> AgendaItem:
+    """Load an agenda item through its conference's permission (items inherit it)."""
+    item = db.session.get(AgendaItem, item_id)
+    if item is None:
+        raise NotFound("안건을 찾을 수 없습니다.", english="The agenda item does not exist.")
+    get_conference_for(person, item.conference_id, permission)
+    return item
+
+
+def attending_agency_ids(conference: Conference) -> frozenset[int]:
+    """Return the agencies with someone checked in (the recipients of a conference-sharing grant)."""
+    return frozenset(attendance.agency_id for attendance in conference.attendances)
+
+
+def conference_sharing_consented(case: Case, conference: Conference, on: date | None = None) -> bool:
+    """Tell whether the case's main client consented to sharing with this conference's agencies.
+
+    This is the single seam for the item's consent flag: it asks the consent policy with the
+    client's grants for the ``conference_sharing`` purpose (a grant naming this conference, or the
+    district's network). The consents domain may replace the body with a gate call; callers don't change.
+    """
+    from consents.models import Consent, ConsentGrant, ConsentPurpose, ConsentRevocation, RecipientKind
+    from consents.policy import GrantFacts, grant_is_active
+
+    day = on or today_local()
+    rows = db.session.execute(
+        sa.select(Consent, ConsentGrant)
+        .join(ConsentGrant, ConsentGrant.consent_id == Consent.id)
+        .where(
+            Consent.client_id == case.main_client_id,
+            ConsentGrant.purpose == ConsentPurpose.conference_sharing,
+        )
+    ).all()
+    for consent, grant in rows:
+        if grant.recipient_kind == RecipientKind.conference and grant.conference_id != conference.id:
+            continue
+        if grant.recipient_kind == RecipientKind.network and grant.district_id != conference.district_id:
+            continue
+        if grant.recipient_kind not in (RecipientKind.conference, RecipientKind.network):
+            continue
+        revocations = db.session.scalars(
+            sa.select(ConsentRevocation).where(ConsentRevocation.consent_id == consent.id)
+        ).all()
+        revoked = any(r.grant_id in (None, grant.id) and not r.field_groups for r in revocations)
+        facts = GrantFacts(
+            consent_id=consent.id,
+            purpose=str(grant.purpose),
+            recipient_kind=str(grant.recipient_kind),
+            field_groups=frozenset(grant.field_groups),
+            valid_from=consent.valid_from,
+            valid_until=consent.valid_until,
+            revoked=revoked,
+        )
+        if grant_is_active(facts, day):
+            return True
+    return False
+
+
+def agency_has_role_in_case(agency_id: int, case: Case) -> bool:
+    """Owner, lead, or an agency given a role in a conference keeps seeing the case after the item closes."""
+    if agency_id in (case.owning_agency_id, case.lead_agency_id):
+        return True
+    return (
+        db.session.scalar(
+            sa.select(RoleAssignment.id).where(
+                RoleAssignment.case_id == case.id, RoleAssignment.agency_id == agency_id
+            )
+        )
+        is not None
+    )
+
+
+def may_see_item_case(item: AgendaItem, agency_id: int, *, is_guest: bool = False) -> bool:
+    """Tell whether an agency's attendees may see the item's case data now.
+
+    Owner always; others only while the item is open and the client consented to conference
+    sharing, and afterwards only agencies with a role in the case. Guests see only an open item.
+    """
+    if item.case_id is None:
+        return item.status == ItemStatus.open or not is_guest
+    case = db.session.get(Case, item.case_id)
+    if case is None:
+        return False
+    if not is_guest and agency_id == case.owning_agency_id:
+        return True
+    if item.status == ItemStatus.open:
+        return conference_sharing_consented(case, item.conference)
+    if is_guest:
+        return False
+    return agency_has_role_in_case(agency_id, case) and conference_sharing_consented(case, item.conference)
+
+
+def case_panel_for(
+    item: AgendaItem, person: Person, agency_id: int, *, is_guest: bool = False
+) -> dict[str, Any]:
+    """Return the case panel of an item for one agency: consent-filtered through the gate, or redacted."""
+    from consents.gate import view_client
+
+    panel: dict[str, Any] = {"item_id": item.id, "case_id": item.case_id, "visible": False}
+    if item.case_id is None or not may_see_item_case(item, agency_id, is_guest=is_guest):
+        return panel
+    case = db.session.get(Case, item.case_id)
+    if case is None:
+        return panel
+    panel.update(
+        visible=True, stage=case.stage.label, case_type=str(case.case_type), intensity=str(case.intensity)
+    )
+    try:
+        view = view_client(
+            case.main_client,
+            person,
+            purpose="conference_sharing",
+            acting_agency_id=agency_id,
+            context={
+                "case_id": case.id,
+                "conference_id": item.conference_id,
+                "attending_agency_ids": sorted(attending_agency_ids(item.conference)),
+            },
+        )
+    except (NotFound, PermissionDenied):
+        # The gate decides per field group; refusing the client leaves only the case's process facts.
+        panel["client_name"] = None
+        panel["groups"] = []
+        return panel
+    panel["client_name"] = view.name
+    panel["groups"] = sorted(view.visible_groups)
+    return panel

@@ -1,0 +1,216 @@
+"""Reads of conferences: the live payloads (shared and per agency) and lists for pages."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+
+from agencies.models import Agency, Person
+from cases.models import Case
+from conference import access
+from conference.models import (
+    LEAD_METHOD_LABELS,
+    ActionItem,
+    AgendaItem,
+    Attendance,
+    Conference,
+    ConferenceStatus,
+    ItemStatus,
+    LeadDecision,
+    RoleAssignment,
+)
+from hamkke.db import db
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def agency_names(agency_ids: Sequence[int]) -> dict[int, str]:
+    """Return the names of agencies by id."""
+    if not agency_ids:
+        return {}
+    rows = db.session.execute(sa.select(Agency.id, Agency.name).where(Agency.id.in_(set(agency_ids)))).all()
+    return {row.id: row.name for row in rows}
+
+
+def consent_flags(conference: Conference) -> dict[int, bool]:
+    """Return, per case item, whether the client consented to sharing with this conference."""
+    flags: dict[int, bool] = {}
+    for item in conference.items:
+        if item.case_id is None:
+            continue
+        case = db.session.get(Case, item.case_id)
+        flags[item.id] = case is not None and access.conference_sharing_consented(case, conference)
+    return flags
+
+
+def roles_board(conference: Conference) -> list[dict[str, Any]]:
+    """Return the roles board: agency, lead or partner, responsibilities and ISP items, per item."""
+    item_ids = [item.id for item in conference.items]
+    if not item_ids:
+        return []
+    assignments = db.session.scalars(
+        sa.select(RoleAssignment).where(RoleAssignment.item_id.in_(item_ids)).order_by(RoleAssignment.id)
+    ).all()
+    names = agency_names([a.agency_id for a in assignments])
+    return [
+        {
+            "id": a.id,
+            "item_id": a.item_id,
+            "agency_id": a.agency_id,
+            "agency_name": names.get(a.agency_id, ""),
+            "role": str(a.role),
+            "responsibilities": a.responsibilities,
+            "isp_items": a.isp_items,
+            "due_on": _iso(a.due_on),
+        }
+        for a in assignments
+    ]
+
+
+def conference_payload(conference: Conference) -> dict[str, Any]:
+    """Return the state every checked-in attendee may see: agenda, flow, presence, roles; no case data."""
+    attendances = list(conference.attendances)
+    people = {
+        person.id: person.name
+        for person in db.session.scalars(
+            sa.select(Person).where(Person.id.in_([a.person_id for a in attendances] or [0]))
+        )
+    }
+    names = agency_names([a.agency_id for a in attendances])
+    flags = consent_flags(conference)
+    return {
+        "conference_id": conference.id,
+        "revision": conference.revision,
+        "title": conference.title,
+        "status": str(conference.status),
+        "chair_id": conference.chair_id,
+        "recorder_id": conference.recorder_id,
+        "finalized": conference.finalized_at is not None,
+        "items": [
+            {
+                "id": item.id,
+                "title": item.title,
+                "case_id": item.case_id,
+                "status": str(item.status),
+                "stage": str(item.stage),
+                "outcome": str(item.outcome) if item.outcome else None,
+                "version": item.version,
+                "source": str(item.source),
+                "time_box_minutes": item.time_box_minutes,
+                "timer_started_at": _iso(item.timer_started_at),
+                "presenter_id": item.presenter_id,
+                "consent_ok": flags.get(item.id, True),
+            }
+            for item in conference.items
+            if item.status != ItemStatus.withdrawn
+        ],
+        "attendees": [
+            {
+                "person_id": a.person_id,
+                "name": people.get(a.person_id, ""),
+                "agency_id": a.agency_id,
+                "agency_name": names.get(a.agency_id, ""),
+                "present": a.connections > 0,
+                "is_guest": a.is_guest,
+                "pledged": access.has_current_pledge(a),
+                "hand_raised_at": _iso(a.hand_raised_at),
+                "may_edit_minutes": a.may_edit_minutes
+                or a.person_id in (conference.chair_id, conference.recorder_id),
+            }
+            for a in sorted(attendances, key=lambda a: a.checked_in_at)
+        ],
+        "roles": roles_board(conference),
+    }
+
+
+def _case_data(conference: Conference, viewer: Attendance, person: Person) -> dict[str, Any]:
+    items: dict[str, Any] = {}
+    for item in conference.items:
+        if item.status in (ItemStatus.withdrawn, ItemStatus.draft):
+            continue
+        visible = access.may_see_item_case(item, viewer.agency_id, is_guest=viewer.is_guest)
+        entry: dict[str, Any] = {"visible": visible}
+        if visible:
+            entry["panel"] = access.case_panel_for(item, person, viewer.agency_id, is_guest=viewer.is_guest)
+            entry["soap"] = {s.section: {"text": s.text, "version": s.version} for s in item.sections}
+            entry["actions"] = [_action(action) for action in _actions_of(item)]
+            entry["lead"] = [_decision(decision) for decision in _decisions_of(item)]
+        items[str(item.id)] = entry
+    return {
+        "conference_id": conference.id,
+        "revision": conference.revision,
+        "agency_id": viewer.agency_id,
+        "items": items,
+    }
+
+
+def _actions_of(item: AgendaItem) -> Sequence[ActionItem]:
+    return db.session.scalars(
+        sa.select(ActionItem).where(ActionItem.item_id == item.id).order_by(ActionItem.id)
+    ).all()
+
+
+def _decisions_of(item: AgendaItem) -> Sequence[LeadDecision]:
+    return db.session.scalars(
+        sa.select(LeadDecision).where(LeadDecision.item_id == item.id).order_by(LeadDecision.id)
+    ).all()
+
+
+def _action(action: ActionItem) -> dict[str, Any]:
+    return {
+        "id": action.id,
+        "text": action.text,
+        "owner_agency_id": action.owner_agency_id,
+        "assignee_id": action.assignee_id,
+        "due_on": _iso(action.due_on),
+        "referral_id": action.referral_id,
+        "status": str(action.status),
+    }
+
+
+def _decision(decision: LeadDecision) -> dict[str, Any]:
+    return {
+        "id": decision.id,
+        "method": str(decision.method),
+        "method_label": LEAD_METHOD_LABELS[decision.method],
+        "candidate_agency_ids": decision.candidate_agency_ids,
+        "votes": decision.votes,
+        "chosen_agency_id": decision.chosen_agency_id,
+        "objections": decision.objections,
+        "rationale": decision.rationale,
+        "effective_on": _iso(decision.effective_on),
+    }
+
+
+def agency_payload(conference: Conference, viewer: Attendance) -> dict[str, Any]:
+    """Return case data for one agency's pledged attendees, filtered by consent and role."""
+    person = db.session.get(Person, viewer.person_id)
+    if person is None or not access.has_current_pledge(viewer):
+        return {
+            "conference_id": conference.id,
+            "revision": conference.revision,
+            "agency_id": viewer.agency_id,
+            "items": {},
+        }
+    return _case_data(conference, viewer, person)
+
+
+def guest_payload(conference: Conference, guest: Attendance) -> dict[str, Any]:
+    """Return case data for a guest (자문위원): only what the chair has open right now."""
+    return agency_payload(conference, guest)
+
+
+def conferences_for(person: Person) -> list[Conference]:
+    """Return the conferences the person may reach, upcoming and live first."""
+    agency_ids = access.agency_ids_of(person)
+    rows = db.session.scalars(
+        sa.select(Conference)
+        .where(Conference.status != ConferenceStatus.cancelled)
+        .order_by(Conference.starts_at.desc())
+        .limit(200)
+    ).all()
+    return [c for c in rows if access.is_invited(person, c) or c.host_agency_id in agency_ids]

@@ -1,0 +1,1070 @@
+"""Conference operations: scheduling, agenda, attendance, the live flow, decisions and minutes.
+
+Every function flushes and never commits; the view, socket handler, task or command commits once.
+"""
+
+from __future__ import annotations
+
+import calendar
+import difflib
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from agencies.models import Person
+from cases.models import Case, CaseStage
+from conference import access
+from conference.models import (
+    ITEM_STAGE_ORDER,
+    ActionItem,
+    ActionStatus,
+    AgendaItem,
+    Attendance,
+    CarryReason,
+    CaseRole,
+    Conference,
+    ConferenceInvitation,
+    ConferenceKind,
+    ConferenceRule,
+    ConferenceStatus,
+    InvitationRole,
+    ItemOutcome,
+    ItemSource,
+    ItemStage,
+    ItemStatus,
+    LeadDecision,
+    LeadMethod,
+    MinutesVersion,
+    RoleAssignment,
+    Rsvp,
+    SoapRevision,
+    SoapSection,
+)
+from hamkke import audit
+from hamkke.db import db
+from hamkke.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
+from hamkke.time import SEOUL, now_utc, to_local, today_local
+
+logger = logging.getLogger(__name__)
+
+SOAP_SECTIONS = ("S", "O", "A", "P")
+SOAP_LABELS = {"S": "S 주관적 정보", "O": "O 객관적 정보", "A": "A 사정·평가", "P": "P 계획"}
+#: a referral not moving for this long goes on the draft agenda as stalled
+STALLED_REFERRAL_DAYS = 14
+MAX_SOAP_LENGTH = 20_000
+
+
+# --- scheduling -------------------------------------------------------------------------------
+
+
+def nth_weekday(year: int, month: int, weekday: int, nth: int) -> date | None:
+    """Return the nth (1-based) ``weekday`` of a month, or None if the month has no such day."""
+    days = [
+        day
+        for day in calendar.Calendar().itermonthdates(year, month)
+        if day.month == month and day.weekday() == weekday
+    ]
+    return days[nth - 1] if 0 < nth <= len(days) else None
+
+
+def next_occurrence(rule: ConferenceRule, after: date) -> date:
+    """Return the first date of the rule strictly after ``after``."""
+    year, month = after.year, after.month
+    for _ in range(24):
+        day = nth_weekday(year, month, rule.weekday, rule.week_of_month)
+        if day is not None and day > after:
+            return day
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    raise ValidationFailed("규칙에 맞는 날짜가 없습니다.", english="The rule never matches a date.")
+
+
+def create_conference(
+    *,
+    actor: Person,
+    district_id: int,
+    kind: ConferenceKind,
+    title: str,
+    starts_at: datetime,
+    host_agency_id: int,
+    place: str | None = None,
+    video_url: str | None = None,
+    region_id: int | None = None,
+    chair_id: int | None = None,
+    recorder_id: int | None = None,
+) -> Conference:
+    """Schedule a conference of any kind."""
+    if not (place or video_url):
+        raise ValidationFailed("장소나 화상회의 링크를 입력하세요.", field="place")
+    if not title.strip():
+        raise ValidationFailed("회의 주제를 입력하세요.", field="title")
+    conference = Conference(
+        district_id=district_id,
+        region_id=region_id,
+        kind=kind,
+        title=title.strip()[:200],
+        starts_at=starts_at,
+        place=place,
+        video_url=video_url,
+        host_agency_id=host_agency_id,
+        chair_id=chair_id,
+        recorder_id=recorder_id,
+    )
+    db.session.add(conference)
+    db.session.flush()
+    audit.record("conference.created", actor_id=actor.id, agency_id=host_agency_id, obj=conference)
+    return conference
+
+
+def generate_next_instance(rule: ConferenceRule, *, after: date | None = None) -> Conference:
+    """Create the rule's next conference (idempotent: an existing instance on that day is returned)."""
+    day = next_occurrence(rule, after or today_local())
+    starts = datetime.combine(day, time(rule.start_minute // 60, rule.start_minute % 60), tzinfo=SEOUL)
+    existing = db.session.scalar(
+        sa.select(Conference).where(Conference.rule_id == rule.id, Conference.starts_at == starts)
+    )
+    if existing is not None:
+        return existing
+    conference = Conference(
+        district_id=rule.district_id,
+        region_id=rule.region_id,
+        kind=rule.kind,
+        title=f"{rule.title} ({day.month}월)",
+        starts_at=starts,
+        place=rule.place,
+        host_agency_id=rule.host_agency_id,
+        chair_id=rule.chair_id,
+        recorder_id=rule.recorder_id,
+        rule_id=rule.id,
+    )
+    db.session.add(conference)
+    db.session.flush()
+    for agency_id in rule.agency_ids:
+        db.session.add(ConferenceInvitation(conference_id=conference.id, agency_id=agency_id))
+    db.session.flush()
+    audit.record("conference.generated", obj=conference, data={"rule_id": rule.id})
+    return conference
+
+
+def invite(
+    conference: Conference,
+    *,
+    actor: Person,
+    agency_id: int,
+    person_id: int | None = None,
+    role: InvitationRole = InvitationRole.member,
+) -> ConferenceInvitation:
+    """Invite an agency (its staff) or one person; guests (자문위원) are invited by name."""
+    if role == InvitationRole.guest and person_id is None:
+        raise ValidationFailed("자문위원은 사람을 지정해 초대합니다.", field="person_id")
+    for invitation in conference.invitations:
+        if invitation.agency_id == agency_id and invitation.person_id == person_id:
+            return invitation
+    invitation = ConferenceInvitation(
+        conference=conference, agency_id=agency_id, person_id=person_id, role=role
+    )
+    db.session.add(invitation)
+    db.session.flush()
+    audit.record(
+        "conference.invited",
+        actor_id=actor.id,
+        obj=conference,
+        data={"agency_id": agency_id, "person_id": person_id},
+    )
+    return invitation
+
+
+def respond_to_invitation(
+    invitation: ConferenceInvitation, *, actor: Person, rsvp: Rsvp, deputy_id: int | None = None
+) -> ConferenceInvitation:
+    """Record an RSVP; a delegated invitation names the deputy who attends instead."""
+    if rsvp == Rsvp.delegated and deputy_id is None:
+        raise ValidationFailed("대리 참석자를 지정하세요.", field="deputy_id")
+    invitation.rsvp = rsvp
+    invitation.deputy_id = deputy_id if rsvp == Rsvp.delegated else None
+    invitation.responded_at = now_utc()
+    db.session.flush()
+    audit.record("conference.rsvp", actor_id=actor.id, obj=invitation, data={"rsvp": str(rsvp)})
+    return invitation
+
+
+# --- agenda -----------------------------------------------------------------------------------
+
+
+def propose_item(
+    conference: Conference,
+    *,
+    actor: Person | None,
+    title: str,
+    agency_id: int | None = None,
+    case_id: int | None = None,
+    presenter_id: int | None = None,
+    time_box_minutes: int = 15,
+    source: ItemSource = ItemSource.proposed,
+    source_detail: dict[str, Any] | None = None,
+) -> AgendaItem:
+    """Add an item to the agenda (a draft until the chair approves the agenda)."""
+    if conference.status in (ConferenceStatus.closed, ConferenceStatus.cancelled):
+        raise InvalidTransition("끝난 회의에는 안건을 추가할 수 없습니다.")
+    if not 1 <= time_box_minutes <= 180:
+        raise ValidationFailed("시간은 1분에서 180분 사이로 정하세요.", field="time_box_minutes")
+    if case_id is not None:
+        for existing in conference.items:
+            if existing.case_id == case_id and existing.status != ItemStatus.withdrawn:
+                return existing
+    item = AgendaItem(
+        conference=conference,
+        case_id=case_id,
+        title=title.strip()[:200] or "안건",
+        proposed_by_agency_id=agency_id,
+        presenter_id=presenter_id,
+        time_box_minutes=time_box_minutes,
+        source=source,
+        source_detail=source_detail or {},
+        position=len(conference.items),
+        status=ItemStatus.approved if conference.agenda_approved_at else ItemStatus.draft,
+    )
+    db.session.add(item)
+    db.session.flush()
+    audit.record(
+        "conference.item_proposed",
+        actor_id=actor.id if actor else None,
+        agency_id=agency_id,
+        obj=item,
+        data={"source": str(source), "case_id": case_id},
+    )
+    return item
+
+
+def build_draft_agenda(conference: Conference) -> list[AgendaItem]:
+    """Build the automatic draft agenda: cases due for review, overdue actions and stalled referrals.
+
+    Sources present now: cases of the conference's 권역 in 종결심사 (due for review), open action items of
+    earlier conferences past their due date, and referrals requested or received but untouched for
+    ``STALLED_REFERRAL_DAYS``. Dong escalations join once the cases domain exposes them.
+    """
+    added: list[AgendaItem] = []
+    meeting_day = to_local(conference.starts_at).date()
+    for case in _cases_in_scope(conference, stage=CaseStage.closure_review):
+        added.append(
+            propose_item(
+                conference,
+                actor=None,
+                title=f"사례 #{case.id} 종결·재사정 검토",
+                agency_id=case.owning_agency_id,
+                case_id=case.id,
+                presenter_id=case.case_worker_id,
+                source=ItemSource.review_due,
+            )
+        )
+    overdue = db.session.scalars(
+        sa.select(ActionItem)
+        .join(Conference, Conference.id == ActionItem.conference_id)
+        .where(
+            ActionItem.status == ActionStatus.open,
+            ActionItem.due_on < meeting_day,
+            ActionItem.conference_id != conference.id,
+            Conference.district_id == conference.district_id,
+        )
+    ).all()
+    for action in overdue:
+        added.append(carry_action(action, conference, reason=CarryReason.agency_did_not_act))
+    added.extend(_stalled_referral_items(conference))
+    return added
+
+
+def _cases_in_scope(conference: Conference, *, stage: CaseStage) -> Sequence[Case]:
+    from agencies.models import Dong
+
+    query = sa.select(Case).where(Case.stage == stage, Case.is_deleted.is_(False))
+    if conference.region_id is not None:
+        query = query.join(Dong, Dong.id == Case.dong_id).where(Dong.region_id == conference.region_id)
+    return db.session.scalars(query.order_by(Case.id)).all()
+
+
+def _stalled_referral_items(conference: Conference) -> list[AgendaItem]:
+    from referrals.models import Referral, ReferralStatus
+
+    cutoff = now_utc() - timedelta(days=STALLED_REFERRAL_DAYS)
+    stalled = db.session.scalars(
+        sa.select(Referral).where(
+            Referral.district_id == conference.district_id,
+            Referral.status.in_([ReferralStatus.requested, ReferralStatus.received]),
+            Referral.updated_at < cutoff,
+        )
+    ).all()
+    return [
+        propose_item(
+            conference,
+            actor=None,
+            title=f"정체된 의뢰 #{referral.id} 점검",
+            agency_id=referral.sending_agency_id,
+            case_id=referral.case_id,
+            source=ItemSource.stalled_referral,
+            source_detail={"referral_id": referral.id},
+        )
+        for referral in stalled
+    ]
+
+
+def approve_agenda(conference: Conference, *, actor: Person, order: Sequence[int] | None = None) -> None:
+    """The chair approves the agenda, optionally reordering it; withdrawn items stay out."""
+    by_id = {item.id: item for item in conference.items}
+    if order is not None:
+        if set(order) - set(by_id):
+            raise ValidationFailed("이 회의의 안건이 아닙니다.", field="order")
+        for position, item_id in enumerate(order):
+            by_id[item_id].position = position
+    for item in conference.items:
+        if item.status == ItemStatus.draft:
+            item.status = ItemStatus.approved
+    conference.agenda_approved_at = now_utc()
+    db.session.flush()
+    audit.record("conference.agenda_approved", actor_id=actor.id, obj=conference)
+
+
+def withdraw_item(item: AgendaItem, *, actor: Person) -> None:
+    """Take an item off the agenda before it is discussed."""
+    if item.status not in (ItemStatus.draft, ItemStatus.approved):
+        raise InvalidTransition("논의한 안건은 뺄 수 없습니다.")
+    item.status = ItemStatus.withdrawn
+    item.version += 1
+    db.session.flush()
+    audit.record("conference.item_withdrawn", actor_id=actor.id, obj=item)
+
+
+# --- attendance -------------------------------------------------------------------------------
+
+
+def check_in(conference: Conference, *, person: Person, agency_id: int) -> Attendance:
+    """Check a person in for one of their agencies (idempotent); guests are flagged from their invitation."""
+    if not access.is_invited(person, conference):
+        raise PermissionDenied("초대받지 않은 회의입니다.")
+    if conference.status in (ConferenceStatus.closed, ConferenceStatus.cancelled):
+        raise InvalidTransition("끝난 회의입니다.")
+    invitation = access.invitation_for(person, conference, agency_id)
+    is_guest = invitation is not None and invitation.role == InvitationRole.guest
+    if not is_guest and agency_id not in access.agency_ids_of(person):
+        raise PermissionDenied("소속 기관으로만 참석할 수 있습니다.")
+    attendance = access.attendance_of(person, conference)
+    if attendance is not None:
+        return attendance
+    attendance = Attendance(
+        conference=conference,
+        person_id=person.id,
+        agency_id=agency_id,
+        is_guest=is_guest,
+        checked_in_at=now_utc(),
+    )
+    db.session.add(attendance)
+    db.session.flush()
+    audit.record("conference.checked_in", actor_id=person.id, agency_id=agency_id, obj=conference)
+    return attendance
+
+
+def accept_pledge(attendance: Attendance, *, version: str) -> Attendance:
+    """Record the attendee's acceptance of the 비밀유지 서약 in its current version."""
+    if version != access.CURRENT_PLEDGE_VERSION:
+        raise ValidationFailed("서약문이 바뀌었습니다. 새 서약문을 확인하세요.", field="version")
+    attendance.pledge_version = version
+    attendance.pledge_accepted_at = now_utc()
+    db.session.flush()
+    audit.record(
+        "conference.pledge_accepted",
+        actor_id=attendance.person_id,
+        agency_id=attendance.agency_id,
+        obj=attendance,
+        data={"version": version},
+    )
+    return attendance
+
+
+def set_presence(attendance: Attendance, *, connected: bool) -> bool:
+    """Count a socket in or out; return whether the attendee's presence changed."""
+    before = attendance.connections > 0
+    attendance.connections = max(0, attendance.connections + (1 if connected else -1))
+    if not connected and attendance.connections == 0:
+        attendance.hand_raised_at = None
+    db.session.flush()
+    return before != (attendance.connections > 0)
+
+
+def set_hand(attendance: Attendance, *, raised: bool) -> None:
+    """Raise or lower a hand; the queue is ordered by when hands went up."""
+    attendance.hand_raised_at = now_utc() if raised else None
+    db.session.flush()
+
+
+def allow_minute_editor(attendance: Attendance, *, actor: Person, allowed: bool) -> None:
+    """The chair lets an attendee co-edit the minutes (never a guest)."""
+    if attendance.is_guest and allowed:
+        raise PermissionDenied("자문위원은 회의록을 편집할 수 없습니다.")
+    attendance.may_edit_minutes = allowed
+    db.session.flush()
+    audit.record("conference.minute_editor", actor_id=actor.id, obj=attendance, data={"allowed": allowed})
+
+
+def hand_over_chair(conference: Conference, *, leaving: Person) -> int | None:
+    """When the chair leaves, pass the chair to the recorder, else to a present member; never to nobody.
+
+    Returns the new chair's id (unchanged when nobody else is present: the chair keeps it).
+    """
+    if conference.chair_id != leaving.id:
+        return conference.chair_id
+    present = [
+        a
+        for a in conference.attendances
+        if a.connections > 0 and not a.is_guest and a.person_id != leaving.id
+    ]
+    recorder_present = any(a.person_id == conference.recorder_id for a in present)
+    if conference.recorder_id is not None and conference.recorder_id != leaving.id and recorder_present:
+        successor: int | None = conference.recorder_id
+    else:
+        successor = min(present, key=lambda a: a.checked_in_at).person_id if present else None
+    if successor is None:
+        return conference.chair_id
+    conference.chair_id = successor
+    if conference.recorder_id == successor:
+        # The former chair keeps the pen so that the minutes always have a recorder.
+        conference.recorder_id = leaving.id
+    db.session.flush()
+    audit.record("conference.chair_handed_over", actor_id=leaving.id, obj=conference, data={"to": successor})
+    return successor
+
+
+# --- the live flow ----------------------------------------------------------------------------
+
+
+def _require_live(conference: Conference) -> None:
+    if conference.status != ConferenceStatus.live:
+        raise InvalidTransition("회의가 진행 중이 아닙니다.")
+
+
+def _check_version(item: AgendaItem, version: int | None) -> None:
+    if version is not None and version != item.version:
+        raise InvalidTransition("다른 사람이 먼저 바꿨습니다. 화면을 새로 불러옵니다.")
+
+
+def lock_conference(conference_id: int) -> int:
+    """Take the conference's row lock for this transaction and bump its revision; return the new revision.
+
+    Every live event calls this as the first statement of its transaction, so a meeting's changes
+    apply one at a time (on SQLite too: a write first never has to upgrade a read lock) and each
+    payload carries a revision the browser uses to ignore payloads that arrive out of order.
+    """
+    revision = db.session.execute(
+        sa.update(Conference)
+        .where(Conference.id == conference_id)
+        .values(revision=Conference.revision + 1)
+        .returning(Conference.revision)
+    ).scalar_one_or_none()
+    if revision is None:
+        raise NotFound("회의를 찾을 수 없습니다.", english="The conference does not exist.")
+    conference = db.session.get(Conference, conference_id)
+    if conference is not None:
+        db.session.expire(conference, ["revision"])
+    return int(revision)
+
+
+def start_conference(conference: Conference, *, actor: Person) -> None:
+    """The chair starts the meeting; the agenda is approved implicitly if it was not."""
+    if conference.status != ConferenceStatus.scheduled:
+        raise InvalidTransition("이미 시작했거나 끝난 회의입니다.")
+    if conference.agenda_approved_at is None:
+        approve_agenda(conference, actor=actor)
+    conference.status = ConferenceStatus.live
+    conference.started_at = now_utc()
+    db.session.flush()
+    audit.record("conference.started", actor_id=actor.id, obj=conference)
+
+
+def open_item(item: AgendaItem, *, actor: Person, version: int | None = None) -> AgendaItem:
+    """Open an item for discussion; only one is open at a time, and the timer starts."""
+    conference = item.conference
+    _require_live(conference)
+    _check_version(item, version)
+    if item.status not in (ItemStatus.approved, ItemStatus.closed):
+        raise InvalidTransition("열 수 없는 안건입니다.")
+    if any(other.status == ItemStatus.open for other in conference.items if other.id != item.id):
+        raise InvalidTransition("열려 있는 안건을 먼저 닫으세요.")
+    item.status = ItemStatus.open
+    item.stage = ItemStage.present
+    # Create the four SOAP rows now, so concurrent first saves lock a row instead of racing to insert it.
+    for section in SOAP_SECTIONS:
+        soap_section(item, section)
+    item.opened_at = item.timer_started_at = now_utc()
+    item.version += 1
+    db.session.flush()
+    audit.record("conference.item_opened", actor_id=actor.id, obj=item, data={"case_id": item.case_id})
+    return item
+
+
+def advance_stage(
+    item: AgendaItem, *, actor: Person, stage: ItemStage, version: int | None = None
+) -> AgendaItem:
+    """Move the open item along present → discuss → agree → wrap up (one step forward, or back)."""
+    _require_live(item.conference)
+    _check_version(item, version)
+    if item.status != ItemStatus.open:
+        raise InvalidTransition("닫힌 안건입니다.")
+    if abs(ITEM_STAGE_ORDER.index(stage) - ITEM_STAGE_ORDER.index(item.stage)) != 1:
+        raise InvalidTransition("안건 진행 단계는 한 단계씩 옮깁니다.")
+    item.stage = stage
+    item.version += 1
+    db.session.flush()
+    return item
+
+
+def restart_timer(item: AgendaItem, *, actor: Person) -> AgendaItem:
+    """Restart the open item's time box."""
+    if item.status != ItemStatus.open:
+        raise InvalidTransition("닫힌 안건입니다.")
+    item.timer_started_at = now_utc()
+    item.version += 1
+    db.session.flush()
+    return item
+
+
+def close_item(
+    item: AgendaItem, *, actor: Person, outcome: ItemOutcome, version: int | None = None
+) -> AgendaItem:
+    """Close the open item as agreed (after wrap-up) or for 재회의 when there is no consensus."""
+    _require_live(item.conference)
+    _check_version(item, version)
+    if item.status != ItemStatus.open:
+        raise InvalidTransition("열린 안건만 닫을 수 있습니다.")
+    if outcome == ItemOutcome.agreed and item.stage not in (ItemStage.agree, ItemStage.wrap_up):
+        raise InvalidTransition("합의 단계를 거친 뒤에 합의로 닫을 수 있습니다.")
+    item.status = ItemStatus.closed
+    item.outcome = outcome
+    item.closed_at = now_utc()
+    item.timer_started_at = None
+    item.version += 1
+    db.session.flush()
+    audit.record("conference.item_closed", actor_id=actor.id, obj=item, data={"outcome": str(outcome)})
+    return item
+
+
+# --- lead agency and roles --------------------------------------------------------------------
+
+
+def decide_lead_agency(
+    item: AgendaItem,
+    *,
+    actor: Person,
+    method: LeadMethod,
+    candidate_agency_ids: Sequence[int],
+    chosen_agency_id: int,
+    rationale: str,
+    votes: dict[str, int] | None = None,
+    objections: str | None = None,
+    effective_on: date | None = None,
+) -> LeadDecision:
+    """Record the lead-agency decision of the open item and make it the case's 주 사례관리기관.
+
+    The cases domain has no lead-agency service yet, so the case's ``lead_agency_id`` is set here,
+    with an audit row naming the decision.
+    """
+    if item.status != ItemStatus.open or item.case_id is None:
+        raise InvalidTransition("열린 사례 안건에서만 주 사례관리기관을 정합니다.")
+    candidates = list(dict.fromkeys(candidate_agency_ids))
+    if chosen_agency_id not in candidates:
+        raise ValidationFailed("후보 기관 중에서 고르세요.", field="chosen_agency_id")
+    if method == LeadMethod.client_choice and len(candidates) < 2:
+        raise ValidationFailed("대상자 선택은 제공기관이 둘 이상일 때만 쓸 수 있습니다.", field="method")
+    if not rationale.strip():
+        raise ValidationFailed("결정 사유를 적으세요.", field="rationale")
+    if votes and any(choice not in candidates for choice in votes.values()):
+        raise ValidationFailed("후보가 아닌 기관에 투표했습니다.", field="votes")
+    case = db.session.get(Case, item.case_id)
+    if case is None:
+        raise NotFound("사례를 찾을 수 없습니다.")
+    decision = LeadDecision(
+        item_id=item.id,
+        case_id=case.id,
+        method=method,
+        candidate_agency_ids=candidates,
+        votes=dict(votes or {}),
+        chosen_agency_id=chosen_agency_id,
+        previous_agency_id=case.lead_agency_id,
+        objections=(objections or "").strip() or None,
+        rationale=rationale.strip(),
+        effective_on=effective_on or today_local(),
+        decided_by_id=actor.id,
+        created_at=now_utc(),
+    )
+    db.session.add(decision)
+    case.lead_agency_id = chosen_agency_id
+    db.session.flush()
+    _upsert_role(item, case.id, chosen_agency_id, CaseRole.lead)
+    for assignment in _roles_of(item):
+        if assignment.agency_id != chosen_agency_id and assignment.role == CaseRole.lead:
+            assignment.role = CaseRole.partner
+    item.version += 1
+    db.session.flush()
+    audit.record(
+        "case.lead_agency_set",
+        actor_id=actor.id,
+        obj=case,
+        data={"decision_id": decision.id, "agency_id": chosen_agency_id, "method": str(method)},
+    )
+    return decision
+
+
+def _roles_of(item: AgendaItem) -> list[RoleAssignment]:
+    return list(db.session.scalars(sa.select(RoleAssignment).where(RoleAssignment.item_id == item.id)))
+
+
+def _upsert_role(item: AgendaItem, case_id: int, agency_id: int, role: CaseRole) -> RoleAssignment:
+    assignment = next((a for a in _roles_of(item) if a.agency_id == agency_id), None)
+    if assignment is None:
+        assignment = RoleAssignment(item_id=item.id, case_id=case_id, agency_id=agency_id, role=role)
+        db.session.add(assignment)
+    else:
+        assignment.role = role
+    db.session.flush()
+    return assignment
+
+
+@dataclass(frozen=True)
+class IspItem:
+    """One ISP line: a service with quantity, duration, intensity and due date (seed 001 §3.4)."""
+
+    service: str
+    quantity: str
+    duration: str
+    intensity: str
+    due_on: date | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        """Return the JSON form stored on the role."""
+        return {
+            "service": self.service,
+            "quantity": self.quantity,
+            "duration": self.duration,
+            "intensity": self.intensity,
+            "due_on": self.due_on.isoformat() if self.due_on else None,
+        }
+
+
+def assign_role(
+    item: AgendaItem,
+    *,
+    actor: Person,
+    agency_id: int,
+    role: CaseRole,
+    responsibilities: str,
+    isp_items: Iterable[IspItem] = (),
+    due_on: date | None = None,
+) -> RoleAssignment:
+    """Give an agency its role in the open item's case; a second lead is refused."""
+    if item.status != ItemStatus.open or item.case_id is None:
+        raise InvalidTransition("열린 사례 안건에서만 역할을 정합니다.")
+    if role == CaseRole.lead and any(
+        a.role == CaseRole.lead and a.agency_id != agency_id for a in _roles_of(item)
+    ):
+        raise ValidationFailed("주 사례관리기관은 하나입니다. 먼저 주관기관 결정을 바꾸세요.", field="role")
+    items = [entry.as_json() for entry in isp_items]
+    for entry in items:
+        if not entry["service"].strip():
+            raise ValidationFailed("서비스 이름을 적으세요.", field="isp_items")
+    assignment = _upsert_role(item, item.case_id, agency_id, role)
+    assignment.responsibilities = responsibilities.strip()
+    assignment.isp_items = items
+    assignment.due_on = due_on
+    item.version += 1
+    db.session.flush()
+    audit.record("conference.role_assigned", actor_id=actor.id, obj=assignment, data={"agency_id": agency_id})
+    return assignment
+
+
+# --- SOAP minutes -----------------------------------------------------------------------------
+
+
+def _lines(text: str) -> list[str]:
+    return text.split("\n")
+
+
+def merge_three_way(base: str, ours: str, theirs: str) -> str:
+    """Merge two edits of ``base`` line by line; overlapping changes keep both sides, so no text is lost."""
+    if ours == theirs or theirs == base:
+        return ours
+    if ours == base:
+        return theirs
+    base_lines = _lines(base)
+    hunks: list[tuple[int, int, list[str], str]] = []
+    for side, text in (("theirs", theirs), ("ours", ours)):
+        lines = _lines(text)
+        matcher = difflib.SequenceMatcher(a=base_lines, b=lines, autojunk=False)
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+            if tag != "equal":
+                hunks.append((i1, i2, lines[j1:j2], side))
+    hunks.sort(key=lambda hunk: (hunk[0], hunk[1]))
+    merged: list[str] = []
+    cursor = 0
+    index = 0
+    while index < len(hunks):
+        # Gather every hunk overlapping (or touching at the same insertion point) into one cluster.
+        low, high = hunks[index][0], hunks[index][1]
+        cluster = [hunks[index]]
+        index += 1
+        while index < len(hunks) and (
+            hunks[index][0] < high or hunks[index][0] == low or hunks[index][0] == high
+        ):
+            if hunks[index][0] == high and hunks[index][1] > high and high > low:
+                break
+            cluster.append(hunks[index])
+            high = max(high, hunks[index][1])
+            index += 1
+        merged.extend(base_lines[cursor:low])
+        versions: list[list[str]] = []
+        for side in ("theirs", "ours"):
+            side_hunks = [hunk for hunk in cluster if hunk[3] == side]
+            if not side_hunks:
+                continue
+            region: list[str] = []
+            position = low
+            for i1, i2, replacement, _side in side_hunks:
+                region.extend(base_lines[position:i1])
+                region.extend(replacement)
+                position = i2
+            region.extend(base_lines[position:high])
+            versions.append(region)
+        if len(versions) == 2 and versions[0] == versions[1]:
+            versions.pop()
+        for region in versions:
+            merged.extend(region)
+        cursor = high
+    merged.extend(base_lines[cursor:])
+    return "\n".join(merged)
+
+
+def soap_section(item: AgendaItem, section: str) -> SoapSection:
+    """Return (creating if needed) one SOAP section of an item."""
+    if section not in SOAP_SECTIONS:
+        raise ValidationFailed("S, O, A, P 중 하나여야 합니다.", field="section")
+    for existing in item.sections:
+        if existing.section == section:
+            return existing
+    created = SoapSection(item=item, section=section, text="", version=0)
+    db.session.add(created)
+    db.session.flush()
+    return created
+
+
+@dataclass(frozen=True)
+class SoapSaveResult:
+    """The section after a save, and whether the text had to be merged with concurrent edits."""
+
+    section: SoapSection
+    merged: bool
+
+
+def save_soap(
+    item: AgendaItem, *, actor: Person, section: str, text: str, base_version: int
+) -> SoapSaveResult:
+    """Save a SOAP section edited from ``base_version``; a stale base is merged three-way, never lost."""
+    conference = item.conference
+    if conference.is_locked or conference.finalized_at is not None:
+        raise InvalidTransition("확정된 회의록은 추가기록으로만 고칩니다.")
+    if item.status not in (ItemStatus.open, ItemStatus.closed):
+        raise InvalidTransition("논의하지 않은 안건입니다.")
+    if len(text) > MAX_SOAP_LENGTH:
+        raise ValidationFailed("내용이 너무 깁니다.", field="text")
+    current = soap_section(item, section)
+    # Lock the row so that two processes saving the same section serialise (no-op on SQLite).
+    db.session.refresh(current, with_for_update=True)
+    if base_version < 0 or base_version > current.version:
+        raise InvalidTransition("알 수 없는 버전입니다.")
+    merged = False
+    if base_version == current.version:
+        new_text = text
+    else:
+        base_text = ""
+        if base_version > 0:
+            revision = db.session.scalar(
+                sa.select(SoapRevision).where(
+                    SoapRevision.item_id == item.id,
+                    SoapRevision.section == section,
+                    SoapRevision.version == base_version,
+                )
+            )
+            base_text = revision.text if revision is not None else ""
+        new_text = merge_three_way(base_text, text, current.text)
+        merged = True
+    if new_text == current.text:
+        return SoapSaveResult(current, merged)
+    current.text = new_text
+    current.version += 1
+    current.updated_by_id = actor.id
+    current.updated_at = now_utc()
+    db.session.add(
+        SoapRevision(
+            item_id=item.id,
+            section=section,
+            version=current.version,
+            text=new_text,
+            author_id=actor.id,
+            merged=merged,
+            created_at=current.updated_at,
+        )
+    )
+    db.session.flush()
+    return SoapSaveResult(current, merged)
+
+
+def create_action_from_plan_line(
+    item: AgendaItem,
+    *,
+    actor: Person,
+    line: str,
+    owner_agency_id: int,
+    due_on: date,
+    assignee_id: int | None = None,
+    referral_id: int | None = None,
+) -> ActionItem:
+    """Turn one line of the P section into an action item in one step."""
+    plan = soap_section(item, "P")
+    text = line.strip()
+    if not text or text not in (entry.strip() for entry in plan.text.split("\n")):
+        raise ValidationFailed("계획(P)에 있는 줄만 실행과제로 만들 수 있습니다.", field="line")
+    if due_on < to_local(item.conference.starts_at).date():
+        raise ValidationFailed("기한은 회의일 이후여야 합니다.", field="due_on")
+    if referral_id is not None:
+        from referrals.models import Referral
+
+        referral = db.session.get(Referral, referral_id)
+        if referral is None or referral.case_id != item.case_id:
+            raise ValidationFailed("이 사례의 의뢰가 아닙니다.", field="referral_id")
+    action = ActionItem(
+        conference_id=item.conference_id,
+        item_id=item.id,
+        case_id=item.case_id,
+        text=text[:2000],
+        owner_agency_id=owner_agency_id,
+        assignee_id=assignee_id,
+        due_on=due_on,
+        referral_id=referral_id,
+    )
+    db.session.add(action)
+    db.session.flush()
+    audit.record("conference.action_created", actor_id=actor.id, agency_id=owner_agency_id, obj=action)
+    return action
+
+
+def complete_action(action: ActionItem, *, actor: Person) -> None:
+    """Mark an action item done."""
+    action.status = ActionStatus.done
+    db.session.flush()
+    audit.record("conference.action_done", actor_id=actor.id, obj=action)
+
+
+def carry_action(action: ActionItem, conference: Conference, *, reason: CarryReason) -> AgendaItem:
+    """Carry an unfinished action to another conference's agenda with a reason code."""
+    label = "상황 변화" if reason == CarryReason.circumstances_changed else "기관 미이행"
+    item = propose_item(
+        conference,
+        actor=None,
+        title=f"이월 과제: {action.text[:120]} ({label})",
+        agency_id=action.owner_agency_id,
+        case_id=None,
+        source=ItemSource.carried,
+        source_detail={"action_id": action.id, "reason": str(reason), "case_id": action.case_id},
+    )
+    action.status = ActionStatus.carried
+    action.carry_reason = reason
+    action.carried_to_item_id = item.id
+    db.session.flush()
+    return item
+
+
+# --- closing ----------------------------------------------------------------------------------
+
+
+def _minutes_content(conference: Conference) -> dict[str, Any]:
+    return {
+        str(item.id): {section.section: section.text for section in item.sections}
+        for item in conference.items
+        if item.status == ItemStatus.closed
+    }
+
+
+def finalize_minutes(conference: Conference, *, actor: Person) -> MinutesVersion:
+    """The chair ends the meeting and finalizes the minutes; attendees then sign off or object."""
+    if conference.status != ConferenceStatus.live:
+        raise InvalidTransition("진행 중인 회의만 마칠 수 있습니다.")
+    if any(item.status == ItemStatus.open for item in conference.items):
+        raise InvalidTransition("열린 안건을 먼저 닫으세요.")
+    now = now_utc()
+    conference.status = ConferenceStatus.closed
+    conference.finalized_at = now
+    version = MinutesVersion(
+        conference_id=conference.id,
+        version=1,
+        kind="final",
+        content=_minutes_content(conference),
+        author_id=actor.id,
+        created_at=now,
+    )
+    db.session.add(version)
+    db.session.flush()
+    audit.record("conference.finalized", actor_id=actor.id, obj=conference)
+    from conference import tasks
+
+    tasks.schedule_after_finalize(conference.id)
+    return version
+
+
+def sign_off(attendance: Attendance, *, signed: bool, comment: str | None = None) -> Attendance:
+    """An attendee signs the finalized minutes or objects, within the sign-off window."""
+    conference = attendance.conference
+    if conference.finalized_at is None or conference.is_locked:
+        raise InvalidTransition("서명할 수 있는 회의록이 아닙니다.")
+    if now_utc() > conference.finalized_at + timedelta(days=conference.signoff_days):
+        raise InvalidTransition("서명 기한이 지났습니다.")
+    if not signed and not (comment or "").strip():
+        raise ValidationFailed("이의 사유를 적으세요.", field="comment")
+    attendance.signoff = "signed" if signed else "objected"
+    attendance.signoff_comment = (comment or "").strip() or None
+    attendance.signoff_at = now_utc()
+    db.session.flush()
+    audit.record("conference.signoff", actor_id=attendance.person_id, obj=attendance, data={"signed": signed})
+    return attendance
+
+
+def lock_minutes_if_due(conference: Conference) -> bool:
+    """Lock finalized minutes once everyone answered or the window closed; return whether it locked now."""
+    if conference.finalized_at is None or conference.is_locked:
+        return False
+    members = [a for a in conference.attendances if not a.is_guest]
+    window_over = now_utc() >= conference.finalized_at + timedelta(days=conference.signoff_days)
+    if not window_over and any(a.signoff is None for a in members):
+        return False
+    conference.locked_at = now_utc()
+    db.session.flush()
+    audit.record("conference.minutes_locked", obj=conference)
+    return True
+
+
+def add_addendum(conference: Conference, *, actor: Person, text: str) -> MinutesVersion:
+    """Amend locked (or finalized) minutes with an addendum; the earlier versions stay as they were."""
+    if conference.finalized_at is None:
+        raise InvalidTransition("확정 전 회의록은 바로 고칩니다.")
+    if not text.strip():
+        raise ValidationFailed("추가기록 내용을 적으세요.", field="text")
+    latest = db.session.scalar(
+        sa.select(sa.func.max(MinutesVersion.version)).where(MinutesVersion.conference_id == conference.id)
+    )
+    version = MinutesVersion(
+        conference_id=conference.id,
+        version=(latest or 0) + 1,
+        kind="addendum",
+        content={"text": text.strip()},
+        author_id=actor.id,
+        created_at=now_utc(),
+    )
+    db.session.add(version)
+    db.session.flush()
+    audit.record("conference.addendum", actor_id=actor.id, obj=conference, data={"version": version.version})
+    return version
+
+
+def minutes_text_for(conference: Conference, agency_id: int) -> str:
+    """Return the minutes as plain text for one agency: items it may not see are withheld."""
+    lines = [f"{conference.title}", f"일시: {to_local(conference.starts_at):%Y-%m-%d %H:%M}", ""]
+    for item in conference.items:
+        if item.status != ItemStatus.closed:
+            continue
+        lines.append(f"■ {item.title}")
+        if not access.may_see_item_case(item, agency_id):
+            lines.append("  (동의 범위 밖: 이 기관에는 공유되지 않습니다)")
+            continue
+        texts = {section.section: section.text for section in item.sections}
+        for key in SOAP_SECTIONS:
+            lines.append(f"  [{SOAP_LABELS[key]}] {texts.get(key, '') or '-'}")
+    return "\n".join(lines)
+
+
+def send_minutes(conference: Conference) -> int:
+    """Send each attendee the minutes filtered for their agency (idempotent); return how many were sent."""
+    from notifications.services import notify
+
+    sent = 0
+    for attendance in conference.attendances:
+        if attendance.minutes_sent_at is not None:
+            continue
+        person = db.session.get(Person, attendance.person_id)
+        if person is None:
+            continue
+        notify(
+            person,
+            "conference.minutes",
+            title=f"[회의록] {conference.title}",
+            body=minutes_text_for(conference, attendance.agency_id),
+            link=f"/conferences/{conference.id}",
+            dedupe_key=f"conference-minutes:{conference.id}:{person.id}",
+            agency_id=attendance.agency_id,
+        )
+        attendance.minutes_sent_at = now_utc()
+        sent += 1
+    db.session.flush()
+    return sent
+
+
+def carry_unfinished_actions(conference: Conference, *, reason: CarryReason) -> list[AgendaItem]:
+    """Put the open action items of ``conference``'s predecessors in the same 권역 on its agenda."""
+    previous = db.session.scalars(
+        sa.select(ActionItem)
+        .join(Conference, Conference.id == ActionItem.conference_id)
+        .where(
+            ActionItem.status == ActionStatus.open,
+            Conference.region_id == conference.region_id,
+            Conference.district_id == conference.district_id,
+            Conference.starts_at < conference.starts_at,
+        )
+    ).all()
+    return [carry_action(action, conference, reason=reason) for action in previous]
+
+
+def send_reminders(conference: Conference, *, days_before: int) -> int:
+    """Remind invited people D-7 or D-1 (deduplicated per conference, person and day)."""
+    from agencies.models import Membership, MembershipStatus
+    from notifications.services import notify
+
+    people: dict[int, int] = {}
+    for person_id in (conference.chair_id, conference.recorder_id):
+        if person_id is not None:
+            people[person_id] = conference.host_agency_id
+    for invitation in conference.invitations:
+        if invitation.rsvp == Rsvp.declined:
+            continue
+        if invitation.person_id is not None:
+            people[invitation.deputy_id or invitation.person_id] = invitation.agency_id
+            continue
+        members = db.session.scalars(
+            sa.select(Membership).where(
+                Membership.agency_id == invitation.agency_id, Membership.status == MembershipStatus.active
+            )
+        ).all()
+        for membership in members:
+            people.setdefault(membership.person_id, invitation.agency_id)
+    sent = 0
+    where = conference.place or conference.video_url or ""
+    for person_id, agency_id in people.items():
+        person = db.session.get(Person, person_id)
+        if person is None or not person.is_active:
+            continue
+        notify(
+            person,
+            "conference.reminder",
+            title=f"[D-{days_before}] {conference.title}",
+            body=f"{to_local(conference.starts_at):%Y-%m-%d %H:%M} {where}",
+            link=f"/conferences/{conference.id}",
+            dedupe_key=f"conference-reminder:{conference.id}:{person_id}:{days_before}",
+            agency_id=agency_id,
+        )
+        sent += 1
+    return sent

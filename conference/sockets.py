@@ -1,0 +1,512 @@
+"""The ``/conference`` namespace: the live meeting, with every event authorized and refused safely.
+
+A socket connects with ``auth={"conference_id": …}``; it must be signed in (``authenticate_socket``)
+and checked in to that conference. It joins ``conference:<id>`` (agenda, presence, roles: no case
+data) and, once the attendee accepted the current pledge, ``conference:<id>:agency:<agency_id>``
+(case panels, SOAP and actions filtered for that agency) — guests get their own
+``conference:<id>:person:<person_id>`` room instead, because they see only open items.
+Handlers validate, authorize, call one service, commit once, and the payloads go out after the
+commit through ``hamkke.realtime``.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from functools import wraps
+from typing import Any, TypeVar, cast
+
+from flask import g, request
+from flask_socketio import emit, join_room
+from sqlalchemy.exc import SQLAlchemyError
+
+from agencies.models import Person
+from agencies.sockets import AuthenticatedNamespace, authenticate_socket, authenticated_event, forget_socket
+from conference import access, services
+from conference.models import (
+    AgendaItem,
+    Attendance,
+    CaseRole,
+    Conference,
+    ItemOutcome,
+    ItemStage,
+    LeadMethod,
+)
+from conference.queries import agency_payload, conference_payload, guest_payload
+from hamkke import realtime
+from hamkke.db import db
+from hamkke.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
+
+logger = logging.getLogger(__name__)
+
+NAMESPACE = "/conference"
+H = TypeVar("H", bound=Callable[..., Any])
+
+
+def conference_room(conference_id: int) -> str:
+    """Room of everyone checked in to a conference (no case data goes here)."""
+    return f"conference:{conference_id}"
+
+
+def agency_room(conference_id: int, agency_id: int) -> str:
+    """Room of one agency's pledged attendees: case data filtered for that agency."""
+    return f"conference:{conference_id}:agency:{agency_id}"
+
+
+def person_room(conference_id: int, person_id: int) -> str:
+    """Room of one attendee (guests' case data, personal acknowledgements)."""
+    return f"conference:{conference_id}:person:{person_id}"
+
+
+@dataclass(frozen=True)
+class SocketSeat:
+    """Which conference, attendance and agency a connected socket belongs to."""
+
+    conference_id: int
+    attendance_id: int
+    person_id: int
+    agency_id: int
+
+
+class SeatRegistry:
+    """Seats of the sockets in this process; a client never names its own conference after connecting."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._seats: dict[str, SocketSeat] = {}
+
+    def put(self, sid: str, seat: SocketSeat) -> None:
+        """Remember a socket's seat."""
+        with self._lock:
+            self._seats[sid] = seat
+
+    def pop(self, sid: str) -> SocketSeat | None:
+        """Forget a socket and return its seat."""
+        with self._lock:
+            return self._seats.pop(sid, None)
+
+    def get(self, sid: str) -> SocketSeat | None:
+        """Return a socket's seat."""
+        with self._lock:
+            return self._seats.get(sid)
+
+
+seats = SeatRegistry()
+
+
+def _sid() -> str:
+    return cast(str, request.sid)  # type: ignore[attr-defined]
+
+
+def _refuse(event: str, error: DomainError) -> dict[str, Any]:
+    db.session.rollback()
+    payload = {"event": event, "code": error.code, "message": error.message, "field": error.field}
+    logger.warning(
+        "Refused conference event %s from sid %s: %s (%s)", event, _sid(), error.code, error.english
+    )
+    emit("error", payload)
+    return {"ok": False, **payload}
+
+
+def publish_all(conference: Conference) -> None:
+    """Queue the conference-wide state and each agency's (and guest's) filtered case data for the commit."""
+    db.session.flush()
+    realtime.publish(
+        "state", conference_payload(conference), room=conference_room(conference.id), namespace=NAMESPACE
+    )
+    pledged = [a for a in conference.attendances if access.has_current_pledge(a)]
+    for agency_id in sorted({a.agency_id for a in pledged if not a.is_guest}):
+        viewer = next(a for a in pledged if a.agency_id == agency_id and not a.is_guest)
+        realtime.publish(
+            "case_data",
+            agency_payload(conference, viewer),
+            room=agency_room(conference.id, agency_id),
+            namespace=NAMESPACE,
+        )
+    for guest in (a for a in pledged if a.is_guest):
+        realtime.publish(
+            "case_data",
+            guest_payload(conference, guest),
+            room=person_room(conference.id, guest.person_id),
+            namespace=NAMESPACE,
+        )
+
+
+def conference_event(
+    *, chair: bool = False, minute: bool = False, pledge: bool = True, writes: bool = True
+) -> Callable[[H], H]:
+    """Authorize an event (seated, same conference, checked in, pledged, role) or refuse it with ``error``.
+
+    The handler receives ``(conference, attendance, person, data)``; it calls a service and returns an
+    ack dict. The decorator commits once and publishes the new state after the commit.
+    """
+
+    def decorate(func: H) -> H:
+        @wraps(func)
+        def wrapper(self: Any, data: Any = None) -> Any:
+            event = func.__name__.removeprefix("on_")
+            try:
+                if not isinstance(data, dict):
+                    raise ValidationFailed("잘못된 요청입니다.", english="Malformed payload.")
+                seat = seats.get(_sid())
+                if seat is None:
+                    raise PermissionDenied("회의에 참석하지 않았습니다.", english="Not seated.")
+                if data.get("conference_id") != seat.conference_id:
+                    raise NotFound("다른 회의입니다.", english="Event for another conference.")
+                if writes:
+                    # End the session check's read transaction, then lock before reading anything.
+                    db.session.commit()
+                    services.lock_conference(seat.conference_id)
+                person = cast(Person, g.person)
+                conference = access.get_conference_for(person, seat.conference_id)
+                attendance = db.session.get(Attendance, seat.attendance_id)
+                if attendance is None or attendance.person_id != person.id:
+                    raise PermissionDenied("체크인하지 않았습니다.", english="Not checked in.")
+                if pledge and not access.has_current_pledge(attendance):
+                    raise PermissionDenied("비밀유지 서약을 먼저 하세요.", english="Pledge not accepted.")
+                if chair and not access.is_chair(person, conference):
+                    raise PermissionDenied("회의 진행자만 할 수 있습니다.", english="Chair only.")
+                if minute and not access.can_edit_minutes(person, conference):
+                    raise PermissionDenied("회의록 편집 권한이 없습니다.", english="Not a minute editor.")
+                ack = func(self, conference, attendance, person, data)
+                if writes:
+                    publish_all(conference)
+                db.session.commit()
+            except DomainError as error:
+                return _refuse(event, error)
+            except SQLAlchemyError:
+                # A lost race the locks did not prevent (or the database restarting): nothing was saved.
+                logger.exception("Conference event %s failed in the database", event)
+                return _refuse(event, DomainError("잠시 후 다시 시도하세요.", english="Database conflict."))
+            except (KeyError, TypeError, ValueError) as error:
+                return _refuse(
+                    event, ValidationFailed("잘못된 요청입니다.", english=f"Malformed payload: {error!r}")
+                )
+            return {"ok": True, **(ack or {})}
+
+        return cast(H, authenticated_event(wrapper))
+
+    return decorate
+
+
+def _item(conference: Conference, data: dict[str, Any]) -> AgendaItem:
+    item_id = int(data["item_id"])
+    for item in conference.items:
+        if item.id == item_id:
+            return item
+    raise NotFound("이 회의의 안건이 아닙니다.", english="Item of another conference.")
+
+
+def _version(data: dict[str, Any]) -> int:
+    version = data["version"]
+    if not isinstance(version, int):
+        raise ValidationFailed("버전이 없습니다.", field="version")
+    return version
+
+
+def _optional_date(value: Any) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def _optional_int(value: Any) -> int | None:
+    return int(value) if value not in (None, "") else None
+
+
+class ConferenceNamespace(AuthenticatedNamespace):
+    """``/conference``: presence, agenda flow, lead agency, roles, SOAP minutes and actions, live."""
+
+    def on_connect(self, auth: dict[str, Any] | None = None) -> None:
+        """Accept only a signed-in attendee checked in to the conference named in ``auth``."""
+        record = authenticate_socket()
+        try:
+            conference_id = int((auth or {})["conference_id"])
+            db.session.commit()
+            services.lock_conference(conference_id)
+            conference = access.get_conference_for(record.person, conference_id)
+        except (KeyError, TypeError, ValueError, DomainError) as error:
+            db.session.rollback()
+            forget_socket()
+            raise ConnectionRefusedError("no_conference") from error
+        attendance = access.attendance_of(record.person, conference)
+        if attendance is None:
+            db.session.rollback()
+            forget_socket()
+            raise ConnectionRefusedError("not_checked_in")
+        seats.put(
+            _sid(),
+            SocketSeat(conference.id, attendance.id, attendance.person_id, attendance.agency_id),
+        )
+        join_room(conference_room(conference.id))
+        join_room(person_room(conference.id, attendance.person_id))
+        if access.has_current_pledge(attendance) and not attendance.is_guest:
+            join_room(agency_room(conference.id, attendance.agency_id))
+        services.set_presence(attendance, connected=True)
+        publish_all(conference)
+        db.session.commit()
+
+    def on_disconnect(self, reason: str | None = None) -> None:
+        """Count the attendee out; a chair who is gone hands the chair over (never to nobody)."""
+        forget_socket()
+        seat = seats.pop(_sid())
+        if seat is None:
+            return
+        db.session.commit()
+        services.lock_conference(seat.conference_id)
+        attendance = db.session.get(Attendance, seat.attendance_id)
+        conference = db.session.get(Conference, seat.conference_id)
+        if attendance is None or conference is None:
+            db.session.rollback()
+            return
+        services.set_presence(attendance, connected=False)
+        person = db.session.get(Person, seat.person_id)
+        if attendance.connections == 0 and person is not None:
+            services.hand_over_chair(conference, leaving=person)
+        publish_all(conference)
+        db.session.commit()
+
+    @conference_event(writes=False)
+    def on_sync(
+        self, conference: Conference, attendance: Attendance, person: Person, data: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Return this attendee's full view (after a reconnect, before resending unsent SOAP text)."""
+        ack = {"state": conference_payload(conference)}
+        if attendance.is_guest:
+            ack["case_data"] = guest_payload(conference, attendance)
+        else:
+            ack["case_data"] = agency_payload(conference, attendance)
+        return ack
+
+    @conference_event(pledge=False)
+    def on_accept_pledge(
+        self, conference: Conference, attendance: Attendance, person: Person, data: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Accept the 비밀유지 서약 and join the agency's case-data room."""
+        services.accept_pledge(attendance, version=str(data["version"]))
+        if not attendance.is_guest:
+            join_room(agency_room(conference.id, attendance.agency_id))
+        return {}
+
+    @conference_event(pledge=False)
+    def on_raise_hand(
+        self, conference: Conference, attendance: Attendance, person: Person, data: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Raise or lower the attendee's hand."""
+        services.set_hand(attendance, raised=bool(data["raised"]))
+        return {}
+
+    @conference_event(chair=True)
+    def on_start(
+        self, conference: Conference, attendance: Attendance, person: Person, data: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Start the meeting."""
+        services.start_conference(conference, actor=person)
+        return {}
+
+    @conference_event(chair=True)
+    def on_open_item(
+        self, conference: Conference, attendance: Attendance, person: Person, data: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Open an agenda item (its case data becomes visible to consented agencies)."""
+        services.open_item(_item(conference, data), actor=person, version=_version(data))
+        return {}
+
+    @conference_event(chair=True)
+    def on_advance_stage(
+        self, conference: Conference, attendance: Attendance, person: Person, data: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Move the open item to the next (or previous) stage of the agenda flow."""
+        services.advance_stage(
+            _item(conference, data), actor=person, stage=ItemStage(data["stage"]), version=_version(data)
+        )
+        return {}
+
+    @conference_event(chair=True)
+    def on_restart_timer(
+        self, conference: Conference, attendance: Attendance, person: Person, data: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Restart the open item's time box."""
+        services.restart_timer(_item(conference, data), actor=person)
+        return {}
+
+    @conference_event(chair=True)
+    def on_close_item(
+        self, conference: Conference, attendance: Attendance, person: Person, data: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Close the open item as agreed or for 재회의."""
+        services.close_item(
+            _item(conference, data),
+            actor=person,
+            outcome=ItemOutcome(data["outcome"]),
+            version=_version(data),
+        )
+        return {}
+
+    @conference_event(chair=True)
+    def on_decide_lead(
+        self, conference: Conference, attendance: Attendance, person: Person, data: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Record the lead-agency decision of the open item."""
+        votes = data.get("votes") or {}
+        if not isinstance(votes, dict):
+            raise ValidationFailed("투표 형식이 잘못되었습니다.", field="votes")
+        decision = services.decide_lead_agency(
+            _item(conference, data),
+            actor=person,
+            method=LeadMethod(data["method"]),
+            candidate_agency_ids=[int(value) for value in data["candidate_agency_ids"]],
+            chosen_agency_id=int(data["chosen_agency_id"]),
+            rationale=str(data["rationale"]),
+            votes={str(key): int(value) for key, value in votes.items()},
+            objections=str(data.get("objections") or ""),
+            effective_on=_optional_date(data.get("effective_on")),
+        )
+        return {"decision_id": decision.id}
+
+    @conference_event(chair=True)
+    def on_assign_role(
+        self, conference: Conference, attendance: Attendance, person: Person, data: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Give an agency its role and ISP items in the open item's case."""
+        isp = [
+            services.IspItem(
+                service=str(entry["service"]),
+                quantity=str(entry.get("quantity") or ""),
+                duration=str(entry.get("duration") or ""),
+                intensity=str(entry.get("intensity") or ""),
+                due_on=_optional_date(entry.get("due_on")),
+            )
+            for entry in data.get("isp_items") or []
+        ]
+        assignment = services.assign_role(
+            _item(conference, data),
+            actor=person,
+            agency_id=int(data["agency_id"]),
+            role=CaseRole(data["role"]),
+            responsibilities=str(data.get("responsibilities") or ""),
+            isp_items=isp,
+            due_on=_optional_date(data.get("due_on")),
+        )
+        return {"assignment_id": assignment.id}
+
+    @conference_event(minute=True)
+    def on_soap_save(
+        self, conference: Conference, attendance: Attendance, person: Person, data: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Save a SOAP section from its base version; concurrent edits are merged, never lost."""
+        text = data["text"]
+        if not isinstance(text, str) or not isinstance(data["base_version"], int):
+            raise ValidationFailed("잘못된 회의록 요청입니다.", field="text")
+        item = _item(conference, data)
+        if not access.may_see_item_case(item, attendance.agency_id):
+            raise PermissionDenied("이 안건의 내용을 볼 수 없습니다.")
+        result = services.save_soap(
+            item, actor=person, section=str(data["section"]), text=text, base_version=data["base_version"]
+        )
+        return {"version": result.section.version, "text": result.section.text, "merged": result.merged}
+
+    @conference_event(minute=True)
+    def on_create_action(
+        self, conference: Conference, attendance: Attendance, person: Person, data: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Turn one P line into an action item."""
+        due_on = _optional_date(data.get("due_on"))
+        if due_on is None:
+            raise ValidationFailed("기한을 정하세요.", field="due_on")
+        action = services.create_action_from_plan_line(
+            _item(conference, data),
+            actor=person,
+            line=str(data["line"]),
+            owner_agency_id=int(data["owner_agency_id"]),
+            due_on=due_on,
+            assignee_id=_optional_int(data.get("assignee_id")),
+            referral_id=_optional_int(data.get("referral_id")),
+        )
+        return {"action_id": action.id}
+
+    @conference_event(chair=True)
+    def on_allow_editor(
+        self, conference: Conference, attendance: Attendance, person: Person, data: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Let an attendee co-edit the minutes (or take it back)."""
+        target = next((a for a in conference.attendances if a.person_id == int(data["person_id"])), None)
+        if target is None:
+            raise NotFound("참석자가 아닙니다.")
+        services.allow_minute_editor(target, actor=person, allowed=bool(data["allowed"]))
+        return {}
+
+    @conference_event(chair=True)
+    def on_finalize(
+        self, conference: Conference, attendance: Attendance, person: Person, data: dict[str, Any]
+    ) -> dict[str, Any]:
+        """End the meeting and finalize the minutes."""
+        version = services.finalize_minutes(conference, actor=person)
+        return {"minutes_version": version.version}
+
+
+def republish_conferences_of_case(case_id: int) -> int:
+    """Re-send filtered case data of live conferences discussing a case; call after a consent change commits.
+
+    Returns the number of conferences refreshed. The consents domain calls this (directly or via a
+    receiver) after a revocation, so open panels redact within the round trip of one event.
+    """
+    from conference.models import ConferenceStatus
+
+    live = [
+        item.conference
+        for item in db.session.query(AgendaItem).filter(AgendaItem.case_id == case_id)
+        if item.conference.status == ConferenceStatus.live
+    ]
+    unique = {conference.id: conference for conference in live}
+    db.session.commit()
+    for conference_id in unique:
+        services.lock_conference(conference_id)
+        conference = db.session.get(Conference, conference_id)
+        if conference is not None:
+            publish_all(conference)
+        db.session.commit()
+    return len(unique)
+
+
+def register_namespaces() -> None:
+    """Attach the ``/conference`` namespace to the app's Socket.IO server."""
+    from hamkke.extensions import socketio
+
+    socketio.on_namespace(ConferenceNamespace(NAMESPACE))
+
+
+def refresh_after_consent_change(client_id: int) -> None:
+    """Receiver of ``consent_changed``: re-send filtered case data of live conferences about the client.
+
+    The signal fires inside the commit's after-commit hook, where no SQL may run, so the refresh runs
+    as a background task with its own app context and session.
+    """
+    from flask import current_app
+
+    from hamkke.extensions import socketio
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    socketio.start_background_task(_refresh_in_background, app, client_id)
+
+
+def _refresh_in_background(app: Any, client_id: int) -> None:
+    with app.app_context():
+        try:
+            republish_conferences_of_client(client_id)
+        except Exception:
+            # A failed refresh must not kill the server thread; the next event re-sends the state anyway.
+            logger.exception("Refreshing conferences after a consent change of client %s failed", client_id)
+        finally:
+            db.session.remove()
+
+
+def republish_conferences_of_client(client_id: int) -> int:
+    """Re-send filtered case data of live conferences discussing any case of the client; return how many."""
+    import sqlalchemy as sa
+
+    from cases.models import Case
+
+    case_ids = db.session.scalars(sa.select(Case.id).where(Case.main_client_id == client_id)).all()
+    return sum(republish_conferences_of_case(case_id) for case_id in case_ids)

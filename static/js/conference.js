@@ -1,0 +1,354 @@
+// The live 통합사례회의 room: agenda rail, consent-filtered case panel, SOAP co-editing, roles board,
+// attendees with presence. Everything arrives over the /conference Socket.IO namespace; the server
+// authorizes every event and sends each agency only what consent allows.
+(function () {
+  "use strict";
+  var root = document.getElementById("conference-room");
+  if (!root || typeof window.io !== "function") { return; }
+
+  var conferenceId = Number(root.dataset.conferenceId);
+  var personId = Number(root.dataset.personId);
+  var L = document.getElementById("labels").dataset;
+  var announce = (window.hamkke && window.hamkke.announce) || function () {};
+  var state = null;
+  var caseData = { items: {} };
+  var selectedItemId = null;
+  var lastStageKey = "";
+  var sections = ["S", "O", "A", "P"];
+  // Per section: the server version the textarea's text is based on, and a pending save timer.
+  var soap = {};
+  var storageKey = function (itemId, section) { return "hamkke:conf:" + conferenceId + ":" + itemId + ":" + section; };
+
+  var socket = window.io("/conference", { auth: { conference_id: conferenceId } });
+
+  function $(id) { return document.getElementById(id); }
+  function el(tag, attrs, text) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (key) { node.setAttribute(key, attrs[key]); });
+    if (text !== undefined && text !== null) { node.textContent = String(text); }
+    return node;
+  }
+  function send(event, data, done) {
+    var payload = Object.assign({ conference_id: conferenceId }, data || {});
+    socket.emit(event, payload, function (ack) {
+      if (ack && ack.ok === false) { announce(ack.message); }
+      if (done) { done(ack || {}); }
+    });
+  }
+  function isChair() { return state && state.chair_id === personId; }
+  function me() { return state ? state.attendees.find(function (a) { return a.person_id === personId; }) : null; }
+  function openItem() { return state ? state.items.find(function (i) { return i.status === "open"; }) : null; }
+  function currentItem() {
+    if (!state) { return null; }
+    var open = openItem();
+    if (open) { return open; }
+    return state.items.find(function (i) { return i.id === selectedItemId; }) || null;
+  }
+
+  // --- rendering -------------------------------------------------------------------------------
+
+  function renderAgenda() {
+    var list = $("agenda");
+    list.textContent = "";
+    state.items.forEach(function (item) {
+      var li = el("li", {
+        "class": "agenda__item agenda__item--" + item.status, "data-item-id": item.id, "data-stage": item.stage,
+        "data-version": item.version,
+      });
+      var pick = el("button", { type: "button", "class": "agenda__pick" }, item.title);
+      if (item.status === "open") { pick.setAttribute("aria-current", "true"); }
+      pick.addEventListener("click", function () { selectedItemId = item.id; render(); });
+      li.appendChild(pick);
+      var label = item.status === "open" ? L.opened : item.status === "closed" ? L.closed : L.approved;
+      if (item.outcome) { label += " · " + (item.outcome === "agreed" ? L.agreed : L.reconvene); }
+      li.appendChild(el("span", { "class": "badge" }, label));
+      if (!item.consent_ok) { li.appendChild(el("span", { "class": "badge badge--danger" }, L.noConsent)); }
+      if (isChair() && state.status === "live" && item.status !== "open" && !openItem()) {
+        var open = el("button", { type: "button", "class": "button button--small agenda__open" }, L.open);
+        open.addEventListener("click", function () { send("open_item", { item_id: item.id, version: item.version }); });
+        li.appendChild(open);
+      }
+      list.appendChild(li);
+    });
+  }
+
+  function renderCase() {
+    var panel = $("case-panel");
+    var item = currentItem();
+    panel.textContent = "";
+    if (!item) { panel.appendChild(el("p", { "class": "muted" }, "—")); return; }
+    var data = caseData.items[String(item.id)];
+    panel.appendChild(el("h3", {}, item.title));
+    if (!data || !data.visible) { panel.appendChild(el("p", { "class": "muted", id: "case-hidden" }, L.hidden)); return; }
+    var info = data.panel || {};
+    var dl = el("dl", { "class": "case-facts" });
+    [[L.client, info.client_name || "—"], [L.stage, info.stage || "—"]].forEach(function (pair) {
+      dl.appendChild(el("dt", {}, pair[0]));
+      dl.appendChild(el("dd", { "class": pair[0] === L.client ? "case-client" : "" }, pair[1]));
+    });
+    panel.appendChild(dl);
+    (data.lead || []).forEach(function (decision) {
+      var name = agencyName(decision.chosen_agency_id);
+      panel.appendChild(el("p", { "class": "lead-result" }, L.leadLabel + ": " + name + " (" + decision.method_label + ")"));
+    });
+  }
+
+  function agencyName(agencyId) {
+    var option = document.querySelector('#role-agency option[value="' + agencyId + '"]');
+    return option ? option.textContent : String(agencyId);
+  }
+
+  function renderSoap() {
+    var item = currentItem();
+    var box = $("soap");
+    var data = item ? caseData.items[String(item.id)] : null;
+    box.hidden = !(data && data.visible && (item.status === "open" || item.status === "closed"));
+    if (box.hidden) { return; }
+    var mine = me();
+    var editable = !!(mine && mine.may_edit_minutes) && !state.finalized;
+    sections.forEach(function (section) {
+      var area = $("soap-" + section);
+      var key = storageKey(item.id, section);
+      var server = (data.soap || {})[section] || { text: "", version: 0 };
+      var entry = soap[key] || (soap[key] = { base: server.version, timer: null, itemId: item.id });
+      area.readOnly = !editable;
+      area.dataset.itemId = item.id;
+      var pending = window.localStorage.getItem(key);
+      // Events handled in parallel can arrive out of order: never step back to an older version.
+      if (pending === null && document.activeElement !== area && server.version >= entry.base) {
+        area.value = server.text;
+        entry.base = server.version;
+      }
+    });
+    var lines = $("soap-P").value.split("\n").map(function (l) { return l.trim(); }).filter(Boolean);
+    var select = $("action-line");
+    var chosen = select.value;
+    select.textContent = "";
+    lines.forEach(function (line) { select.appendChild(el("option", { value: line }, line)); });
+    if (lines.indexOf(chosen) >= 0) { select.value = chosen; }
+    $("action-form").hidden = !editable;
+    var actions = $("actions");
+    actions.textContent = "";
+    (data.actions || []).forEach(function (action) {
+      actions.appendChild(el("li", { "class": "action" }, action.text + " — " + agencyName(action.owner_agency_id) + " · " + action.due_on));
+    });
+  }
+
+  function renderRoles() {
+    var list = $("roles");
+    list.textContent = "";
+    state.roles.forEach(function (role) {
+      var li = el("li", { "class": "role role--" + role.role });
+      li.appendChild(el("strong", {}, role.agency_name + " (" + (role.role === "lead" ? L.lead : L.partner) + ")"));
+      if (role.responsibilities) { li.appendChild(el("p", {}, role.responsibilities)); }
+      role.isp_items.forEach(function (isp) {
+        li.appendChild(el("p", { "class": "muted" }, [isp.service, isp.quantity, isp.duration, isp.intensity, isp.due_on || ""].join(" ").trim()));
+      });
+      list.appendChild(li);
+    });
+  }
+
+  function renderAttendees() {
+    var list = $("attendees");
+    list.textContent = "";
+    state.attendees.forEach(function (a) {
+      var li = el("li", { "class": "attendee" + (a.present ? " attendee--present" : "") });
+      li.appendChild(el("span", {}, a.name + " · " + a.agency_name));
+      var tags = [a.present ? L.present : L.absent];
+      if (a.person_id === state.chair_id) { tags.push(L.chair); }
+      if (a.person_id === state.recorder_id) { tags.push(L.recorder); }
+      if (a.is_guest) { tags.push(L.guest); }
+      if (a.hand_raised_at) { tags.push("✋ " + L.hand); }
+      li.appendChild(el("span", { "class": "muted" }, " " + tags.join(" · ")));
+      list.appendChild(li);
+    });
+    var mine = me();
+    $("raise-hand").setAttribute("aria-pressed", mine && mine.hand_raised_at ? "true" : "false");
+  }
+
+  function renderChair() {
+    var chair = isChair();
+    var open = openItem();
+    $("chair-tools").hidden = !chair;
+    $("start-meeting").hidden = state.status !== "scheduled";
+    $("finalize-meeting").hidden = state.status !== "live";
+    $("item-controls").hidden = !(chair && open);
+    var caseOpen = !!(chair && open && open.case_id);
+    $("lead-form").hidden = !caseOpen;
+    $("role-form").hidden = !caseOpen;
+    // Reset the stage picker only when the stage really changed, not on every presence update.
+    var stageKey = open ? open.id + ":" + open.stage : "";
+    if (open && stageKey !== lastStageKey) { $("stage-select").value = open.stage; }
+    lastStageKey = stageKey;
+    $("conference-status").textContent = state.status === "live" ? L.live : state.status === "scheduled" ? L.scheduled : L.closedConf;
+  }
+
+  function render() {
+    if (!state) { return; }
+    renderAgenda();
+    renderCase();
+    renderSoap();
+    renderRoles();
+    renderAttendees();
+    renderChair();
+  }
+
+  function tickTimer() {
+    var item = openItem();
+    var node = $("timer");
+    if (!item || !item.timer_started_at) { node.textContent = ""; return; }
+    var left = item.time_box_minutes * 60 - Math.floor((Date.now() - Date.parse(item.timer_started_at)) / 1000);
+    var abs = Math.abs(left);
+    var text = Math.floor(abs / 60) + ":" + String(abs % 60).padStart(2, "0");
+    node.textContent = left >= 0 ? L.left + " " + text : L.over + " " + text;
+    node.classList.toggle("room__timer--over", left < 0);
+  }
+  window.setInterval(tickTimer, 1000);
+
+  // --- SOAP autosave that survives a dropped connection ----------------------------------------
+
+  function saveSection(area) {
+    var itemId = Number(area.dataset.itemId);
+    var section = area.dataset.section;
+    var key = storageKey(itemId, section);
+    var entry = soap[key];
+    var stored = JSON.parse(window.localStorage.getItem(key) || "null");
+    if (!stored || !entry) { return; }
+    if (!socket.connected) { $("soap-status").textContent = L.disconnected; return; }
+    if (entry.inflight === stored.text) { return; }
+    entry.inflight = stored.text;
+    window.clearTimeout(entry.timer);
+    $("soap-status").textContent = L.saving;
+    send("soap_save", { item_id: itemId, section: section, text: stored.text, base_version: stored.base }, function (ack) {
+      entry.inflight = null;
+      if (!ack.ok) { return; }
+      var now = JSON.parse(window.localStorage.getItem(key) || "null");
+      if (now && now.text === stored.text) {
+        // Nothing typed since: take the server's (possibly merged) text and its version.
+        window.localStorage.removeItem(key);
+        entry.base = ack.version;
+        if (area.value === stored.text) { area.value = ack.text; }
+      }
+      $("soap-status").textContent = ack.merged ? L.merged : L.saved;
+    });
+  }
+
+  sections.forEach(function (section) {
+    var area = $("soap-" + section);
+    area.addEventListener("input", function () {
+      var key = storageKey(Number(area.dataset.itemId), section);
+      var entry = soap[key];
+      if (!entry) { return; }
+      var stored = JSON.parse(window.localStorage.getItem(key) || "null");
+      // The base stays the version the first unsent keystroke started from, so a resend merges.
+      window.localStorage.setItem(key, JSON.stringify({ text: area.value, base: stored ? stored.base : entry.base }));
+      window.clearTimeout(entry.timer);
+      entry.timer = window.setTimeout(function () { saveSection(area); }, 600);
+    });
+    area.addEventListener("blur", function () { saveSection(area); });
+  });
+
+  function resendPending() {
+    sections.forEach(function (section) {
+      var area = $("soap-" + section);
+      if (area.dataset.itemId && window.localStorage.getItem(storageKey(Number(area.dataset.itemId), section)) !== null) {
+        saveSection(area);
+      }
+    });
+  }
+
+  // --- socket events ---------------------------------------------------------------------------
+
+  socket.on("connect", function () {
+    $("connection").textContent = L.connected;
+    $("connection").className = "badge badge--ok";
+    send("sync", {}, function (ack) {
+      if (ack.ok) { takeState(ack.state); takeCaseData(ack.case_data); render(); resendPending(); }
+    });
+  });
+  socket.on("disconnect", function () {
+    $("connection").textContent = L.disconnected;
+    $("connection").className = "badge badge--warn";
+  });
+  // Payloads carry the meeting's revision; one computed before a later change may arrive after it.
+  function takeState(payload) {
+    if (state && payload.revision < state.revision) { return false; }
+    state = payload;
+    return true;
+  }
+  function takeCaseData(payload) {
+    if (caseData.revision !== undefined && payload.revision < caseData.revision) { return false; }
+    caseData = payload;
+    return true;
+  }
+  socket.on("state", function (payload) { if (takeState(payload)) { render(); } });
+  socket.on("case_data", function (payload) { if (takeCaseData(payload)) { render(); } });
+  socket.on("error", function (payload) { announce(payload.message); });
+  socket.on("session_ended", function () { window.location.reload(); });
+
+  // --- controls --------------------------------------------------------------------------------
+
+  $("start-meeting").addEventListener("click", function () { send("start"); });
+  $("finalize-meeting").addEventListener("click", function () { send("finalize"); });
+  $("raise-hand").addEventListener("click", function () {
+    var mine = me();
+    send("raise_hand", { raised: !(mine && mine.hand_raised_at) });
+  });
+  $("set-stage").addEventListener("click", function () {
+    var item = openItem();
+    if (item) { send("advance_stage", { item_id: item.id, stage: $("stage-select").value, version: item.version }); }
+  });
+  $("restart-timer").addEventListener("click", function () {
+    var item = openItem();
+    if (item) { send("restart_timer", { item_id: item.id }); }
+  });
+  function closeWith(outcome) {
+    var item = openItem();
+    if (!item) { return; }
+    selectedItemId = item.id;
+    send("close_item", { item_id: item.id, outcome: outcome, version: item.version });
+  }
+  $("close-agreed").addEventListener("click", function () { closeWith("agreed"); });
+  $("close-reconvene").addEventListener("click", function () { closeWith("reconvene"); });
+
+  $("lead-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    var item = openItem();
+    if (!item) { return; }
+    var candidates = Array.prototype.map.call(
+      document.querySelectorAll('#lead-form input[name="candidate"]:checked'), function (box) { return Number(box.value); });
+    send("decide_lead", {
+      item_id: item.id,
+      method: $("lead-method").value,
+      candidate_agency_ids: candidates,
+      chosen_agency_id: Number($("lead-chosen").value),
+      effective_on: $("lead-effective").value || null,
+      objections: $("lead-objections").value,
+      rationale: $("lead-rationale").value,
+    });
+  });
+
+  $("role-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    var item = openItem();
+    if (!item) { return; }
+    var isp = $("isp-service").value.trim() ? [{
+      service: $("isp-service").value, quantity: $("isp-quantity").value, duration: $("isp-duration").value,
+      intensity: $("isp-intensity").value, due_on: $("isp-due").value || null,
+    }] : [];
+    send("assign_role", {
+      item_id: item.id, agency_id: Number($("role-agency").value), role: $("role-role").value,
+      responsibilities: $("role-resp").value, isp_items: isp,
+    });
+  });
+
+  $("action-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    var item = currentItem();
+    if (!item) { return; }
+    send("create_action", {
+      item_id: item.id, line: $("action-line").value, owner_agency_id: Number($("action-owner").value),
+      due_on: $("action-due").value, referral_id: $("action-referral").value || null,
+    });
+  });
+})();

@@ -1,0 +1,36 @@
+"""The demo conference is ready to start: rule, invitations, approved agenda, chair and recorder."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from agencies.models import Person
+from conference import access, services
+from conference.models import Conference, ConferenceStatus, ItemStatus
+from hamkke.demo import load_demo
+
+
+def test_demo_conference_can_be_started_by_the_demo_coordinator(db: Any) -> None:
+    load_demo()
+    db.session.commit()
+
+    conference = db.session.scalar(sa.select(Conference))
+    assert conference is not None
+    assert conference.rule_id is not None
+    assert conference.recorder_id is not None
+    assert conference.recorder_id != conference.chair_id
+    assert conference.items
+    assert all(item.case_id and item.status == ItemStatus.approved for item in conference.items)
+    assert len(conference.invitations) >= 2
+    chair = db.session.scalar(sa.select(Person).where(Person.email == "kim.coordinator@hanbit.go.kr"))
+    assert chair is not None
+    assert conference.chair_id == chair.id
+
+    attendance = services.check_in(conference, person=chair, agency_id=conference.host_agency_id)
+    services.accept_pledge(attendance, version=access.CURRENT_PLEDGE_VERSION)
+    services.start_conference(conference, actor=chair)
+    services.open_item(conference.items[0], actor=chair)
+
+    assert conference.status == ConferenceStatus.live
