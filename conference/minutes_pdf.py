@@ -40,34 +40,9 @@ def _attendee_lines(conference: Conference) -> tuple[str, str]:
     return ", ".join(internal) or "-", ", ".join(external) or "-"
 
 
-class _MinutesDocument(KoreanDocument):
-    """The shared Korean document, starting every row at the left margin.
-
-    ``multi_cell`` leaves the cursor at the right edge, so two rows in a row would have no width left.
-    """
-
-    def labelled(self, label: str, value: str) -> None:
-        """Write a "label: value" row from the left margin."""
-        self.set_x(self.l_margin)
-        super().labelled(label, value)
-        self.set_x(self.l_margin)
-
-    def block(self, title: str, text: str) -> None:
-        """Write a titled, bordered block from the left margin."""
-        self.set_x(self.l_margin)
-        super().block(title, text)
-        self.set_x(self.l_margin)
-
-    def heading(self, text: str, size: int = 16) -> None:
-        """Write a heading from the left margin."""
-        self.set_x(self.l_margin)
-        super().heading(text, size)
-        self.set_x(self.l_margin)
-
-
 def render_minutes_pdf(conference: Conference, agency_id: int) -> bytes:
     """Render the minutes for one agency: items it may not see are withheld, the rest in SOAP blocks."""
-    document = _MinutesDocument(
+    document = KoreanDocument(
         title=f"사례회의록 - {conference.title}",
         document_number=f"CONF-{conference.id}",
         generated_at=now_utc(),

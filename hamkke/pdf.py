@@ -47,21 +47,21 @@ class KoreanDocument(FPDF):
     def heading(self, text: str, size: int = 16) -> None:
         """Write a heading line."""
         self.set_font(FONT_FAMILY, size=size)
-        self.multi_cell(0, size * 0.6, text)
+        self.multi_cell(0, size * 0.6, text, new_x="LMARGIN", new_y="NEXT")
         self.ln(2)
         self.set_font(FONT_FAMILY, size=10)
 
     def labelled(self, label: str, value: str) -> None:
         """Write a "label: value" row, wrapping long values."""
         self.set_font(FONT_FAMILY, size=10)
-        self.multi_cell(0, 6, f"{label}: {value}")
+        self.multi_cell(0, 6, f"{label}: {value}", new_x="LMARGIN", new_y="NEXT")
 
     def block(self, title: str, text: str) -> None:
         """Write a titled, bordered block (e.g. a SOAP section)."""
         self.set_font(FONT_FAMILY, size=11)
         self.cell(0, 7, title, new_x="LMARGIN", new_y="NEXT")
         self.set_font(FONT_FAMILY, size=10)
-        self.multi_cell(0, 6, text or "-", border=1)
+        self.multi_cell(0, 6, text or "-", border=1, new_x="LMARGIN", new_y="NEXT")
         self.ln(2)
 
     def render(self) -> bytes:

@@ -38,3 +38,16 @@ def test_korean_document_embeds_the_font_and_numbers_pages() -> None:
     assert f"{pages}/{pages}" in text
     fonts = pypdf.PdfReader(io.BytesIO(pdf)).pages[0]["/Resources"]["/Font"]
     assert any(FONT_FAMILY in str(font.get_object()["/BaseFont"]) for font in fonts.values())
+
+
+def test_rows_follow_each_other_from_the_left_margin() -> None:
+    # Each row must start a new line at the margin; otherwise the next multi_cell has no width left.
+    document = KoreanDocument(title="의뢰서")
+    document.add_page()
+    document.labelled("의뢰사유", "주거 위기")
+    document.labelled("주호소문제", "체납과 건강 악화")
+    document.block("S", "본인 진술")
+    document.block("O", "관찰")
+    document.heading("다음 항목")
+    document.labelled("특이사항", "없음")
+    assert "의뢰사유:주거위기주호소문제:체납과건강악화" in _text(document.render())
