@@ -428,7 +428,7 @@ def revoke_api_client(code: str, client_id: int) -> ResponseReturnValue:
 
 
 def _join_rate_limit() -> str:
-    return str((current_app.config.get("INVITATION_RATE_LIMIT") or DEFAULT_JOIN_RATE_LIMIT))
+    return str(current_app.config.get("INVITATION_RATE_LIMIT") or DEFAULT_JOIN_RATE_LIMIT)
 
 
 def _joining_person() -> tuple[Person | None, UserSession | None]:

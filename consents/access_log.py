@@ -132,7 +132,7 @@ def verify_chain(batch_size: int = 1000) -> ChainReport:
 
 def retention_days() -> int:
     """Return the configured retention, never below the legal two-year floor."""
-    configured = int((current_app.config.get("CONSENTS_ACCESS_LOG_RETENTION_DAYS") or DEFAULT_RETENTION_DAYS))
+    configured = int(current_app.config.get("CONSENTS_ACCESS_LOG_RETENTION_DAYS") or DEFAULT_RETENTION_DAYS)
     return max(configured, MIN_RETENTION_DAYS)
 
 

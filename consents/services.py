@@ -668,7 +668,7 @@ def unusual_access_report(year: int, month: int, *, threshold: int | None = None
     limit = (
         threshold
         if threshold is not None
-        else int((current_app.config.get("CONSENTS_UNUSUAL_ACCESS_THRESHOLD") or DEFAULT_UNUSUAL_THRESHOLD))
+        else int(current_app.config.get("CONSENTS_UNUSUAL_ACCESS_THRESHOLD") or DEFAULT_UNUSUAL_THRESHOLD)
     )
     start, end = month_bounds(year, month)
     rows = db.session.execute(

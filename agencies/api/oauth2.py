@@ -172,7 +172,7 @@ def save_token(token: dict[str, Any], request: Any) -> None:
 
 def token_lifetime(client: OAuthClient, grant_type: str) -> int:
     """Return the configured token lifetime in seconds, never above one hour."""
-    configured = int((current_app.config.get("API_TOKEN_LIFETIME_SECONDS") or DEFAULT_TOKEN_LIFETIME))
+    configured = int(current_app.config.get("API_TOKEN_LIFETIME_SECONDS") or DEFAULT_TOKEN_LIFETIME)
     return max(60, min(configured, MAX_TOKEN_LIFETIME))
 
 
@@ -271,7 +271,7 @@ api.authenticate = authenticate_bearer
 
 
 def _rate_limit() -> str:
-    return str((current_app.config.get("API_TOKEN_RATE_LIMIT") or DEFAULT_TOKEN_RATE_LIMIT))
+    return str(current_app.config.get("API_TOKEN_RATE_LIMIT") or DEFAULT_TOKEN_RATE_LIMIT)
 
 
 def _finish(response: Response, *, action: str) -> Response:
