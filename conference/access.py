@@ -206,7 +206,7 @@ def may_see_item_case(item: AgendaItem, agency_id: int, *, is_guest: bool = Fals
 
 
 def case_panel_for(
-    item: AgendaItem, person: Person, agency_id: int, *, is_guest: bool = False
+    item: AgendaItem, person: Person, agency_id: int, *, is_guest: bool = False, channel: str = "socket"
 ) -> dict[str, Any]:
     """Return the case panel of an item for one agency: consent-filtered through the gate, or redacted."""
     from consents.gate import view_client
@@ -226,6 +226,7 @@ def case_panel_for(
             person,
             purpose="conference_sharing",
             acting_agency_id=agency_id,
+            channel=channel,
             context={
                 "case_id": case.id,
                 "conference_id": item.conference_id,

@@ -127,7 +127,7 @@ def conference_payload(conference: Conference) -> dict[str, Any]:
     }
 
 
-def _case_data(conference: Conference, viewer: Attendance, person: Person) -> dict[str, Any]:
+def _case_data(conference: Conference, viewer: Attendance, person: Person, channel: str) -> dict[str, Any]:
     items: dict[str, Any] = {}
     for item in conference.items:
         if item.status in (ItemStatus.withdrawn, ItemStatus.draft):
@@ -135,7 +135,9 @@ def _case_data(conference: Conference, viewer: Attendance, person: Person) -> di
         visible = access.may_see_item_case(item, viewer.agency_id, is_guest=viewer.is_guest)
         entry: dict[str, Any] = {"visible": visible}
         if visible:
-            entry["panel"] = access.case_panel_for(item, person, viewer.agency_id, is_guest=viewer.is_guest)
+            entry["panel"] = access.case_panel_for(
+                item, person, viewer.agency_id, is_guest=viewer.is_guest, channel=channel
+            )
             entry["soap"] = {s.section: {"text": s.text, "version": s.version} for s in item.sections}
             entry["actions"] = [_action(action) for action in _actions_of(item)]
             entry["lead"] = [_decision(decision) for decision in _decisions_of(item)]
@@ -186,8 +188,11 @@ def _decision(decision: LeadDecision) -> dict[str, Any]:
     }
 
 
-def agency_payload(conference: Conference, viewer: Attendance) -> dict[str, Any]:
-    """Return case data for one agency's pledged attendees, filtered by consent and role."""
+def agency_payload(conference: Conference, viewer: Attendance, *, channel: str = "socket") -> dict[str, Any]:
+    """Return case data for one agency's pledged attendees, filtered by consent and role.
+
+    ``channel`` is what the access log records: ``socket`` for live payloads, ``api`` for state.json.
+    """
     person = db.session.get(Person, viewer.person_id)
     if person is None or not access.has_current_pledge(viewer):
         return {
@@ -196,7 +201,7 @@ def agency_payload(conference: Conference, viewer: Attendance) -> dict[str, Any]
             "agency_id": viewer.agency_id,
             "items": {},
         }
-    return _case_data(conference, viewer, person)
+    return _case_data(conference, viewer, person, channel)
 
 
 def guest_payload(conference: Conference, guest: Attendance) -> dict[str, Any]:

@@ -112,7 +112,7 @@ def state(conference_id: int) -> ResponseReturnValue:
     attendance = access.attendance_of(person, conference)
     payload: dict[str, Any] = {"state": queries.conference_payload(conference) if attendance else None}
     if attendance is not None:
-        payload["case_data"] = queries.agency_payload(conference, attendance)
+        payload["case_data"] = queries.agency_payload(conference, attendance, channel="api")
     return payload
 
 

@@ -470,3 +470,19 @@ def test_revocation_mid_meeting_redacts_within_two_seconds(
 
     assert latest(partner, "case_data")["items"][str(meeting.item.id)] == {"visible": False}
     assert latest(chair, "case_data")["items"][str(meeting.item.id)]["visible"] is True
+
+
+def test_live_case_payloads_are_logged_on_the_socket_channel(
+    db: Any, meeting: Meeting, conference_socket: SocketFor
+) -> None:
+    import sqlalchemy as sa
+
+    from consents.models import AccessChannel, AccessLogEntry
+
+    chair = _live(db, meeting, conference_socket)
+    assert _emit(chair, "open_item", meeting, item_id=meeting.item.id, version=meeting.item.version)["ok"]
+    assert latest(chair, "case_data")["items"][str(meeting.item.id)]["panel"]["client_name"] == "김하나"
+
+    channels = set(db.session.scalars(sa.select(AccessLogEntry.channel)))
+    assert AccessChannel.socket in channels
+    assert AccessChannel.page not in channels
