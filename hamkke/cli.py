@@ -253,7 +253,9 @@ def _run_processes(table: list[tuple[str, list[str]]], base_url: str) -> None:
     finally:
         for child in children.values():
             if child.poll() is None:
-                os.killpg(child.pid, signal.SIGTERM)
+                # Only the leader: Celery then stops its pool itself (a warm shutdown); the whole
+                # group is killed below only if it does not stop in time.
+                child.terminate()
         deadline = time.monotonic() + 10
         for child in children.values():
             try:
