@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from flask import g
 from flask.testing import FlaskClient
 
 from agencies.models import Agency, AgencySector, AgencyStatus, AgencyType, District, Person, StaffRole
 from hamkke.extensions import limiter
+from tests.fixtures.auth import page_csrf_token
 
 
 @pytest.fixture(autouse=True)
@@ -70,24 +70,13 @@ def network(
     )
 
 
-def csrf_token(client: FlaskClient, path: str = "/") -> str:
-    """Read the CSRF token a page gives this client (from ``<meta name="csrf-token">``)."""
-    # Test requests share the test's app context, so Flask-WTF's per-request cache in ``g`` would
-    # hand this client the token of another client's session; drop it first.
-    g.pop("csrf_token", None)
-    html = client.get(path).get_data(as_text=True)
-    marker = '<meta name="csrf-token" content="'
-    start = html.index(marker) + len(marker)
-    return html[start : html.index('"', start)]
-
-
 @pytest.fixture
 def post_form(client: FlaskClient) -> Callable[..., Any]:
     """Return a function that POSTs a form with this client's CSRF token."""
 
     def post(path: str, data: dict[str, Any] | None = None, **kwargs: Any) -> Any:
         payload = dict(data or {})
-        payload.setdefault("csrf_token", csrf_token(client))
+        payload.setdefault("csrf_token", page_csrf_token(client))
         return client.post(path, data=payload, **kwargs)
 
     return post

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -17,18 +16,11 @@ from agencies.models import Agency, MembershipStatus, Person, UserSession
 from agencies.sessions import SESSION_TOKEN_KEY, start_session
 from hamkke.audit import AuditEntry
 from hamkke.time import now_utc
+from tests.fixtures.auth import page_csrf_token
 
 pytestmark = pytest.mark.usefixtures("reset_rate_limits")
 
 BREAK_GLASS_PASSWORD = "correct horse battery"
-
-
-def csrf_token(client: FlaskClient, path: str = "/") -> str:
-    """Load a page and return the CSRF token it carries (bound to this client's cookie session)."""
-    html = client.get(path).get_data(as_text=True)
-    match = re.search(r'name="csrf-token" content="([^"]+)"', html)
-    assert match, "page has no CSRF token"
-    return match.group(1)
 
 
 def audit_rows(db: Any, action: str) -> list[AuditEntry]:
@@ -114,7 +106,7 @@ def test_sign_out_ends_the_session_and_the_old_cookie_is_dead(
     with client.session_transaction() as cookie:
         token = cookie[SESSION_TOKEN_KEY]
 
-    response = client.post("/auth/sign-out", data={"csrf_token": csrf_token(client)})
+    response = client.post("/auth/sign-out", data={"csrf_token": page_csrf_token(client)})
 
     assert response.status_code == 302
     assert response.headers["Location"] == "/"
@@ -219,7 +211,7 @@ def test_pending_person_can_sign_out(
     app: Flask, client: FlaskClient, db: Any, pending_person: Person
 ) -> None:
     record = start_pending_session(app, client, db, pending_person)
-    token = csrf_token(client, "/auth/pending")
+    token = page_csrf_token(client, "/auth/pending")
 
     response = client.post("/auth/sign-out", data={"csrf_token": token})
 
@@ -284,7 +276,7 @@ def test_cli_refuses_mismatched_passwords(app: Flask, db: Any) -> None:
 
 
 def local_sign_in(client: FlaskClient, email: str, password: str) -> Any:
-    token = csrf_token(client, "/auth/local")
+    token = page_csrf_token(client, "/auth/local")
     return client.post(
         "/auth/local", data={"csrf_token": token, "email": email, "password": password, "next": "/"}
     )

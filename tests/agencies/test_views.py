@@ -30,7 +30,8 @@ from agencies.models import (
 from hamkke.audit import AuditEntry
 from hamkke.crypto import encrypt_text
 from hamkke.time import now_utc
-from tests.agencies.conftest import Network, csrf_token
+from tests.agencies.conftest import Network
+from tests.fixtures.auth import page_csrf_token
 
 
 @pytest.fixture
@@ -572,7 +573,7 @@ def test_onboarding_from_invitation_to_active_agency(
     page = browser.get(f"/agencies/join/{token}")
     assert page.status_code == 200
     assert "초대 수락" in page.get_data(as_text=True)
-    accepted = browser.post(f"/agencies/join/{token}", data={"csrf_token": csrf_token(browser)})
+    accepted = browser.post(f"/agencies/join/{token}", data={"csrf_token": page_csrf_token(browser)})
     assert accepted.status_code == 303
     assert accepted.location.endswith("/agencies/bada-welfare/agreement")
     db.session.refresh(agency)
@@ -585,7 +586,7 @@ def test_onboarding_from_invitation_to_active_agency(
     assert version is not None
     unticked = browser.post(
         "/agencies/bada-welfare/agreement",
-        data={"csrf_token": csrf_token(browser), "version": version.group(1)},
+        data={"csrf_token": page_csrf_token(browser), "version": version.group(1)},
     )
     assert unticked.status_code == 422
     assert "동의하려면 확인란을 선택해 주세요." in unticked.get_data(as_text=True)
@@ -594,7 +595,7 @@ def test_onboarding_from_invitation_to_active_agency(
 
     done = browser.post(
         "/agencies/bada-welfare/agreement",
-        data={"csrf_token": csrf_token(browser), "version": version.group(1), "agree": "y"},
+        data={"csrf_token": page_csrf_token(browser), "version": version.group(1), "agree": "y"},
     )
     assert done.status_code == 303
     db.session.refresh(agency)
@@ -659,7 +660,7 @@ def test_link_opened_by_someone_else_is_refused_and_saves_nothing(
     intruder = create_person(email="intruder@bada.or.kr")
     login_as(intruder)
 
-    response = client.post(f"/agencies/join/{token}", data={"csrf_token": csrf_token(client)})
+    response = client.post(f"/agencies/join/{token}", data={"csrf_token": page_csrf_token(client)})
 
     assert response.status_code == 403
     assert "초대받은 전자우편 주소와 로그인한 계정의 주소가 다릅니다." in response.get_data(as_text=True)

@@ -10,24 +10,13 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from flask import g
 from flask.testing import FlaskClient
 
 from agencies.models import Agency, Person
 from cases.models import Case, CaseStage, Escalation, EscalationStatus, IntakeRecord
 from hamkke.time import today_local
+from tests.fixtures.auth import page_csrf_token
 from tests.fixtures.cases import CaseKit
-
-
-def _csrf(client: FlaskClient, url: str) -> str:
-    # Requests share the test's app context, so Flask-WTF's per-request token cache in ``g`` would
-    # hand one client's token to the next; drop it so the page carries this client's own token.
-    g.pop("csrf_token", None)
-    page = client.get(url)
-    assert page.status_code == 200, page.get_data(as_text=True)[:500]
-    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.get_data(as_text=True))
-    assert match, "no CSRF token on " + url
-    return match.group(1)
 
 
 @pytest.fixture
@@ -66,7 +55,7 @@ def test_caseload_lists_cases_with_filters(
 
 
 def test_open_case_form_saves_and_redirects(worker_client: FlaskClient, db: Any) -> None:
-    token = _csrf(worker_client, "/cases/new")
+    token = page_csrf_token(worker_client, "/cases/new")
     response = worker_client.post(
         "/cases/new",
         data={
@@ -89,7 +78,7 @@ def test_open_case_with_a_future_date_is_refused_next_to_the_field(
     worker_client: FlaskClient, db: Any
 ) -> None:
     before = db.session.scalar(sa.select(sa.func.count()).select_from(Case))
-    token = _csrf(worker_client, "/cases/new")
+    token = page_csrf_token(worker_client, "/cases/new")
     response = worker_client.post(
         "/cases/new",
         data={
@@ -124,7 +113,7 @@ def test_illegal_transition_shows_a_korean_refusal(
 ) -> None:
     case = create_case(CaseStage.initial_counselling)
     db.session.commit()  # a refused request rolls back; the case must outlive it
-    token = _csrf(worker_client, f"/cases/{case.id}")
+    token = page_csrf_token(worker_client, f"/cases/{case.id}")
     response = worker_client.post(
         f"/cases/{case.id}/transition", data={"csrf_token": token, "action": "start_assessment"}
     )
@@ -141,7 +130,7 @@ def test_stage_form_saves_and_then_the_transition_works(
 ) -> None:
     case = create_case(CaseStage.initial_counselling)
     db.session.commit()
-    token = _csrf(worker_client, f"/cases/{case.id}/intake")
+    token = page_csrf_token(worker_client, f"/cases/{case.id}/intake")
     bad = worker_client.post(
         f"/cases/{case.id}/intake",
         data={
@@ -196,7 +185,7 @@ def test_dong_meeting_to_escalation_round_trip(
 ) -> None:
     case = create_case(CaseStage.selection)
     login_as(case_kit.worker, agency_id=case_kit.dong_centre.id)  # commits the case too
-    token = _csrf(client, "/cases/dong-meetings/new")
+    token = page_csrf_token(client, "/cases/dong-meetings/new")
     missing = client.post(
         "/cases/dong-meetings/new",
         data={
@@ -230,7 +219,7 @@ def test_dong_meeting_to_escalation_round_trip(
     coordinator = app.test_client()
     login_as(case_kit.coordinator, agency_id=case_kit.team.id, test_client=coordinator)
     assert case.number in coordinator.get("/cases/escalations").get_data(as_text=True)
-    token = _csrf(coordinator, f"/cases/escalations/{escalation.id}")
+    token = page_csrf_token(coordinator, f"/cases/escalations/{escalation.id}")
     accepted = coordinator.post(
         f"/cases/escalations/{escalation.id}",
         data={
@@ -259,7 +248,7 @@ def test_attachment_upload_and_download_after_access_check(
 ) -> None:
     case = create_case(CaseStage.assessment)
     db.session.commit()
-    token = _csrf(worker_client, f"/cases/{case.id}/attachments")
+    token = page_csrf_token(worker_client, f"/cases/{case.id}/attachments")
     refused = worker_client.post(
         f"/cases/{case.id}/attachments",
         data={
@@ -299,7 +288,7 @@ def test_household_member_and_main_client_pages(
 ) -> None:
     case = create_case()
     db.session.commit()
-    token = _csrf(worker_client, f"/cases/{case.id}/members")
+    token = page_csrf_token(worker_client, f"/cases/{case.id}/members")
     added = worker_client.post(
         f"/cases/{case.id}/members",
         data={
@@ -334,7 +323,7 @@ def test_service_check_result_capacity_and_evaluation_pages(
         r'<option value="(\d+)">v1',
         worker_client.get(f"/cases/{case.id}/service-results").get_data(as_text=True),
     ).group(1)
-    token = _csrf(worker_client, f"/cases/{case.id}/service-results")
+    token = page_csrf_token(worker_client, f"/cases/{case.id}/service-results")
     today = today_local().isoformat()
     assert (
         worker_client.post(

@@ -8,16 +8,8 @@ from flask.testing import FlaskClient
 
 from conference import services
 from conference.models import ItemOutcome
+from tests.fixtures.auth import page_csrf_token
 from tests.fixtures.conferences import Meeting, seat
-
-
-def _csrf(client: FlaskClient, url: str) -> str:
-    import re
-
-    page = client.get(url).get_data(as_text=True)
-    match = re.search(r'name="csrf-token" content="([^"]+)"', page)
-    assert match is not None
-    return match.group(1)
 
 
 def test_outsider_gets_404(
@@ -33,7 +25,7 @@ def test_check_in_then_pledge_then_room(client: FlaskClient, login_as: Any, meet
     url = f"/conferences/{meeting.conference.id}"
 
     assert "체크인" in client.get(url).get_data(as_text=True)
-    token = _csrf(client, url)
+    token = page_csrf_token(client, url)
     assert client.post(f"{url}/check-in", data={"csrf_token": token}).status_code == 303
     page = client.get(url).get_data(as_text=True)
     assert "비밀유지 서약" in page
@@ -80,9 +72,13 @@ def test_attendee_signs_the_finalized_minutes_from_the_room(
     url = f"/conferences/{meeting.conference.id}"
     assert "회의록 확인" in client.get(url).get_data(as_text=True)
 
-    objected = client.post(f"{url}/sign-off", data={"csrf_token": _csrf(client, url), "decision": "object"})
+    objected = client.post(
+        f"{url}/sign-off", data={"csrf_token": page_csrf_token(client, url), "decision": "object"}
+    )
     assert objected.status_code == 422
-    signed = client.post(f"{url}/sign-off", data={"csrf_token": _csrf(client, url), "decision": "sign"})
+    signed = client.post(
+        f"{url}/sign-off", data={"csrf_token": page_csrf_token(client, url), "decision": "sign"}
+    )
 
     assert signed.status_code == 303
     db.session.refresh(attendance)

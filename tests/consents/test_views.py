@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from flask import g
 from flask.testing import FlaskClient
 
 from agencies.models import Person
@@ -19,17 +17,10 @@ from consents import services
 from consents.models import AccessLogEntry, Consent, DataSubjectRequest
 from hamkke.audit import AuditEntry
 from hamkke.time import today_local
+from tests.fixtures.auth import page_csrf_token
 from tests.fixtures.consents import CANARY, ConsentWorld, grant
 
 pytestmark = pytest.mark.embedded
-
-
-def _csrf(client: FlaskClient) -> str:
-    g.pop("csrf_token", None)
-    html = client.get("/").get_data(as_text=True)
-    match = re.search(r'name="csrf-token" content="([^"]+)"', html)
-    assert match
-    return match.group(1)
 
 
 @pytest.fixture
@@ -93,7 +84,8 @@ def test_post_consent_records_it_and_history_shows_it(
     client_record = create_client()
     http = signed_in(consent_world.worker, consent_world.owner.id)
     response = http.post(
-        f"/consents/clients/{client_record.id}", data={**_form(consent_world), "csrf_token": _csrf(http)}
+        f"/consents/clients/{client_record.id}",
+        data={**_form(consent_world), "csrf_token": page_csrf_token(http)},
     )
     assert response.status_code == 303
     consent = db.session.scalar(sa.select(Consent).where(Consent.client_id == client_record.id))
@@ -114,7 +106,7 @@ def test_bad_consent_form_is_refused_in_korean_and_saves_nothing(
     http = signed_in(consent_world.worker, consent_world.owner.id)
     response = http.post(
         f"/consents/clients/{client_record.id}",
-        data={**_form(consent_world, **{"grants-0-notice_refusal": ""}), "csrf_token": _csrf(http)},
+        data={**_form(consent_world, **{"grants-0-notice_refusal": ""}), "csrf_token": page_csrf_token(http)},
     )
     assert response.status_code == 422
     assert "고지 사항이 빠졌습니다" in response.get_data(as_text=True)
@@ -174,7 +166,7 @@ def test_revoke_twice_through_the_page_is_refused(
     consent = sign_consent(create_client(), grant(recipient_agency_id=consent_world.recipient.id))
     db.session.commit()
     http = signed_in(consent_world.worker, consent_world.owner.id)
-    token = _csrf(http)
+    token = page_csrf_token(http)
     assert http.post(f"/consents/{consent.id}/revoke", data={"csrf_token": token}).status_code == 303
     response = http.post(f"/consents/{consent.id}/revoke", data={"csrf_token": token}, follow_redirects=True)
     assert "이미 철회된 동의입니다" in response.get_data(as_text=True)
@@ -244,7 +236,7 @@ def test_data_subject_request_listed_and_exported_as_json_and_html(
 ) -> None:
     record = create_client()
     http = signed_in(consent_world.coordinator, consent_world.owner.id)
-    token = _csrf(http)
+    token = page_csrf_token(http)
     response = http.post(
         f"/consents/clients/{record.id}/requests",
         data={
