@@ -12,15 +12,9 @@ from flask.testing import FlaskClient
 from consents import services as consent_services
 from referrals import letters, services
 from referrals.models import LetterKind, Referral, ReferralStatus
+from tests.fixtures.auth import page_csrf_token
 from tests.fixtures.consents import consent_input, grant
 from tests.fixtures.referrals import ConsentBook, ReferralNetwork
-
-
-@pytest.fixture
-def csrf_off(app: Any) -> Any:
-    app.config["WTF_CSRF_ENABLED"] = False
-    yield
-    app.config["WTF_CSRF_ENABLED"] = True
 
 
 def _count(db: Any) -> int:
@@ -46,7 +40,6 @@ def test_sending_from_the_form_reaches_the_received_list_as_action_needed(
     network: ReferralNetwork,
     consents: ConsentBook,
     login_as: Callable[..., Any],
-    csrf_off: None,
 ) -> None:
     consents.grant(network.client, network.welfare_centre, {"basic"})
     # The referral page asks the real gate, so the consent is also recorded for real.
@@ -63,7 +56,10 @@ def test_sending_from_the_form_reaches_the_received_list_as_action_needed(
     assert "서비스 의뢰서 작성" in html
     assert "한빛종합사회복지관 · 밑반찬 지원" in html
 
-    response = client.post(f"/referrals/new?case_id={network.case.id}", data=_form(network.service.id))
+    response = client.post(
+        f"/referrals/new?case_id={network.case.id}",
+        data={**_form(network.service.id), "csrf_token": page_csrf_token(client)},
+    )
     assert response.status_code == 302
     referral = db.session.scalars(sa.select(Referral)).one()
     assert referral.status == ReferralStatus.requested
@@ -84,12 +80,12 @@ def test_invalid_form_saves_nothing_and_shows_errors_by_their_fields(
     network: ReferralNetwork,
     consents: ConsentBook,
     login_as: Callable[..., Any],
-    csrf_off: None,
 ) -> None:
     consents.grant(network.client, network.welfare_centre, {"basic"})
     login_as(network.sender)
     response = client.post(
-        f"/referrals/new?case_id={network.case.id}", data=_form(network.service.id, reason="")
+        f"/referrals/new?case_id={network.case.id}",
+        data={**_form(network.service.id, reason=""), "csrf_token": page_csrf_token(client)},
     )
     assert response.status_code == 422
     html = response.get_data(as_text=True)
@@ -99,7 +95,10 @@ def test_invalid_form_saves_nothing_and_shows_errors_by_their_fields(
 
     response = client.post(
         f"/referrals/new?case_id={network.case.id}",
-        data=_form(network.service.id, field_groups=["basic", "health"]),
+        data={
+            **_form(network.service.id, field_groups=["basic", "health"]),
+            "csrf_token": page_csrf_token(client),
+        },
     )
     assert response.status_code == 422
     html = response.get_data(as_text=True)
@@ -114,19 +113,27 @@ def test_reject_form_needs_a_reason_and_a_reply_to_a_closed_referral_is_refused(
     network: ReferralNetwork,
     make_referral: Callable[..., Referral],
     login_as: Callable[..., Any],
-    csrf_off: None,
 ) -> None:
     referral = services.send_referral(make_referral(), actor=network.sender)
     db.session.commit()
     login_as(network.receiver)
 
-    response = client.post(f"/referrals/{referral.id}/reject", data={"rejection_note": "자리 없음"})
+    response = client.post(
+        f"/referrals/{referral.id}/reject",
+        data={"rejection_note": "자리 없음", "csrf_token": page_csrf_token(client)},
+    )
     assert response.status_code == 422
     assert "거절 사유를 골라 주세요." in response.get_data(as_text=True)
 
-    response = client.post(f"/referrals/{referral.id}/reject", data={"rejection_reason": "capacity_full"})
+    response = client.post(
+        f"/referrals/{referral.id}/reject",
+        data={"rejection_reason": "capacity_full", "csrf_token": page_csrf_token(client)},
+    )
     assert response.status_code == 302
-    response = client.post(f"/referrals/{referral.id}/complete", data={"outcome": "제공함"})
+    response = client.post(
+        f"/referrals/{referral.id}/complete",
+        data={"outcome": "제공함", "csrf_token": page_csrf_token(client)},
+    )
     assert response.status_code == 409
     assert "이미 종결된 의뢰" in response.get_data(as_text=True)
     db.session.refresh(referral)
