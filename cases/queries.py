@@ -221,3 +221,47 @@ def cases_awaiting_judgment(agency_id: int) -> list[Case]:
             .order_by(Case.id)
         )
     )
+
+
+@dataclass(frozen=True)
+class AcceptedEscalation:
+    """Non-personal facts of an accepted escalation, for a conference's draft agenda."""
+
+    escalation_id: int
+    case_id: int
+    from_agency_id: int
+    case_worker_id: int | None
+    urgency: str
+    placement: str
+
+
+def accepted_escalations(
+    district_id: int, *, placement: str, region_id: int | None = None
+) -> list[AcceptedEscalation]:
+    """Return accepted escalations of a district placed on a conference type (optionally one 권역's dongs)."""
+    from agencies.models import Dong
+
+    query = (
+        sa.select(Escalation, Case.case_worker_id)
+        .join(Case, Case.id == Escalation.case_id)
+        .join(Agency, Agency.id == Escalation.to_agency_id)
+        .where(
+            Agency.district_id == district_id,
+            Escalation.status == EscalationStatus.accepted,
+            Escalation.placement == placement,
+            Case.is_deleted.is_(False),
+        )
+    )
+    if region_id is not None:
+        query = query.join(Dong, Dong.id == Case.dong_id).where(Dong.region_id == region_id)
+    return [
+        AcceptedEscalation(
+            escalation_id=escalation.id,
+            case_id=escalation.case_id,
+            from_agency_id=escalation.from_agency_id,
+            case_worker_id=case_worker_id,
+            urgency=str(escalation.urgency),
+            placement=str(escalation.placement),
+        )
+        for escalation, case_worker_id in db.session.execute(query.order_by(Escalation.id)).all()
+    ]

@@ -7,22 +7,27 @@ from typing import Any, Literal
 
 import sqlalchemy as sa
 
-from agencies.access import active_memberships
-from agencies.models import Person
+from agencies.access import active_memberships, is_coordinator_of, roles_in
+from agencies.models import Agency, Person, StaffRole
 from cases.models import Case
 from conference.models import (
+    ActionItem,
     AgendaItem,
     Attendance,
     Conference,
     ConferenceInvitation,
+    InvitationRole,
     ItemStatus,
     RoleAssignment,
+    Rsvp,
 )
 from hamkke.db import db
 from hamkke.errors import NotFound, PermissionDenied
 from hamkke.time import today_local
 
-ConferencePermission = Literal["view", "chair", "minute"]
+ConferencePermission = Literal["view", "chair", "minute", "manage"]
+#: roles of the host agency that may schedule conferences and prepare their agenda
+ORGANIZER_ROLES = frozenset({StaffRole.coordinator, StaffRole.supervisor, StaffRole.agency_admin})
 
 #: the current 비밀유지 서약 text; a new wording gets a new key, accepted versions stay on record
 PLEDGE_TEXTS: dict[str, str] = {
@@ -108,7 +113,67 @@ def get_conference_for(
         raise PermissionDenied("회의 진행자만 할 수 있습니다.", english="Only the chair may do this.")
     if permission == "minute" and not can_edit_minutes(person, conference):
         raise PermissionDenied("회의록을 작성할 권한이 없습니다.", english="You may not edit the minutes.")
+    if permission == "manage" and not can_manage(person, conference):
+        raise PermissionDenied(
+            "회의 진행자나 조정자만 할 수 있습니다.", english="Only the chair or a coordinator may do this."
+        )
     return conference
+
+
+def can_schedule(person: Person | None, agency: Agency) -> bool:
+    """Coordinators, supervisors and agency administrators schedule conferences their agency hosts."""
+    return bool(roles_in(person, agency) & ORGANIZER_ROLES)
+
+
+def can_manage(person: Person | None, conference: Conference) -> bool:
+    """The chair, an organizer of the host agency, or a district coordinator prepares the conference."""
+    if person is None:
+        return False
+    if is_chair(person, conference):
+        return True
+    host = db.session.get(Agency, conference.host_agency_id)
+    if host is not None and can_schedule(person, host):
+        return True
+    return is_coordinator_of(person, conference.district_id)
+
+
+def invited_agency_ids(conference: Conference) -> frozenset[int]:
+    """Return the agencies invited as members (host included); guests' agencies are not among them."""
+    invited = {conference.host_agency_id}
+    invited.update(
+        invitation.agency_id
+        for invitation in conference.invitations
+        if invitation.role == InvitationRole.member and invitation.rsvp != Rsvp.declined
+    )
+    return frozenset(invited)
+
+
+def may_answer_invitation(person: Person | None, invitation: ConferenceInvitation) -> bool:
+    """The invited person answers a personal invitation; any member of the agency answers an agency's."""
+    if person is None:
+        return False
+    if invitation.person_id is not None:
+        return invitation.person_id == person.id
+    return invitation.agency_id in agency_ids_of(person)
+
+
+def get_invitation_for(person: Person | None, invitation_id: int) -> ConferenceInvitation:
+    """Load an invitation the person may answer; anything else is hidden (404)."""
+    invitation = db.session.get(ConferenceInvitation, invitation_id)
+    if invitation is None or not may_answer_invitation(person, invitation):
+        raise NotFound("초대를 찾을 수 없습니다.", english="The invitation does not exist.")
+    return invitation
+
+
+def get_action_for(person: Person | None, action_id: int) -> ActionItem:
+    """Load an action item for a member of its owner agency or a manager of its conference (else 404)."""
+    action = db.session.get(ActionItem, action_id)
+    if action is None:
+        raise NotFound("실행과제를 찾을 수 없습니다.", english="The action item does not exist.")
+    conference = get_conference_for(person, action.conference_id)
+    if action.owner_agency_id not in agency_ids_of(person) and not can_manage(person, conference):
+        raise NotFound("실행과제를 찾을 수 없습니다.", english="The action item does not exist.")
+    return action
 
 
 def get_item_for(

@@ -76,6 +76,8 @@ class Conference(TimestampMixin, Model):
     rule_id: Mapped[int | None] = mapped_column(sa.ForeignKey("conference_rules.id"), index=True)
     #: days attendees have to sign off or object after the chair finalizes
     signoff_days: Mapped[int] = mapped_column(default=3, server_default="3")
+    #: days before the start from which invited agencies may read their briefing packets
+    briefing_days: Mapped[int] = mapped_column(default=3, server_default="3")
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     #: the chair finalized the minutes; sign-off window runs from here
     finalized_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 
-from agencies.models import Agency, Person
+from agencies.models import Agency, Person, Region
 from cases.models import Case
 from conference import access
 from conference.models import (
@@ -219,3 +220,98 @@ def conferences_for(person: Person) -> list[Conference]:
         .limit(200)
     ).all()
     return [c for c in rows if access.is_invited(person, c) or c.host_agency_id in agency_ids]
+
+
+@dataclass(frozen=True)
+class StaffChoice:
+    """A person one may pick (chair, recorder, presenter, deputy): id, name and agency."""
+
+    id: int
+    name: str
+    agency_id: int
+
+
+def staff_of(agency_ids: Sequence[int]) -> dict[int, list[StaffChoice]]:
+    """Return the active members of the agencies, per agency, by name."""
+    from agencies.models import Membership, MembershipStatus
+
+    staff: dict[int, list[StaffChoice]] = {agency_id: [] for agency_id in agency_ids}
+    if not agency_ids:
+        return staff
+    rows = db.session.execute(
+        sa.select(Person.id, Person.name, Membership.agency_id)
+        .join(Membership, Membership.person_id == Person.id)
+        .where(
+            Membership.agency_id.in_(list(agency_ids)),
+            Membership.status == MembershipStatus.active,
+            Person.is_active.is_(True),
+        )
+        .order_by(Person.name, Person.id)
+    ).all()
+    for row in rows:
+        staff[row.agency_id].append(StaffChoice(row.id, row.name, row.agency_id))
+    return staff
+
+
+def regions_of(district_id: int) -> list[Region]:
+    """Return the district's 권역 for the scheduling form."""
+    return list(
+        db.session.scalars(sa.select(Region).where(Region.district_id == district_id).order_by(Region.id))
+    )
+
+
+def district_agencies(district_id: int) -> list[Agency]:
+    """Return the active agencies of a district, by name (invitation and referral choices)."""
+    from agencies.models import AgencyStatus
+
+    return list(
+        db.session.scalars(
+            sa.select(Agency)
+            .where(Agency.district_id == district_id, Agency.status == AgencyStatus.active)
+            .order_by(Agency.name)
+        )
+    )
+
+
+def person_names(conference: Conference) -> dict[int, str]:
+    """Return the names of the people a planning page mentions (chair, recorder, invitees, presenters)."""
+    ids = {conference.chair_id, conference.recorder_id}
+    ids.update(i.person_id for i in conference.invitations)
+    ids.update(i.deputy_id for i in conference.invitations)
+    ids.update(item.presenter_id for item in conference.items)
+    wanted = [person_id for person_id in ids if person_id is not None]
+    if not wanted:
+        return {}
+    return {
+        row.id: row.name
+        for row in db.session.execute(sa.select(Person.id, Person.name).where(Person.id.in_(wanted)))
+    }
+
+
+def proposable_cases(agency_id: int | None) -> list[Case]:
+    """Return the open cases an agency owns or leads (ids and stages are shown, no personal data)."""
+    from cases.models import CaseStage
+
+    if agency_id is None:
+        return []
+    return list(
+        db.session.scalars(
+            sa.select(Case)
+            .where(
+                sa.or_(Case.owning_agency_id == agency_id, Case.lead_agency_id == agency_id),
+                Case.is_deleted.is_(False),
+                Case.stage != CaseStage.closed,
+            )
+            .order_by(Case.id)
+            .limit(300)
+        )
+    )
+
+
+def actions_of_conference(conference: Conference) -> list[ActionItem]:
+    """Return the conference's action items in creation order."""
+    return list(
+        db.session.scalars(
+            sa.select(ActionItem).where(ActionItem.conference_id == conference.id).order_by(ActionItem.id)
+        )
+    )

@@ -56,6 +56,9 @@ SOAP_LABELS = {"S": "S 주관적 정보", "O": "O 객관적 정보", "A": "A 사
 #: a referral not moving for this long goes on the draft agenda as stalled
 STALLED_REFERRAL_DAYS = 14
 MAX_SOAP_LENGTH = 20_000
+#: briefing packets open this many days before the meeting unless the conference says otherwise
+DEFAULT_BRIEFING_DAYS = 3
+MAX_BRIEFING_DAYS = 45
 
 
 # --- scheduling -------------------------------------------------------------------------------
@@ -95,12 +98,37 @@ def create_conference(
     region_id: int | None = None,
     chair_id: int | None = None,
     recorder_id: int | None = None,
+    briefing_days: int = DEFAULT_BRIEFING_DAYS,
 ) -> Conference:
     """Schedule a conference of any kind."""
+    place = (place or "").strip()[:300] or None
+    video_url = (video_url or "").strip()[:500] or None
     if not (place or video_url):
-        raise ValidationFailed("장소나 화상회의 링크를 입력하세요.", field="place")
+        raise ValidationFailed(
+            "장소나 화상회의 링크를 입력하세요.", field="place", english="Enter a place or a video link."
+        )
     if not title.strip():
-        raise ValidationFailed("회의 주제를 입력하세요.", field="title")
+        raise ValidationFailed("회의 주제를 입력하세요.", field="title", english="Enter a title.")
+    if video_url is not None and not video_url.startswith(("https://", "http://")):
+        raise ValidationFailed(
+            "화상회의 링크는 http(s)://로 시작해야 합니다.",
+            field="video_url",
+            english="The video link must start with http(s)://.",
+        )
+    if not 0 <= briefing_days <= MAX_BRIEFING_DAYS:
+        raise ValidationFailed(
+            f"사전자료 공개일은 0일에서 {MAX_BRIEFING_DAYS}일 전 사이로 정하세요.",
+            field="briefing_days",
+            english=f"Briefing days must be between 0 and {MAX_BRIEFING_DAYS}.",
+        )
+    _check_staff(host_agency_id, chair_id, "chair_id", "진행자(의장)")
+    _check_staff(host_agency_id, recorder_id, "recorder_id", "서기")
+    if chair_id is not None and chair_id == recorder_id:
+        raise ValidationFailed(
+            "진행자와 서기는 다른 사람이어야 합니다.",
+            field="recorder_id",
+            english="The chair and the recorder must differ.",
+        )
     conference = Conference(
         district_id=district_id,
         region_id=region_id,
@@ -112,11 +140,70 @@ def create_conference(
         host_agency_id=host_agency_id,
         chair_id=chair_id,
         recorder_id=recorder_id,
+        briefing_days=briefing_days,
     )
     db.session.add(conference)
     db.session.flush()
     audit.record("conference.created", actor_id=actor.id, agency_id=host_agency_id, obj=conference)
     return conference
+
+
+def _check_staff(agency_id: int, person_id: int | None, field: str, label: str) -> None:
+    """Refuse a chair or recorder who is not an active member of the host agency."""
+    if person_id is None:
+        return
+    from agencies.models import Membership, MembershipStatus
+
+    member = db.session.scalar(
+        sa.select(Membership.id).where(
+            Membership.agency_id == agency_id,
+            Membership.person_id == person_id,
+            Membership.status == MembershipStatus.active,
+        )
+    )
+    if member is None:
+        raise ValidationFailed(
+            f"{label}은(는) 주관 기관의 직원이어야 합니다.",
+            field=field,
+            english="Choose a member of the host agency.",
+        )
+
+
+def make_recurring(conference: Conference, *, actor: Person, agency_ids: Sequence[int]) -> ConferenceRule:
+    """Turn a scheduled conference into the first of a monthly series (same weekday and week, same time)."""
+    if conference.rule_id is not None:
+        raise InvalidTransition("이미 정기 회의입니다.", english="Already recurring.")
+    local = to_local(conference.starts_at)
+    week_of_month = (local.day - 1) // 7 + 1
+    if week_of_month > 4:
+        # A fifth weekday exists only in some months; the series would skip them.
+        raise ValidationFailed(
+            "정기 회의는 매월 첫째~넷째 주 중 하루로 정하세요.",
+            field="starts_at",
+            english="Recurring meetings must fall in the first four weeks of a month.",
+        )
+    rule = ConferenceRule(
+        district_id=conference.district_id,
+        region_id=conference.region_id,
+        host_agency_id=conference.host_agency_id,
+        kind=conference.kind,
+        title=conference.title,
+        week_of_month=week_of_month,
+        weekday=local.weekday(),
+        start_minute=local.hour * 60 + local.minute,
+        place=conference.place,
+        chair_id=conference.chair_id,
+        recorder_id=conference.recorder_id,
+        agency_ids=sorted(set(agency_ids)),
+    )
+    db.session.add(rule)
+    db.session.flush()
+    conference.rule_id = rule.id
+    db.session.flush()
+    audit.record(
+        "conference.rule_created", actor_id=actor.id, obj=rule, data={"conference_id": conference.id}
+    )
+    return rule
 
 
 def generate_next_instance(rule: ConferenceRule, *, after: date | None = None) -> Conference:
@@ -158,8 +245,39 @@ def invite(
     role: InvitationRole = InvitationRole.member,
 ) -> ConferenceInvitation:
     """Invite an agency (its staff) or one person; guests (자문위원) are invited by name."""
+    from agencies.models import Agency, AgencyStatus, Membership, MembershipStatus
+
     if role == InvitationRole.guest and person_id is None:
-        raise ValidationFailed("자문위원은 사람을 지정해 초대합니다.", field="person_id")
+        raise ValidationFailed(
+            "자문위원은 사람을 지정해 초대합니다.", field="person_id", english="Invite a guest by name."
+        )
+    if conference.status in (ConferenceStatus.closed, ConferenceStatus.cancelled):
+        raise InvalidTransition("끝난 회의에는 초대할 수 없습니다.", english="The conference is over.")
+    agency = db.session.get(Agency, agency_id)
+    if agency is None or agency.district_id != conference.district_id or agency.status != AgencyStatus.active:
+        raise ValidationFailed(
+            "같은 구의 활동 중인 기관만 초대할 수 있습니다.",
+            field="agency_id",
+            english="Invite an active agency of the same district.",
+        )
+    if person_id is not None and role == InvitationRole.member:
+        member = db.session.scalar(
+            sa.select(Membership.id).where(
+                Membership.agency_id == agency_id,
+                Membership.person_id == person_id,
+                Membership.status == MembershipStatus.active,
+            )
+        )
+        if member is None:
+            raise ValidationFailed(
+                "그 기관의 직원만 기관 참석자로 초대할 수 있습니다.",
+                field="person_id",
+                english="The person is not a member of that agency.",
+            )
+    if person_id is not None and db.session.get(Person, person_id) is None:
+        raise ValidationFailed(
+            "초대할 사람을 찾을 수 없습니다.", field="person_id", english="Unknown person."
+        )
     for invitation in conference.invitations:
         if invitation.agency_id == agency_id and invitation.person_id == person_id:
             return invitation
@@ -181,8 +299,32 @@ def respond_to_invitation(
     invitation: ConferenceInvitation, *, actor: Person, rsvp: Rsvp, deputy_id: int | None = None
 ) -> ConferenceInvitation:
     """Record an RSVP; a delegated invitation names the deputy who attends instead."""
+    from agencies.models import Membership, MembershipStatus
+
+    if rsvp == Rsvp.pending:
+        raise ValidationFailed(
+            "참석, 불참, 대리 참석 중에서 고르세요.", field="rsvp", english="Choose an answer."
+        )
+    if invitation.conference.status != ConferenceStatus.scheduled:
+        raise InvalidTransition(
+            "이미 시작했거나 끝난 회의입니다.", english="The conference has started or ended."
+        )
     if rsvp == Rsvp.delegated and deputy_id is None:
-        raise ValidationFailed("대리 참석자를 지정하세요.", field="deputy_id")
+        raise ValidationFailed("대리 참석자를 지정하세요.", field="deputy_id", english="Choose a deputy.")
+    if rsvp == Rsvp.delegated:
+        member = db.session.scalar(
+            sa.select(Membership.id).where(
+                Membership.agency_id == invitation.agency_id,
+                Membership.person_id == deputy_id,
+                Membership.status == MembershipStatus.active,
+            )
+        )
+        if member is None or deputy_id == invitation.person_id:
+            raise ValidationFailed(
+                "대리 참석자는 같은 기관의 다른 직원이어야 합니다.",
+                field="deputy_id",
+                english="The deputy must be another member of the same agency.",
+            )
     invitation.rsvp = rsvp
     invitation.deputy_id = deputy_id if rsvp == Rsvp.delegated else None
     invitation.responded_at = now_utc()
@@ -215,6 +357,19 @@ def propose_item(
         for existing in conference.items:
             if existing.case_id == case_id and existing.status != ItemStatus.withdrawn:
                 return existing
+        case = db.session.get(Case, case_id)
+        if case is None or case.is_deleted:
+            raise ValidationFailed("사례를 찾을 수 없습니다.", field="case_id", english="Unknown case.")
+        if source == ItemSource.proposed and agency_id not in (
+            None,
+            case.owning_agency_id,
+            case.lead_agency_id,
+        ):
+            raise ValidationFailed(
+                "사례를 맡은 기관만 그 사례를 안건으로 올릴 수 있습니다.",
+                field="case_id",
+                english="Only the case's own or lead agency may propose it.",
+            )
     item = AgendaItem(
         conference=conference,
         case_id=case_id,
@@ -273,7 +428,60 @@ def build_draft_agenda(conference: Conference) -> list[AgendaItem]:
     for action in overdue:
         added.append(carry_action(action, conference, reason=CarryReason.agency_did_not_act))
     added.extend(_stalled_referral_items(conference))
+    added.extend(_escalation_items(conference))
     return added
+
+
+#: which accepted escalations feed which kind of conference
+ESCALATION_PLACEMENTS = {
+    ConferenceKind.regional: "regular_conference",
+    ConferenceKind.urgent: "urgent_conference",
+}
+
+
+def _escalation_items(conference: Conference) -> list[AgendaItem]:
+    """Put accepted dong escalations on the agenda of the conference kind they were placed on, once."""
+    from cases.queries import accepted_escalations
+
+    placement = ESCALATION_PLACEMENTS.get(conference.kind)
+    if placement is None:
+        return []
+    region_id = conference.region_id if conference.kind == ConferenceKind.regional else None
+    placed = _placed_escalation_ids(conference.district_id)
+    items: list[AgendaItem] = []
+    for escalation in accepted_escalations(conference.district_id, placement=placement, region_id=region_id):
+        if escalation.escalation_id in placed:
+            continue
+        items.append(
+            propose_item(
+                conference,
+                actor=None,
+                title=f"사례 #{escalation.case_id} 동 구청 의뢰(고난도) 검토",
+                agency_id=escalation.from_agency_id,
+                case_id=escalation.case_id,
+                presenter_id=escalation.case_worker_id,
+                source=ItemSource.escalation,
+                source_detail={"escalation_id": escalation.escalation_id, "urgency": escalation.urgency},
+            )
+        )
+    return items
+
+
+def _placed_escalation_ids(district_id: int) -> set[int]:
+    """Return escalations already on some conference's agenda in the district (withdrawn items free them)."""
+    rows = db.session.scalars(
+        sa.select(AgendaItem)
+        .join(Conference, Conference.id == AgendaItem.conference_id)
+        .where(
+            Conference.district_id == district_id,
+            Conference.status != ConferenceStatus.cancelled,
+            AgendaItem.source == ItemSource.escalation,
+            AgendaItem.status != ItemStatus.withdrawn,
+        )
+    ).all()
+    return {
+        int(item.source_detail["escalation_id"]) for item in rows if "escalation_id" in item.source_detail
+    }
 
 
 def _cases_in_scope(conference: Conference, *, stage: CaseStage) -> Sequence[Case]:
@@ -324,6 +532,82 @@ def approve_agenda(conference: Conference, *, actor: Person, order: Sequence[int
     conference.agenda_approved_at = now_utc()
     db.session.flush()
     audit.record("conference.agenda_approved", actor_id=actor.id, obj=conference)
+
+
+def _active_items(conference: Conference) -> list[AgendaItem]:
+    return sorted(
+        (item for item in conference.items if item.status != ItemStatus.withdrawn),
+        key=lambda item: (item.position, item.id),
+    )
+
+
+def _require_editable(item: AgendaItem) -> None:
+    if item.status not in (ItemStatus.draft, ItemStatus.approved):
+        raise InvalidTransition(
+            "논의를 시작한 안건은 고칠 수 없습니다.", english="The item was discussed already."
+        )
+    if item.conference.status != ConferenceStatus.scheduled:
+        raise InvalidTransition(
+            "회의가 시작된 뒤에는 안건을 고칠 수 없습니다.", english="The meeting has started."
+        )
+
+
+def edit_item(
+    item: AgendaItem, *, actor: Person, title: str, time_box_minutes: int, presenter_id: int | None
+) -> AgendaItem:
+    """The chair or coordinator sets an item's title, time box and presenting worker."""
+    from agencies.models import Membership, MembershipStatus
+
+    _require_editable(item)
+    if not title.strip():
+        raise ValidationFailed("안건 제목을 입력하세요.", field="title", english="Enter a title.")
+    if not 1 <= time_box_minutes <= 180:
+        raise ValidationFailed(
+            "시간은 1분에서 180분 사이로 정하세요.",
+            field="time_box_minutes",
+            english="The time box must be 1 to 180 minutes.",
+        )
+    if presenter_id is not None:
+        agencies = access.invited_agency_ids(item.conference)
+        member = db.session.scalar(
+            sa.select(Membership.id).where(
+                Membership.person_id == presenter_id,
+                Membership.agency_id.in_(agencies),
+                Membership.status == MembershipStatus.active,
+            )
+        )
+        if member is None:
+            raise ValidationFailed(
+                "발표자는 초대된 기관의 직원이어야 합니다.",
+                field="presenter_id",
+                english="The presenter must work for an invited agency.",
+            )
+    item.title = title.strip()[:200]
+    item.time_box_minutes = time_box_minutes
+    item.presenter_id = presenter_id
+    item.version += 1
+    db.session.flush()
+    audit.record("conference.item_edited", actor_id=actor.id, obj=item)
+    return item
+
+
+def move_item(item: AgendaItem, *, actor: Person, offset: int) -> list[AgendaItem]:
+    """Move an item up (-1) or down (+1) the agenda; positions are renumbered without gaps."""
+    _require_editable(item)
+    if offset not in (-1, 1):
+        raise ValidationFailed(
+            "한 칸씩 옮길 수 있습니다.", field="offset", english="Move one step at a time."
+        )
+    ordered = _active_items(item.conference)
+    index = ordered.index(item)
+    target = index + offset
+    if 0 <= target < len(ordered):
+        ordered[index], ordered[target] = ordered[target], ordered[index]
+    for position, entry in enumerate(ordered):
+        entry.position = position
+    db.session.flush()
+    audit.record("conference.item_moved", actor_id=actor.id, obj=item, data={"offset": offset})
+    return ordered
 
 
 def withdraw_item(item: AgendaItem, *, actor: Person) -> None:
@@ -862,13 +1146,28 @@ def complete_action(action: ActionItem, *, actor: Person) -> None:
     audit.record("conference.action_done", actor_id=actor.id, obj=action)
 
 
+CARRY_REASON_LABELS = {
+    CarryReason.circumstances_changed: "상황 변화",
+    CarryReason.agency_did_not_act: "기관 미이행",
+}
+
+
+def _carried_title(action: ActionItem, reason: CarryReason) -> str:
+    return f"이월 과제: {action.text[:120]} ({CARRY_REASON_LABELS[reason]})"
+
+
 def carry_action(action: ActionItem, conference: Conference, *, reason: CarryReason) -> AgendaItem:
     """Carry an unfinished action to another conference's agenda with a reason code."""
-    label = "상황 변화" if reason == CarryReason.circumstances_changed else "기관 미이행"
+    if action.status != ActionStatus.open:
+        raise InvalidTransition("끝났거나 이미 이월된 과제입니다.", english="The action is not open.")
+    if action.conference_id == conference.id:
+        raise ValidationFailed(
+            "같은 회의로는 이월할 수 없습니다.", field="conference_id", english="Carry to another conference."
+        )
     item = propose_item(
         conference,
         actor=None,
-        title=f"이월 과제: {action.text[:120]} ({label})",
+        title=_carried_title(action, reason),
         agency_id=action.owner_agency_id,
         case_id=None,
         source=ItemSource.carried,
@@ -879,6 +1178,77 @@ def carry_action(action: ActionItem, conference: Conference, *, reason: CarryRea
     action.carried_to_item_id = item.id
     db.session.flush()
     return item
+
+
+def set_carry_reason(item: AgendaItem, *, actor: Person, reason: CarryReason) -> ActionItem:
+    """The chair or coordinator sets why a carried action came back: circumstances changed or no action."""
+    if item.source != ItemSource.carried or "action_id" not in item.source_detail:
+        raise ValidationFailed("이월 과제 안건이 아닙니다.", field="item_id", english="Not a carried action.")
+    _require_editable(item)
+    action = db.session.get(ActionItem, int(item.source_detail["action_id"]))
+    if action is None:
+        raise NotFound("실행과제를 찾을 수 없습니다.", english="The action item does not exist.")
+    action.carry_reason = reason
+    # JSON columns change only when a new value is assigned.
+    item.source_detail = {**item.source_detail, "reason": str(reason)}
+    item.title = _carried_title(action, reason)
+    item.version += 1
+    db.session.flush()
+    audit.record("conference.carry_reason", actor_id=actor.id, obj=action, data={"reason": str(reason)})
+    return action
+
+
+def carry_candidates(conference: Conference) -> list[ActionItem]:
+    """Return open action items of the district's earlier conferences that could be carried to this one."""
+    return list(
+        db.session.scalars(
+            sa.select(ActionItem)
+            .join(Conference, Conference.id == ActionItem.conference_id)
+            .where(
+                ActionItem.status == ActionStatus.open,
+                Conference.district_id == conference.district_id,
+                Conference.id != conference.id,
+                Conference.starts_at < conference.starts_at,
+            )
+            .order_by(ActionItem.due_on, ActionItem.id)
+        )
+    )
+
+
+def refer_from_action(
+    action: ActionItem,
+    *,
+    actor: Person,
+    receiving_agency_id: int,
+    reason: str,
+    requested_services: str,
+    field_groups: Sequence[str] = (),
+) -> Any:
+    """Create a draft referral for an action item (the referral service checks the case and consent)."""
+    from agencies.models import Agency
+    from referrals.services import ReferralContent, create_from_action_item
+
+    if action.status != ActionStatus.open:
+        raise InvalidTransition(
+            "열린 실행과제만 의뢰할 수 있습니다.", english="Only open actions can be referred."
+        )
+    agency = db.session.get(Agency, receiving_agency_id)
+    if agency is None:
+        raise ValidationFailed(
+            "의뢰할 기관을 고르세요.", field="receiving_agency", english="Choose an agency."
+        )
+    referral = create_from_action_item(
+        action,
+        actor=actor,
+        receiving_agency=agency,
+        content=ReferralContent(
+            reason=reason, requested_services=requested_services, field_groups=tuple(field_groups)
+        ),
+    )
+    audit.record(
+        "conference.action_referred", actor_id=actor.id, obj=action, data={"referral_id": referral.id}
+    )
+    return referral
 
 
 # --- closing ----------------------------------------------------------------------------------

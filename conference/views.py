@@ -2,19 +2,35 @@
 
 from __future__ import annotations
 
-from typing import Any
+import enum
+from datetime import date, datetime, time
+from typing import Any, TypeVar
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from agencies.models import Person
+from agencies.models import Agency, Person
 from agencies.sessions import current_person, current_session, login_required
-from conference import access, queries, services
+from cases.fields import FIELD_GROUPS
+from conference import access, briefing, queries, services
+from conference.briefing import SOURCE_LABELS
 from conference.minutes_pdf import render_minutes_pdf
-from conference.models import LEAD_METHOD_LABELS, CaseRole, Conference
+from conference.models import (
+    LEAD_METHOD_LABELS,
+    CarryReason,
+    CaseRole,
+    Conference,
+    ConferenceKind,
+    ConferenceStatus,
+    InvitationRole,
+    Rsvp,
+)
 from hamkke.db import db
-from hamkke.errors import PermissionDenied
+from hamkke.errors import InvalidTransition, PermissionDenied, ValidationFailed
+from hamkke.time import SEOUL, now_utc
+
+_E = TypeVar("_E", bound=enum.Enum)
 
 bp = Blueprint("conference", __name__, url_prefix="/conferences")
 
@@ -42,7 +58,14 @@ def _acting_agency(person: Person, conference: Conference) -> int:
 @login_required
 def index() -> ResponseReturnValue:
     """List the conferences the signed-in person is invited to."""
-    return render_template("conference/index.html", conferences=queries.conferences_for(_person()))
+    person = _person()
+    record = current_session()
+    acting = db.session.get(Agency, record.acting_agency_id) if record and record.acting_agency_id else None
+    return render_template(
+        "conference/index.html",
+        conferences=queries.conferences_for(person),
+        can_schedule=acting is not None and access.can_schedule(person, acting),
+    )
 
 
 @bp.get("/<int:conference_id>")
@@ -148,3 +171,400 @@ def minutes_pdf(conference_id: int) -> ResponseReturnValue:
         mimetype="application/pdf",
         headers={"Content-Disposition": f'attachment; filename="conference-{conference.id}-minutes.pdf"'},
     )
+
+
+# --- planning: scheduling, invitations, RSVP, agenda ------------------------------------------
+
+
+def _form_int(name: str, label: str, *, required: bool = True) -> int | None:
+    """Read an integer form field, refusing anything else with a Korean message (422)."""
+    raw = (request.form.get(name) or "").strip()
+    if not raw:
+        if required:
+            raise ValidationFailed(f"{label}을(를) 입력하세요.", field=name, english=f"{name} is required.")
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        raise ValidationFailed(
+            f"{label}은(는) 숫자여야 합니다.", field=name, english=f"{name} must be a number."
+        ) from None
+
+
+def _form_enum(enum_type: type[_E], name: str, label: str) -> _E:
+    raw = request.form.get(name, "")
+    try:
+        return enum_type(raw)
+    except ValueError:
+        raise ValidationFailed(f"{label}을(를) 고르세요.", field=name, english=f"Choose {name}.") from None
+
+
+def _form_starts_at() -> datetime:
+    """Combine the date and time fields, entered in Asia/Seoul, into an aware datetime."""
+    try:
+        day = date.fromisoformat(request.form.get("date", ""))
+        at = time.fromisoformat(request.form.get("time", ""))
+    except ValueError:
+        raise ValidationFailed(
+            "회의 날짜와 시간을 바르게 입력하세요.", field="date", english="Enter a valid date and time."
+        ) from None
+    starts = datetime.combine(day, at.replace(tzinfo=None), tzinfo=SEOUL)
+    if starts < now_utc():
+        raise ValidationFailed(
+            "지난 시각에는 회의를 잡을 수 없습니다.", field="date", english="The start is in the past."
+        )
+    return starts
+
+
+def _acting_agency_required(person: Person) -> Agency:
+    record = current_session()
+    agency = db.session.get(Agency, record.acting_agency_id) if record and record.acting_agency_id else None
+    if agency is None or agency.id not in access.agency_ids_of(person):
+        raise PermissionDenied("소속 기관을 골라 주세요.", english="Choose your acting agency.")
+    return agency
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new() -> ResponseReturnValue:
+    """Schedule a conference hosted by the acting agency (once, or monthly)."""
+    person = _person()
+    host = _acting_agency_required(person)
+    if not access.can_schedule(person, host):
+        raise PermissionDenied(
+            "회의를 잡을 권한이 없습니다.",
+            english="Only coordinators, supervisors or admins schedule conferences.",
+        )
+    if request.method == "GET":
+        return render_template(
+            "conference/new.html",
+            host=host,
+            kinds=list(ConferenceKind),
+            staff=queries.staff_of([host.id]).get(host.id, []),
+            regions=queries.regions_of(host.district_id),
+            agencies=queries.district_agencies(host.district_id),
+            default_briefing_days=services.DEFAULT_BRIEFING_DAYS,
+        )
+    region_id = _form_int("region_id", _("권역"), required=False)
+    if region_id is not None and region_id not in {
+        region.id for region in queries.regions_of(host.district_id)
+    }:
+        raise ValidationFailed("이 구의 권역이 아닙니다.", field="region_id", english="Unknown region.")
+    conference = services.create_conference(
+        actor=person,
+        district_id=host.district_id,
+        kind=_form_enum(ConferenceKind, "kind", _("회의 종류")),
+        title=request.form.get("title", ""),
+        starts_at=_form_starts_at(),
+        host_agency_id=host.id,
+        place=request.form.get("place"),
+        video_url=request.form.get("video_url"),
+        region_id=region_id,
+        chair_id=_form_int("chair_id", _("진행자"), required=False),
+        recorder_id=_form_int("recorder_id", _("서기"), required=False),
+        briefing_days=_form_int("briefing_days", _("사전자료 공개일")) or 0,
+    )
+    agency_ids = [int(value) for value in request.form.getlist("agency_ids") if value.isdigit()]
+    for agency_id in dict.fromkeys(agency_ids):
+        if agency_id != host.id:
+            services.invite(conference, actor=person, agency_id=agency_id)
+    if request.form.get("recurring") == "yes":
+        services.make_recurring(conference, actor=person, agency_ids=agency_ids)
+    db.session.commit()
+    flash(_("회의를 잡았습니다."), "success")
+    return redirect(url_for("conference.plan", conference_id=conference.id), code=303)
+
+
+@bp.get("/<int:conference_id>/plan")
+@login_required
+def plan(conference_id: int) -> ResponseReturnValue:
+    """Show the conference's preparation: invitations and RSVP, the agenda, carry-overs, briefing link."""
+    person = _person()
+    conference = access.get_conference_for(person, conference_id)
+    manager = access.can_manage(person, conference)
+    record = current_session()
+    acting = record.acting_agency_id if record is not None else None
+    invited = access.invited_agency_ids(conference)
+    return render_template(
+        "conference/plan.html",
+        conference=conference,
+        manager=manager,
+        acting_agency_id=acting,
+        can_propose=acting in invited,
+        can_brief=acting in invited,
+        my_invitations=[i for i in conference.invitations if access.may_answer_invitation(person, i)],
+        items=sorted(conference.items, key=lambda i: (i.position, i.id)),
+        names=queries.agency_names(
+            [conference.host_agency_id] + [i.agency_id for i in conference.invitations]
+        ),
+        people=queries.person_names(conference),
+        staff=queries.staff_of(sorted(invited | {i.agency_id for i in conference.invitations})),
+        district_agencies=queries.district_agencies(conference.district_id) if manager else [],
+        own_cases=queries.proposable_cases(acting) if acting in invited else [],
+        consent=queries.consent_flags(conference),
+        carry_candidates=services.carry_candidates(conference) if manager else [],
+        actions=queries.actions_of_conference(conference),
+        reasons=services.CARRY_REASON_LABELS,
+        source_labels=SOURCE_LABELS,
+        briefing_opens_at=briefing.opens_at(conference),
+    )
+
+
+def _back(conference_id: int, anchor: str = "") -> ResponseReturnValue:
+    return redirect(url_for("conference.plan", conference_id=conference_id) + anchor, code=303)
+
+
+@bp.post("/<int:conference_id>/invitations")
+@login_required
+def invite(conference_id: int) -> ResponseReturnValue:
+    """Invite an agency, a person of an agency, or a guest (자문위원)."""
+    person = _person()
+    conference = access.get_conference_for(person, conference_id, "manage")
+    services.invite(
+        conference,
+        actor=person,
+        agency_id=_form_int("agency_id", _("기관")) or 0,
+        person_id=_form_int("person_id", _("사람"), required=False),
+        role=_form_enum(InvitationRole, "role", _("참석 구분")),
+    )
+    db.session.commit()
+    flash(_("초대했습니다."), "success")
+    return _back(conference.id, "#invitations")
+
+
+@bp.post("/invitations/<int:invitation_id>/rsvp")
+@login_required
+def rsvp(invitation_id: int) -> ResponseReturnValue:
+    """Answer an invitation: attend, decline, or send a deputy of the same agency."""
+    person = _person()
+    invitation = access.get_invitation_for(person, invitation_id)
+    services.respond_to_invitation(
+        invitation,
+        actor=person,
+        rsvp=_form_enum(Rsvp, "rsvp", _("참석 여부")),
+        deputy_id=_form_int("deputy_id", _("대리 참석자"), required=False),
+    )
+    db.session.commit()
+    flash(_("참석 여부를 알렸습니다."), "success")
+    return _back(invitation.conference_id, "#invitations")
+
+
+@bp.post("/<int:conference_id>/items")
+@login_required
+def propose(conference_id: int) -> ResponseReturnValue:
+    """An invited agency proposes an item (optionally one of its cases) for the agenda."""
+    person = _person()
+    conference = access.get_conference_for(person, conference_id)
+    agency = _acting_agency_required(person)
+    if agency.id not in access.invited_agency_ids(conference):
+        raise PermissionDenied(
+            "초대된 기관만 안건을 제안할 수 있습니다.", english="Only invited agencies propose."
+        )
+    case_id = _form_int("case_id", _("사례"), required=False)
+    if case_id is not None and case_id not in {case.id for case in queries.proposable_cases(agency.id)}:
+        raise ValidationFailed(
+            "사례를 맡은 기관만 그 사례를 안건으로 올릴 수 있습니다.",
+            field="case_id",
+            english="Only the case's own or lead agency may propose it.",
+        )
+    title = request.form.get("title", "").strip()
+    if not title:
+        raise ValidationFailed("안건 제목을 입력하세요.", field="title", english="Enter a title.")
+    services.propose_item(
+        conference,
+        actor=person,
+        title=title,
+        agency_id=agency.id,
+        case_id=case_id,
+        presenter_id=person.id,
+        time_box_minutes=_form_int("time_box_minutes", _("시간")) or 0,
+    )
+    db.session.commit()
+    flash(_("안건을 제안했습니다."), "success")
+    return _back(conference.id, "#agenda")
+
+
+@bp.post("/<int:conference_id>/draft-agenda")
+@login_required
+def draft_agenda(conference_id: int) -> ResponseReturnValue:
+    """Build the automatic draft agenda (escalations, reviews due, overdue actions, stalled referrals)."""
+    person = _person()
+    conference = access.get_conference_for(person, conference_id, "manage")
+    if conference.status != ConferenceStatus.scheduled:
+        raise InvalidTransition("시작 전 회의에서만 초안을 만듭니다.", english="The meeting has started.")
+    added = services.build_draft_agenda(conference)
+    db.session.commit()
+    flash(_("자동 안건 초안에 %(count)d건을 더했습니다.", count=len(added)), "success")
+    return _back(conference.id, "#agenda")
+
+
+@bp.post("/items/<int:item_id>/edit")
+@login_required
+def edit_item(item_id: int) -> ResponseReturnValue:
+    """Set an item's title, time box and presenter."""
+    person = _person()
+    item = access.get_item_for(person, item_id, "manage")
+    services.edit_item(
+        item,
+        actor=person,
+        title=request.form.get("title", ""),
+        time_box_minutes=_form_int("time_box_minutes", _("시간")) or 0,
+        presenter_id=_form_int("presenter_id", _("발표자"), required=False),
+    )
+    db.session.commit()
+    flash(_("안건을 고쳤습니다."), "success")
+    return _back(item.conference_id, f"#item-{item.id}")
+
+
+@bp.post("/items/<int:item_id>/move")
+@login_required
+def move_item(item_id: int) -> ResponseReturnValue:
+    """Move an item one place up or down."""
+    person = _person()
+    item = access.get_item_for(person, item_id, "manage")
+    services.move_item(item, actor=person, offset=-1 if request.form.get("direction") == "up" else 1)
+    db.session.commit()
+    return _back(item.conference_id, f"#item-{item.id}")
+
+
+@bp.post("/items/<int:item_id>/withdraw")
+@login_required
+def withdraw_item(item_id: int) -> ResponseReturnValue:
+    """Take an item off the agenda."""
+    person = _person()
+    item = access.get_item_for(person, item_id, "manage")
+    services.withdraw_item(item, actor=person)
+    db.session.commit()
+    flash(_("안건을 뺐습니다."), "success")
+    return _back(item.conference_id, "#agenda")
+
+
+@bp.post("/items/<int:item_id>/carry-reason")
+@login_required
+def carry_reason(item_id: int) -> ResponseReturnValue:
+    """Choose why a carried action is back on the agenda."""
+    person = _person()
+    item = access.get_item_for(person, item_id, "manage")
+    services.set_carry_reason(item, actor=person, reason=_form_enum(CarryReason, "reason", _("이월 사유")))
+    db.session.commit()
+    flash(_("이월 사유를 바꿨습니다."), "success")
+    return _back(item.conference_id, f"#item-{item.id}")
+
+
+@bp.post("/<int:conference_id>/carry")
+@login_required
+def carry(conference_id: int) -> ResponseReturnValue:
+    """Carry an unfinished action of an earlier conference to this agenda, with a reason code."""
+    person = _person()
+    conference = access.get_conference_for(person, conference_id, "manage")
+    action_id = _form_int("action_id", _("실행과제")) or 0
+    action = next((a for a in services.carry_candidates(conference) if a.id == action_id), None)
+    if action is None:
+        raise ValidationFailed("이월할 수 있는 과제가 아닙니다.", field="action_id", english="Not carriable.")
+    if conference.status != ConferenceStatus.scheduled:
+        raise InvalidTransition("시작 전 회의로만 이월합니다.", english="The meeting has started.")
+    services.carry_action(action, conference, reason=_form_enum(CarryReason, "reason", _("이월 사유")))
+    db.session.commit()
+    flash(_("과제를 이월했습니다."), "success")
+    return _back(conference.id, "#agenda")
+
+
+@bp.post("/<int:conference_id>/approve")
+@login_required
+def approve(conference_id: int) -> ResponseReturnValue:
+    """Approve the draft agenda in its current order."""
+    person = _person()
+    conference = access.get_conference_for(person, conference_id, "manage")
+    if conference.status != ConferenceStatus.scheduled:
+        raise InvalidTransition("시작 전 회의의 안건만 확정합니다.", english="The meeting has started.")
+    services.approve_agenda(conference, actor=person)
+    db.session.commit()
+    flash(_("안건을 확정했습니다."), "success")
+    return _back(conference.id, "#agenda")
+
+
+# --- briefing packets ---------------------------------------------------------------------------
+
+
+def _briefing_context(conference_id: int) -> tuple[Person, Conference, int]:
+    person = _person()
+    conference = access.get_conference_for(person, conference_id)
+    record = current_session()
+    agency_id = briefing.briefing_agency_for(
+        person, conference, record.acting_agency_id if record is not None else None
+    )
+    return person, conference, agency_id
+
+
+@bp.get("/<int:conference_id>/briefing")
+@login_required
+def briefing_page(conference_id: int) -> ResponseReturnValue:
+    """List the acting agency's briefing packets, once the window has opened."""
+    person, conference, agency_id = _briefing_context(conference_id)
+    packets = None
+    if briefing.is_open(conference):
+        packets = briefing.packets_for(conference, person, agency_id, channel="page")
+        # The gate logged each disclosure in this transaction; keep the log with the view.
+        db.session.commit()
+    return render_template(
+        "conference/briefing.html",
+        conference=conference,
+        packets=packets,
+        agency_name=queries.agency_names([agency_id]).get(agency_id, ""),
+        opens_at=briefing.opens_at(conference),
+    )
+
+
+@bp.get("/<int:conference_id>/briefing.pdf")
+@login_required
+def briefing_pdf(conference_id: int) -> ResponseReturnValue:
+    """Download the acting agency's briefing packets as a PDF."""
+    person, conference, agency_id = _briefing_context(conference_id)
+    if not briefing.is_open(conference):
+        raise InvalidTransition(
+            f"사전자료는 회의 {conference.briefing_days}일 전부터 받을 수 있습니다.",
+            english="The briefing is not available yet.",
+        )
+    packets = briefing.packets_for(conference, person, agency_id, channel="download")
+    body = briefing.render_briefing_pdf(
+        conference, queries.agency_names([agency_id]).get(agency_id, ""), packets
+    )
+    db.session.commit()
+    return Response(
+        body,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="conference-{conference.id}-briefing.pdf"'},
+    )
+
+
+# --- referrals from action items ----------------------------------------------------------------
+
+
+@bp.route("/actions/<int:action_id>/referral", methods=["GET", "POST"])
+@login_required
+def action_referral(action_id: int) -> ResponseReturnValue:
+    """Create a draft referral from an action item ("의뢰 만들기"); consent is checked by referrals."""
+    person = _person()
+    action = access.get_action_for(person, action_id)
+    conference = access.get_conference_for(person, action.conference_id)
+    if request.method == "GET":
+        return render_template(
+            "conference/action_referral.html",
+            action=action,
+            conference=conference,
+            agencies=[
+                a for a in queries.district_agencies(conference.district_id) if a.id != action.owner_agency_id
+            ],
+            field_groups=[(code, group.label) for code, group in FIELD_GROUPS.items()],
+        )
+    referral = services.refer_from_action(
+        action,
+        actor=person,
+        receiving_agency_id=_form_int("receiving_agency_id", _("받는 기관")) or 0,
+        reason=request.form.get("reason", ""),
+        requested_services=request.form.get("requested_services", ""),
+        field_groups=[code for code in request.form.getlist("field_groups") if code in FIELD_GROUPS],
+    )
+    db.session.commit()
+    flash(_("의뢰서 초안을 만들었습니다. 내용을 확인하고 보내세요."), "success")
+    return redirect(url_for("referrals.detail", referral_id=referral.id), code=303)

@@ -334,6 +334,7 @@ def _add_demo_conference(
         ConferenceRule,
         ItemSource,
         ItemStatus,
+        Rsvp,
     )
 
     meeting_day = _second_wednesday_after(today_local())
@@ -390,11 +391,29 @@ def _add_demo_conference(
         recorder_id=recorder_id,
         rule_id=rule.id,
         agenda_approved_at=now_utc(),
+        # The briefing packets are readable in the demo from today until the meeting.
+        briefing_days=max(3, (meeting_day - today_local()).days + 1),
     )
     db.session.add(conference)
     db.session.flush()
-    for agency_id in sorted(invited):
-        db.session.add(ConferenceInvitation(conference_id=conference.id, agency_id=agency_id))
+    # Most invited agencies have answered; one sends a deputy and the last has not answered yet, so the
+    # planning page shows every RSVP state.
+    ordered = sorted(invited)
+    for index, agency_id in enumerate(ordered):
+        invitation = ConferenceInvitation(conference_id=conference.id, agency_id=agency_id)
+        if index < len(ordered) - 1:
+            invitation.rsvp = Rsvp.accepted
+            invitation.responded_at = now_utc()
+        if index == 1:
+            deputy_id = db.session.scalar(
+                sa.select(Membership.person_id)
+                .where(Membership.agency_id == agency_id)
+                .order_by(Membership.id.desc())
+            )
+            if deputy_id is not None:
+                invitation.rsvp = Rsvp.delegated
+                invitation.deputy_id = deputy_id
+        db.session.add(invitation)
     for position, case in enumerate(cases):
         db.session.add(
             AgendaItem(

@@ -7,8 +7,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from agencies.models import Person
-from conference import access, services
-from conference.models import Conference, ConferenceStatus, ItemStatus
+from conference import access, briefing, services
+from conference.models import Conference, ConferenceStatus, ItemStatus, Rsvp
 from hamkke.demo import load_demo
 
 
@@ -24,6 +24,12 @@ def test_demo_conference_can_be_started_by_the_demo_coordinator(db: Any) -> None
     assert conference.items
     assert all(item.case_id and item.status == ItemStatus.approved for item in conference.items)
     assert len(conference.invitations) >= 2
+    answers = {invitation.rsvp for invitation in conference.invitations}
+    assert Rsvp.accepted in answers
+    assert Rsvp.pending in answers
+    assert all(i.deputy_id is not None for i in conference.invitations if i.rsvp == Rsvp.delegated)
+    assert conference.agenda_approved_at is not None
+    assert briefing.is_open(conference)
     chair = db.session.scalar(sa.select(Person).where(Person.email == "kim.coordinator@hanbit.go.kr"))
     assert chair is not None
     assert conference.chair_id == chair.id
@@ -34,3 +40,24 @@ def test_demo_conference_can_be_started_by_the_demo_coordinator(db: Any) -> None
     services.open_item(conference.items[0], actor=chair)
 
     assert conference.status == ConferenceStatus.live
+
+
+def test_demo_planning_and_briefing_pages_show_the_prepared_meeting(
+    client: Any, login_as: Any, db: Any
+) -> None:
+    load_demo()
+    db.session.commit()
+    conference = db.session.scalar(sa.select(Conference))
+    assert conference is not None
+    chair = db.session.get(Person, conference.chair_id)
+    assert chair is not None
+    login_as(chair, agency_id=conference.host_agency_id)
+
+    plan = client.get(f"/conferences/{conference.id}/plan").get_data(as_text=True)
+    packets = client.get(f"/conferences/{conference.id}/briefing").get_data(as_text=True)
+
+    assert "대리 참석" in plan
+    assert "응답 전" in plan
+    assert 'id="approve-agenda"' in plan
+    assert all(item.title in packets for item in conference.items)
+    assert 'id="briefing-pdf"' in packets
