@@ -105,6 +105,13 @@ SETTINGS: tuple[Setting, ...] = (
         example="",
     ),
     Setting(
+        "BROKER_VISIBILITY_TIMEOUT",
+        _positive_int,
+        3600,
+        "seconds before Redis redelivers an unacknowledged task (longer than the longest task)",
+        example="3600",
+    ),
+    Setting(
         "SOCKETIO_MESSAGE_QUEUE", str, None, "Socket.IO message queue URL; defaults to REDIS_URL", example=""
     ),
     Setting(
@@ -199,6 +206,14 @@ SETTINGS: tuple[Setting, ...] = (
         None,
         "clients opened outside one's cases in a month before the access review flags it (default 20)",
         example="20",
+    ),
+    Setting(
+        "CONSENTS_ACCESS_LOG_ANCHOR_FILE",
+        str,
+        None,
+        "file outside the database that access-log anchors are appended to "
+        "(default instance/consent_access_log_anchors.jsonl; off: none)",
+        example="/var/log/hamkke/access-log-anchors.jsonl",
     ),
     Setting("LOG_LEVEL", _choice("DEBUG", "INFO", "WARNING", "ERROR"), "INFO", "log level", example="INFO"),
 )

@@ -7,6 +7,8 @@ import logging
 import smtplib
 from email.message import EmailMessage
 from email.utils import format_datetime
+from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
@@ -64,10 +66,31 @@ def build_email(message: OutboxMessage) -> EmailMessage:
     email["Subject"] = message.payload["subject"]
     email["Message-ID"] = message_id_for(message)
     email["Date"] = format_datetime(now_utc())
+    if message.payload.get("reply_to"):
+        email["Reply-To"] = message.payload["reply_to"]
     email.set_content(message.payload["text"])
     if message.payload.get("html"):
         email.add_alternative(message.payload["html"], subtype="html")
+    for attachment in message.payload.get("attachments") or []:
+        email.add_attachment(
+            _attachment_bytes(attachment),
+            maintype=attachment["content_type"].split("/")[0],
+            subtype=attachment["content_type"].split("/")[1],
+            filename=attachment["filename"],
+        )
     return email
+
+
+def _attachment_bytes(attachment: dict[str, str]) -> bytes:
+    """Read an attachment from the instance folder; a missing or changed file is a failure to retry."""
+    path = Path(current_app.instance_path) / attachment["path"]
+    try:
+        content = path.read_bytes()
+    except OSError as exc:
+        raise DeliveryError(f"attachment missing: {attachment['filename']}") from exc
+    if attachment.get("sha256") and hashlib.sha256(content).hexdigest() != attachment["sha256"]:
+        raise DeliveryError(f"attachment changed: {attachment['filename']}")
+    return content
 
 
 def send_email(message: OutboxMessage) -> None:
@@ -104,6 +127,7 @@ def deliver(outbox_id: int) -> str:
     message.sent_at = now_utc()
     message.claimed_until = None
     message.last_error = None
+    _record_sent(message)
     db.session.commit()
     logger.info("Outbox message %s sent on attempt %s", message.id, message.attempts)
     return "sent"
@@ -113,7 +137,8 @@ def _consent_still_allows(message: OutboxMessage) -> bool:
     """Re-check the consent gate at send time; a message whose client withdrew consent is cancelled."""
     from consents.access import outbox_message_allowed
 
-    if outbox_message_allowed(message):
+    check = message.payload.get("consent_check")
+    if outbox_message_allowed(message) and (check is None or _domain_check(check)):
         return True
     message.status = DeliveryStatus.cancelled
     message.claimed_until = None
@@ -121,6 +146,24 @@ def _consent_still_allows(message: OutboxMessage) -> bool:
     record("notifications.delivery_cancelled", obj=message, data={"reason": "consent_withdrawn"})
     db.session.commit()
     return False
+
+
+def _domain_check(check: dict[str, Any]) -> bool:
+    """Run the re-check a domain attached to its e-mail (today: letters to outside organisations)."""
+    if check.get("kind") == "referral_outside":
+        from referrals.outside import outside_email_allowed
+
+        return outside_email_allowed(check)
+    return False  # an unknown check fails closed
+
+
+def _record_sent(message: OutboxMessage) -> None:
+    """Log what a sent e-mail disclosed, for domains whose e-mails carry client data (outside letters)."""
+    check = message.payload.get("consent_check")
+    if check is not None and check.get("kind") == "referral_outside":
+        from referrals.outside import log_email_disclosure
+
+        log_email_disclosure(check)
 
 
 def _record_failure(message: OutboxMessage, error: str) -> str:

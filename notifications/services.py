@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -28,16 +29,20 @@ CLAIM_DURATION = timedelta(minutes=5)
 #: the first retry waits this long; each further one twice as long, up to MAX_BACKOFF
 FIRST_BACKOFF = timedelta(seconds=30)
 MAX_BACKOFF = timedelta(hours=1)
+#: kinds that send e-mail only to people who turned them on (everything else is on until turned off)
+OPT_IN_KINDS = frozenset({"digest.weekly"})
 
 
 def wants_email(person: Person, kind: str) -> bool:
-    """Tell whether ``person`` receives e-mail for ``kind`` (default yes; in-app is always on)."""
+    """Tell whether ``person`` gets e-mail for ``kind`` (default yes, opt-in kinds no; in-app always on)."""
     preference = db.session.scalar(
         sa.select(NotificationPreference).where(
             NotificationPreference.person_id == person.id, NotificationPreference.kind == kind
         )
     )
-    return preference is None or preference.email_enabled
+    if preference is None:
+        return kind not in OPT_IN_KINDS
+    return preference.email_enabled
 
 
 def set_email_preference(
@@ -116,8 +121,15 @@ def queue_email(
     idempotency_key: str,
     notification: Notification | None = None,
     agency_id: int | None = None,
+    attachments: list[dict[str, str]] | None = None,
+    reply_to: str | None = None,
+    consent_check: dict[str, Any] | None = None,
 ) -> OutboxMessage:
-    """Write an e-mail to the outbox in the current transaction; the worker sends it after commit."""
+    """Write an e-mail to the outbox in the current transaction; the worker sends it after commit.
+
+    ``attachments`` name files under the instance folder (path, filename, content_type, sha256), read
+    at send time; ``consent_check`` names a domain re-check run before sending (see ``delivery``).
+    """
     existing = db.session.scalar(
         sa.select(OutboxMessage).where(OutboxMessage.idempotency_key == idempotency_key)
     )
@@ -127,7 +139,14 @@ def queue_email(
         idempotency_key=idempotency_key,
         channel=DeliveryChannel.email,
         recipient=to,
-        payload={"subject": subject, "text": text, "html": html},
+        payload={
+            "subject": subject,
+            "text": text,
+            "html": html,
+            **({"attachments": attachments} if attachments else {}),
+            **({"reply_to": reply_to} if reply_to else {}),
+            **({"consent_check": consent_check} if consent_check else {}),
+        },
         notification=notification,
         agency_id=agency_id,
         next_attempt_at=now_utc(),

@@ -6,7 +6,9 @@ import logging
 
 from celery import shared_task
 
+from hamkke.db import db
 from notifications.delivery import deliver, due_message_ids
+from notifications.digest import send_weekly_digests
 
 logger = logging.getLogger(__name__)
 
@@ -25,3 +27,11 @@ def sweep_outbox() -> int:
         if deliver(outbox_id) == "sent":
             sent += 1
     return sent
+
+
+@shared_task(name="notifications.weekly_digest")
+def weekly_digest() -> int:
+    """Queue this week's "needs update" digest of every agency (once per agency, person and ISO week)."""
+    count = send_weekly_digests()
+    db.session.commit()
+    return count

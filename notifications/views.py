@@ -6,11 +6,13 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from agencies.sessions import current_person, login_required
+from agencies.access import active_memberships
+from agencies.models import Agency
+from agencies.sessions import current_person, current_session, login_required
 from hamkke.db import db
 from hamkke.errors import NotFound
-from notifications import services
-from notifications.models import Notification
+from notifications import queries, services
+from notifications.models import DeliveryChannel, Notification
 from notifications.queries import NOTIFICATION_KINDS, list_notifications, unread_count
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
@@ -35,12 +37,14 @@ def inbox() -> ResponseReturnValue:
     assert person is not None  # guaranteed by login_required  # noqa: S101
     page = max(request.args.get("page", 1, type=int) or 1, 1)
     items = list_notifications(person, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+    user_session = current_session()
     return render_template(
         "notifications/inbox.html",
         notifications=items,
         unread=unread_count(person),
         page=page,
         page_size=PAGE_SIZE,
+        acting_agency_id=user_session.acting_agency_id if user_session is not None else None,
     )
 
 
@@ -83,6 +87,45 @@ def preferences() -> ResponseReturnValue:
         return redirect(url_for("notifications.preferences"))
     enabled = {kind for kind in NOTIFICATION_KINDS if services.wants_email(person, kind)}
     return render_template("notifications/preferences.html", kinds=NOTIFICATION_KINDS, enabled=enabled)
+
+
+def _own_agency(agency_id: int) -> Agency:
+    """Return the agency if the signed-in person is an active member of it; otherwise 404."""
+    person = current_person()
+    for membership in active_memberships(person):
+        if membership.agency_id == agency_id:
+            return membership.agency
+    # Another agency's deliveries answer 404 like a missing agency: its traffic must not leak.
+    raise NotFound("기관을 찾을 수 없습니다.", english="Agency not found.")
+
+
+@bp.get("/agencies/<int:agency_id>/deliveries")
+@login_required
+def deliveries(agency_id: int) -> ResponseReturnValue:
+    """Show an agency's e-mails and webhooks with their delivery status, to its own members only."""
+    agency = _own_agency(agency_id)
+    status = request.args.get("status") or None
+    if status not in queries.DELIVERY_FILTERS:
+        status = None
+    channel_arg = request.args.get("channel") or None
+    channel = DeliveryChannel(channel_arg) if channel_arg in {c.value for c in DeliveryChannel} else None
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    total = queries.count_deliveries_for_agency(agency.id, status=status, channel=channel)
+    items = queries.list_deliveries_for_agency(
+        agency.id, status=status, channel=channel, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
+    )
+    return render_template(
+        "notifications/deliveries.html",
+        agency=agency,
+        deliveries=items,
+        state=queries.delivery_state,
+        filters=queries.DELIVERY_FILTERS,
+        status=status,
+        channel=channel.value if channel is not None else None,
+        page=page,
+        total=total,
+        page_size=PAGE_SIZE,
+    )
 
 
 def unread_badge() -> dict[str, int]:

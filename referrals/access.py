@@ -5,6 +5,8 @@
 * The sending side (sender's agency, case roles) sends, cancels, revokes and re-routes.
 * The receiving side (receiving agency's case workers, supervisors, admins) confirms receipt,
   accepts, rejects, starts and completes.
+* A referral to an outside organisation (no account) has no receiving side in the app: the sender
+  records the organisation's answers (회신 기록) for it.
 * Creating a referral from a case: case worker or supervisor of the case's owning or lead agency.
 * Everyone else gets 404: they may not know the referral exists.
 """
@@ -64,7 +66,10 @@ def can_view(person: Actor | None, referral: Referral) -> bool:
         return True
     if referral.status == ReferralStatus.draft:
         return False
-    return is_member(person, referral.receiving_agency_id) or is_coordinator_of(person, referral.district_id)
+    receiving = referral.receiving_agency_id
+    return (receiving is not None and is_member(person, receiving)) or is_coordinator_of(
+        person, referral.district_id
+    )
 
 
 def side_of(person: Actor | None, referral: Referral) -> Side | None:
@@ -77,9 +82,15 @@ def side_of(person: Actor | None, referral: Referral) -> Side | None:
         return "receiver" if can_view(person, referral) else None
     if can_act_for(person, referral.sending_agency):
         return "sender"
-    if referral.status != ReferralStatus.draft and can_act_for(person, referral.receiving_agency):
+    receiving = referral.receiving_agency
+    if referral.status != ReferralStatus.draft and receiving is not None and can_act_for(person, receiving):
         return "receiver"
     return None
+
+
+def acting_side(referral: Referral, side: Side) -> Side:
+    """Return who makes a move of ``side``: for an outside organisation the sender records its answers."""
+    return "sender" if referral.is_external else side
 
 
 def can_refer_from_case(person: Person | None, case: Case) -> Agency | None:
@@ -102,6 +113,7 @@ def require_view(person: Actor | None, referral: Referral | None) -> Referral:
 def require_side(person: Actor | None, referral: Referral, side: Side) -> None:
     """Refuse unless the person acts for ``side`` of the referral."""
     require_view(person, referral)
+    side = acting_side(referral, side)
     if side_of(person, referral) != side:
         who = "의뢰한 기관" if side == "sender" else "의뢰받은 기관"
         raise PermissionDenied(

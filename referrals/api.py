@@ -7,7 +7,7 @@ such response is written to the access log (channel ``api``).
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, TypedDict
+from typing import Annotated, Literal, NotRequired, TypedDict
 
 import sqlalchemy as sa
 
@@ -35,7 +35,7 @@ class ReferralOut(TypedDict):
     ]
     status_label: Annotated[str, Doc("Korean name of the status.")]
     sending_agency_code: str
-    receiving_agency_code: str
+    receiving_agency_code: str | None
     service_id: int | None
     service_name: str | None
     request_document_number: str | None
@@ -85,20 +85,20 @@ class RejectBody(TypedDict):
         ],
         Doc("Structured reason."),
     ]
-    note: Annotated[str, Doc("Explanation; required for ``other``.")]
+    note: NotRequired[Annotated[str, Doc("Explanation; required for ``other``.")]]
 
 
 class CompleteBody(TypedDict):
     """The 회신서 / 결과보고서."""
 
     outcome: Annotated[str, Doc("What was provided and what came of it.")]
-    result_report: Annotated[str, Doc("Result report (period, content, next steps).")]
+    result_report: NotRequired[Annotated[str, Doc("Result report (period, content, next steps).")]]
 
 
 class AcceptBody(TypedDict):
     """An optional note for the sender."""
 
-    note: str
+    note: NotRequired[str]
 
 
 def _out(referral: Referral) -> ReferralOut:
@@ -107,7 +107,7 @@ def _out(referral: Referral) -> ReferralOut:
         "status": referral.status.value,
         "status_label": referral.status.label,
         "sending_agency_code": referral.sending_agency.code,
-        "receiving_agency_code": referral.receiving_agency.code,
+        "receiving_agency_code": referral.receiving_agency.code if referral.receiving_agency else None,
         "service_id": referral.service_id,
         "service_name": referral.service.name if referral.service is not None else None,
         "request_document_number": referral.request_document_number,
@@ -127,7 +127,7 @@ def _referral(call: ApiCall) -> Referral:
 def _detail(referral: Referral, call: ApiCall) -> ReferralDetail:
     client = db.session.get(Client, referral.client_id)
     assert client is not None  # noqa: S101 -- foreign key
-    allowed = disclosure.consented_field_groups(client, referral.receiving_agency)
+    allowed = disclosure.allowed_groups(client, referral)
     groups = sorted(set(referral.shared_field_groups) & allowed)
     rows = disclosure.client_fields(client, groups)
     if rows:

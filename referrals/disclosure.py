@@ -76,6 +76,30 @@ def consented_field_groups(client: Client, recipient: Agency) -> frozenset[str]:
     return frozenset(gate.groups_allowed_now(client, recipient, purpose=PURPOSE))
 
 
+def consented_field_groups_outside(client: Client, district_id: int) -> frozenset[str]:
+    """Return the field groups that may go to an outside organisation (no network agency) now.
+
+    A consent names its recipients as an agency, a conference or the district network; an outside
+    organisation cannot be named, so the strictest rule applies: only groups of active 특정 기관 의뢰
+    grants to the whole network of the sending agency's district (never a grant to another named
+    agency), without 고유식별정보 (an outside organisation is not a public body with a statutory basis).
+    """
+    gate = _gate()
+    if gate is None or not _has_table("consents"):
+        return frozenset()
+    policy = importlib.import_module("consents.policy")
+    # No agency has ID 0, so only network grants of the district can match this viewer.
+    viewer = policy.ViewerFacts(agency_id=0, district_id=district_id, is_public=False)
+    return frozenset(gate.decide_for(client, viewer, purpose=PURPOSE, context=None).groups)
+
+
+def allowed_groups(client: Client, referral: Any) -> frozenset[str]:
+    """Return the field groups the client's consent lets this referral's recipient receive now."""
+    if referral.receiving_agency is not None:
+        return consented_field_groups(client, referral.receiving_agency)
+    return consented_field_groups_outside(client, referral.district_id)
+
+
 def client_fields(client: Client, groups: Iterable[str]) -> list[tuple[str, str]]:
     """Return (label, value) rows of the client's own columns in ``groups`` for a letter to another agency.
 

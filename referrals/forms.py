@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import RadioField, SelectField, SelectMultipleField, StringField, TextAreaField, widgets
+from wtforms import (
+    EmailField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    widgets,
+)
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import AnyOf, DataRequired, Length, Optional
 
 from referrals.disclosure import GROUP_LABELS
 from referrals.models import REJECTION_REASON_LABELS
@@ -44,6 +53,47 @@ class ReferralForm(FlaskForm):
         validators=[Optional()],
     )
     eligibility_override_reason = _long_text("이용요건 경고에도 의뢰하는 사유")
+
+
+class OutsideReferralForm(FlaskForm):
+    """활용서식6 to an organisation outside the network: its name and e-mail instead of a service."""
+
+    external_name = StringField(
+        "받는 기관 이름",
+        validators=[
+            DataRequired(message="받는 기관 이름을 적어 주세요."),
+            Length(max=200, message="200자 이내로 적어 주세요."),
+        ],
+    )
+    # Checked by the service (one rule for every channel); the field only offers the e-mail keyboard.
+    external_email = EmailField(
+        "받는 기관 이메일", validators=[DataRequired(message="이메일 주소를 적어 주세요.")]
+    )
+    reason = _long_text("의뢰사유", required=True, message="의뢰사유를 적어 주세요.")
+    requested_services = _long_text(
+        "대상자 요구 서비스", required=True, message="대상자 요구 서비스를 적어 주세요."
+    )
+    main_problem = _long_text("참여자 주호소문제")
+    service_history = _long_text("기존 서비스 이력")
+    notes = _long_text("기타 특이사항")
+    field_groups = CheckboxListField(
+        "함께 보낼 대상자 정보",
+        choices=[SelectChoice(code, label) for code, label in GROUP_LABELS.items()],
+        validators=[Optional()],
+    )
+
+
+class ReissueForm(FlaskForm):
+    """Re-issuing a letter as a new version, with the reason printed on it."""
+
+    kind = HiddenField(validators=[AnyOf(["request", "reply"], message="공문 종류가 올바르지 않습니다.")])
+    reason = StringField(
+        "재발급 사유",
+        validators=[
+            DataRequired(message="재발급 사유를 적어 주세요."),
+            Length(max=500, message="500자 이내로 적어 주세요."),
+        ],
+    )
 
 
 class DirectorySearchForm(FlaskForm):

@@ -19,12 +19,12 @@ from hamkke.pdf import KoreanDocument
 from hamkke.time import now_utc, to_local
 from referrals import access, disclosure
 from referrals.disclosure import client_fields, group_label, log_disclosure
-from referrals.models import LetterKind, Referral, ReferralLetter
+from referrals.models import LetterKind, LetterReissue, Referral, ReferralLetter
 
 logger = logging.getLogger(__name__)
 
-#: letters are re-issued only by a new version; today every letter is version 1
-CURRENT_VERSION = 1
+#: the first issue of a letter; a re-issue is version 2, 3, … (a LetterReissue row says why)
+FIRST_VERSION = 1
 
 
 def letters_folder() -> Path:
@@ -34,8 +34,13 @@ def letters_folder() -> Path:
 
 def disclosed_groups(referral: Referral, client: Client) -> list[str]:
     """Return the chosen field groups still within consent now (a withdrawn group drops out of the letter)."""
-    allowed = disclosure.consented_field_groups(client, referral.receiving_agency)
+    allowed = disclosure.allowed_groups(client, referral)
     return sorted(set(referral.shared_field_groups) & allowed)
+
+
+def versioned_number(number: str, version: int) -> str:
+    """Return the document number of a version: the original number, plus ``-v2``, ``-v3`` … on re-issue."""
+    return number if version == FIRST_VERSION else f"{number}-v{version}"
 
 
 def _letterhead(document: KoreanDocument, agency: Agency) -> None:
@@ -61,13 +66,26 @@ def _paragraph(document: KoreanDocument, text: str) -> None:
     document.multi_cell(0, 6, text, new_x="LMARGIN", new_y="NEXT")
 
 
-def build_letter(referral: Referral, kind: LetterKind, groups: list[str], client: Client) -> bytes:
+def build_letter(
+    referral: Referral,
+    kind: LetterKind,
+    groups: list[str],
+    client: Client,
+    *,
+    reissue: LetterReissue | None = None,
+) -> bytes:
     """Return the PDF bytes of the letter; ``groups`` are the consent-checked field groups to show."""
     request = kind is LetterKind.request
     issuer = referral.sending_agency if request else referral.receiving_agency
-    addressee = referral.receiving_agency if request else referral.sending_agency
-    number = referral.request_document_number if request else referral.reply_document_number
-    issued_at = (referral.sent_at if request else referral.completed_at) or now_utc()
+    assert issuer is not None  # noqa: S101 -- a reply letter exists only for a network agency
+    addressee = referral.recipient_name if request else referral.sending_agency.name
+    base = referral.request_document_number if request else referral.reply_document_number
+    version = reissue.version if reissue is not None else FIRST_VERSION
+    number = versioned_number(base, version) if base is not None else None
+    if reissue is not None:
+        issued_at = reissue.requested_at
+    else:
+        issued_at = (referral.sent_at if request else referral.completed_at) or now_utc()
     document = KoreanDocument(title=kind.label, document_number=number, generated_at=issued_at)
     # A fixed creation date makes a re-render of the same letter byte-identical.
     document.set_creation_date(issued_at)
@@ -76,8 +94,11 @@ def build_letter(referral: Referral, kind: LetterKind, groups: list[str], client
     _letterhead(document, issuer)
     _row(document, "문서번호", number or "-")
     _row(document, "시행일자", to_local(issued_at).strftime("%Y. %m. %d."))
-    _row(document, "수신", addressee.name)
+    _row(document, "수신", addressee)
     _row(document, "제목", "서비스 의뢰" if request else "서비스 의뢰 회신(결과보고)")
+    if reissue is not None and base is not None:
+        _row(document, "재발급", f"{version}차 (앞 문서 {versioned_number(base, version - 1)}를 대신함)")
+        _row(document, "재발급 사유", reissue.reason)
     document.ln(3)
     if request:
         document.multi_cell(
@@ -121,14 +142,18 @@ def _client_block(groups: list[str], client: Client) -> str:
     return "\n".join([*rows, f"(제공 항목: {shared})"])
 
 
-def ensure_letter(referral_id: int, kind: LetterKind | str) -> ReferralLetter | None:
-    """Render and store the letter unless it exists; commit; return it (None if the referral has none due).
+def ensure_letter(
+    referral_id: int, kind: LetterKind | str, version: int = FIRST_VERSION
+) -> ReferralLetter | None:
+    """Render and store one version of a letter unless it exists; commit; return it (None if none is due).
 
     Idempotent: the unique (referral, kind, version) key keeps a redelivered or duplicated task from
     adding a second letter, and the file is written under a temporary name and renamed into place.
+    A request letter to an outside organisation is e-mailed (through the outbox) in the same
+    transaction that stores it.
     """
     kind = LetterKind(kind)
-    existing = _find(referral_id, kind)
+    existing = _find(referral_id, kind, version)
     if existing is not None:
         return existing
     referral = db.session.get(Referral, referral_id)
@@ -139,11 +164,16 @@ def ensure_letter(referral_id: int, kind: LetterKind | str) -> ReferralLetter | 
     )
     if number is None:
         return None  # not sent (request) or not completed (reply): no letter exists yet
+    reissue = None
+    if version != FIRST_VERSION:
+        reissue = _reissue(referral_id, kind, version)
+        if reissue is None:
+            return None  # nobody asked for this version
     client = db.session.get(Client, referral.client_id)
     assert client is not None  # noqa: S101 -- foreign key
     groups = disclosed_groups(referral, client)
-    content = build_letter(referral, kind, groups, client)
-    relative = Path(str(referral.id)) / f"{kind.value}-v{CURRENT_VERSION}.pdf"
+    content = build_letter(referral, kind, groups, client, reissue=reissue)
+    relative = Path(str(referral.id)) / f"{kind.value}-v{version}.pdf"
     target = letters_folder() / relative
     target.parent.mkdir(parents=True, exist_ok=True)
     temporary = target.with_suffix(f".{os.getpid()}.tmp")
@@ -152,62 +182,96 @@ def ensure_letter(referral_id: int, kind: LetterKind | str) -> ReferralLetter | 
     letter = ReferralLetter(
         referral_id=referral.id,
         kind=kind,
-        version=CURRENT_VERSION,
-        document_number=number,
+        version=version,
+        document_number=versioned_number(number, version),
         path=str(Path("letters") / "referrals" / relative),
         sha256=hashlib.sha256(content).hexdigest(),
         size=len(content),
         field_groups=groups,
+        reason=reissue.reason if reissue is not None else None,
     )
     recipient = referral.receiving_agency_id if kind is LetterKind.request else referral.sending_agency_id
     try:
         with db.session.begin_nested():
             db.session.add(letter)
             db.session.flush()
+            if referral.is_external and kind is LetterKind.request:
+                from referrals.outside import queue_outside_letter
+
+                queue_outside_letter(referral, letter)
         log_disclosure(
             actor=None,
             agency_id=recipient,
             client_id=client.id,
             groups=groups,
             channel="letter",
-            basis="referral",
+            basis=f"referral_outside:{referral.id}" if referral.is_external else "referral",
         )
         db.session.commit()
     except IntegrityError:
         # Another delivery of the same task won the race; its row (same bytes, same path) stands.
         db.session.rollback()
-        return _find(referral_id, kind)
-    logger.info("Letter %s/%s rendered (%d bytes)", referral_id, kind.value, len(content))
+        return _find(referral_id, kind, version)
+    logger.info("Letter %s/%s v%s rendered (%d bytes)", referral_id, kind.value, version, len(content))
     return letter
 
 
-def _find(referral_id: int, kind: LetterKind) -> ReferralLetter | None:
+def _find(referral_id: int, kind: LetterKind, version: int) -> ReferralLetter | None:
     return db.session.scalar(
         sa.select(ReferralLetter).where(
             ReferralLetter.referral_id == referral_id,
             ReferralLetter.kind == kind,
-            ReferralLetter.version == CURRENT_VERSION,
+            ReferralLetter.version == version,
         )
     )
 
 
-def missing_letters() -> list[tuple[int, LetterKind]]:
-    """Return (referral, kind) pairs whose letter is due but not rendered (enqueue lost, worker died)."""
-    pairs: list[tuple[int, LetterKind]] = []
+def _reissue(referral_id: int, kind: LetterKind, version: int) -> LetterReissue | None:
+    return db.session.scalar(
+        sa.select(LetterReissue).where(
+            LetterReissue.referral_id == referral_id,
+            LetterReissue.kind == kind,
+            LetterReissue.version == version,
+        )
+    )
+
+
+def missing_letters() -> list[tuple[int, LetterKind, int]]:
+    """Return (referral, kind, version) of letters due but not rendered (enqueue lost, worker died)."""
+    missing: list[tuple[int, LetterKind, int]] = []
     for kind, column in (
         (LetterKind.request, Referral.request_document_number),
         (LetterKind.reply, Referral.reply_document_number),
     ):
         rendered = sa.select(ReferralLetter.referral_id).where(
-            ReferralLetter.kind == kind, ReferralLetter.version == CURRENT_VERSION
+            ReferralLetter.kind == kind, ReferralLetter.version == FIRST_VERSION
         )
         ids = db.session.scalars(
             sa.select(Referral.id)
             .where(column.is_not(None), Referral.id.not_in(rendered))
             .order_by(Referral.id)
         )
-        pairs.extend((referral_id, kind) for referral_id in ids)
-    return pairs
+        missing.extend((referral_id, kind, FIRST_VERSION) for referral_id in ids)
+    rendered_versions = sa.select(ReferralLetter.id).where(
+        ReferralLetter.referral_id == LetterReissue.referral_id,
+        ReferralLetter.kind == LetterReissue.kind,
+        ReferralLetter.version == LetterReissue.version,
+    )
+    for reissue in db.session.scalars(
+        sa.select(LetterReissue).where(~rendered_versions.exists()).order_by(LetterReissue.id)
+    ):
+        missing.append((reissue.referral_id, reissue.kind, reissue.version))
+    return missing
+
+
+def latest_version(referral_id: int, kind: LetterKind) -> int:
+    """Return the highest version asked for of a letter (1 when it was never re-issued)."""
+    highest = db.session.scalar(
+        sa.select(sa.func.max(LetterReissue.version)).where(
+            LetterReissue.referral_id == referral_id, LetterReissue.kind == kind
+        )
+    )
+    return int(highest or FIRST_VERSION)
 
 
 def open_letter(

@@ -105,6 +105,11 @@ class Referral(TimestampMixin, Model):
     __table_args__ = (
         sa.Index("ix_referrals_receiving_status", "receiving_agency_id", "status"),
         sa.Index("ix_referrals_sending_status", "sending_agency_id", "status"),
+        # A referral goes to a network agency, or to an outside organisation named with its e-mail.
+        sa.CheckConstraint(
+            "receiving_agency_id IS NOT NULL OR (external_name IS NOT NULL AND external_email IS NOT NULL)",
+            name="recipient_present",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -113,7 +118,11 @@ class Referral(TimestampMixin, Model):
     district_id: Mapped[int] = mapped_column(sa.ForeignKey("districts.id"), index=True)
     sending_agency_id: Mapped[int] = mapped_column(sa.ForeignKey("agencies.id"))
     sender_id: Mapped[int] = mapped_column(sa.ForeignKey("people.id"))
-    receiving_agency_id: Mapped[int] = mapped_column(sa.ForeignKey("agencies.id"))
+    #: None: an outside organisation without an account (``external_name``/``external_email``)
+    receiving_agency_id: Mapped[int | None] = mapped_column(sa.ForeignKey("agencies.id"))
+    #: the outside organisation a referral is sent to by e-mail (not a network agency)
+    external_name: Mapped[str | None] = mapped_column(sa.String(200))
+    external_email: Mapped[str | None] = mapped_column(sa.String(320))
     service_id: Mapped[int | None] = mapped_column(sa.ForeignKey("services.id"), index=True)
     #: the receiving worker who took the referral on
     receiver_id: Mapped[int | None] = mapped_column(sa.ForeignKey("people.id"))
@@ -160,7 +169,7 @@ class Referral(TimestampMixin, Model):
     escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     sending_agency: Mapped[Agency] = relationship(foreign_keys=[sending_agency_id])
-    receiving_agency: Mapped[Agency] = relationship(foreign_keys=[receiving_agency_id])
+    receiving_agency: Mapped[Agency | None] = relationship(foreign_keys=[receiving_agency_id])
     sender: Mapped[Person] = relationship(foreign_keys=[sender_id])
     receiver: Mapped[Person | None] = relationship(foreign_keys=[receiver_id])
     service: Mapped[Service | None] = relationship()
@@ -178,6 +187,18 @@ class Referral(TimestampMixin, Model):
     def is_closed(self) -> bool:
         """Tell whether the referral has reached a final state."""
         return self.status in CLOSED_STATUSES
+
+    @property
+    def is_external(self) -> bool:
+        """Tell whether the referral goes to an outside organisation by e-mail (no agency account)."""
+        return self.receiving_agency_id is None
+
+    @property
+    def recipient_name(self) -> str:
+        """Return the name of the receiving agency or outside organisation."""
+        if self.receiving_agency is not None:
+            return self.receiving_agency.name
+        return self.external_name or ""
 
 
 class ReferralEvent(Model):
@@ -221,9 +242,31 @@ class ReferralLetter(Model):
     size: Mapped[int]
     #: field groups the letter disclosed (what the gate allowed when it was rendered)
     field_groups: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    #: why this version was re-issued (None for the first issue)
+    reason: Mapped[str | None] = mapped_column(sa.Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
 
     referral: Mapped[Referral] = relationship(back_populates="letters")
+
+
+class LetterReissue(Model):
+    """A request to re-issue a letter as a new version, with its reason; the worker renders it once."""
+
+    __tablename__ = "referral_letter_reissues"
+    __table_args__ = (
+        sa.UniqueConstraint(
+            "referral_id", "kind", "version", name="uq_referral_letter_reissues_referral_kind_version"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    referral_id: Mapped[int] = mapped_column(sa.ForeignKey("referrals.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[LetterKind] = mapped_column(str_enum(LetterKind, "referral_letter_kind"))
+    #: 2, 3, …: version 1 is the first issue and needs no request
+    version: Mapped[int]
+    reason: Mapped[str] = mapped_column(sa.Text)
+    requested_by_id: Mapped[int] = mapped_column(sa.ForeignKey("people.id"))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
 
 
 class LinkageRecord(TimestampMixin, Model):

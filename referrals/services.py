@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -22,13 +23,14 @@ from hamkke.time import SEOUL, now_utc, today_local
 from notifications.models import Notification, WebhookEndpoint
 from notifications.services import notify
 from notifications.webhooks import queue_webhook
-from referrals import access, disclosure
+from referrals import access, disclosure, letters
 from referrals.deadlines import previous_working_day, response_due_on, working_days_between
 from referrals.disclosure import group_label
 from referrals.models import (
     AWAITING_RESPONSE,
     DocumentCounter,
     LetterKind,
+    LetterReissue,
     LinkageRecord,
     Referral,
     ReferralEvent,
@@ -73,6 +75,39 @@ class ReferralContent:
     service_history: str = ""
     notes: str = ""
     field_groups: tuple[str, ...] = ()
+
+
+#: a plain mailbox address: local part, @, a domain of dot-separated labels (no display names, no lists)
+EMAIL_PATTERN = re.compile(
+    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$"
+)
+
+
+@dataclass(frozen=True)
+class OutsideRecipient:
+    """An organisation outside the network (no account), reached by e-mail."""
+
+    name: str
+    email: str
+
+
+def clean_outside_recipient(name: str, email: str) -> OutsideRecipient:
+    """Return the outside organisation's name and e-mail address, checked; ValidationFailed if wrong."""
+    name = " ".join(name.split())
+    email = email.strip()
+    if not name or len(name) > 200:
+        raise ValidationFailed(
+            "받는 기관 이름을 200자 이내로 적어 주세요.",
+            field="external_name",
+            english="Give the organisation's name (200 characters at most).",
+        )
+    if len(email) > 254 or not EMAIL_PATTERN.fullmatch(email):
+        raise ValidationFailed(
+            "받는 기관의 이메일 주소가 올바르지 않습니다. 예: office@example.or.kr",
+            field="external_email",
+            english="The organisation's e-mail address is not valid.",
+        )
+    return OutsideRecipient(name=name, email=email.lower())
 
 
 class EligibilityWarning(ValidationFailed):
@@ -165,6 +200,33 @@ def check_consent(client: Client, recipient: Agency, groups: Iterable[str]) -> N
         )
 
 
+def check_outside_consent(client: Client, district_id: int, name: str, groups: Iterable[str]) -> None:
+    """Refuse (ConsentRequired) unless every chosen group may go outside the network (network consent)."""
+    chosen = set(groups)
+    if not chosen:
+        return
+    missing = chosen - disclosure.consented_field_groups_outside(client, district_id)
+    if missing:
+        names = ", ".join(group_label(group) for group in sorted(missing))
+        raise ConsentRequired(
+            f"대상자가 네트워크 밖 기관({name})에 제공하는 것에 동의하지 않은 항목이 있습니다: {names}"
+            " (외부 기관 의뢰는 구 네트워크 전체에 대한 '특정 기관 의뢰' 동의 범위 안에서만"
+            " 보낼 수 있습니다)",
+            field="field_groups",
+            english="The client's consent does not cover, for an outside organisation: "
+            + ", ".join(sorted(missing)),
+        )
+
+
+def _check_consent_for(client: Client, referral: Referral) -> None:
+    if referral.receiving_agency is not None:
+        check_consent(client, referral.receiving_agency, referral.shared_field_groups)
+    else:
+        check_outside_consent(
+            client, referral.district_id, referral.recipient_name, referral.shared_field_groups
+        )
+
+
 def _check_recipient(receiving_agency: Agency, service: Service | None, sending_agency: Agency) -> None:
     if not receiving_agency.is_active:
         raise ValidationFailed(
@@ -188,32 +250,57 @@ def create_referral(
     case: Case,
     *,
     actor: Person,
-    receiving_agency: Agency,
+    receiving_agency: Agency | None = None,
     content: ReferralContent,
     service: Service | None = None,
     eligibility_override_reason: str | None = None,
     source_type: ReferralSource = ReferralSource.case,
     source_id: int | None = None,
+    outside: OutsideRecipient | None = None,
 ) -> Referral:
-    """Create a draft referral of the case's main client; content, recipient and consent are checked first."""
+    """Create a draft referral of the case's main client; content, recipient and consent are checked first.
+
+    The recipient is a network agency (``receiving_agency``, optionally one of its services) or an
+    outside organisation reached by e-mail (``outside``, from :func:`clean_outside_recipient`).
+    """
     sending_agency = access.can_refer_from_case(actor, case)
     if sending_agency is None:
         raise NotFound("사례를 찾을 수 없습니다.", english="Case not found.")
     content = _clean_content(content)
-    _check_recipient(receiving_agency, service, sending_agency)
+    client = case.main_client
+    warnings: list[str] = []
+    if receiving_agency is not None:
+        if outside is not None:
+            raise ValidationFailed("받는 곳은 한 곳만 고를 수 있습니다.", field="receiving_agency")
+        _check_recipient(receiving_agency, service, sending_agency)
+        warnings = eligibility_warnings(service, case) if service is not None else []
+    elif outside is not None:
+        outside = clean_outside_recipient(outside.name, outside.email)
+        if service is not None:
+            raise ValidationFailed(
+                "외부 기관 의뢰에는 자원목록의 서비스를 고를 수 없습니다.", field="service"
+            )
+    else:
+        raise ValidationFailed(
+            "의뢰할 기관을 골라 주세요.", field="receiving_agency", english="Choose an agency."
+        )
     override = (eligibility_override_reason or "").strip() or None
-    warnings = eligibility_warnings(service, case) if service is not None else []
     if warnings and override is None:
         raise EligibilityWarning(warnings)
-    client = case.main_client
-    check_consent(client, receiving_agency, content.field_groups)
+    if receiving_agency is not None:
+        check_consent(client, receiving_agency, content.field_groups)
+    else:
+        assert outside is not None  # noqa: S101 -- checked above
+        check_outside_consent(client, sending_agency.district_id, outside.name, content.field_groups)
     referral = Referral(
         case_id=case.id,
         client_id=client.id,
         district_id=sending_agency.district_id,
         sending_agency_id=sending_agency.id,
         sender_id=actor.id,
-        receiving_agency_id=receiving_agency.id,
+        receiving_agency_id=receiving_agency.id if receiving_agency is not None else None,
+        external_name=outside.name if outside is not None else None,
+        external_email=outside.email if outside is not None else None,
         service_id=service.id if service is not None else None,
         status=S.draft,
         source_type=source_type,
@@ -241,7 +328,8 @@ def create_referral(
         agency_id=sending_agency.id,
         obj=referral,
         data={
-            "receiving_agency_id": receiving_agency.id,
+            "receiving_agency_id": referral.receiving_agency_id,
+            "outside": referral.is_external,
             "service_id": referral.service_id,
             "groups": list(content.field_groups),
             "eligibility_overridden": bool(warnings),
@@ -337,18 +425,20 @@ def send_referral(referral: Referral, *, actor: Person) -> Referral:
     access.require_side(actor, referral, "sender")
     allowed_transition(referral.status, S.requested)
     receiving = referral.receiving_agency
-    _check_recipient(receiving, referral.service, referral.sending_agency)
+    if receiving is not None:
+        _check_recipient(receiving, referral.service, referral.sending_agency)
     # Consent may have been withdrawn or expired since the draft was written.
     client = db.session.get(Client, referral.client_id)
     assert client is not None  # noqa: S101 -- foreign key
-    check_consent(client, receiving, referral.shared_field_groups)
+    _check_consent_for(client, referral)
     sent = now_utc()
     referral.sent_at = sent
-    referral.response_due_on = response_due_on(today_local(), receiving.district.settings)
+    district = (receiving or referral.sending_agency).district
+    referral.response_due_on = response_due_on(today_local(), district.settings)
     referral.request_document_number = next_document_number(referral.sending_agency, today_local().year)
     referral.linkage = LinkageRecord(
         linked_on=today_local(),
-        agency_name=receiving.name,
+        agency_name=referral.recipient_name,
         service_name=referral.service.name if referral.service is not None else "",
         need=referral.requested_services,
         result="의뢰함",
@@ -373,7 +463,7 @@ def accept(referral: Referral, *, actor: access.Actor, note: str = "") -> Referr
     """Accept the referral for the receiving agency; the accepting worker becomes its contact."""
     access.require_side(actor, referral, "receiver")
     allowed_transition(referral.status, S.accepted)
-    referral.receiver_id = access.actor_person_id(actor)
+    referral.receiver_id = None if referral.is_external else access.actor_person_id(actor)
     referral.responded_at = now_utc()
     if referral.linkage is not None:
         referral.linkage.result = "수락"
@@ -396,7 +486,7 @@ def reject(
         raise ValidationFailed("'기타' 사유는 내용을 적어 주세요.", field="rejection_note")
     referral.rejection_reason = code
     referral.rejection_note = note[:TEXT_LIMIT] or None
-    referral.receiver_id = access.actor_person_id(actor)
+    referral.receiver_id = None if referral.is_external else access.actor_person_id(actor)
     referral.responded_at = now_utc()
     if referral.linkage is not None:
         referral.linkage.result = f"거절({code.label})"
@@ -423,12 +513,50 @@ def complete(referral: Referral, *, actor: access.Actor, outcome: str, result_re
     referral.outcome = outcome
     referral.result_report = result_report.strip() or None
     referral.completed_at = now_utc()
-    referral.reply_document_number = next_document_number(referral.receiving_agency, today_local().year)
+    if referral.receiving_agency is not None:
+        referral.reply_document_number = next_document_number(referral.receiving_agency, today_local().year)
     if referral.linkage is not None:
         referral.linkage.result = f"완료: {outcome[:200]}"
     _move(referral, S.completed, actor=actor)
-    _queue_letter(referral.id, LetterKind.reply)
+    if referral.receiving_agency is not None:
+        # An outside organisation answers on its own paper; only a network agency issues a 회신서 here.
+        _queue_letter(referral.id, LetterKind.reply)
     return referral
+
+
+#: the answers of an outside organisation the sender can record (회신 기록)
+OUTSIDE_REPLIES = ("received", "accepted", "rejected", "started", "completed")
+
+
+def record_outside_reply(
+    referral: Referral,
+    *,
+    actor: Person,
+    answer: str,
+    note: str = "",
+    rejection_reason: RejectionReason | str = RejectionReason.other,
+    outcome: str = "",
+    result_report: str = "",
+) -> Referral:
+    """Record, for an outside organisation without an account, the answer it gave by phone or e-mail."""
+    if not referral.is_external:
+        raise InvalidTransition(
+            "회신 기록은 네트워크 밖 기관에 보낸 의뢰에만 씁니다. 받은 기관이 직접 답합니다.",
+            english="Only referrals to outside organisations take a recorded reply.",
+        )
+    access.require_side(actor, referral, "sender")
+    prefix = f"{referral.recipient_name} 회신 기록"
+    if answer == "received":
+        return mark_received(referral, actor=actor)
+    if answer == "accepted":
+        return accept(referral, actor=actor, note=f"{prefix}: {note.strip()}" if note.strip() else prefix)
+    if answer == "rejected":
+        return reject(referral, actor=actor, reason=rejection_reason, note=note)
+    if answer == "started":
+        return start(referral, actor=actor)
+    if answer == "completed":
+        return complete(referral, actor=actor, outcome=outcome, result_report=result_report)
+    raise ValidationFailed("회신 내용을 골라 주세요.", field="answer", english="Choose the answer.")
 
 
 def cancel(referral: Referral, *, actor: Person, note: str = "") -> Referral:
@@ -502,7 +630,11 @@ def _move(referral: Referral, target: ReferralStatus, *, actor: access.Actor | N
         access.require_side(actor, referral, side)
     previous = referral.status
     referral.status = target
-    agency_id = referral.sending_agency_id if side == "sender" else referral.receiving_agency_id
+    agency_id = (
+        referral.sending_agency_id
+        if access.acting_side(referral, side) == "sender"
+        else referral.receiving_agency_id
+    )
     referral.events.append(
         ReferralEvent(
             from_status=previous.value,
@@ -524,7 +656,7 @@ def _move(referral: Referral, target: ReferralStatus, *, actor: access.Actor | N
     )
     db.session.flush()
     payload = {"id": referral.id, "status": target.value, "status_label": target.label}
-    for room_agency in {referral.sending_agency_id, referral.receiving_agency_id}:
+    for room_agency in {referral.sending_agency_id, referral.receiving_agency_id} - {None}:
         publish("referral.updated", payload, room=f"agency:{room_agency}", namespace="/live")
     _notify_other_side(referral, side, previous)
     _queue_webhooks(referral, previous)
@@ -535,7 +667,7 @@ def _queue_webhooks(referral: Referral, previous: ReferralStatus) -> None:
     event = f"referral.{referral.status.value.replace('-', '_')}"
     if referral.status == S.requested:
         event = "referral.received"  # what the receiving system subscribes to
-    agencies = [referral.sending_agency_id, referral.receiving_agency_id]
+    agencies = [a for a in (referral.sending_agency_id, referral.receiving_agency_id) if a is not None]
     endpoints = db.session.scalars(
         sa.select(WebhookEndpoint)
         .where(WebhookEndpoint.agency_id.in_(agencies), WebhookEndpoint.is_active)
@@ -546,7 +678,7 @@ def _queue_webhooks(referral: Referral, previous: ReferralStatus) -> None:
         "status": referral.status.value,
         "previous_status": previous.value,
         "sending_agency_code": referral.sending_agency.code,
-        "receiving_agency_code": referral.receiving_agency.code,
+        "receiving_agency_code": referral.receiving_agency.code if referral.receiving_agency else None,
         "service_id": referral.service_id,
     }
     for endpoint in endpoints:
@@ -562,6 +694,8 @@ def _queue_webhooks(referral: Referral, previous: ReferralStatus) -> None:
 def _notify_other_side(referral: Referral, side: access.Side, previous: ReferralStatus) -> None:
     status = referral.status
     link = f"/referrals/{referral.id}"
+    if referral.receiving_agency is None:
+        return  # an outside organisation gets the letter by e-mail; the sender records its answers
     if side == "sender":
         if status == S.requested:
             title = f"{referral.sending_agency.name}에서 서비스 의뢰가 도착했습니다"
@@ -599,7 +733,7 @@ def _summary(referral: Referral) -> str:
     # Agency and service names only: the client's details stay behind the gate on the referral page.
     service = f" · {referral.service.name}" if referral.service is not None else ""
     due = f" · 회신 기한 {referral.response_due_on:%Y-%m-%d}" if referral.response_due_on else ""
-    return f"{referral.sending_agency.name} → {referral.receiving_agency.name}{service}{due}"
+    return f"{referral.sending_agency.name} → {referral.recipient_name}{service}{due}"
 
 
 def agency_staff(agency: Agency) -> list[Person]:
@@ -610,6 +744,15 @@ def agency_staff(agency: Agency) -> list[Person]:
         )
     )
     return [m.person for m in memberships if m.person.is_active and m.role_set & access.ACTING_ROLES]
+
+
+def owing_people(referral: Referral) -> list[Person]:
+    """Return who is reminded of the answer: the receiving agency's staff, or the sender for an outsider."""
+    if referral.receiving_agency is not None:
+        return agency_staff(referral.receiving_agency)
+    # The outside organisation has no account: its sender chases the answer and records it.
+    sender = referral.sender
+    return [sender] if sender.is_active and access.is_member(sender, referral.sending_agency_id) else []
 
 
 def district_coordinators(district_id: int) -> list[Person]:
@@ -638,20 +781,77 @@ def agency_staff_with(agency: Agency, role: StaffRole) -> list[Person]:
     return result
 
 
-def _queue_letter(referral_id: int, kind: LetterKind) -> None:
-    after_commit(lambda: enqueue_letter(referral_id, kind))
+def _queue_letter(referral_id: int, kind: LetterKind, version: int = 1) -> None:
+    after_commit(lambda: enqueue_letter(referral_id, kind, version))
 
 
-def enqueue_letter(referral_id: int, kind: LetterKind) -> None:
+def enqueue_letter(referral_id: int, kind: LetterKind, version: int = 1) -> None:
     """Hand a letter to the worker; if the broker is down the letter sweeper renders it later."""
     from referrals.tasks import render_letter
 
+    args: tuple[int, str] | tuple[int, str, int] = (referral_id, kind.value)
+    if version != 1:
+        args = (referral_id, kind.value, version)
     try:
-        render_letter.apply_async((referral_id, kind.value), retry=False)
+        render_letter.apply_async(args, retry=False)
     except Exception:  # the referral is committed; a broker outage must not fail the user's request
         logger.warning(
             "Broker unavailable; letter %s/%s left for the sweeper", referral_id, kind, exc_info=True
         )
+
+
+#: the longest reason a re-issue may give (it is printed on the letter)
+REISSUE_REASON_LIMIT = 500
+
+
+def reissue_letter(
+    referral: Referral, kind: LetterKind | str, *, actor: Person, reason: str
+) -> LetterReissue:
+    """Ask for a new version of a letter (same document number, ``-v2`` …); the worker renders it once.
+
+    The issuing side re-issues (의뢰서: the sender; 회신서: the receiver); earlier versions stay and stay
+    downloadable. A repeated request (same referral, kind and version) is refused by the unique key.
+    """
+    kind = LetterKind(kind)
+    access.require_side(actor, referral, "sender" if kind is LetterKind.request else "receiver")
+    number = (
+        referral.request_document_number if kind is LetterKind.request else referral.reply_document_number
+    )
+    if number is None:
+        raise InvalidTransition(
+            f"아직 발급되지 않은 {kind.label}는 재발급할 수 없습니다.",
+            english="This letter has not been issued yet.",
+        )
+    reason = " ".join(reason.split())
+    if not reason:
+        raise ValidationFailed("재발급 사유를 적어 주세요.", field="reason", english="Give a reason.")
+    if len(reason) > REISSUE_REASON_LIMIT:
+        raise ValidationFailed(f"재발급 사유는 {REISSUE_REASON_LIMIT}자 이내로 적어 주세요.", field="reason")
+    version = letters.latest_version(referral.id, kind) + 1
+    reissue = LetterReissue(
+        referral_id=referral.id, kind=kind, version=version, reason=reason, requested_by_id=actor.id
+    )
+    db.session.add(reissue)
+    referral.events.append(
+        ReferralEvent(
+            from_status=referral.status.value,
+            to_status=referral.status.value,
+            actor_id=actor.id,
+            agency_id=referral.sending_agency_id
+            if kind is LetterKind.request
+            else referral.receiving_agency_id,
+            note=f"{kind.label} {version}차 재발급: {reason[:200]}",
+        )
+    )
+    record(
+        "referral.letter_reissued",
+        actor_id=actor.id,
+        obj=referral,
+        data={"kind": kind.value, "version": version},
+    )
+    db.session.flush()
+    _queue_letter(referral.id, kind, version)
+    return reissue
 
 
 def awaiting(referral: Referral) -> bool:
@@ -683,13 +883,13 @@ def run_deadline_reminders(today: date | None = None) -> int:
         link = f"/referrals/{referral.id}"
         if overdue == 0 and today >= previous_working_day(due):
             title = f"의뢰 회신 기한이 다가옵니다 ({due:%m월 %d일})"
-            for person in agency_staff(referral.receiving_agency):
+            for person in owing_people(referral):
                 sent += _remind(referral, person, "referral.due_soon", title, link, f"before:p{person.id}")
         for level in range(1, min(overdue, 2) + 1):
             title = f"의뢰 회신 기한({due:%m월 %d일})이 지났습니다" + (
                 " — 두 번째 알림" if level == 2 else ""
             )
-            for person in agency_staff(referral.receiving_agency):
+            for person in owing_people(referral):
                 sent += _remind(
                     referral, person, "referral.overdue", title, link, f"overdue{level}:p{person.id}"
                 )
@@ -716,7 +916,7 @@ def run_deadline_reminders(today: date | None = None) -> int:
             )
             record("referral.escalated", obj=referral, data={"due": due.isoformat()})
         if overdue >= 2:
-            title = f"회신 지연 의뢰: {referral.sending_agency.name} → {referral.receiving_agency.name}"
+            title = f"회신 지연 의뢰: {referral.sending_agency.name} → {referral.recipient_name}"
             for person in district_coordinators(referral.district_id):
                 sent += _remind(
                     referral, person, "referral.escalated", title, link, f"escalated:p{person.id}"

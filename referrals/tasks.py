@@ -19,9 +19,9 @@ logger = logging.getLogger(__name__)
     retry_backoff_max=600,
     max_retries=8,
 )
-def render_letter(referral_id: int, kind: str) -> int | None:
-    """Render the referral's letter once (a redelivery finds it and does nothing); return its ID."""
-    letter = letters.ensure_letter(referral_id, kind)
+def render_letter(referral_id: int, kind: str, version: int = letters.FIRST_VERSION) -> int | None:
+    """Render one version of a referral's letter once (a redelivery finds it, does nothing); return its ID."""
+    letter = letters.ensure_letter(referral_id, kind, version)
     return letter.id if letter is not None else None
 
 
@@ -29,9 +29,9 @@ def render_letter(referral_id: int, kind: str) -> int | None:
 def sweep_letters() -> int:
     """Render every letter that is due but missing (its enqueue was lost or its worker died)."""
     done = 0
-    for referral_id, kind in letters.missing_letters():
+    for referral_id, kind, version in letters.missing_letters():
         try:
-            if letters.ensure_letter(referral_id, kind) is not None:
+            if letters.ensure_letter(referral_id, kind, version) is not None:
                 done += 1
         except Exception:  # one bad letter must not stop the others; it is retried on the next sweep
             db.session.rollback()

@@ -16,9 +16,19 @@ from agencies.sessions import current_person, current_session, login_required
 from cases.models import Case, Client
 from hamkke.db import db
 from hamkke.errors import DomainError, NotFound
+from hamkke.web import parse_id
 from referrals import access, directory, disclosure, letters, queries, services
 from referrals.disclosure import group_label
-from referrals.forms import CompleteForm, ConfirmForm, DirectorySearchForm, NoteForm, ReferralForm, RejectForm
+from referrals.forms import (
+    CompleteForm,
+    ConfirmForm,
+    DirectorySearchForm,
+    NoteForm,
+    OutsideReferralForm,
+    ReferralForm,
+    ReissueForm,
+    RejectForm,
+)
 from referrals.models import LetterKind, Referral, ReferralStatus
 
 bp = Blueprint("referrals", __name__, url_prefix="/referrals")
@@ -96,9 +106,8 @@ def new() -> ResponseReturnValue:
         else []
     )
     form = ReferralForm()
-    selected = (
-        db.session.get(Service, int(form.service.data)) if (form.service.data or "").isdigit() else None
-    )
+    service_id = parse_id(form.service.data)
+    selected = db.session.get(Service, service_id) if service_id is not None else None
     choices = [s for s in found if s.agency_id != agency.id]
     if selected is not None and selected not in choices:
         choices.insert(0, selected)
@@ -146,6 +155,48 @@ def new() -> ResponseReturnValue:
     ), status
 
 
+@bp.route("/new-outside", methods=["GET", "POST"])
+@login_required
+def new_outside() -> ResponseReturnValue:
+    """Write a referral to an organisation outside the network; its 의뢰서 goes by e-mail."""
+    person, _agency = _actor()
+    case = db.session.get(Case, request.args.get("case_id", type=int) or 0)
+    if case is None or case.is_deleted or access.can_refer_from_case(person, case) is None:
+        raise NotFound("사례를 찾을 수 없습니다.", english="Case not found.")
+    form = OutsideReferralForm()
+    status = 200
+    if request.method == "POST":
+        if form.validate():
+            try:
+                referral = services.create_referral(
+                    case,
+                    actor=person,
+                    outside=services.OutsideRecipient(
+                        name=form.external_name.data or "", email=form.external_email.data or ""
+                    ),
+                    content=services.ReferralContent(
+                        reason=form.reason.data or "",
+                        requested_services=form.requested_services.data or "",
+                        main_problem=form.main_problem.data or "",
+                        service_history=form.service_history.data or "",
+                        notes=form.notes.data or "",
+                        field_groups=tuple(form.field_groups.data or ()),
+                    ),
+                )
+                if request.form.get("action") == "send":
+                    services.send_referral(referral, actor=person)
+                db.session.commit()
+                return redirect(url_for("referrals.detail", referral_id=referral.id))
+            except DomainError as error:
+                # Nothing is kept: the draft and its audit row go with the rollback.
+                db.session.rollback()
+                _attach_error(form, error)
+                status = error.status_code
+        else:
+            status = 422
+    return render_template("referrals/new_outside.html", form=form, case=case), status
+
+
 def _detail(
     referral: Referral, person: Person, agency: Agency, forms: dict[str, Any], status: int = 200
 ) -> ResponseReturnValue:
@@ -153,7 +204,7 @@ def _detail(
     client = db.session.get(Client, referral.client_id)
     assert client is not None  # noqa: S101 -- foreign key
     # Only what the client consented to the receiving agency is shown, through the gate (which logs it).
-    allowed = disclosure.consented_field_groups(client, referral.receiving_agency)
+    allowed = disclosure.allowed_groups(client, referral)
     groups = sorted(set(referral.shared_field_groups) & allowed)
     rows = disclosure.disclose_to_person(
         client,
@@ -168,6 +219,8 @@ def _detail(
         "referrals/detail.html",
         referral=referral,
         side=side,
+        # Who answers: the receiving agency, or for an outside organisation its sender (회신 기록).
+        answers=side == "receiver" or (referral.is_external and side == "sender"),
         client_rows=rows,
         shared_groups=[group_label(group) for group in groups],
         letters=referral.letters,
@@ -178,6 +231,7 @@ def _detail(
         reject_form=forms.get("reject") or RejectForm(formdata=None),
         complete_form=forms.get("complete") or CompleteForm(formdata=None),
         note_form=forms.get("note") or NoteForm(formdata=None),
+        reissue_form=forms.get("reissue") or ReissueForm(formdata=None),
     ), status
 
 
@@ -221,6 +275,13 @@ def act(referral_id: int, action: str) -> ResponseReturnValue:
                 outcome=form.outcome.data or "",
                 result_report=form.result_report.data or "",
             )
+        elif action == "reissue":
+            form = forms["reissue"] = ReissueForm()
+            if not form.validate():
+                return _detail(referral, person, agency, forms, 422)
+            services.reissue_letter(
+                referral, form.kind.data or "", actor=person, reason=form.reason.data or ""
+            )
         elif action in {"cancel", "revoke"}:
             form = forms["note"] = NoteForm()
             if not form.validate():
@@ -233,7 +294,13 @@ def act(referral_id: int, action: str) -> ResponseReturnValue:
     except DomainError as error:
         db.session.rollback()
         db.session.refresh(referral)
-        target = {"reject": "reject", "complete": "complete", "cancel": "note", "revoke": "note"}.get(action)
+        target = {
+            "reject": "reject",
+            "complete": "complete",
+            "cancel": "note",
+            "revoke": "note",
+            "reissue": "reissue",
+        }.get(action)
         if target is None or target not in forms:
             raise
         _attach_error(forms[target], error)

@@ -20,6 +20,11 @@ def beat_schedule() -> dict[str, dict[str, Any]]:
             "task": "referrals.deadline_reminders",
             "schedule": timedelta(minutes=30),
         },
+        # The weekly "needs update" digest per agency: hourly, but once per agency, person and ISO week.
+        "notifications-weekly-digest": {
+            "task": "notifications.weekly_digest",
+            "schedule": timedelta(hours=1),
+        },
         # Letters whose render task was lost (broker down) or whose worker died are rendered here.
         "referrals-sweep-letters": {
             "task": "referrals.sweep_letters",
@@ -47,6 +52,11 @@ def beat_schedule() -> dict[str, dict[str, Any]]:
         "consents-verify-access-log": {
             "task": "consents.verify_access_log",
             "schedule": timedelta(days=1),
+        },
+        # The chain cannot show its own newest rows cut off; an anchor of its head every 10 minutes can.
+        "consents-anchor-access-log": {
+            "task": "consents.anchor_access_log",
+            "schedule": timedelta(minutes=10),
         },
         # Conferences: D-7/D-1 reminders, minutes sent and locked on time, next regular instances.
         "conference-send-reminders": {

@@ -57,7 +57,11 @@ def celery_init_app(app: Flask) -> Celery:
         # Redis redelivers an unacknowledged task after this long; it must exceed the longest task.
         # Short socket timeouts keep a web request from hanging on a publish while Redis is down
         # (the outbox sweeper sends whatever could not be enqueued then).
-        transport_options = {"visibility_timeout": 3600, "socket_connect_timeout": 3, "socket_timeout": 5}
+        transport_options = {
+            "visibility_timeout": int(app.config.get("BROKER_VISIBILITY_TIMEOUT", 3600)),
+            "socket_connect_timeout": 3,
+            "socket_timeout": 5,
+        }
     celery_app.conf.update(
         broker_url=broker_url,
         broker_transport_options=transport_options,

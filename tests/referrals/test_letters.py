@@ -102,9 +102,9 @@ def test_the_sweeper_renders_letters_whose_task_was_lost(
 ) -> None:
     referral = services.send_referral(make_referral(), actor=network.sender)
     db.session.commit()
-    assert (referral.id, LetterKind.request) in letters.missing_letters()
+    assert (referral.id, LetterKind.request, 1) in letters.missing_letters()
     assert tasks.sweep_letters() >= 1
-    assert (referral.id, LetterKind.request) not in letters.missing_letters()
+    assert (referral.id, LetterKind.request, 1) not in letters.missing_letters()
     assert len(_letters(db, referral.id)) == 1
 
 

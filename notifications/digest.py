@@ -1,0 +1,153 @@
+"""The weekly "needs update" digest per agency, e-mailed through the outbox to members who opted in.
+
+What it lists is computed from the data when it runs: referrals waiting on the agency (overdue ones
+marked), referrals it sent that still have no answer, and its overdue conference action items. The
+outbox key names the agency, the ISO week and the person, so re-running the job sends nothing twice.
+Only agency and service names, dates and numbers go into the e-mail: client details stay behind the
+consent gate in the app.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from flask import render_template
+
+from agencies.models import Agency, AgencyStatus, Membership, MembershipStatus, Person
+from hamkke.db import db
+from hamkke.time import now_utc, to_local
+from notifications.models import OutboxMessage
+from notifications.services import queue_email, wants_email
+
+if TYPE_CHECKING:
+    from referrals.models import Referral
+
+#: the notification kind people opt in to (the preferences page lists it)
+DIGEST_KIND = "digest.weekly"
+#: the digest of a week goes out from Monday at this local hour (the job runs hourly)
+SEND_FROM_HOUR = 8
+
+
+@dataclass
+class AgencyDigest:
+    """What one agency has to bring up to date this week."""
+
+    agency: Agency
+    week: str
+    #: received referrals waiting on the agency (an answer or a result report)
+    waiting: list[Referral] = field(default_factory=list)
+    #: of those, the ones past their response deadline
+    overdue_ids: set[int] = field(default_factory=set)
+    #: referrals the agency sent that the receiver has not answered yet
+    unanswered: list[Referral] = field(default_factory=list)
+    #: the agency's open conference action items past their due date: (conference id, due date)
+    overdue_actions: list[tuple[int, date]] = field(default_factory=list)
+
+    @property
+    def is_empty(self) -> bool:
+        """Tell whether there is nothing to report (no e-mail is sent then)."""
+        return not (self.waiting or self.unanswered or self.overdue_actions)
+
+
+def iso_week(day: date) -> str:
+    """Return the ISO week of ``day`` as ``2026-W49`` (the digest's idempotency unit)."""
+    year, week, _weekday = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def build_digest(agency: Agency, today: date) -> AgencyDigest:
+    """Collect the agency's open items as of ``today`` (local date)."""
+    from conference.models import ActionItem, ActionStatus
+    from referrals.models import AWAITING_RESPONSE, Referral
+    from referrals.queries import RECEIVER_ACTION
+
+    digest = AgencyDigest(agency=agency, week=iso_week(today))
+    waiting = db.session.scalars(
+        sa.select(Referral)
+        .where(Referral.receiving_agency_id == agency.id, Referral.status.in_(list(RECEIVER_ACTION)))
+        .order_by(Referral.response_due_on.is_(None), Referral.response_due_on, Referral.id)
+    ).all()
+    digest.waiting = list(waiting)
+    digest.overdue_ids = {
+        referral.id
+        for referral in waiting
+        if referral.status in AWAITING_RESPONSE
+        and referral.response_due_on is not None
+        and referral.response_due_on < today
+    }
+    digest.unanswered = list(
+        db.session.scalars(
+            sa.select(Referral)
+            .where(Referral.sending_agency_id == agency.id, Referral.status.in_(list(AWAITING_RESPONSE)))
+            .order_by(Referral.sent_at, Referral.id)
+        )
+    )
+    digest.overdue_actions = [
+        (item.conference_id, item.due_on)
+        for item in db.session.scalars(
+            sa.select(ActionItem)
+            .where(
+                ActionItem.owner_agency_id == agency.id,
+                ActionItem.status == ActionStatus.open,
+                ActionItem.due_on < today,
+            )
+            .order_by(ActionItem.due_on, ActionItem.id)
+        )
+    ]
+    return digest
+
+
+def digest_recipients(agency: Agency) -> list[Person]:
+    """Return the agency's active members who opted in to the weekly digest by e-mail."""
+    people = db.session.scalars(
+        sa.select(Person)
+        .join(Membership, Membership.person_id == Person.id)
+        .where(Membership.agency_id == agency.id, Membership.status == MembershipStatus.active)
+        .order_by(Person.id)
+    ).unique()
+    return [person for person in people if person.is_active and wants_email(person, DIGEST_KIND)]
+
+
+def is_due(moment: datetime) -> bool:
+    """Tell whether this week's digest may go out at ``moment`` (from Monday 08:00 local on)."""
+    local = to_local(moment)
+    return not (local.weekday() == 0 and local.hour < SEND_FROM_HOUR)
+
+
+def send_weekly_digests(moment: datetime | None = None) -> int:
+    """Queue this ISO week's digest e-mails for every active agency; return how many were new."""
+    moment = moment or now_utc()
+    if not is_due(moment):
+        return 0
+    today = to_local(moment).date()
+    week = iso_week(today)
+    queued = 0
+    agencies = db.session.scalars(
+        sa.select(Agency).where(Agency.status == AgencyStatus.active).order_by(Agency.id)
+    )
+    for agency in agencies:
+        recipients = digest_recipients(agency)
+        if not recipients:
+            continue
+        digest = build_digest(agency, today)
+        if digest.is_empty:
+            continue
+        for person in recipients:
+            key = f"digest:{agency.id}:{week}:p{person.id}"
+            if db.session.scalar(sa.select(OutboxMessage.id).where(OutboxMessage.idempotency_key == key)):
+                continue
+            context = {"digest": digest, "person": person, "today": today}
+            queue_email(
+                to=person.email,
+                subject=f"[함께] {agency.name} 주간 확인 필요 목록 ({week})",
+                text=render_template("emails/notifications/weekly_digest.txt", **context),
+                html=render_template("emails/notifications/weekly_digest.html", **context),
+                idempotency_key=key,
+                agency_id=agency.id,
+            )
+            queued += 1
+    db.session.flush()
+    return queued
