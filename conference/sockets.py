@@ -226,7 +226,8 @@ class ConferenceNamespace(AuthenticatedNamespace):
             db.session.commit()
             services.lock_conference(conference_id)
             conference = access.get_conference_for(record.person, conference_id)
-        except (KeyError, TypeError, ValueError, DomainError) as error:
+        except (KeyError, TypeError, ValueError, DomainError, SQLAlchemyError) as error:
+            # SQLAlchemyError: an ID the database cannot hold (beyond its integer range) names no conference.
             db.session.rollback()
             forget_socket()
             raise ConnectionRefusedError("no_conference") from error
@@ -480,26 +481,11 @@ def register_namespaces() -> None:
 def refresh_after_consent_change(client_id: int) -> None:
     """Receiver of ``consent_changed``: re-send filtered case data of live conferences about the client.
 
-    The signal fires inside the commit's after-commit hook, where no SQL may run, so the refresh runs
-    as a background task with its own app context and session.
+    The consents domain sends the signal once the committing transaction has ended, on the caller's
+    thread, app context and session, so the refresh runs right here (no background thread sharing a
+    connection); a failure is logged by the sender and the panels re-sync on their next event.
     """
-    from flask import current_app
-
-    from hamkke.extensions import socketio
-
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    socketio.start_background_task(_refresh_in_background, app, client_id)
-
-
-def _refresh_in_background(app: Any, client_id: int) -> None:
-    with app.app_context():
-        try:
-            republish_conferences_of_client(client_id)
-        except Exception:
-            # A failed refresh must not kill the server thread; the next event re-sends the state anyway.
-            logger.exception("Refreshing conferences after a consent change of client %s failed", client_id)
-        finally:
-            db.session.remove()
+    republish_conferences_of_client(client_id)
 
 
 def republish_conferences_of_client(client_id: int) -> int:

@@ -5,17 +5,20 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, timedelta
+from pathlib import Path
+from typing import Any, cast
 
 import sqlalchemy as sa
 from flask import current_app, has_request_context, request
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from consents.models import AccessChannel, AccessLogCheckpoint, AccessLogEntry
+from consents.models import AccessChannel, AccessLogAnchor, AccessLogCheckpoint, AccessLogEntry
 from hamkke.audit import current_request_id
 from hamkke.db import db
+from hamkke.errors import DomainError
 from hamkke.time import now_utc
 
 logger = logging.getLogger(__name__)
@@ -29,10 +32,29 @@ DEFAULT_RETENTION_DAYS = 5 * 365
 APPEND_ATTEMPTS = 20
 
 
+class AccessLogUnavailable(DomainError):
+    """The disclosure could not be logged, so it does not happen (fail closed): 503, nothing shown."""
+
+    status_code = 503
+    code = "access_log_unavailable"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "접속기록을 남길 수 없어 대상자 정보를 보여 드리지 않습니다. 잠시 후 다시 시도해 주십시오. "
+            "/ The access log cannot be written, so no client data is shown; please try again shortly.",
+            english="The access log cannot be written, so no client data is shown; please try again shortly.",
+        )
+
+
+def content_hash(content: dict[str, Any]) -> str:
+    """Return the SHA-256 over a row's hashed content (see ``AccessLogEntry.hashed_content``)."""
+    canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
 def row_hash_of(entry: AccessLogEntry) -> str:
     """Return the SHA-256 over the row's content and its predecessor's hash."""
-    canonical = json.dumps(entry.hashed_content(), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    return content_hash(entry.hashed_content())
 
 
 def _head_hash() -> str:
@@ -60,7 +82,8 @@ def log_disclosure(
 ) -> AccessLogEntry:
     """Append one disclosure to the chain in the current transaction (flushed, never committed).
 
-    A failure propagates: a disclosure that cannot be logged must not happen (fail closed).
+    A failure raises :class:`AccessLogUnavailable` (503): a disclosure that cannot be logged must
+    not happen (fail closed). Callers build the view only after this returns.
     """
     created_at = now_utc().astimezone(UTC)
     request_id = current_request_id()
@@ -88,7 +111,118 @@ def log_disclosure(
         except IntegrityError:
             # Another writer appended after the same head; read the new head and try again.
             logger.info("Access log head moved; retrying append for client %s", client_id)
-    raise RuntimeError("access log append kept losing the chain head")
+        except DBAPIError as error:
+            # Permissions, a full disk, a lock timeout: the savepoint rolled back, nothing is disclosed.
+            logger.error("Access log write failed for client %s: %s", client_id, error.orig)
+            raise AccessLogUnavailable() from error
+    logger.error("Access log append kept losing the chain head for client %s", client_id)
+    raise AccessLogUnavailable()
+
+
+@dataclass(frozen=True)
+class Disclosure:
+    """One client's disclosure inside a batch: who, which field groups, on which basis."""
+
+    client_id: int
+    field_groups: Iterable[str]
+    basis: str
+
+
+def _reserve_ids(count: int) -> list[int] | None:
+    """Take ``count`` ids from the log's sequence, ascending (PostgreSQL); None lets the database number.
+
+    Explicit ids put the batch in chain order whatever order the database evaluates a multi-row
+    VALUES list in. SQLite has no sequence; it numbers the rows of one INSERT in VALUES order.
+    """
+    bind = db.session.get_bind()
+    if bind.dialect.name != "postgresql":
+        return None
+    ids = db.session.scalars(
+        sa.text(
+            "SELECT nextval(pg_get_serial_sequence('consent_access_log', 'id')) FROM generate_series(1, :n)"
+        ),
+        {"n": count},
+    ).all()
+    return sorted(int(value) for value in ids)
+
+
+def log_disclosures(
+    disclosures: Sequence[Disclosure],
+    *,
+    actor_id: int | None,
+    agency_id: int | None,
+    purpose: str,
+    channel: AccessChannel | str,
+    reason: str | None = None,
+) -> int:
+    """Append one chained row per disclosure in one savepoint: one head read, one multi-row INSERT.
+
+    Same guarantees as :func:`log_disclosure`: the rows chain from the head read inside the
+    savepoint, the UNIQUE ``prev_hash`` of the first row refuses a fork (the whole batch then retries
+    from the new head), and any other failure raises :class:`AccessLogUnavailable` (fail closed).
+    Returns how many rows were appended; flushes, never commits.
+    """
+    if not disclosures:
+        return 0
+    created_at = now_utc().astimezone(UTC)
+    created_iso = created_at.isoformat()
+    request_id = current_request_id()
+    ip_address = request.remote_addr if has_request_context() else None
+    channel_value = AccessChannel(channel)
+    purpose_text = str(purpose)
+    reason_text = reason[:300] if reason else None
+    # Everything but the chain links is fixed before the first attempt; only prev_hash changes on retry.
+    fixed = [(item.client_id, sorted(set(item.field_groups)), item.basis[:200]) for item in disclosures]
+    table = cast(sa.Table, AccessLogEntry.__table__)
+    # RETURNING makes SQLAlchemy send the rows as multi-row INSERT … VALUES statements ("insertmanyvalues",
+    # up to 1,000 rows each) from one cached statement, instead of one INSERT per row.
+    insert = sa.insert(table).returning(table.c.id, sort_by_parameter_order=True)
+    for _attempt in range(APPEND_ATTEMPTS):
+        try:
+            with db.session.begin_nested():
+                prev_hash = _head_hash()
+                ids = _reserve_ids(len(fixed))
+                rows: list[dict[str, Any]] = []
+                for index, (client_id, groups, basis) in enumerate(fixed):
+                    content = {
+                        "created_at": created_iso,
+                        "actor_id": actor_id,
+                        "agency_id": agency_id,
+                        "client_id": client_id,
+                        "field_groups": groups,
+                        "purpose": purpose_text,
+                        "channel": str(channel_value),
+                        "basis": basis,
+                        "request_id": request_id,
+                        "ip_address": ip_address,
+                        "reason": reason_text,
+                        "prev_hash": prev_hash,
+                    }
+                    row_hash = content_hash(content)
+                    row = {
+                        **content,
+                        "created_at": created_at,
+                        "channel": channel_value,
+                        "row_hash": row_hash,
+                    }
+                    if ids is not None:
+                        row["id"] = ids[index]
+                    rows.append(row)
+                    prev_hash = row_hash
+                inserted = db.session.execute(insert, rows).scalars().all()
+                if ids is None and inserted != sorted(inserted):
+                    # The chain must run in id order: a batch numbered otherwise is rolled back, not kept.
+                    raise AccessLogUnavailable()
+            return len(rows)
+        except IntegrityError:
+            # Another writer appended after the same head; read the new head and try the batch again.
+            logger.info("Access log head moved; retrying a batch of %s rows", len(fixed))
+        except DBAPIError as error:
+            # Permissions, a full disk, a lock timeout: the savepoint rolled back, nothing is disclosed.
+            logger.error("Access log batch write failed: %s", error.orig)
+            raise AccessLogUnavailable() from error
+    logger.error("Access log batch kept losing the chain head (%s rows)", len(fixed))
+    raise AccessLogUnavailable()
 
 
 @dataclass(frozen=True)
@@ -158,6 +292,182 @@ def purge_expired(*, dry_run: bool = False) -> int:
     if dry_run:
         return count
     db.session.add(AccessLogCheckpoint(purged_through_id=last.id, last_hash=last.row_hash, purged_rows=count))
+    # The checkpoint must be in the table first: the database's append-only trigger deletes only rows
+    # that a checkpoint covers (and that are past the legal floor by its own clock).
+    db.session.flush()
     db.session.execute(sa.delete(AccessLogEntry).where(AccessLogEntry.id <= last.id, condition))
     db.session.flush()
     return count
+
+
+# Anchors: detect a chain whose newest rows were cut off ------------------------------------------
+
+
+def _purged_before(row_id: int) -> int:
+    # Checkpoints record how many rows each purge removed; all of them lie before the rows kept.
+    return int(
+        db.session.scalar(
+            sa.select(sa.func.coalesce(sa.func.sum(AccessLogCheckpoint.purged_rows), 0)).where(
+                AccessLogCheckpoint.purged_through_id < row_id
+            )
+        )
+        or 0
+    )
+
+
+def anchor_file() -> Path | None:
+    """Return the file anchors are appended to outside the database (None when switched off)."""
+    configured = current_app.config.get("CONSENTS_ACCESS_LOG_ANCHOR_FILE")
+    if configured is None:
+        return Path(current_app.instance_path) / "consent_access_log_anchors.jsonl"
+    if str(configured).strip().lower() in {"", "off"}:
+        return None
+    return Path(str(configured))
+
+
+@dataclass(frozen=True)
+class AnchorRecord:
+    """One anchor as read back from the database or the anchor file."""
+
+    source: str
+    created_at: str
+    head_id: int
+    head_hash: str
+    chain_length: int
+
+
+def write_anchor() -> AccessLogAnchor | None:
+    """Record the chain's current head (row, hash, length) in the table, the app log and the anchor file.
+
+    Returns None when the head has not moved since the last anchor (re-running adds nothing).
+    Flushes; the task commits. The file line is written only after the commit by the caller, so a
+    rolled-back anchor never reaches the file.
+    """
+    head = db.session.scalar(sa.select(AccessLogEntry).order_by(AccessLogEntry.id.desc()).limit(1))
+    if head is None:
+        return None
+    last = db.session.scalar(sa.select(AccessLogAnchor).order_by(AccessLogAnchor.id.desc()).limit(1))
+    if last is not None and last.head_id == head.id:
+        return None
+    present = db.session.scalar(
+        sa.select(sa.func.count()).select_from(AccessLogEntry).where(AccessLogEntry.id <= head.id)
+    )
+    anchor = AccessLogAnchor(
+        created_at=now_utc(),
+        head_id=head.id,
+        head_hash=head.row_hash,
+        chain_length=int(present or 0) + _purged_before(head.id),
+    )
+    db.session.add(anchor)
+    db.session.flush()
+    return anchor
+
+
+def publish_anchor(anchor: AccessLogAnchor) -> None:
+    """Copy a committed anchor outside the database: one log line, and one line of the anchor file."""
+    line = json.dumps(
+        {
+            "created_at": anchor.created_at.isoformat(),
+            "head_id": anchor.head_id,
+            "head_hash": anchor.head_hash,
+            "chain_length": anchor.chain_length,
+        },
+        sort_keys=True,
+    )
+    logger.info("Access log anchor %s", line)
+    path = anchor_file()
+    if path is None:
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a", encoding="utf-8") as handle:
+            handle.write(line + "\n")
+    except OSError:
+        # The anchor is committed and in the log line above; a missing copy is reported, not fatal.
+        logger.exception("Could not append the access-log anchor to %s", path)
+
+
+def recent_anchors(limit: int = 5) -> list[AnchorRecord]:
+    """Return the newest anchors from the database and from the anchor file, newest head first."""
+    records = [
+        AnchorRecord("db", a.created_at.isoformat(), a.head_id, a.head_hash, a.chain_length)
+        for a in db.session.scalars(
+            sa.select(AccessLogAnchor).order_by(AccessLogAnchor.id.desc()).limit(limit)
+        )
+    ]
+    path = anchor_file()
+    if path is not None and path.is_file():
+        lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        for raw in lines[-limit:]:
+            try:
+                item = json.loads(raw)
+                records.append(
+                    AnchorRecord(
+                        "file",
+                        str(item["created_at"]),
+                        int(item["head_id"]),
+                        str(item["head_hash"]),
+                        int(item["chain_length"]),
+                    )
+                )
+            except (ValueError, KeyError, TypeError):
+                records.append(AnchorRecord("file", "?", -1, "", -1))
+    return sorted(records, key=lambda record: -record.head_id)
+
+
+@dataclass(frozen=True)
+class AnchorReport:
+    """Outcome of comparing the chain with its anchors."""
+
+    ok: bool
+    checked: int
+    problem: str | None = None
+    anchor: AnchorRecord | None = None
+
+
+def verify_anchors(limit: int = 5) -> AnchorReport:
+    """Check that the head row of each recent anchor is still in the log, unchanged, at its position.
+
+    Run after :func:`verify_chain`: the chain proves nothing before a present row was removed, so a
+    present anchored head proves that nothing up to it was cut off.
+    """
+    checkpoint = db.session.scalar(
+        sa.select(AccessLogCheckpoint).order_by(AccessLogCheckpoint.id.desc()).limit(1)
+    )
+    purged_through = checkpoint.purged_through_id if checkpoint is not None else 0
+    checked = 0
+    for record in recent_anchors(limit):
+        if record.head_id < 0:
+            return AnchorReport(False, checked, "기준점 파일의 줄을 읽을 수 없습니다(변조 의심)", record)
+        if record.head_id <= purged_through:
+            # Legitimately purged after the anchor was taken: the checkpoint vouches for it.
+            checked += 1
+            continue
+        row = db.session.scalar(
+            sa.select(AccessLogEntry)
+            .where(AccessLogEntry.id == record.head_id)
+            .execution_options(populate_existing=True)
+        )
+        if row is None:
+            return AnchorReport(
+                False,
+                checked,
+                f"끝부분 삭제 감지: {record.created_at} 기준점의 마지막 행 {record.head_id}이(가) 없습니다",
+                record,
+            )
+        if row.row_hash != record.head_hash:
+            return AnchorReport(
+                False, checked, f"기준점의 마지막 행 {record.head_id}의 해시가 다릅니다", record
+            )
+        present = db.session.scalar(
+            sa.select(sa.func.count()).select_from(AccessLogEntry).where(AccessLogEntry.id <= row.id)
+        )
+        if int(present or 0) + _purged_before(row.id) != record.chain_length:
+            return AnchorReport(
+                False,
+                checked,
+                f"기준점 이후 행 수가 맞지 않습니다(기록 {record.chain_length}행)",
+                record,
+            )
+        checked += 1
+    return AnchorReport(True, checked)

@@ -14,8 +14,8 @@ def consents_cli() -> None:
 @consents_cli.command("verify-log")
 @with_appcontext
 def verify_log_command() -> None:
-    """Verify the access log's hash chain; exit 1 and name the first broken row if it was altered."""
-    from consents.access_log import verify_chain
+    """Verify the hash chain and the chain-head anchors; exit 1 on an altered, removed or cut-off row."""
+    from consents.access_log import verify_anchors, verify_chain
 
     report = verify_chain()
     if not report.ok:
@@ -25,7 +25,34 @@ def verify_log_command() -> None:
             err=True,
         )
         raise SystemExit(1)
-    click.echo(f"접속기록 무결성 확인 / access log intact: {report.checked} rows")
+    anchors = verify_anchors()
+    if not anchors.ok:
+        source = "파일" if anchors.anchor is not None and anchors.anchor.source == "file" else "DB"
+        click.echo(
+            f"접속기록 끝부분 삭제 또는 변조 감지 / access log truncated or altered: {anchors.problem} "
+            f"(기준점 출처 {source}; {anchors.checked} anchors matched before it)",
+            err=True,
+        )
+        raise SystemExit(1)
+    click.echo(
+        f"접속기록 무결성 확인 / access log intact: {report.checked} rows, {anchors.checked} anchors matched"
+    )
+
+
+@consents_cli.command("anchor-log")
+@with_appcontext
+def anchor_log_command() -> None:
+    """Record the access log's current head as an anchor (table, application log, anchor file)."""
+    from consents.access_log import publish_anchor, write_anchor
+    from hamkke.db import db
+
+    anchor = write_anchor()
+    db.session.commit()
+    if anchor is None:
+        click.echo("새 기준점 없음 / head unchanged, no new anchor")
+        return
+    publish_anchor(anchor)
+    click.echo(f"기준점 기록 / anchor written: head row {anchor.head_id}, {anchor.chain_length} rows")
 
 
 @consents_cli.command("purge-log")

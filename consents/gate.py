@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
@@ -20,8 +21,17 @@ from sqlalchemy.orm import selectinload
 
 from cases.fields import FIELD_GROUPS, OUT_OF_SCOPE
 from consents import access_log
-from consents.models import AccessChannel, Consent
-from consents.policy import ConferenceContext, Decision, GrantFacts, SubjectFacts, ViewerFacts, decide
+from consents.models import AccessChannel, Consent, ConsentPurpose
+from consents.policy import (
+    PURPOSES,
+    ConferenceContext,
+    Decision,
+    GrantFacts,
+    SubjectFacts,
+    ViewerFacts,
+    decide,
+)
+from consents.queries import suspended_client_ids
 from hamkke.crypto import decrypt_text
 from hamkke.db import db
 from hamkke.errors import NotFound
@@ -32,6 +42,20 @@ if TYPE_CHECKING:
     from cases.models import Client
 
 Record = Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class ScopeReason:
+    """One consent that lets a non-owner see some groups: for which purpose, to whom, until when."""
+
+    consent_id: int
+    purpose_label: str
+    #: the recipient as the client was told (notice item ①)
+    recipient: str
+    valid_from: date
+    #: None: until the case closes
+    valid_until: date | None
+    groups: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -51,6 +75,18 @@ class ClientView:
     basis: str = "owner"
     #: group → ids of the consents that allow it
     consent_basis: Mapping[str, tuple[int, ...]] = field(default_factory=dict, repr=False)
+    #: the agency that collected the record (agency names are not personal data)
+    owning_agency_name: str = ""
+    #: for a non-owner: each consent the visible groups rest on, with purpose, recipient and validity
+    reasons: tuple[ScopeReason, ...] = ()
+
+    @property
+    def purpose_label(self) -> str:
+        """Return the Korean name of the purpose the view was asked for."""
+        try:
+            return ConsentPurpose(self.purpose).label
+        except ValueError:
+            return self.purpose
 
     @property
     def id(self) -> int:
@@ -135,33 +171,66 @@ def _as_record(row: Any) -> Record:
     return MappingProxyType(data)
 
 
-def _load_records(
-    client: Client, groups: frozenset[str], case_id: int | None
-) -> dict[str, tuple[Record, ...]]:
+@cache
+def _case_tables() -> dict[str, Any]:
+    """Map each cases table name to its model (the registry is fixed once the models are imported)."""
     from cases import models
 
-    tables: dict[str, Any] = {
+    return {
         mapper.class_.__tablename__: mapper.class_
         for mapper in models.Model.registry.mappers
         if mapper.class_.__module__ == models.__name__
     }
-    if case_id is not None:
-        # A case id from the caller is only honoured for this client's own household.
-        case = db.session.get(models.Case, case_id)
-        if case is None or case.household_id != client.household_id:
-            case_id = None
-    loaded: dict[str, tuple[Record, ...]] = {}
-    for code in groups:
-        for table in FIELD_GROUPS[code].relations:
-            if table == "households":
-                loaded[table] = (_as_record(client.household),)
-                continue
-            if case_id is None:
-                continue
-            model = tables[table]
-            rows = db.session.scalars(sa.select(model).where(model.case_id == case_id).order_by(model.id))
-            loaded[table] = tuple(_as_record(row) for row in rows)
-    return loaded
+
+
+class _RecordLoader:
+    """Loads the case records for a batch of views: each household and each case table at most once."""
+
+    def __init__(self, clients: Sequence[Client], groups: Iterable[frozenset[str]], case_id: int | None):
+        from cases.models import Case, Household
+
+        relations = {
+            table for visible in groups for code in visible for table in FIELD_GROUPS[code].relations
+        }
+        self._households: dict[int, Record] = {}
+        if "households" in relations:
+            household_ids = {client.household_id for client in clients if client.household_id is not None}
+            if household_ids:
+                rows = db.session.scalars(sa.select(Household).where(Household.id.in_(household_ids)))
+                self._households = {row.id: _as_record(row) for row in rows}
+        self._case_household_id: int | None = None
+        self._case_id: int | None = None
+        if case_id is not None:
+            # A case id from the caller is only honoured for clients of that case's own household.
+            case = db.session.get(Case, case_id)
+            if case is not None:
+                self._case_id = case.id
+                self._case_household_id = case.household_id
+        self._tables: dict[str, tuple[Record, ...]] = {}
+
+    def _case_rows(self, table: str) -> tuple[Record, ...]:
+        if table not in self._tables:
+            model = _case_tables()[table]
+            rows = db.session.scalars(
+                sa.select(model).where(model.case_id == self._case_id).order_by(model.id)
+            )
+            self._tables[table] = tuple(_as_record(row) for row in rows)
+        return self._tables[table]
+
+    def records(self, client: Client, groups: frozenset[str]) -> dict[str, tuple[Record, ...]]:
+        """Return the records of the visible groups' relations for one client."""
+        with_case = self._case_id is not None and client.household_id == self._case_household_id
+        loaded: dict[str, tuple[Record, ...]] = {}
+        for code in groups:
+            for table in FIELD_GROUPS[code].relations:
+                if table == "households":
+                    household = self._households.get(client.household_id) if client.household_id else None
+                    if household is not None:
+                        loaded[table] = (household,)
+                    continue
+                if with_case:
+                    loaded[table] = self._case_rows(table)
+        return loaded
 
 
 def _viewer_facts(actor: Person | None, acting_agency_id: int | None) -> ViewerFacts:
@@ -218,13 +287,12 @@ def grant_facts(consent: Consent, closed_case_ids: frozenset[int]) -> Iterator[G
         )
 
 
-def load_grant_facts(client_ids: Sequence[int]) -> dict[int, list[GrantFacts]]:
-    """Load every consent of these clients, fresh from the database, as grant facts per client."""
+def _load_consents(client_ids: Sequence[int]) -> tuple[dict[int, list[GrantFacts]], dict[int, Consent]]:
     from cases.models import Case, CaseStage
 
     facts: dict[int, list[GrantFacts]] = {client_id: [] for client_id in client_ids}
     if not client_ids:
-        return facts
+        return facts, {}
     # populate_existing: a revocation committed by another request is seen on the very next read.
     consents = db.session.scalars(
         sa.select(Consent)
@@ -242,7 +310,12 @@ def load_grant_facts(client_ids: Sequence[int]) -> dict[int, list[GrantFacts]]:
         )
     for consent in consents:
         facts[consent.client_id].extend(grant_facts(consent, closed))
-    return facts
+    return facts, {consent.id: consent for consent in consents}
+
+
+def load_grant_facts(client_ids: Sequence[int]) -> dict[int, list[GrantFacts]]:
+    """Load every consent of these clients, fresh from the database, as grant facts per client."""
+    return _load_consents(client_ids)[0]
 
 
 def _conference(context: Mapping[str, Any] | None) -> ConferenceContext | None:
@@ -256,24 +329,66 @@ def _conference(context: Mapping[str, Any] | None) -> ConferenceContext | None:
     )
 
 
-def _build_view(client: Client, decision: Decision, purpose: str, case_id: int | None) -> ClientView:
+def _reasons(decision: Decision, purpose: str, consents: Mapping[int, Consent]) -> tuple[ScopeReason, ...]:
+    by_consent: dict[int, list[str]] = {}
+    for code in FIELD_GROUPS:
+        for consent_id in decision.basis.get(code, ()):
+            by_consent.setdefault(consent_id, []).append(code)
+    reasons = []
+    for consent_id, groups in sorted(by_consent.items()):
+        # The consents the decision rests on were loaded with their grants: no query per client.
+        consent = consents.get(consent_id)
+        if consent is None:
+            continue
+        recipients = sorted({grant.notice_recipient for grant in consent.grants if grant.purpose == purpose})
+        reasons.append(
+            ScopeReason(
+                consent_id=consent_id,
+                purpose_label=ConsentPurpose(purpose).label if purpose in PURPOSES else purpose,
+                recipient=", ".join(recipients),
+                valid_from=consent.valid_from,
+                valid_until=consent.valid_until,
+                groups=tuple(groups),
+            )
+        )
+    return tuple(reasons)
+
+
+def _build_view(
+    client: Client,
+    decision: Decision,
+    purpose: str,
+    records: Mapping[str, tuple[Record, ...]],
+    owner_name: str,
+    consents: Mapping[int, Consent],
+) -> ClientView:
     values = {
         code: MappingProxyType(_column_values(client, group.columns) if code in decision.groups else {})
         for code, group in FIELD_GROUPS.items()
     }
-    records = _load_records(client, decision.groups, case_id)
     return ClientView(
         client_id=client.id,
         owning_agency_id=client.owning_agency_id,
         visible_groups=decision.groups,
         _values=MappingProxyType(values),
-        _records=MappingProxyType(records),
+        _records=MappingProxyType(dict(records)),
         household_id=client.household_id,
         purpose=purpose,
         is_owner=decision.is_owner,
         basis=decision.basis_label,
         consent_basis=MappingProxyType(dict(decision.basis)),
+        owning_agency_name=owner_name,
+        reasons=() if decision.is_owner else _reasons(decision, purpose, consents),
     )
+
+
+def _agency_names(agency_ids: set[int]) -> dict[int, str]:
+    from agencies.models import Agency
+
+    if not agency_ids:
+        return {}
+    rows = db.session.execute(sa.select(Agency.id, Agency.name).where(Agency.id.in_(agency_ids)))
+    return dict(rows.tuples().all())
 
 
 def decide_for(
@@ -287,7 +402,12 @@ def decide_for(
         is_under_14=_is_under_14(client.birth_date, today),
     )
     facts = load_grant_facts([client.id])[client.id]
-    return decide(subject, viewer, purpose=purpose, on=today, grants=facts, conference=_conference(context))
+    decision = decide(
+        subject, viewer, purpose=purpose, on=today, grants=facts, conference=_conference(context)
+    )
+    if not decision.is_owner and client.id in suspended_client_ids([client.id]):
+        return Decision(groups=frozenset(), is_owner=False)
+    return decision
 
 
 def view_clients(
@@ -310,11 +430,13 @@ def view_clients(
         return []
     viewer = _viewer_facts(actor, acting_agency_id)
     present = [client for client in clients if not client.is_deleted]
-    facts = load_grant_facts([client.id for client in present])
+    facts, consents = _load_consents([client.id for client in present])
+    # 처리정지 (PIPA 제37조): no consent carries anything to another agency any more.
+    suspended = suspended_client_ids([client.id for client in present])
     conference = _conference(context)
     case_id = (context or {}).get("case_id")
     today = today_local()
-    views: list[ClientView] = []
+    disclosed: list[tuple[Client, Decision]] = []
     for client in present:
         subject = SubjectFacts(
             client_id=client.id,
@@ -324,20 +446,43 @@ def view_clients(
         decision = decide(
             subject, viewer, purpose=purpose, on=today, grants=facts[client.id], conference=conference
         )
-        if not decision.groups:
+        if not decision.groups or (client.id in suspended and not decision.is_owner):
             continue
-        access_log.log_disclosure(
-            actor_id=actor.id,
-            agency_id=viewer.agency_id,
-            client_id=client.id,
-            field_groups=decision.groups,
-            purpose=purpose,
-            channel=channel,
-            basis=decision.basis_label,
-            reason=reason,
+        disclosed.append((client, decision))
+    if not disclosed:
+        return []
+    # Every row is logged (one batch, one chain head read) before any view exists: fail closed.
+    access_log.log_disclosures(
+        [
+            access_log.Disclosure(
+                client_id=client.id, field_groups=decision.groups, basis=decision.basis_label
+            )
+            for client, decision in disclosed
+        ],
+        actor_id=actor.id,
+        agency_id=viewer.agency_id,
+        purpose=purpose,
+        channel=channel,
+        reason=reason,
+    )
+    # Case records only when the caller names a case; a list of names never loads them.
+    loader = _RecordLoader(
+        [client for client, _ in disclosed],
+        [decision.groups for _, decision in disclosed],
+        int(case_id) if case_id is not None else None,
+    )
+    owners = _agency_names({client.owning_agency_id for client, _ in disclosed})
+    return [
+        _build_view(
+            client,
+            decision,
+            purpose,
+            loader.records(client, decision.groups),
+            owners.get(client.owning_agency_id, ""),
+            consents,
         )
-        views.append(_build_view(client, decision, purpose, int(case_id) if case_id is not None else None))
-    return views
+        for client, decision in disclosed
+    ]
 
 
 def view_client(

@@ -298,6 +298,28 @@ class AccessLogCheckpoint(Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
 
 
+class AccessLogAnchor(Model):
+    """A periodic checkpoint of the chain's head (anchor), so that cutting off the newest rows shows.
+
+    The hash chain proves that nothing was changed or removed *before* the head; it cannot tell a
+    shortened chain from a complete one. An anchor records how long the chain was and which row was its
+    head at a time; ``hamkke consents verify-log`` checks that the anchored head row is still there.
+    Anchors are also written to the application log and, when configured, to a file outside the
+    database, so an intruder who can rewrite this table is still caught by the copy they cannot reach.
+    """
+
+    __tablename__ = "consent_access_log_anchors"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc, index=True)
+    #: id of the newest log row at anchor time (0 when the log was empty)
+    head_id: Mapped[int]
+    #: that row's hash (the genesis or checkpoint hash when the log was empty)
+    head_hash: Mapped[str] = mapped_column(sa.String(64))
+    #: rows ever appended up to the head: rows present plus rows the retention purge removed
+    chain_length: Mapped[int]
+
+
 class DataSubjectRequest(Model):
     """A client's 열람·정정·삭제·처리정지 request, due within 10 days (PIPA 시행령 제41·43·44조)."""
 
@@ -341,6 +363,122 @@ def _refuse_delete(mapper: Any, connection: Any, target: Any) -> None:
     raise AppendOnlyViolation(f"{type(target).__name__} rows are never deleted")
 
 
-for _model in (Consent, ConsentGrant, ConsentRevocation, AccessLogEntry, AccessLogCheckpoint):
+for _model in (
+    Consent,
+    ConsentGrant,
+    ConsentRevocation,
+    AccessLogEntry,
+    AccessLogCheckpoint,
+    AccessLogAnchor,
+):
     event.listen(_model, "before_update", _refuse_update)
     event.listen(_model, "before_delete", _refuse_delete)
+
+
+# Append-only in the database itself ------------------------------------------------------------
+#
+# The ORM listeners above stop the application's own code; these triggers stop everything else (a
+# psql session, a script, a bug that uses raw SQL). The Alembic revision creates them; the
+# ``after_create`` hooks give the same triggers to schemas built with ``metadata.create_all``.
+#
+# The retention purge must still delete log rows past retention. Rather than a session flag that
+# turns the guard off, a DELETE is allowed only for a row that (1) is older than the legal two-year
+# floor by the database's own clock and (2) is covered by a purge checkpoint (``purged_through_id``)
+# written before it. The purge writes that checkpoint anyway, so every deletion the database accepts
+# leaves its evidence (how many rows, the last hash) in an append-only table, works alike on
+# PostgreSQL and SQLite, and cannot leak to another transaction through a pooled connection; no
+# flag can make the database delete a row younger than two years.
+
+#: names of the database objects, used by tests that play an intruder with owner rights
+LOG_GUARD_TRIGGERS: dict[str, tuple[str, ...]] = {
+    "postgresql": (
+        "consent_access_log_append_only",
+        "consent_access_log_no_truncate",
+    ),
+    "sqlite": ("consent_access_log_no_update", "consent_access_log_no_delete"),
+}
+#: the legal floor (고시 제8조①), repeated here because the database enforces it without the app
+LOG_FLOOR_DAYS = 730
+
+POSTGRES_LOG_GUARD = (
+    # Constants only, no input: the f-strings put the legal floor into fixed DDL.
+    f"""
+CREATE OR REPLACE FUNCTION consent_access_log_guard() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'DELETE'
+       AND OLD.created_at < now() - interval '{LOG_FLOOR_DAYS} days'
+       AND EXISTS (
+           SELECT 1 FROM consent_access_log_checkpoints c WHERE c.purged_through_id >= OLD.id
+       ) THEN
+        RETURN OLD;
+    END IF;
+    RAISE EXCEPTION 'consent_access_log is append-only: % refused', TG_OP
+        USING ERRCODE = 'insufficient_privilege';
+END
+$$""",  # noqa: S608
+    "CREATE TRIGGER consent_access_log_append_only BEFORE UPDATE OR DELETE ON consent_access_log "
+    "FOR EACH ROW EXECUTE FUNCTION consent_access_log_guard()",
+    """
+CREATE OR REPLACE FUNCTION consent_append_only_guard() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION '% is append-only: % refused', TG_TABLE_NAME, TG_OP
+        USING ERRCODE = 'insufficient_privilege';
+END
+$$""",
+    "CREATE TRIGGER consent_access_log_no_truncate BEFORE TRUNCATE ON consent_access_log "
+    "FOR EACH STATEMENT EXECUTE FUNCTION consent_append_only_guard()",
+)
+SQLITE_LOG_GUARD = (
+    "CREATE TRIGGER consent_access_log_no_update BEFORE UPDATE ON consent_access_log "
+    "BEGIN SELECT RAISE(ABORT, 'consent_access_log is append-only: UPDATE refused'); END",
+    # Stored times are UTC text 'YYYY-MM-DD HH:MM:SS.ffffff', so they compare as strings.
+    "CREATE TRIGGER consent_access_log_no_delete BEFORE DELETE ON consent_access_log "  # noqa: S608
+    f"WHEN OLD.created_at >= strftime('%Y-%m-%d %H:%M:%f', 'now', '-{LOG_FLOOR_DAYS} days') "
+    "OR NOT EXISTS (SELECT 1 FROM consent_access_log_checkpoints c WHERE c.purged_through_id >= OLD.id) "
+    "BEGIN SELECT RAISE(ABORT, 'consent_access_log is append-only: DELETE refused'); END",
+)
+
+
+def evidence_guard(table: str, dialect: str) -> tuple[str, ...]:
+    """Return the statements that make a checkpoint or anchor table refuse UPDATE and DELETE."""
+    if dialect == "postgresql":
+        return (
+            f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
+            "FOR EACH ROW EXECUTE FUNCTION consent_append_only_guard()",
+            f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
+            "FOR EACH STATEMENT EXECUTE FUNCTION consent_append_only_guard()",
+        )
+    return (
+        f"CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table} "
+        f"BEGIN SELECT RAISE(ABORT, '{table} is append-only: UPDATE refused'); END",
+        f"CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table} "
+        f"BEGIN SELECT RAISE(ABORT, '{table} is append-only: DELETE refused'); END",
+    )
+
+
+EVIDENCE_TABLES = ("consent_access_log_checkpoints", "consent_access_log_anchors")
+
+
+def guard_statements(dialect: str) -> tuple[str, ...]:
+    """Return every statement that installs the append-only triggers on this dialect, in order."""
+    log = POSTGRES_LOG_GUARD if dialect == "postgresql" else SQLITE_LOG_GUARD
+    return log + tuple(statement for table in EVIDENCE_TABLES for statement in evidence_guard(table, dialect))
+
+
+def _install_guards_after_create(target: sa.Table, connection: sa.Connection, **_kw: Any) -> None:
+    # The log trigger reads the checkpoint table and the functions are shared, so everything is
+    # installed once the last of the three tables exists, whatever order create_all picked.
+    dialect = connection.dialect.name
+    if dialect not in LOG_GUARD_TRIGGERS:
+        return
+    inspector = sa.inspect(connection)
+    needed = ("consent_access_log", *EVIDENCE_TABLES)
+    if not all(inspector.has_table(name) for name in needed):
+        return
+    for statement in guard_statements(dialect):
+        # text(), not exec_driver_sql: the driver would read the '%' of RAISE formats as placeholders.
+        connection.execute(sa.text(statement))
+
+
+for _table in (AccessLogEntry.__table__, AccessLogCheckpoint.__table__, AccessLogAnchor.__table__):
+    event.listen(_table, "after_create", _install_guards_after_create)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from consents.models import AccessLogEntry, Consent, DataSubjectRequest, RequestStatus
+from consents.models import AccessLogEntry, Consent, DataSubjectRequest, RequestKind, RequestStatus
 from hamkke.db import db
 
 if TYPE_CHECKING:
@@ -117,3 +117,30 @@ def people_by_id(ids: Sequence[int]) -> list[Person]:
     if not ids:
         return []
     return list(db.session.scalars(sa.select(Person).where(Person.id.in_(ids))))
+
+
+def suspended_client_ids(client_ids: Sequence[int]) -> frozenset[int]:
+    """Return which of these clients had a 처리정지 request fulfilled (nothing is shared about them)."""
+    if not client_ids:
+        return frozenset()
+    return frozenset(
+        db.session.scalars(
+            sa.select(DataSubjectRequest.client_id).where(
+                DataSubjectRequest.client_id.in_(client_ids),
+                DataSubjectRequest.kind == RequestKind.suspension,
+                DataSubjectRequest.status == RequestStatus.fulfilled,
+            )
+        )
+    )
+
+
+def list_closed_requests(agency_id: int, *, limit: int = 50) -> list[DataSubjectRequest]:
+    """Return the agency's most recently fulfilled or refused data-subject requests."""
+    return list(
+        db.session.scalars(
+            sa.select(DataSubjectRequest)
+            .where(DataSubjectRequest.agency_id == agency_id, DataSubjectRequest.status != RequestStatus.open)
+            .order_by(DataSubjectRequest.closed_at.desc(), DataSubjectRequest.id.desc())
+            .limit(limit)
+        )
+    )

@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from blinker import Namespace
 from flask import current_app
+from sqlalchemy import event
+from sqlalchemy.orm import Session, SessionTransaction
 
 from cases.fields import FIELD_GROUPS
 from consents.models import (
@@ -454,13 +456,43 @@ def revoke_consent(
     return revocation
 
 
+_COMMITTED_CHANGES = "consents_changed_clients"
+
+
 def consent_changed(client_id: int) -> None:
     """Announce after commit that a client's consents changed: socket room ``client:<id>`` and the signal.
 
-    The payload carries only the id; subscribers re-fetch through the gate.
+    The payload carries only the id; subscribers re-fetch through the gate. The signal goes out once
+    the committing transaction has fully ended (see :func:`_send_committed_changes`), on the same
+    thread, app context and session, so receivers may read and write the database there.
     """
     publish("consent_changed", {"client_id": client_id}, room=f"client:{client_id}", namespace="/live")
-    after_commit(lambda: consent_changed_signal.send(client_id))
+    session = db.session()
+    after_commit(lambda: session.info.setdefault(_COMMITTED_CHANGES, set()).add(client_id), session)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _send_committed_changes(session: Session, transaction: SessionTransaction) -> None:
+    # SQLAlchemy forbids SQL inside ``after_commit``; by ``after_transaction_end`` of the outermost
+    # transaction the session has let go of it and begins a new one on the next statement. Sending
+    # here (instead of from a background thread with a session of its own) keeps receivers on the
+    # caller's connection: the data they read is exactly what was just committed, and under the
+    # tests' rolled-back outer transaction nothing runs on a second thread over the same connection.
+    if transaction.parent is not None:
+        return
+    client_ids = session.info.pop(_COMMITTED_CHANGES, None)
+    if not client_ids:
+        return
+    for client_id in sorted(client_ids):
+        for receiver in list(consent_changed_signal.receivers_for(client_id)):
+            try:
+                receiver(client_id)
+            except Exception:
+                # The change is committed already; a failing receiver (a live view that could not be
+                # refreshed) must not turn the caller's success into an error. It re-syncs on its
+                # next event anyway.
+                logger.exception("consent_changed receiver failed for client %s", client_id)
+                session.rollback()
 
 
 def announce_expired_consents(on: date | None = None) -> list[int]:
@@ -513,12 +545,29 @@ def record_request(
     return item
 
 
+#: requests whose fulfilment changes data: they are fulfilled by applying them, never by a note alone
+APPLIED_KINDS = frozenset({RequestKind.correction, RequestKind.deletion, RequestKind.suspension})
+
+
+def _require_open(item: DataSubjectRequest) -> None:
+    if item.status != RequestStatus.open:
+        raise InvalidTransition("이미 처리된 요청입니다.", english="The request is already closed.")
+
+
 def close_request(
     item: DataSubjectRequest, *, actor: Person, outcome: str, refused: bool = False
 ) -> DataSubjectRequest:
-    """Mark a request fulfilled (or refused with a reason); closing twice is refused."""
-    if item.status != RequestStatus.open:
-        raise InvalidTransition("이미 처리된 요청입니다.", english="The request is already closed.")
+    """Mark a request fulfilled (or refused with a reason); closing twice is refused.
+
+    정정·삭제·처리정지 are fulfilled only through :func:`fulfil_correction`, :func:`fulfil_deletion`
+    and :func:`fulfil_suspension`, which change the data; here they can only be refused.
+    """
+    _require_open(item)
+    if not refused and item.kind in APPLIED_KINDS:
+        raise InvalidTransition(
+            "정정·삭제·처리정지 요청은 '처리하기' 화면에서 반영해야 완료됩니다.",
+            english="Correction, erasure and suspension requests are completed by applying them.",
+        )
     if not outcome.strip():
         raise _fail("처리 내용을 적어 주십시오.", "outcome", "Describe how the request was answered.")
     item.status = RequestStatus.refused if refused else RequestStatus.fulfilled
@@ -533,6 +582,257 @@ def close_request(
         obj=item,
         data={"refused": refused},
     )
+    return item
+
+
+def _check_request_client(item: DataSubjectRequest, client: Client, kind: RequestKind) -> None:
+    _require_open(item)
+    if item.kind != kind or item.client_id != client.id:
+        raise InvalidTransition(
+            "이 요청에는 이 처리를 할 수 없습니다.", english="This request cannot be fulfilled that way."
+        )
+
+
+def _finish(item: DataSubjectRequest, actor: Person, outcome: str) -> None:
+    item.status = RequestStatus.fulfilled
+    item.outcome = outcome
+    item.closed_at = now_utc()
+    item.closed_by_id = actor.id
+
+
+#: client columns a correction may change, with their Korean labels. 주민등록번호 is not corrected
+#: here: a new number is recorded with its statutory basis by the public agency that may hold it.
+CORRECTABLE_COLUMNS: dict[str, str] = {
+    "name": "이름",
+    "sex": "성별",
+    "birth_date": "생년월일",
+    "phone": "연락처",
+    "address": "주소",
+    "emergency_contact": "비상연락처",
+    "relationship_to_head": "세대주와의 관계",
+    "lives_together": "동거 여부",
+    "benefit_category": "보장구분",
+    "monthly_income": "월 소득(만원)",
+    "debt_amount": "부채(만원)",
+    "debt_reason": "부채 사유",
+    "housing": "주거",
+    "physical_health": "신체건강",
+    "mental_health": "정신건강",
+    "disability": "장애",
+    "addiction": "중독",
+    "family_relations": "가족관계",
+}
+
+
+def _corrected_value(name: str, raw: str) -> Any:
+    from cases.models import Client
+
+    label = CORRECTABLE_COLUMNS[name]
+    text = raw.strip()
+    column = Client.__table__.columns[name]
+    if name == "lives_together":
+        if text not in {"1", "0"}:
+            raise _fail(f"{label}: 예 또는 아니오를 고르십시오.", name, "Choose yes or no.")
+        return text == "1"
+    if name == "name" and not text:
+        raise _fail("이름은 비울 수 없습니다.", name, "The name cannot be empty.")
+    if not text:
+        return None
+    if name == "birth_date":
+        try:
+            day = date.fromisoformat(text)
+        except ValueError:
+            raise _fail(f"{label}: 날짜 형식(YYYY-MM-DD)이 아닙니다.", name, "Not a date.") from None
+        if day > today_local():
+            raise _fail(f"{label}: 미래 날짜일 수 없습니다.", name, "The date is in the future.")
+        return day
+    if name in {"monthly_income", "debt_amount"}:
+        try:
+            amount = int(text.replace(",", ""))
+        except ValueError:
+            raise _fail(f"{label}: 숫자(만원)를 입력해 주십시오.", name, "Enter a number.") from None
+        if amount < 0:
+            raise _fail(f"{label}: 0 이상이어야 합니다.", name, "Must not be negative.")
+        return amount
+    length = getattr(column.type, "length", None)
+    if length is not None and len(text) > length:
+        raise _fail(f"{label}: {length}자 이하로 적어 주십시오.", name, f"At most {length} characters.")
+    return text
+
+
+def fulfil_correction(
+    item: DataSubjectRequest, client: Client, *, actor: Person, changes: dict[str, str]
+) -> dict[str, tuple[Any, Any]]:
+    """Apply the reviewed corrections (정정) to the client record and close the request.
+
+    The audit row keeps each changed field's value before and after (the access log never does).
+    :raises ValidationFailed: a value of the wrong kind or nothing changed; nothing is saved.
+    """
+    _check_request_client(item, client, RequestKind.correction)
+    unknown = set(changes) - set(CORRECTABLE_COLUMNS)
+    if unknown:
+        raise _fail("정정할 수 없는 항목입니다.", sorted(unknown)[0], "That field cannot be corrected here.")
+    parsed = {name: _corrected_value(name, raw) for name, raw in changes.items()}
+    changed = {
+        name: (getattr(client, name), value)
+        for name, value in parsed.items()
+        if getattr(client, name) != value
+    }
+    if not changed:
+        raise _fail(
+            "바뀐 항목이 없습니다. 대상자가 정정을 요구한 값을 입력해 주십시오.",
+            "changes",
+            "Nothing changed; enter the corrected values.",
+        )
+    for name, (_before, after) in changed.items():
+        setattr(client, name, after)
+    labels = ", ".join(CORRECTABLE_COLUMNS[name] for name in changed)
+    _finish(item, actor, f"정정 반영: {labels}")
+    db.session.flush()
+    record(
+        "consents.request_correction_applied",
+        actor_id=actor.id,
+        agency_id=item.agency_id,
+        obj=item,
+        data={
+            "client_id": client.id,
+            "before": {name: _json_safe(before) for name, (before, _after) in changed.items()},
+            "after": {name: _json_safe(after) for name, (_before, after) in changed.items()},
+        },
+    )
+    consent_changed(client.id)
+    return changed
+
+
+#: erased on every 삭제 request: contact details, the health profile (민감정보), the economic detail and
+#: family relations are not part of the 사례관리 record the law makes us keep; they only served to reach
+#: and assess the client, and the case records (욕구사정, 상담기록 …) that were built from them stay.
+ERASED_ALWAYS: tuple[str, ...] = (
+    "phone",
+    "address",
+    "emergency_contact",
+    "monthly_income",
+    "debt_amount",
+    "debt_reason",
+    "housing",
+    "physical_health",
+    "mental_health",
+    "disability",
+    "addiction",
+    "family_relations",
+)
+#: kept while a case of the household is inside its retention (사회보장급여법 제34조: 5 years after the
+#: case ends; ``cases.retention``): who the record is about, the household it was assessed in, and the
+#: 보장 category its eligibility decisions rest on. PIPA 제36조① 단서 lets us refuse erasure of these.
+KEPT_UNDER_RETENTION: tuple[str, ...] = (
+    "name",
+    "sex",
+    "birth_date",
+    "relationship_to_head",
+    "lives_together",
+    "benefit_category",
+)
+ERASED_MARK = "(삭제 요청으로 삭제됨)"
+
+
+@dataclass(frozen=True)
+class ErasurePlan:
+    """What a 삭제 request removes now and what stays, and why."""
+
+    retained_by_law: bool
+    erased: tuple[str, ...]
+    kept: tuple[str, ...]
+    #: 주민등록번호 stays only when a public agency recorded the statute it processes it under
+    rrn_kept: bool
+
+
+def erasure_plan(client: Client) -> ErasurePlan:
+    """Decide which of the client's personal fields a 삭제 request removes (see the two tuples above)."""
+    from cases.models import Case
+
+    open_records = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Case)
+        .where(Case.household_id == client.household_id, Case.purged_at.is_(None))
+    )
+    if not open_records:
+        return ErasurePlan(False, ERASED_ALWAYS + KEPT_UNDER_RETENTION, (), rrn_kept=False)
+    rrn_kept = bool(client.rrn_legal_basis and client.rrn_encrypted)
+    return ErasurePlan(True, ERASED_ALWAYS, KEPT_UNDER_RETENTION, rrn_kept=rrn_kept)
+
+
+def fulfil_deletion(item: DataSubjectRequest, client: Client, *, actor: Person) -> ErasurePlan:
+    """Erase the client's personal fields not under statutory retention (삭제) and close the request.
+
+    With no case record left to keep, the client becomes a pseudonymous skeleton (name replaced,
+    every personal field emptied, hidden). The case skeleton and the access log always stay: the log
+    is evidence of past disclosures (고시 제8조), not the client's profile. The audit row names the
+    fields, never their values.
+    """
+    _check_request_client(item, client, RequestKind.deletion)
+    plan = erasure_plan(client)
+    for name in plan.erased:
+        if name == "name":
+            client.name = ERASED_MARK
+        elif name == "lives_together":
+            client.lives_together = True
+        else:
+            setattr(client, name, None)
+    if not plan.rrn_kept:
+        client.rrn_encrypted = None
+        client.rrn_legal_basis = None
+    if not plan.retained_by_law:
+        client.mark_deleted()
+    kept = "; ".join(
+        part
+        for part in (
+            "법정 보존기간 중인 사례기록 때문에 보존: " + ", ".join(CORRECTABLE_COLUMNS[n] for n in plan.kept)
+            if plan.kept
+            else "",
+            "주민등록번호(법령 근거) 보존" if plan.rrn_kept else "",
+        )
+        if part
+    )
+    _finish(
+        item,
+        actor,
+        "삭제 반영: "
+        + ", ".join(CORRECTABLE_COLUMNS[name] for name in plan.erased)
+        + (f" ({kept})" if kept else ""),
+    )
+    db.session.flush()
+    record(
+        "consents.request_erasure_applied",
+        actor_id=actor.id,
+        agency_id=item.agency_id,
+        obj=item,
+        data={
+            "client_id": client.id,
+            "erased": list(plan.erased) + ([] if plan.rrn_kept else ["rrn_encrypted", "rrn_legal_basis"]),
+            "retained_by_law": plan.retained_by_law,
+        },
+    )
+    consent_changed(client.id)
+    return plan
+
+
+def fulfil_suspension(item: DataSubjectRequest, client: Client, *, actor: Person) -> DataSubjectRequest:
+    """Stop sharing the client's data (처리정지): from now on the gate shows nothing to other agencies.
+
+    The owning agency keeps its record (it must, to answer the request and for retention) but no
+    consent carries anything further; live views are told at once.
+    """
+    _check_request_client(item, client, RequestKind.suspension)
+    _finish(item, actor, "처리정지 반영: 다른 기관에 대한 제공·공유 중지")
+    db.session.flush()
+    record(
+        "consents.request_suspension_applied",
+        actor_id=actor.id,
+        agency_id=item.agency_id,
+        obj=item,
+        data={"client_id": client.id},
+    )
+    consent_changed(client.id)
     return item
 
 

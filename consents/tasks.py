@@ -46,12 +46,16 @@ def purge_access_log() -> int:
 @shared_task(name="consents.verify_access_log")
 def verify_access_log() -> bool:
     """Verify the hash chain daily and log an error naming the first altered row."""
-    from consents.access_log import verify_chain
+    from consents.access_log import verify_anchors, verify_chain
 
     report = verify_chain()
     if not report.ok:
         logger.error("Access log chain broken at row %s: %s", report.broken_at, report.problem)
-    return report.ok
+        return False
+    anchors = verify_anchors()
+    if not anchors.ok:
+        logger.error("Access log truncated or altered: %s", anchors.problem)
+    return anchors.ok
 
 
 @shared_task(name="consents.review_access_log")
@@ -62,3 +66,17 @@ def review_access_log() -> int:
     report = review_last_month()
     db.session.commit()
     return len(report)
+
+
+@shared_task(name="consents.anchor_access_log")
+def anchor_access_log() -> int | None:
+    """Anchor the access log's head (row, hash, length) so a cut-off tail is detectable; idempotent."""
+    from consents.access_log import publish_anchor, write_anchor
+
+    anchor = write_anchor()
+    db.session.commit()
+    if anchor is None:
+        return None
+    # Only a committed anchor is copied out of the database.
+    publish_anchor(anchor)
+    return anchor.head_id

@@ -29,12 +29,15 @@ from consents.models import (
     AccessChannel,
     ConsentGrant,
     ConsentPurpose,
+    DataSubjectRequest,
     RecipientKind,
+    RequestKind,
+    RequestStatus,
 )
 from consents.policy import CURRENT_NOTICE_VERSION, NOTICE_TEMPLATES
 from hamkke.audit import record
 from hamkke.db import db
-from hamkke.errors import DomainError, ValidationFailed
+from hamkke.errors import DomainError, InvalidTransition, ValidationFailed
 from hamkke.time import SEOUL, today_local
 
 bp = Blueprint("consents", __name__, url_prefix="/consents")
@@ -446,16 +449,106 @@ def unusual_access() -> ResponseReturnValue:
 @bp.get("/requests")
 @login_required
 def list_requests() -> ResponseReturnValue:
-    """List the acting agency's open data-subject requests by deadline."""
+    """List the acting agency's open data-subject requests by deadline, and the ones closed lately."""
     agency_id = _agency_id()
     if not access.can_handle_requests(current_person(), agency_id):
         abort(404)
+    closed = queries.list_closed_requests(agency_id or 0)
+    people = {
+        p.id: p for p in queries.people_by_id([item.closed_by_id for item in closed if item.closed_by_id])
+    }
     return render_template(
         "consents/requests.html",
         requests=queries.list_open_requests(agency_id or 0),
+        closed=closed,
+        people=people,
         today=today_local(),
         request_kinds=REQUEST_LABELS,
+        applied_kinds=services.APPLIED_KINDS,
     )
+
+
+def _fulfil_page(
+    item: DataSubjectRequest, client: Client | None, *, errors: dict[str, str], status: int = 200
+) -> ResponseReturnValue:
+    view = None
+    if client is not None and item.status == RequestStatus.open:
+        # The worker reviews the current values with the client: an owner's page view, logged.
+        view = view_client(client, _person(), purpose="case_management", acting_agency_id=_agency_id())
+    plan = services.erasure_plan(client) if client is not None and item.kind == RequestKind.deletion else None
+    closed_by = queries.people_by_id([item.closed_by_id]) if item.closed_by_id else []
+    db.session.commit()
+    return render_template(
+        "consents/fulfil.html",
+        item=item,
+        view=view,
+        plan=plan,
+        closed_by=closed_by[0] if closed_by else None,
+        correctable=services.CORRECTABLE_COLUMNS,
+        request_kinds=REQUEST_LABELS,
+        field_groups=FIELD_GROUPS,
+        purposes=PURPOSE_LABELS,
+        errors=errors,
+        values=request.form,
+    ), status
+
+
+def _request_and_client(request_id: int) -> tuple[DataSubjectRequest, Client | None]:
+    person = _person()
+    item = access.get_request_for(person, _agency_id(), request_id)
+    if item.status != RequestStatus.open:
+        return item, None
+    # An open request is handled only for a client the acting agency holds and may see (else 404).
+    return item, access.get_client_for_owner(person, _agency_id(), item.client_id)
+
+
+@bp.get("/requests/<int:request_id>/fulfil")
+@login_required
+def fulfil_request_page(request_id: int) -> ResponseReturnValue:
+    """Show how a request is fulfilled: the correction form, the erasure plan, or the suspension."""
+    item, client = _request_and_client(request_id)
+    return _fulfil_page(item, client, errors={})
+
+
+@bp.post("/requests/<int:request_id>/fulfil")
+@login_required
+def fulfil_request(request_id: int) -> ResponseReturnValue:
+    """Apply a 정정·삭제·처리정지 request to the data and close it; refused input is shown in Korean."""
+    person = _person()
+    item, client = _request_and_client(request_id)
+    try:
+        if client is None:
+            raise InvalidTransition("이미 처리된 요청입니다.", english="The request is already closed.")
+        if item.kind == RequestKind.correction:
+            changes = {
+                name: request.form.get(name, "")
+                for name in services.CORRECTABLE_COLUMNS
+                if name in request.form
+            }
+            services.fulfil_correction(item, client, actor=person, changes=changes)
+        elif item.kind == RequestKind.deletion:
+            if not request.form.get("confirm"):
+                raise ValidationFailed(
+                    _("삭제할 항목을 확인했다는 표시를 해 주십시오."),
+                    field="confirm",
+                    english="Confirm the erasure.",
+                )
+            services.fulfil_deletion(item, client, actor=person)
+        elif item.kind == RequestKind.suspension:
+            services.fulfil_suspension(item, client, actor=person)
+        else:
+            raise InvalidTransition(
+                "열람 요청은 내보내기 후 '처리 완료'로 닫습니다.",
+                english="An access request is closed after the export.",
+            )
+    except DomainError as error:
+        db.session.rollback()
+        return _fulfil_page(
+            item, client, errors={error.field or "form": error.message}, status=error.status_code
+        )
+    db.session.commit()
+    flash(_("요청을 반영하고 처리 완료로 기록했습니다."), "success")
+    return _see_other("consents.list_requests")
 
 
 @bp.post("/clients/<int:client_id>/requests")

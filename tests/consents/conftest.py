@@ -1,20 +1,27 @@
-"""Consents tests: keep the conference's background refresh off the shared test connection."""
+"""Consents tests: anchors go to a file of the test's own, not the session's instance folder."""
 
 from __future__ import annotations
 
-import importlib.util
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from flask import Flask
 
 
 @pytest.fixture(autouse=True)
-def _no_background_conference_refresh(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Stop the conference's ``consent_changed`` receiver from starting a thread during these tests.
-
-    That receiver opens a session in a background thread; under the test's single rolled-back
-    connection, the thread's session shares the connection and releases the test's savepoint. The
-    signal itself is still sent and asserted on (tests/consents/test_propagation.py).
-    """
-    if importlib.util.find_spec("conference.sockets") is not None:
-        monkeypatch.setattr("conference.sockets.refresh_after_consent_change", lambda client_id: None)
-    return
+def _own_anchor_file(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[None]:
+    """Point the anchor file at this test's folder: anchors of rolled-back tests must not linger."""
+    if "app" not in request.fixturenames:
+        yield
+        return
+    app: Flask = request.getfixturevalue("app")
+    previous = app.config.get("CONSENTS_ACCESS_LOG_ANCHOR_FILE")
+    app.config["CONSENTS_ACCESS_LOG_ANCHOR_FILE"] = str(tmp_path / "anchors.jsonl")
+    try:
+        yield
+    finally:
+        if previous is None:
+            app.config.pop("CONSENTS_ACCESS_LOG_ANCHOR_FILE", None)
+        else:
+            app.config["CONSENTS_ACCESS_LOG_ANCHOR_FILE"] = previous

@@ -16,6 +16,7 @@ from consents import access_log
 from consents.access_log import GENESIS_HASH, log_disclosure, purge_expired, verify_chain
 from consents.models import AccessLogCheckpoint, AccessLogEntry
 from hamkke.time import now_utc
+from tests.fixtures.consents import drop_log_guard
 
 pytestmark = pytest.mark.embedded
 
@@ -53,7 +54,8 @@ def test_rows_link_to_their_predecessor(db: Any) -> None:
 def test_direct_edit_in_the_database_is_detected(db: Any, column: str, value: Any) -> None:
     rows = _append(6)
     target = rows[3]
-    # Edit the stored row with plain SQL, as an intruder with database access would.
+    # Edit the stored row with plain SQL, as an intruder with the owner's rights would.
+    drop_log_guard(db)
     db.session.execute(
         sa.update(AccessLogEntry).where(AccessLogEntry.id == target.id).values({column: value})
     )
@@ -65,6 +67,7 @@ def test_direct_edit_in_the_database_is_detected(db: Any, column: str, value: An
 
 def test_deleted_row_is_detected(db: Any) -> None:
     rows = _append(4)
+    drop_log_guard(db)
     db.session.execute(sa.delete(AccessLogEntry).where(AccessLogEntry.id == rows[1].id))
     report = verify_chain()
     assert not report.ok
@@ -77,6 +80,7 @@ def test_verify_log_command_exits_1_on_tampering(app: Flask, db: Any) -> None:
     result = runner.invoke(args=["consents", "verify-log"])
     assert result.exit_code == 0, result.output
     assert "intact" in result.output
+    drop_log_guard(db)
     db.session.execute(
         sa.update(AccessLogEntry).where(AccessLogEntry.id == rows[0].id).values(purpose="other")
     )
@@ -168,4 +172,67 @@ def test_purge_dry_run_deletes_nothing(db: Any, create_client: Callable[..., Any
         _append(1, client_id=500)
     before = db.session.scalar(sa.select(sa.func.count()).select_from(AccessLogEntry))
     assert purge_expired(dry_run=True) >= 1
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AccessLogEntry)) == before
+
+
+def _batch(db: Any, count: int, *, client_id: int = 700) -> list[AccessLogEntry]:
+    appended = access_log.log_disclosures(
+        [
+            access_log.Disclosure(
+                client_id=client_id + index, field_groups=["basic", "contact"], basis="owner"
+            )
+            for index in range(count)
+        ],
+        actor_id=10,
+        agency_id=20,
+        purpose="case_management",
+        channel="page",
+    )
+    assert appended == count
+    return list(
+        db.session.scalars(
+            sa.select(AccessLogEntry)
+            .where(AccessLogEntry.client_id >= client_id, AccessLogEntry.client_id < client_id + count)
+            .order_by(AccessLogEntry.id)
+        )
+    )
+
+
+def test_a_batch_continues_the_chain_in_id_order_and_verifies(db: Any) -> None:
+    before = _append(2)
+    rows = _batch(db, 150)  # more rows than one SQLite statement takes: the batch spans statements
+    assert [row.client_id for row in rows] == list(range(700, 850))
+    assert rows[0].prev_hash == before[-1].row_hash
+    for earlier, later in itertools.pairwise(rows):
+        assert later.prev_hash == earlier.row_hash
+        assert later.id > earlier.id
+    # Single appends after a batch chain from its last row.
+    after = _append(1, client_id=900)[0]
+    assert after.prev_hash == rows[-1].row_hash
+    assert verify_chain().ok
+
+
+def test_a_batch_that_lost_the_head_retries_whole_instead_of_forking(
+    db: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rows = _append(2)
+    stale = rows[0].row_hash
+    real_head = access_log._head_hash
+    calls: list[str] = []
+
+    def head_once_stale() -> str:
+        calls.append("x")
+        return stale if len(calls) == 1 else real_head()
+
+    monkeypatch.setattr(access_log, "_head_hash", head_once_stale)
+    batch = _batch(db, 3, client_id=950)
+    assert len(calls) == 2
+    assert [row.client_id for row in batch] == [950, 951, 952]
+    assert batch[0].prev_hash == rows[1].row_hash
+    assert verify_chain().ok
+
+
+def test_an_empty_batch_writes_nothing(db: Any) -> None:
+    before = db.session.scalar(sa.select(sa.func.count()).select_from(AccessLogEntry))
+    assert access_log.log_disclosures([], actor_id=1, agency_id=2, purpose="referral", channel="page") == 0
     assert db.session.scalar(sa.select(sa.func.count()).select_from(AccessLogEntry)) == before

@@ -133,3 +133,94 @@ def test_queued_email_is_cancelled_when_consent_is_withdrawn_before_sending(
     assert message.status == DeliveryStatus.cancelled
     assert message.last_error == "consent_withdrawn"
     assert len(mailbox.messages) == sent_before
+
+
+def test_receivers_run_after_commit_on_the_same_session_and_see_the_committed_change(
+    db: Any,
+    consent_world: ConsentWorld,
+    create_client: Callable[..., Client],
+    sign_consent: Callable[..., Consent],
+) -> None:
+    import threading
+
+    import sqlalchemy as sa
+
+    from consents.models import ConsentRevocation
+
+    client = create_client()
+    consent = sign_consent(client, grant(recipient_agency_id=consent_world.recipient.id))
+    db.session.commit()
+    seen: list[tuple[int, str]] = []
+
+    def receiver(sender: int) -> None:
+        # SQL is allowed here (the committing transaction has ended) and reads the committed row.
+        count = db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(ConsentRevocation)
+            .where(ConsentRevocation.consent_id == consent.id)
+        )
+        seen.append((int(count or 0), threading.current_thread().name))
+
+    services.consent_changed_signal.connect(receiver)
+    try:
+        services.revoke_consent(consent, actor=consent_world.worker)
+        db.session.commit()
+    finally:
+        services.consent_changed_signal.disconnect(receiver)
+    assert seen == [(1, threading.current_thread().name)]
+
+
+def test_a_failing_receiver_does_not_undo_or_fail_the_committed_revocation(
+    db: Any,
+    consent_world: ConsentWorld,
+    create_client: Callable[..., Client],
+    sign_consent: Callable[..., Consent],
+) -> None:
+    client = create_client()
+    consent = sign_consent(client, grant(recipient_agency_id=consent_world.recipient.id))
+    db.session.commit()
+
+    def broken(sender: int) -> None:
+        raise RuntimeError("live view unreachable")
+
+    services.consent_changed_signal.connect(broken)
+    try:
+        services.revoke_consent(consent, actor=consent_world.worker)
+        db.session.commit()
+    finally:
+        services.consent_changed_signal.disconnect(broken)
+    db.session.expire_all()
+    assert len(db.session.get(Consent, consent.id).revocations) == 1
+
+
+def test_revocation_redacts_the_live_conference_through_the_real_receiver(
+    db: Any, meeting: Any, conference_socket: Any, grant_conference_consent: Any
+) -> None:
+    """The conference's receiver runs for real (no stub): the partner's panel is redacted by commit's end."""
+    from conference.sockets import NAMESPACE
+    from tests.fixtures.conferences import latest, seat
+
+    def emit(socket: Any, event: str, **data: Any) -> Any:
+        return socket.emit(
+            event, {"conference_id": meeting.conference.id, **data}, namespace=NAMESPACE, callback=True
+        )
+
+    consent = grant_conference_consent(
+        meeting.case, recorded_by=meeting.chair, district_id=meeting.conference.district_id
+    )
+    db.session.commit()
+    seat(db, meeting.conference, meeting.chair, meeting.owner)
+    chair = conference_socket(meeting.chair, meeting.conference.id)
+    assert emit(chair, "start")["ok"]
+    seat(db, meeting.conference, meeting.partner_worker, meeting.partner)
+    partner = conference_socket(meeting.partner_worker, meeting.conference.id)
+    assert emit(chair, "open_item", item_id=meeting.item.id, version=meeting.item.version)["ok"]
+    item_id = str(meeting.item.id)
+    assert latest(partner, "case_data")["items"][item_id]["visible"] is True
+
+    services.revoke_consent(consent, actor=meeting.chair, reason="대상자 요청")
+    db.session.commit()
+
+    # No waiting: the refresh ran inside the commit's aftermath, on this thread.
+    assert latest(partner, "case_data")["items"][item_id] == {"visible": False}
+    assert latest(chair, "case_data")["items"][item_id]["visible"] is True

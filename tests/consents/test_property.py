@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -447,3 +449,292 @@ def test_gate_refuses_unknown_viewers_for_generated_clients(db: Any, consent_wor
     client = _stored_client(db, consent_world)
     with pytest.raises(NotFound):
         gate.view_client(client, None, purpose="referral", acting_agency_id=consent_world.recipient.id)
+
+
+# --- later channels: letters, webhooks, conference sockets, exports ------------------------------
+
+#: examples of the channel test; each checks a letter, webhooks, every attendee's socket payloads and
+#: the exports, so a run covers CHANNEL_EXAMPLES × (1 letter + 3 socket viewers + 3 exports) disclosures
+CHANNEL_EXAMPLES = 20
+
+
+@st.composite
+def channel_consents(draw: st.DrawFn) -> list[dict[str, Any]]:
+    """Draw consents for referrals and conferences, to named agencies, the network or the conference."""
+    consents = []
+    for _ in range(draw(st.integers(0, 3))):
+        grants = [
+            {
+                "purpose": draw(st.sampled_from(("referral", "conference_sharing", "case_management"))),
+                "kind": draw(st.sampled_from(("agency", "public", "network", "conference"))),
+                "groups": tuple(sorted(draw(st.frozensets(st.sampled_from(GROUPS), min_size=1, max_size=5)))),
+            }
+            for _ in range(draw(st.integers(1, 2)))
+        ]
+        consents.append(
+            {
+                "grants": grants,
+                "sensitive": draw(st.booleans()),
+                "revoke": draw(st.sampled_from(("none", "all", "partial"))),
+            }
+        )
+    return consents
+
+
+@dataclass
+class ChannelWorld:
+    """One client with canaries, their case, a referral target, webhook endpoints and a live conference."""
+
+    client: Client
+    case: Any
+    conference: Any
+    attendances: dict[str, Any]
+
+
+@pytest.fixture
+def channel_world(
+    db: Any,
+    consent_world: ConsentWorld,
+    create_person: Callable[..., Any],
+    create_plain_case: Callable[..., Any],
+) -> ChannelWorld:
+    """Build the client, case, webhook endpoints and a conference on the case, attended by three agencies."""
+    from agencies.models import StaffRole
+    from conference import services as conference_services
+    from conference.access import CURRENT_PLEDGE_VERSION
+    from conference.models import ConferenceKind
+    from hamkke.time import now_utc
+    from notifications.webhooks import create_endpoint
+
+    world = consent_world
+    client = _stored_client(db, world)
+    case = create_plain_case(client)
+    for agency in (world.owner, world.recipient):
+        create_endpoint(
+            agency_id=agency.id, url="http://127.0.0.1:9/hook", secret="s" * 40, events=["referral.*"]
+        )
+    chair = create_person(agency=world.owner, roles=[StaffRole.coordinator], name="의장")
+    recorder = create_person(agency=world.owner, name="서기")
+    conference = conference_services.create_conference(
+        actor=chair,
+        district_id=world.district.id,
+        kind=ConferenceKind.regional,
+        title="속성 시험 통합사례회의",
+        place="구청 회의실",
+        starts_at=now_utc() + timedelta(hours=1),
+        host_agency_id=world.owner.id,
+        chair_id=chair.id,
+        recorder_id=recorder.id,
+    )
+    for agency in (world.recipient, world.public, world.outsider):
+        conference_services.invite(conference, actor=chair, agency_id=agency.id)
+    conference_services.propose_item(
+        conference, actor=chair, title="속성 시험 사례", agency_id=world.owner.id, case_id=case.id
+    )
+    conference_services.approve_agenda(conference, actor=chair)
+    attendances = {}
+    for key, person, agency in (
+        ("recipient", world.recipient_worker, world.recipient),
+        ("public", world.public_worker, world.public),
+        ("outsider", world.outsider_worker, world.outsider),
+    ):
+        attendance = conference_services.check_in(conference, person=person, agency_id=agency.id)
+        conference_services.accept_pledge(attendance, version=CURRENT_PLEDGE_VERSION)
+        attendances[key] = attendance
+    db.session.commit()
+    return ChannelWorld(client=client, case=case, conference=conference, attendances=attendances)
+
+
+def _pdf_text(path: Path) -> str:
+    from pypdf import PdfReader
+
+    return "\n".join(page.extract_text() or "" for page in PdfReader(path).pages)
+
+
+def test_letters_webhooks_sockets_and_exports_never_carry_withheld_fields(
+    app: Flask,
+    db: Any,
+    consent_world: ConsentWorld,
+    channel_world: ChannelWorld,
+    emitted: list[tuple[str, dict[str, Any], str]],
+    login_as: Callable[..., Any],
+) -> None:
+    from conference.access import attending_agency_ids
+    from conference.queries import agency_payload
+    from conference.sockets import agency_room, publish_all
+    from referrals import services as referral_services
+    from referrals.directory import hsds_export
+    from referrals.letters import ensure_letter
+    from referrals.models import LetterKind
+
+    world, setting = consent_world, channel_world
+    client, conference = setting.client, setting.conference
+    viewers = {
+        "recipient": (world.recipient_worker, world.recipient, False),
+        "public": (world.public_worker, world.public, True),
+        "outsider": (world.outsider_worker, world.outsider, False),
+    }
+    auditor = app.test_client()
+    login_as(world.auditor, test_client=auditor)
+    counter = {"examples": 0, "letters": 0, "letter_fields": 0, "sockets": 0, "webhooks": 0, "exports": 0}
+
+    def grant_input(spec: dict[str, Any]) -> services.GrantInput:
+        kind = {"public": "agency"}.get(spec["kind"], spec["kind"])
+        return services.GrantInput(
+            purpose=spec["purpose"],
+            recipient_kind=kind,
+            field_groups=spec["groups"],
+            recipient_agency_id={"agency": world.recipient.id, "public": world.public.id}.get(spec["kind"]),
+            conference_id=conference.id if spec["kind"] == "conference" else None,
+            notice_purpose="연계",
+            notice_retention="종결 시까지",
+            notice_refusal="거부 가능, 연계 제한",
+        )
+
+    def expected(key: str, purpose: str, with_conference: bool) -> frozenset[str]:
+        _person, agency, is_public = viewers[key]
+        context = (
+            ConferenceContext(
+                conference_id=conference.id, attending_agency_ids=attending_agency_ids(conference)
+            )
+            if with_conference
+            else None
+        )
+        return oracle(
+            owner=world.owner.id,
+            under_14=False,
+            viewer=ViewerFacts(agency_id=agency.id, district_id=agency.district_id, is_public=is_public),
+            purpose=purpose,
+            on=today_local(),
+            grants=gate.load_grant_facts([client.id])[client.id],
+            conference=context,
+        )
+
+    @settings(
+        max_examples=CHANNEL_EXAMPLES,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(specs=channel_consents())
+    def check(specs: list[dict[str, Any]]) -> None:
+        counter["examples"] += 1
+        # A fresh start: everything consented before is revoked (history stays, as it must).
+        for consent in db.session.scalars(sa.select(Consent).where(Consent.client_id == client.id)).all():
+            if not any(r.grant_id is None and not r.field_groups for r in consent.revocations):
+                services.revoke_consent(consent, actor=world.worker)
+        recorded = []
+        for spec in specs:
+            try:
+                consent = services.record_consent(
+                    client,
+                    consent_input(
+                        *[grant_input(g) for g in spec["grants"]], includes_sensitive=spec["sensitive"]
+                    ),
+                    actor=world.worker,
+                    agency=world.owner,
+                )
+            except DomainError:
+                continue  # refused input saves nothing
+            recorded.append((consent, spec["revoke"]))
+        db.session.commit()
+        # The referral carries everything consented when it is written; revocations come after sending.
+        allowed = gate.groups_allowed_now(client, world.recipient, purpose="referral")
+        referral = referral_services.create_referral(
+            setting.case,
+            actor=world.worker,
+            receiving_agency=world.recipient,
+            content=referral_services.ReferralContent(
+                reason="속성 시험",
+                requested_services="상담",
+                main_problem="시험",
+                service_history="",
+                notes="",
+                field_groups=tuple(sorted(allowed)),
+            ),
+        )
+        referral_services.send_referral(referral, actor=world.worker)
+        db.session.commit()
+        for consent, revoke in recorded:
+            if revoke == "all":
+                services.revoke_consent(consent, actor=world.worker)
+            elif revoke == "partial":
+                services.revoke_consent(
+                    consent,
+                    actor=world.worker,
+                    grant=consent.grants[0],
+                    field_groups=consent.grants[0].field_groups[:1],
+                )
+        db.session.commit()
+
+        # Letter (의뢰서 PDF), rendered after the revocations: re-checked at render time.
+        letter = ensure_letter(referral.id, LetterKind.request)
+        assert letter is not None
+        text = _pdf_text(Path(app.instance_path) / letter.path)
+        to_recipient = expected("recipient", "referral", with_conference=False)
+        assert set(letter.field_groups) <= to_recipient, (letter.field_groups, to_recipient)
+        assert not leaked_groups(text, to_recipient), text
+        if "basic" in letter.field_groups:
+            # The extraction sees the letter's text: a consented canary is there.
+            assert marker("basic") in text
+            counter["letter_fields"] += 1
+        counter["letters"] += 1
+
+        # Webhooks (referral events): IDs and codes only, never a client field.
+        hooks = db.session.scalars(
+            sa.select(OutboxMessage).where(
+                OutboxMessage.idempotency_key.like(f"referral:{referral.id}:%webhook%")
+            )
+        ).all()
+        assert hooks
+        for hook in hooks:
+            assert not leaked_groups(json.dumps(hook.payload, ensure_ascii=False), frozenset())
+            counter["webhooks"] += 1
+
+        # Conference sockets: what publish_all emits to each agency room, and each attendee's payload.
+        emitted.clear()
+        publish_all(conference)
+        db.session.commit()
+        for key, (_person, agency, _public) in viewers.items():
+            visible = expected(key, "conference_sharing", with_conference=True)
+            payload = agency_payload(conference, setting.attendances[key], channel="socket")
+            assert not leaked_groups(json.dumps(payload, ensure_ascii=False, default=str), visible)
+            room = agency_room(conference.id, agency.id)
+            sent = [p for event, p, r in emitted if r == room and event == "case_data"]
+            assert sent, (key, [(e, r) for e, _, r in emitted])
+            for item in sent:
+                assert not leaked_groups(json.dumps(item, ensure_ascii=False, default=str), visible)
+            counter["sockets"] += 1
+        for event, item, room in emitted:
+            if not room.endswith(tuple(f":agency:{a.id}" for _, a, _ in viewers.values())):
+                # Conference-wide rooms (state, presence) carry no client data at all.
+                assert not leaked_groups(json.dumps(item, ensure_ascii=False, default=str), frozenset()), (
+                    event
+                )
+        db.session.commit()
+
+        # Exports: the data-subject export by another agency, the HSDS directory, the access-log CSV.
+        for key, (person, agency, _public) in viewers.items():
+            visible = expected(key, "case_management", with_conference=False)
+            try:
+                export = services.export_client_data(client, actor=person, agency=agency, reason="속성 시험")
+            except NotFound:
+                assert not visible
+            else:
+                assert not leaked_groups(json.dumps(export, ensure_ascii=False, default=str), visible)
+            db.session.commit()
+        assert not leaked_groups(json.dumps(hsds_export(world.district), ensure_ascii=False), frozenset())
+        log_csv = auditor.get("/consents/access-log.csv")
+        assert log_csv.status_code == 200, log_csv.status_code
+        assert not leaked_groups(log_csv.get_data(as_text=True), frozenset())
+        counter["exports"] += 3
+
+    with app.test_request_context("/"):
+        check()
+    assert counter["examples"] == CHANNEL_EXAMPLES
+    assert counter["letters"] == counter["examples"]
+    assert counter["sockets"] == 3 * counter["examples"]
+    # Some generated consents let the letter carry a field: the positive control above ran.
+    assert counter["letter_fields"] >= 1, counter
+    assert counter["webhooks"] >= counter["examples"]
