@@ -63,6 +63,8 @@ class CaseFilters:
     dong_id: int | None = None
     agency_id: int | None = None
     overdue_only: bool = False
+    #: without a stage filter, closed and 미선정 cases are listed only when asked for
+    include_closed: bool = False
 
 
 @dataclass(frozen=True)
@@ -151,30 +153,35 @@ def query_visible_cases(agency_id: int, *, person_id: int, coordinator: bool) ->
     )
 
 
-def list_caseload(
-    agency: Agency, *, person_id: int, coordinator: bool, filters: CaseFilters, today: date, limit: int = 500
-) -> list[CaseRow]:
-    """Return the filtered caseload of the acting agency with clocks and the next contact due."""
-    select = query_visible_cases(agency.id, person_id=person_id, coordinator=coordinator)
-    if filters.stage is not None:
-        select = select.where(Case.stage == filters.stage)
-    if filters.case_type is not None:
-        select = select.where(Case.case_type == filters.case_type)
-    if filters.intensity is not None:
-        select = select.where(Case.intensity == filters.intensity)
-    if filters.dong_id is not None:
-        select = select.where(Case.dong_id == filters.dong_id)
-    if filters.agency_id is not None:
-        select = select.where(Case.owning_agency_id == filters.agency_id)
-    cases = list(db.session.scalars(select.limit(limit)))
+#: rows per caseload page
+CASELOAD_PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class CaseloadPage:
+    """One page of a caseload: its rows, and where it sits among all matching cases."""
+
+    rows: list[CaseRow]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        """Return the number of pages (at least one, even when nothing matches)."""
+        return max(1, -(-self.total // self.per_page))
+
+
+def _caseload_rows(cases: list[Case], filters: CaseFilters, today: date) -> list[CaseRow]:
     contacts = last_contacts([case.id for case in cases])
     escalations: dict[int, EscalationStatus] = {}
-    for case_id, status in db.session.execute(
-        sa.select(Escalation.case_id, Escalation.status)
-        .where(Escalation.case_id.in_([case.id for case in cases]))
-        .order_by(Escalation.id)
-    ):
-        escalations[case_id] = status  # ordered by id: the latest escalation wins
+    if cases:
+        for case_id, status in db.session.execute(
+            sa.select(Escalation.case_id, Escalation.status)
+            .where(Escalation.case_id.in_([case.id for case in cases]))
+            .order_by(Escalation.id)
+        ):
+            escalations[case_id] = status  # ordered by id: the latest escalation wins
     profiles: dict[int, dict[str, tuple[int, str]]] = {}
     rows: list[CaseRow] = []
     for case in cases:
@@ -192,6 +199,51 @@ def list_caseload(
         )
         rows.append(CaseRow(CaseFacts.of(case), clocks, overdue, next_contact, escalations.get(case.id)))
     return rows
+
+
+def list_caseload(
+    agency: Agency,
+    *,
+    person_id: int,
+    coordinator: bool,
+    filters: CaseFilters,
+    today: date,
+    page: int = 1,
+    per_page: int | None = None,
+) -> CaseloadPage:
+    """Return one page of the acting agency's filtered caseload with clocks and the next contact due.
+
+    Open cases only unless a stage is chosen or closed ones are asked for; a page past the end shows
+    the last page.
+    """
+    select = query_visible_cases(agency.id, person_id=person_id, coordinator=coordinator)
+    if filters.stage is not None:
+        select = select.where(Case.stage == filters.stage)
+    elif not filters.include_closed:
+        select = select.where(Case.stage.in_([stage for stage in CaseStage if stage.is_open]))
+    if filters.case_type is not None:
+        select = select.where(Case.case_type == filters.case_type)
+    if filters.intensity is not None:
+        select = select.where(Case.intensity == filters.intensity)
+    if filters.dong_id is not None:
+        select = select.where(Case.dong_id == filters.dong_id)
+    if filters.agency_id is not None:
+        select = select.where(Case.owning_agency_id == filters.agency_id)
+    page = max(page, 1)
+    per_page = per_page or CASELOAD_PAGE_SIZE
+    if filters.overdue_only:
+        # Overdue is a clock computed from each case's dates and its district's profile, not a column:
+        # the matching cases are all clocked, and the page is cut from the overdue ones.
+        rows = _caseload_rows(list(db.session.scalars(select)), filters, today)
+        total = len(rows)
+        page = min(page, max(1, -(-total // per_page)))
+        return CaseloadPage(rows[(page - 1) * per_page : page * per_page], total, page, per_page)
+    total = int(
+        db.session.scalar(sa.select(sa.func.count()).select_from(select.order_by(None).subquery())) or 0
+    )
+    page = min(page, max(1, -(-total // per_page)))
+    cases = list(db.session.scalars(select.offset((page - 1) * per_page).limit(per_page)))
+    return CaseloadPage(_caseload_rows(cases, filters, today), total, page, per_page)
 
 
 def list_escalations(agency_id: int, *, incoming: bool) -> list[Escalation]:

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
+import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
@@ -30,6 +31,7 @@ from cases.models import (
     CaseIntensity,
     CaseStage,
     CaseType,
+    Client,
     ClosureReview,
     ClosureType,
     ConsentStatus,
@@ -47,10 +49,11 @@ from cases.models import (
     RiskLevel,
     SelectionOutcome,
 )
-from consents.gate import ClientView, view_client
+from consents.gate import ClientView, view_client, view_clients
 from hamkke.db import db
 from hamkke.errors import DomainError, NotFound
 from hamkke.time import today_local
+from hamkke.web import parse_id
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
@@ -142,7 +145,9 @@ def caseload() -> ResponseReturnValue:
         + [(str(a.id), a.name) for a in sorted(agency.district.agencies, key=lambda a: a.name)]
     )
     status = 200
-    rows: list[queries.CaseRow] = []
+    include_closed = request.args.get("closed") == "1"
+    requested_page = request.args.get("page", default=1, type=int) or 1
+    listing = queries.CaseloadPage([], 0, 1, queries.CASELOAD_PAGE_SIZE)
     if form.validate():
         filters = queries.CaseFilters(
             stage=CaseStage(form.stage.data) if form.stage.data else None,
@@ -151,26 +156,56 @@ def caseload() -> ResponseReturnValue:
             dong_id=int(form.dong.data) if form.dong.data else None,
             agency_id=int(form.agency.data) if form.agency.data else None,
             overdue_only=bool(form.overdue.data),
+            include_closed=include_closed,
         )
-        rows = queries.list_caseload(
+        listing = queries.list_caseload(
             agency,
             person_id=person.id,
             coordinator=access.is_coordinator_for(person, acting),
             filters=filters,
             today=today_local(),
+            page=requested_page,
         )
     else:
         status = 400
-    # Names come only from the gate; other agencies' rows carry facts and no name.
-    names: dict[int, str | None] = {}
-    for row in rows:
-        full = db.session.get(Case, row.case.id)
-        view = _client_view(full, person) if full is not None else None
-        names[row.case.id] = view.name if view else None
+    # Names come only from the gate, in one call for the page's main clients and without case records
+    # (a list shows a name only); other agencies' rows carry facts and no name.
+    main_clients = dict(
+        db.session.execute(
+            sa.select(Case.id, Case.main_client_id).where(Case.id.in_([row.case.id for row in listing.rows]))
+        )
+        .tuples()
+        .all()
+    )
+    clients = (
+        db.session.scalars(sa.select(Client).where(Client.id.in_(set(main_clients.values())))).all()
+        if main_clients
+        else []
+    )
+    try:
+        views = view_clients(clients, person, purpose="case_management", acting_agency_id=acting)
+    except NotFound:
+        views = []
+    client_names = {view.client_id: view.name for view in views}
+    names: dict[int, str | None] = {
+        case_id: client_names.get(client_id) for case_id, client_id in main_clients.items()
+    }
+    query: dict[str, Any] = {key: value for key, value in request.args.items() if key != "page"}
+    page_urls = {
+        number: url_for("cases.caseload", **query, page=number)
+        for number in {
+            *range(max(1, listing.page - 2), min(listing.pages, listing.page + 2) + 1),
+            1,
+            listing.pages,
+        }
+    }
     return render_template(
         "cases/caseload.html",
         form=form,
-        rows=rows,
+        rows=listing.rows,
+        listing=listing,
+        page_urls=dict(sorted(page_urls.items())),
+        include_closed=include_closed,
         names=names,
         agency=agency,
         load=queries.caseload_of(person.id),
@@ -732,7 +767,8 @@ def _service_choices(case: Case) -> list[SelectChoice]:
 
 
 def _plan_service(case: Case, value: str | None) -> services.PlanService:
-    service = db.session.get(services.PlanService, int(value)) if value and value.isdigit() else None
+    service_id = parse_id(value)
+    service = db.session.get(services.PlanService, service_id) if service_id is not None else None
     if service is None or service.plan.case_id != case.id:
         raise services.ValidationFailed("이 사례의 계획에 있는 서비스를 골라 주세요.", field="service_id")
     return service

@@ -358,10 +358,19 @@ def _build_view(
     client: Client,
     decision: Decision,
     purpose: str,
-    records: Mapping[str, tuple[Record, ...]],
-    owner_name: str,
-    consents: Mapping[int, Consent],
+    case_id: int | None = None,
+    *,
+    records: Mapping[str, tuple[Record, ...]] | None = None,
+    owner_name: str | None = None,
+    consents: Mapping[int, Consent] | None = None,
 ) -> ClientView:
+    # view_clients passes what it loaded for the whole batch; a single call loads its own.
+    if records is None:
+        records = _RecordLoader([client], [decision.groups], case_id).records(client, decision.groups)
+    if owner_name is None:
+        owner_name = _agency_names({client.owning_agency_id}).get(client.owning_agency_id, "")
+    if consents is None:
+        consents = {} if decision.is_owner else _load_consents([client.id])[1]
     values = {
         code: MappingProxyType(_column_values(client, group.columns) if code in decision.groups else {})
         for code, group in FIELD_GROUPS.items()
@@ -477,9 +486,9 @@ def view_clients(
             client,
             decision,
             purpose,
-            loader.records(client, decision.groups),
-            owners.get(client.owning_agency_id, ""),
-            consents,
+            records=loader.records(client, decision.groups),
+            owner_name=owners.get(client.owning_agency_id, ""),
+            consents=consents,
         )
         for client, decision in disclosed
     ]

@@ -7,6 +7,8 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 import uuid
 from pathlib import Path
 from typing import Any
@@ -218,6 +220,21 @@ def _process_table(base_url: str, idp_url: str) -> list[tuple[str, list[str]]]:
     return table
 
 
+#: seconds to wait for the web server's first answer before starting the other processes anyway
+WEB_READY_TIMEOUT = 60.0
+
+
+def _answers(base_url: str) -> bool:
+    """Tell whether the web server answers ``/`` (any HTTP status: it is up)."""
+    try:
+        with urllib.request.urlopen(f"{base_url}/", timeout=2):  # noqa: S310 (our own local URL)
+            return True
+    except urllib.error.HTTPError:
+        return True
+    except (OSError, ValueError):
+        return False
+
+
 def _run_processes(table: list[tuple[str, list[str]]], base_url: str) -> None:
     children: dict[str, subprocess.Popen[bytes]] = {}
     stopping = False
@@ -229,9 +246,23 @@ def _run_processes(table: list[tuple[str, list[str]]], base_url: str) -> None:
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    for name, command in table:
-        # Each child gets its own process group so that Ctrl-C reaches it only through us, in order.
-        children[name] = subprocess.Popen(command, cwd=REPO_ROOT, env=env, start_new_session=True)  # noqa: S603
+
+    def start(entries: list[tuple[str, list[str]]]) -> None:
+        for name, command in entries:
+            # Each child gets its own process group so that Ctrl-C reaches it only through us, in order.
+            children[name] = subprocess.Popen(command, cwd=REPO_ROOT, env=env, start_new_session=True)  # noqa: S603
+
+    # The web server first, alone: four processes importing the app at once on a small machine make the
+    # first page wait for all of them. The provider, the worker and beat follow once "/" answers.
+    start([entry for entry in table if entry[0] == "web"])
+    deadline = time.monotonic() + WEB_READY_TIMEOUT
+    while not stopping and time.monotonic() < deadline and not _answers(base_url):
+        web = children.get("web")
+        if web is not None and web.poll() is not None:
+            break
+        time.sleep(0.2)
+    if not stopping:
+        start([entry for entry in table if entry[0] != "web"])
     click.echo(
         f"\n  함께(Hamkke)가 시작되었습니다 / Hamkke is running: {base_url}/\n"
         "  로그인: 첫 화면의 '로그인'에서 데모 계정을 눌러 개발용 인증 서버로 들어갑니다.\n"

@@ -396,3 +396,44 @@ def test_service_check_result_capacity_and_evaluation_pages(
         follow_redirects=True,
     )
     assert "종결심사를 검토하세요" in evaluated.get_data(as_text=True)
+
+
+def test_caseload_lists_open_cases_by_default_and_closed_on_request(
+    worker_client: FlaskClient, create_case: Callable[..., Case]
+) -> None:
+    running = create_case(CaseStage.assessment)
+    closed = create_case(CaseStage.closed)
+    page = worker_client.get("/cases/").get_data(as_text=True)
+    assert f">{running.number}<" in page
+    assert f">{closed.number}<" not in page
+    with_closed = worker_client.get("/cases/?closed=1").get_data(as_text=True)
+    assert f">{running.number}<" in with_closed
+    assert f">{closed.number}<" in with_closed
+    assert worker_client.get("/cases/?stage=closed").get_data(as_text=True).count(f">{closed.number}<") == 1
+
+
+def test_caseload_pages_fifty_rows_with_a_keyboard_pager(
+    worker_client: FlaskClient, create_case: Callable[..., Case], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cases import queries
+
+    monkeypatch.setattr(queries, "CASELOAD_PAGE_SIZE", 2)
+    cases = [create_case(CaseStage.assessment) for _ in range(5)]
+    numbers = [case.number for case in cases]
+    first = worker_client.get("/cases/?stage=assessment").get_data(as_text=True)
+    shown_first = [number for number in numbers if f">{number}<" in first]
+    assert len(shown_first) == 2
+    assert 'aria-current="page"' in first
+    assert re.search(r'<a href="[^"]*page=2[^"]*" rel="next">', first)
+    last = worker_client.get("/cases/?stage=assessment&page=3").get_data(as_text=True)
+    shown_last = [number for number in numbers if f">{number}<" in last]
+    assert len(shown_last) == 1
+    assert not set(shown_first) & set(shown_last)
+    assert re.search(r'<a href="[^"]*page=3[^"]*" aria-current="page"', last)
+    assert 'rel="prev"' in last
+    assert 'rel="next"' not in last
+    # A page past the end shows the last page; a page that is not a number shows the first.
+    assert (
+        worker_client.get("/cases/?stage=assessment&page=99").get_data(as_text=True).count('rel="prev"') == 1
+    )
+    assert worker_client.get("/cases/?stage=assessment&page=x").status_code == 200
