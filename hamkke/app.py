@@ -25,7 +25,8 @@ from hamkke.i18n import init_i18n
 from hamkke.web import register_error_handlers, register_request_hooks
 
 #: domains in a fixed order; each exposes ``init_app(app)`` and registers its own parts there
-DOMAINS = ("agencies", "cases", "consents", "conference", "referrals", "notifications")
+#: domain packages, then the cross-domain dashboards that read from them
+DOMAINS = ("agencies", "cases", "consents", "conference", "referrals", "notifications", "hamkke.dashboards")
 
 
 def create_app(config_override: Mapping[str, Any] | None = None) -> Flask:

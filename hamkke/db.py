@@ -34,6 +34,7 @@ MODEL_MODULES = (
     "conference.models",
     "referrals.models",
     "notifications.models",
+    "hamkke.dashboards.models",
 )
 
 

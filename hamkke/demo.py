@@ -260,6 +260,7 @@ def load_demo(seed: int = 20261122) -> dict[str, str]:
     db.session.flush()
     shown = load_demo_network()
     referrals = load_demo_referrals()
+    _add_demo_history()
     counts = {
         "권역": len(regions),
         "동": len(dongs),
@@ -271,6 +272,13 @@ def load_demo(seed: int = 20261122) -> dict[str, str]:
         "의뢰": referrals,
     }
     return {**{key: str(value) for key, value in counts.items()}, **shown}
+
+
+def _add_demo_history() -> dict[str, int]:
+    """Add two years of past cases, conferences and referrals so the dashboards show trends."""
+    from hamkke.dashboards.demo import load_demo_history
+
+    return load_demo_history()
 
 
 def _add_demo_people(agencies: dict[str, Agency]) -> dict[str, Person]:

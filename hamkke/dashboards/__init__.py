@@ -1,0 +1,12 @@
+"""Dashboards, statistics, exports and the monthly report: a reporting layer over every domain."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Register the dashboards blueprint."""
+    from hamkke.dashboards import views
+
+    app.register_blueprint(views.bp)
