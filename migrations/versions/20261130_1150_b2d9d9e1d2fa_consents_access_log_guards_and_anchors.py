@@ -37,7 +37,7 @@ BEGIN
     RAISE EXCEPTION 'consent_access_log is append-only: % refused', TG_OP
         USING ERRCODE = 'insufficient_privilege';
 END
-$$""",
+$$""",  # noqa: S608 -- FLOOR_DAYS is this module's integer constant
             "CREATE TRIGGER consent_access_log_append_only BEFORE UPDATE OR DELETE ON consent_access_log "
             "FOR EACH ROW EXECUTE FUNCTION consent_access_log_guard()",
             """
@@ -61,7 +61,7 @@ $$""",
     statements = [
         "CREATE TRIGGER consent_access_log_no_update BEFORE UPDATE ON consent_access_log "
         "BEGIN SELECT RAISE(ABORT, 'consent_access_log is append-only: UPDATE refused'); END",
-        "CREATE TRIGGER consent_access_log_no_delete BEFORE DELETE ON consent_access_log "
+        "CREATE TRIGGER consent_access_log_no_delete BEFORE DELETE ON consent_access_log "  # noqa: S608 -- FLOOR_DAYS is an integer constant
         f"WHEN OLD.created_at >= strftime('%Y-%m-%d %H:%M:%f', 'now', '-{FLOOR_DAYS} days') "
         "OR NOT EXISTS (SELECT 1 FROM consent_access_log_checkpoints c WHERE c.purged_through_id >= OLD.id) "
         "BEGIN SELECT RAISE(ABORT, 'consent_access_log is append-only: DELETE refused'); END",
