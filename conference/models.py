@@ -21,6 +21,8 @@ class ConferenceKind(enum.StrEnum):
     dong = "dong"
     internal = "internal"
     closure_review = "closure_review"
+    #: 사례 슈퍼비전: the quarterly session where a supervisor or 자문위원 advises on cases
+    supervision = "supervision"
 
     @property
     def label(self) -> str:
@@ -35,6 +37,7 @@ CONFERENCE_KIND_LABELS: dict[ConferenceKind, str] = {
     ConferenceKind.dong: "동 사례회의",
     ConferenceKind.internal: "기관 내부사례회의",
     ConferenceKind.closure_review: "종결심사회의",
+    ConferenceKind.supervision: "사례 슈퍼비전",
 }
 
 
@@ -415,6 +418,8 @@ class ActionItem(TimestampMixin, Model):
     status: Mapped[ActionStatus] = mapped_column(
         str_enum(ActionStatus, "action_item_status"), default=ActionStatus.open
     )
+    #: when the item was marked done (UTC); None while open or carried
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     carry_reason: Mapped[CarryReason | None] = mapped_column(str_enum(CarryReason, "action_carry_reason"))
     carried_to_item_id: Mapped[int | None] = mapped_column(sa.ForeignKey("conference_agenda_items.id"))
 

@@ -1140,8 +1140,12 @@ def create_action_from_plan_line(
 
 
 def complete_action(action: ActionItem, *, actor: Person) -> None:
-    """Mark an action item done."""
+    """Mark an action item done and stamp when (the dashboards' on-time measure reads completed_at)."""
+    if action.status == ActionStatus.done:
+        # Marking it done again must not move the completion past its due date.
+        return
     action.status = ActionStatus.done
+    action.completed_at = now_utc()
     db.session.flush()
     audit.record("conference.action_done", actor_id=actor.id, obj=action)
 

@@ -2,8 +2,8 @@
 
 The live demo (cases at every stage, the next 권역 conference) covers only the last weeks. This adds
 past cases with their outcomes, the monthly 권역 conferences with attendance and action items,
-expanded and urgent conferences, and answered referrals. Rows are written directly: they are
-finished history, not work to walk through the services.
+the quarterly 사례 슈퍼비전 sessions, expanded and urgent conferences, and answered referrals.
+Rows are written directly: they are finished history, not work to walk through the services.
 """
 
 from __future__ import annotations
@@ -156,9 +156,16 @@ def load_demo_history(seed: int = 2026) -> dict[str, int]:
         first = _month_start(today, back)
         day = _second_wednesday(first)
         for region in regions:
-            # Quarterly supervision (seed 004): the 자문위원 joins the Mar, Jun, Sep and Dec meetings.
-            guest = advisor if first.month in {3, 6, 9, 12} else None
-            meetings.add(region, ConferenceKind.regional, day, served[region.id], guest)
+            meetings.add(region, ConferenceKind.regional, day, served[region.id], None)
+            if first.month in {3, 6, 9, 12}:
+                # Quarterly 사례 슈퍼비전 (seed 004) per 권역, two weeks after its meeting, with the 자문위원.
+                meetings.add(
+                    region,
+                    ConferenceKind.supervision,
+                    day + timedelta(days=14),
+                    served[region.id][:5],
+                    advisor,
+                )
         if back % 4 == 0:
             meetings.add(
                 None, ConferenceKind.expanded, day + timedelta(days=7), [a.id for a in partners[:4]], advisor
@@ -337,7 +344,11 @@ class _Meetings:
                 action.status = ActionStatus.open
             else:
                 finished = due + timedelta(days=self.rng.choice([-6, -3, -1, 0, 0, 2, 5]))
-                action.updated_at = datetime.combine(finished, time(17), SEOUL)
+                if finished >= today:
+                    # Not finished yet: a completion instant may not lie in the future.
+                    action.status = ActionStatus.open
+                else:
+                    action.completed_at = action.updated_at = datetime.combine(finished, time(17), SEOUL)
             db.session.add(action)
         db.session.flush()
         return self.count

@@ -666,19 +666,13 @@ def conferences_by_region(scope: Scope, period: Period) -> Table:
 
 
 def special_sessions(scope: Scope, period: Period) -> Table:
-    """확대사례회의, 긴급 위기사례회의 and supervision sessions held in the period."""
+    """확대사례회의, 긴급 위기사례회의 and 사례 슈퍼비전 sessions held in the period."""
     held = _conference_scope(scope, period)
-    # Correlated, so the attendance index on conference_id is used instead of a scan of all attendances.
-    with_guest = (
-        sa.exists()
-        .where(Attendance.conference_id == Conference.id, Attendance.is_guest.is_(True))
-        .correlate(Conference)
-    )
     row = db.session.execute(
         sa.select(
             _count_if(Conference.kind == ConferenceKind.expanded),
             _count_if(Conference.kind == ConferenceKind.urgent),
-            _count_if(sa.and_(Conference.kind != ConferenceKind.expanded, with_guest)),
+            _count_if(Conference.kind == ConferenceKind.supervision),
             _count_if(Conference.kind == ConferenceKind.regional),
             sa.func.count(),
         ).where(held)
@@ -686,7 +680,7 @@ def special_sessions(scope: Scope, period: Period) -> Table:
     labels = [
         "확대사례회의",
         "긴급 위기사례회의",
-        "슈퍼비전(자문위원 참석 회의)",
+        "사례 슈퍼비전",
         "권역 정기회의",
         "전체 회의",
     ]
@@ -695,7 +689,7 @@ def special_sessions(scope: Scope, period: Period) -> Table:
         title="확대사례회의·슈퍼비전 운영",
         columns=[Column("회의 종류", "text"), Column("횟수")],
         body=[[label, int(value)] for label, value in zip(labels, row, strict=True)],
-        note="슈퍼비전은 자문위원(게스트)이 참석한 확대회의 외 회의를 셉니다.",
+        note="열린(진행 중·종료) 회의를 종류별로 셉니다. 슈퍼비전은 '사례 슈퍼비전' 종류로 연 회의입니다.",
         chart="bar",
     )
 
@@ -713,9 +707,9 @@ def action_items(scope: Scope, period: Period, *, today: date | None = None) -> 
         if scope.kind == "dong" and scope.dong_agency_id is not None:
             clauses.append(ActionItem.owner_agency_id == scope.dong_agency_id)
         clauses.append(ActionItem.conference_id.in_(conferences))
-    done = ActionItem.status == ActionStatus.done
-    # The item's last change is the completion (the service sets ``done`` and nothing changes after).
-    finished_on = _local_date(ActionItem.updated_at)
+    # A done item without a completion instant (never, after the backfill) counts as neither.
+    done = sa.and_(ActionItem.status == ActionStatus.done, ActionItem.completed_at.is_not(None))
+    finished_on = _local_date(ActionItem.completed_at)
     due = ActionItem.due_on
     row = db.session.execute(
         sa.select(
@@ -741,7 +735,10 @@ def action_items(scope: Scope, period: Period, *, today: date | None = None) -> 
             Column("기한 내 완료율", "rate"),
         ],
         body=[[total, on_time, late, overdue, running, carried, Ratio(on_time, total - running)]],
-        note="기한이 이 기간에 있는 과제. 완료율 = 기한 내 완료 / (기한 도래 과제 - 진행 중).",
+        note=(
+            "기한이 이 기간에 있는 과제. 기한 내 완료 = 완료 처리한 날(서울 기준)이 기한 이전·당일. "
+            "완료율 = 기한 내 완료 / (기한 도래 과제 - 진행 중)."
+        ),
         row_sums=((0, (1, 2, 3, 4, 5)),),
     )
 

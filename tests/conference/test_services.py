@@ -345,6 +345,52 @@ def test_unfinished_actions_carry_to_the_next_meeting(db: Any, meeting: Meeting)
     assert "상황 변화" in carried[0].title
 
 
+def test_completing_an_action_stamps_completed_at_once(db: Any, meeting: Meeting) -> None:
+    action = ActionItem(
+        conference_id=meeting.conference.id,
+        item_id=meeting.item.id,
+        case_id=meeting.case.id,
+        text="상담 연계",
+        owner_agency_id=meeting.owner.id,
+        due_on=date(2099, 1, 1),
+    )
+    db.session.add(action)
+    db.session.flush()
+    assert action.completed_at is None
+    done_at = now_utc() + timedelta(days=2)
+
+    with time_machine.travel(done_at, tick=False):
+        services.complete_action(action, actor=meeting.chair)
+    with time_machine.travel(done_at + timedelta(days=30), tick=False):
+        services.complete_action(action, actor=meeting.chair)  # a second click keeps the first instant
+        action.text = "상담 연계(결과 보고)"
+        db.session.commit()
+
+    db.session.expire_all()
+    stored = db.session.get(ActionItem, action.id)
+    assert stored is not None
+    assert stored.status == ActionStatus.done
+    assert stored.completed_at == done_at
+    assert stored.updated_at > stored.completed_at
+
+
+def test_supervision_is_a_conference_kind_of_its_own(db: Any, meeting: Meeting) -> None:
+    session = services.create_conference(
+        actor=meeting.chair,
+        district_id=meeting.conference.district_id,
+        kind=ConferenceKind.supervision,
+        title="3분기 사례 슈퍼비전",
+        starts_at=now_utc() + timedelta(days=10),
+        host_agency_id=meeting.owner.id,
+        place="구청 별관",
+    )
+    db.session.commit()
+    db.session.expire_all()
+
+    assert session.kind == ConferenceKind.supervision
+    assert session.kind.label == "사례 슈퍼비전"
+
+
 def test_minutes_pdf_is_korean_and_filtered(db: Any, meeting: Meeting) -> None:
     _finish(db, meeting)
 

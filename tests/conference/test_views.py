@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
+import sqlalchemy as sa
 from flask.testing import FlaskClient
 
 from conference import services
-from conference.models import ItemOutcome
+from conference.models import Conference, ConferenceKind, ItemOutcome
+from hamkke.time import today_local
 from tests.fixtures.auth import page_csrf_token
 from tests.fixtures.conferences import Meeting, seat
 
@@ -83,3 +86,29 @@ def test_attendee_signs_the_finalized_minutes_from_the_room(
     assert signed.status_code == 303
     db.session.refresh(attendance)
     assert attendance.signoff == "signed"
+
+
+def test_scheduling_form_offers_and_creates_a_supervision_session(
+    client: FlaskClient, login_as: Any, db: Any, meeting: Meeting
+) -> None:
+    login_as(meeting.chair, agency_id=meeting.owner.id)
+    form = client.get("/conferences/new").get_data(as_text=True)
+    assert '<option value="supervision">사례 슈퍼비전</option>' in form
+
+    response = client.post(
+        "/conferences/new",
+        data={
+            "csrf_token": page_csrf_token(client, "/conferences/new"),
+            "kind": "supervision",
+            "title": "분기 사례 슈퍼비전",
+            "date": (today_local() + timedelta(days=14)).isoformat(),
+            "time": "14:00",
+            "place": "구청 별관",
+            "briefing_days": "3",
+        },
+    )
+
+    assert response.status_code == 303
+    created = db.session.scalar(sa.select(Conference).where(Conference.title == "분기 사례 슈퍼비전"))
+    assert created is not None
+    assert created.kind == ConferenceKind.supervision

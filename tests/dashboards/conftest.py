@@ -370,7 +370,8 @@ def world(db: Any) -> World:
             DongMeetingDecision(meeting_id=meeting.id, case_id=case.id, outcome=outcome, reason="-")
         )
 
-    # Conferences: two held 1권역 meetings, a scheduled 2권역 one, an expanded and an urgent one.
+    # Conferences: two held 1권역 meetings, a scheduled 2권역 one, an expanded and an urgent one,
+    # a held 1권역 사례 슈퍼비전 and a scheduled (not yet held) 2권역 one.
     def conference(
         kind: ConferenceKind, region: Region | None, starts: datetime, status: ConferenceStatus
     ) -> Conference:
@@ -392,6 +393,8 @@ def world(db: Any) -> World:
     conference(ConferenceKind.regional, r2, _utc(2025, 5, 14, 5), ConferenceStatus.scheduled)
     c4 = conference(ConferenceKind.expanded, None, _utc(2025, 6, 1, 5), ConferenceStatus.closed)
     conference(ConferenceKind.urgent, None, _utc(2025, 7, 1, 5), ConferenceStatus.closed)
+    c6 = conference(ConferenceKind.supervision, r1, _utc(2025, 3, 26, 5), ConferenceStatus.closed)
+    conference(ConferenceKind.supervision, r2, _utc(2025, 12, 17, 5), ConferenceStatus.scheduled)
     for conf, agencies in ((c1, (centre_a, centre_b, welfare)), (c2, (centre_a, centre_b))):
         for agency in agencies:
             db.session.add(ConferenceInvitation(conference_id=conf.id, agency_id=agency.id))
@@ -401,6 +404,8 @@ def world(db: Any) -> World:
         (c1, advisor, team, True),
         (c2, w.worker_a, centre_a, False),
         (c4, advisor, team, True),
+        (c6, advisor, team, True),
+        (c6, w.worker_a, centre_a, False),
     ):
         db.session.add(
             Attendance(
@@ -414,6 +419,8 @@ def world(db: Any) -> World:
     item = AgendaItem(conference_id=c1.id, case_id=c[1].id, title="안건")
     db.session.add(item)
     db.session.flush()
+    # ``finished`` is completed_at; updated_at is a later edit, so the old updated_at rule would
+    # have counted the first item late.
     for owner, due, status, finished in (
         (centre_a, date(2025, 3, 20), ActionStatus.done, _utc(2025, 3, 19, 10)),  # on time
         (welfare, date(2025, 3, 20), ActionStatus.done, _utc(2025, 3, 20, 16)),  # 3/21 01:00 KST: late
@@ -431,7 +438,8 @@ def world(db: Any) -> World:
             status=status,
         )
         if finished is not None:
-            action.updated_at = finished
+            action.completed_at = finished
+            action.updated_at = _utc(2025, 4, 5, 1)
         db.session.add(action)
 
     # Referrals: five to the welfare centre (answers after 12, 36, 24, 48 hours; one unanswered),

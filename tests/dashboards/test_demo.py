@@ -41,6 +41,10 @@ def test_demo_coordinator_dashboard_shows_figures(db: Any, client: FlaskClient, 
     assert set(conferences) == {"1권역(북부)", "2권역(중부)", "3권역(남부)"}
     assert all(_number(row[1]) == 12 for row in conferences.values())  # monthly, every 권역
     assert all(row[3].endswith("%") for row in conferences.values())
+    sessions = {row[0]: row for row in tables["sessions"][1:]}
+    assert _number(sessions["사례 슈퍼비전"][1]) == 12  # quarterly, every 권역
+    actions = tables["actions"][1]
+    assert _number(actions[1]) >= 5  # done on time: the history carries completion instants
     assert any(_number(row[1]) >= 5 for row in tables["referrals"][1:])
     assert _number(tables["household_types"][-1][1]) >= 5
     assert "<svg" in page.get_data(as_text=True)

@@ -123,13 +123,21 @@ def test_expanded_urgent_and_supervision_sessions(world: World) -> None:
     rows = rows_by_label(queries.special_sessions(district(world), YEAR))
     assert rows["확대사례회의"] == [1]
     assert rows["긴급 위기사례회의"] == [1]
-    assert rows["슈퍼비전(자문위원 참석 회의)"] == [1]  # the 1권역 meeting of March with the advisor
+    # Only the held 사례 슈퍼비전 kind counts: not the 1권역 meeting of March nor the expanded
+    # one that the advisor attended as a guest, nor the scheduled December supervision.
+    assert rows["사례 슈퍼비전"] == [1]
     assert rows["권역 정기회의"] == [2]
-    assert rows["전체 회의"] == [4]
+    assert rows["전체 회의"] == [5]
+    north = rows_by_label(queries.special_sessions(district(world, region=world.regions[0].id), YEAR))
+    assert north["사례 슈퍼비전"] == [1]
+    assert north["확대사례회의"] == [0]  # district-wide, no 권역
+    south = rows_by_label(queries.special_sessions(district(world, region=world.regions[1].id), YEAR))
+    assert south["사례 슈퍼비전"] == [0]  # 2권역's session is only scheduled
 
 
 @pytest.mark.embedded
 def test_action_items_on_time_in_local_days(world: World) -> None:
+    # centre_a finished on 3/19 (due 3/20) and edited the item on 4/5: completed_at decides, on time.
     table = queries.action_items(district(world), YEAR, today=TODAY)
     assert table.body == [[5, 1, 1, 1, 1, 1, Ratio(1, 4)]]
     own = queries.action_items(agency(world, world.welfare.id), YEAR, today=TODAY)

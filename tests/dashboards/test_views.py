@@ -284,9 +284,9 @@ def test_xlsx_exports_parse_back(world: World, client: FlaskClient, login_as: Lo
     assert sessions[2:7] == [
         ["확대사례회의", "5 미만"],
         ["긴급 위기사례회의", "5 미만"],
-        ["슈퍼비전(자문위원 참석 회의)", "5 미만"],
+        ["사례 슈퍼비전", "5 미만"],
         ["권역 정기회의", "5 미만"],
-        ["전체 회의", "5 미만"],
+        ["전체 회의", 5],
     ]
 
 
