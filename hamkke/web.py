@@ -38,6 +38,22 @@ STATUS_MESSAGES: dict[int, tuple[str, str]] = {
 }
 
 
+#: the largest value of a PostgreSQL ``integer`` column (every primary key here)
+MAX_DATABASE_ID = 2**31 - 1
+
+
+def parse_id(value: object) -> int | None:
+    """Return a submitted value as a row ID, or None unless it is ASCII digits within the column's range.
+
+    ``str.isdigit`` alone accepts "²" (which ``int`` refuses) and numbers the database refuses to
+    compare with an integer column; both used to end a request with a 500.
+    """
+    if not isinstance(value, str) or not value.isascii() or not value.isdigit():
+        return None
+    number = int(value)
+    return number if 0 < number <= MAX_DATABASE_ID else None
+
+
 def wants_json() -> bool:
     """Tell whether the caller expects JSON (API paths, htmx and fetch requests) rather than a page."""
     if request.path.startswith("/api/") or request.headers.get("HX-Request") == "true":

@@ -280,7 +280,8 @@ def parse_query(params: Sequence[Param]) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for param in params:
         raw = request.args.get(param.name)
-        if raw is None or raw == "":
+        # An empty text filter means "no filter"; an empty number or choice is a malformed value (400).
+        if raw is None or (raw == "" and param.kind is str):
             if param.required:
                 raise _bad_parameter(param.name, "꼭 보내야 합니다.")
             values[param.name] = param.default
