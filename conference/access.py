@@ -306,3 +306,31 @@ def case_panel_for(
     panel["client_name"] = view.name
     panel["groups"] = sorted(view.visible_groups)
     return panel
+
+
+def may_change_action(person: Person | None, action: ActionItem) -> bool:
+    """Members of the owner agency and the assignee work an action item (mark it in progress or done)."""
+    if person is None:
+        return False
+    return action.owner_agency_id in agency_ids_of(person) or action.assignee_id == person.id
+
+
+def may_view_action(person: Person | None, action: ActionItem) -> bool:
+    """Those who work the item, and the district's coordinators (read-only), see it on the actions page."""
+    if may_change_action(person, action):
+        return True
+    conference = db.session.get(Conference, action.conference_id)
+    return conference is not None and is_coordinator_of(person, conference.district_id)
+
+
+def get_tracked_action_for(person: Person | None, action_id: int, *, change: bool = False) -> ActionItem:
+    """Load an action item for its page: hidden (404) from outsiders, read-only (403) for coordinators."""
+    action = db.session.get(ActionItem, action_id)
+    if action is None or not may_view_action(person, action):
+        raise NotFound("실행과제를 찾을 수 없습니다.", english="The action item does not exist.")
+    if change and not may_change_action(person, action):
+        raise PermissionDenied(
+            "담당 기관이나 담당자만 실행과제를 바꿀 수 있습니다.",
+            english="Only the owner agency or the assignee may change the action.",
+        )
+    return action

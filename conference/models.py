@@ -389,8 +389,25 @@ class ActionStatus(enum.StrEnum):
     """State of an action item."""
 
     open = "open"
+    #: the owner agency has started on it (still unfinished: reminders, overdue and carry-over apply)
+    in_progress = "in_progress"
     done = "done"
     carried = "carried"
+
+    @property
+    def label(self) -> str:
+        """Korean name of the state."""
+        return ACTION_STATUS_LABELS[self]
+
+
+ACTION_STATUS_LABELS: dict[ActionStatus, str] = {
+    ActionStatus.open: "시작 전",
+    ActionStatus.in_progress: "진행 중",
+    ActionStatus.done: "완료",
+    ActionStatus.carried: "다음 회의로 이월",
+}
+#: states in which an action still has to be done: overdue, reminded, carried to the next meeting
+UNFINISHED_ACTION_STATUSES = (ActionStatus.open, ActionStatus.in_progress)
 
 
 class CarryReason(enum.StrEnum):
@@ -418,8 +435,12 @@ class ActionItem(TimestampMixin, Model):
     status: Mapped[ActionStatus] = mapped_column(
         str_enum(ActionStatus, "action_item_status"), default=ActionStatus.open
     )
+    #: when the owner agency marked it in progress (UTC)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     #: when the item was marked done (UTC); None while open or carried
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: what came of it, written by the owner agency when marking it done (shown to the conference)
+    result_note: Mapped[str | None] = mapped_column(sa.Text)
     carry_reason: Mapped[CarryReason | None] = mapped_column(str_enum(CarryReason, "action_carry_reason"))
     carried_to_item_id: Mapped[int | None] = mapped_column(sa.ForeignKey("conference_agenda_items.id"))
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
@@ -13,7 +14,9 @@ from cases.models import Case
 from conference import access
 from conference.models import (
     LEAD_METHOD_LABELS,
+    UNFINISHED_ACTION_STATUSES,
     ActionItem,
+    ActionStatus,
     AgendaItem,
     Attendance,
     Conference,
@@ -315,3 +318,73 @@ def actions_of_conference(conference: Conference) -> list[ActionItem]:
             sa.select(ActionItem).where(ActionItem.conference_id == conference.id).order_by(ActionItem.id)
         )
     )
+
+
+@dataclass(frozen=True)
+class TrackedAction:
+    """One row of the actions page: the item, where it came from, and what the viewer may do with it."""
+
+    action: ActionItem
+    conference: Conference
+    item: AgendaItem
+    owner_name: str
+    assignee_name: str | None
+    overdue: bool
+    may_change: bool
+    #: the viewer may open the conference's pages (invited), so the row links there
+    may_open_conference: bool
+
+
+#: filters of the actions page: unfinished (open and in progress), done, or everything
+ACTION_FILTERS = ("open", "done", "all")
+#: rows per page of the actions page (the unfinished ones come first)
+ACTIONS_PAGE_LIMIT = 300
+
+
+def tracked_actions(
+    person: Person, agency_id: int, *, status: str, today: date, limit: int = ACTIONS_PAGE_LIMIT
+) -> list[TrackedAction]:
+    """Return the actions owned by the agency or assigned to the person (a coordinator: the district's).
+
+    Unfinished items come first, then by due date; ``status`` is one of ``ACTION_FILTERS``.
+    """
+    from agencies.access import is_coordinator_of
+
+    agency = db.session.get(Agency, agency_id)
+    mine = sa.or_(ActionItem.owner_agency_id == agency_id, ActionItem.assignee_id == person.id)
+    query = sa.select(ActionItem, Conference, AgendaItem).join(
+        Conference, Conference.id == ActionItem.conference_id
+    )
+    query = query.join(AgendaItem, AgendaItem.id == ActionItem.item_id)
+    if agency is not None and is_coordinator_of(person, agency.district_id):
+        query = query.where(sa.or_(mine, Conference.district_id == agency.district_id))
+    else:
+        query = query.where(mine)
+    unfinished = ActionItem.status.in_(UNFINISHED_ACTION_STATUSES)
+    if status == "open":
+        query = query.where(unfinished)
+    elif status == "done":
+        query = query.where(ActionItem.status == ActionStatus.done)
+    rank = sa.case((unfinished, 0), else_=1)
+    rows = db.session.execute(query.order_by(rank, ActionItem.due_on, ActionItem.id).limit(limit)).all()
+    names = agency_names([action.owner_agency_id for action, _, _ in rows])
+    assignee_ids = {action.assignee_id for action, _, _ in rows if action.assignee_id is not None}
+    people: dict[int, str] = {}
+    if assignee_ids:
+        found = db.session.execute(sa.select(Person.id, Person.name).where(Person.id.in_(assignee_ids)))
+        people = {row.id: row.name for row in found}
+    result = []
+    for action, conference, item in rows:
+        result.append(
+            TrackedAction(
+                action=action,
+                conference=conference,
+                item=item,
+                owner_name=names.get(action.owner_agency_id, ""),
+                assignee_name=people.get(action.assignee_id) if action.assignee_id else None,
+                overdue=action.status in UNFINISHED_ACTION_STATUSES and action.due_on < today,
+                may_change=access.may_change_action(person, action),
+                may_open_conference=access.is_invited(person, conference),
+            )
+        )
+    return result

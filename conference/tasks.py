@@ -104,3 +104,13 @@ def generate_regular_conferences() -> int:
         generate_next_instance(rule)
     db.session.commit()
     return len(rules)
+
+
+@shared_task(name="conference.action_reminders")
+def send_action_reminders() -> int:
+    """Remind owners of unfinished action items due tomorrow or overdue (deduplicated); return how many."""
+    from conference.services import remind_due_actions
+
+    sent = remind_due_actions(today_local())
+    db.session.commit()
+    return sent

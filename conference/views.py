@@ -28,7 +28,8 @@ from conference.models import (
 )
 from hamkke.db import db
 from hamkke.errors import InvalidTransition, PermissionDenied, ValidationFailed
-from hamkke.time import SEOUL, now_utc
+from hamkke.time import SEOUL, now_utc, today_local
+from hamkke.web import parse_id
 
 _E = TypeVar("_E", bound=enum.Enum)
 
@@ -264,7 +265,7 @@ def new() -> ResponseReturnValue:
         recorder_id=_form_int("recorder_id", _("서기"), required=False),
         briefing_days=_form_int("briefing_days", _("사전자료 공개일")) or 0,
     )
-    agency_ids = [int(value) for value in request.form.getlist("agency_ids") if value.isdigit()]
+    agency_ids = [i for i in map(parse_id, request.form.getlist("agency_ids")) if i is not None]
     for agency_id in dict.fromkeys(agency_ids):
         if agency_id != host.id:
             services.invite(conference, actor=person, agency_id=agency_id)
@@ -568,3 +569,82 @@ def action_referral(action_id: int) -> ResponseReturnValue:
     db.session.commit()
     flash(_("의뢰서 초안을 만들었습니다. 내용을 확인하고 보내세요."), "success")
     return redirect(url_for("referrals.detail", referral_id=referral.id), code=303)
+
+
+# --- the actions page: an agency works its action items ---------------------------------------
+
+
+@bp.get("/actions")
+@login_required
+def actions() -> ResponseReturnValue:
+    """List the action items the acting agency owns (a coordinator: the district's), unfinished first."""
+    person = _person()
+    agency = _acting_agency_required(person)
+    status = request.args.get("status", "open")
+    if status not in queries.ACTION_FILTERS:
+        raise ValidationFailed(
+            "보기 조건은 진행 중, 완료, 전체 가운데 하나입니다.",
+            field="status",
+            english="The filter is open, done or all.",
+        )
+    rows = queries.tracked_actions(person, agency.id, status=status, today=today_local())
+    return render_template(
+        "conference/actions.html",
+        agency=agency,
+        rows=rows,
+        status=status,
+        limit=queries.ACTIONS_PAGE_LIMIT,
+    )
+
+
+def _after_action_change(action_id: int, conference_id: int, person: Person) -> None:
+    """Notify the conference and, if its room is open, push the new actions to it (both after commit)."""
+    from conference.models import ActionItem
+    from conference.sockets import publish_all
+
+    action = db.session.get(ActionItem, action_id)
+    conference = db.session.get(Conference, conference_id)
+    if action is None or conference is None:
+        return
+    services.notify_action_change(action, actor=person)
+    if any(attendance.connections > 0 for attendance in conference.attendances):
+        publish_all(conference)
+
+
+def _back_to_actions(action_id: int) -> ResponseReturnValue:
+    status = request.form.get("return_status", "open")
+    if status not in queries.ACTION_FILTERS:
+        status = "open"
+    return redirect(url_for("conference.actions", status=status) + f"#action-{action_id}", code=303)
+
+
+@bp.post("/actions/<int:action_id>/start")
+@login_required
+def start_action(action_id: int) -> ResponseReturnValue:
+    """Mark an action item in progress (진행 중): its owner agency's members or its assignee."""
+    person = _person()
+    action = access.get_tracked_action_for(person, action_id, change=True)
+    # The room's payloads carry the conference revision: take its lock first, as live events do.
+    services.lock_conference(action.conference_id)
+    services.start_action(action, actor=person)
+    _after_action_change(action.id, action.conference_id, person)
+    db.session.commit()
+    flash(_("실행과제를 진행 중으로 표시했습니다."), "success")
+    return _back_to_actions(action.id)
+
+
+@bp.post("/actions/<int:action_id>/complete")
+@login_required
+def complete_action(action_id: int) -> ResponseReturnValue:
+    """Mark an action item done with an optional result note; a second completion changes nothing."""
+    person = _person()
+    action = access.get_tracked_action_for(person, action_id, change=True)
+    services.lock_conference(action.conference_id)
+    if not services.complete_action(action, actor=person, result_note=request.form.get("result_note")):
+        db.session.rollback()
+        flash(_("이미 완료한 실행과제입니다. 바뀐 것은 없습니다."), "info")
+        return _back_to_actions(action_id)
+    _after_action_change(action.id, action.conference_id, person)
+    db.session.commit()
+    flash(_("실행과제를 완료했습니다."), "success")
+    return _back_to_actions(action.id)

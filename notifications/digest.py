@@ -60,7 +60,7 @@ def iso_week(day: date) -> str:
 
 def build_digest(agency: Agency, today: date) -> AgencyDigest:
     """Collect the agency's open items as of ``today`` (local date)."""
-    from conference.models import ActionItem, ActionStatus
+    from conference.models import UNFINISHED_ACTION_STATUSES, ActionItem
     from referrals.models import AWAITING_RESPONSE, Referral
     from referrals.queries import RECEIVER_ACTION
 
@@ -91,7 +91,7 @@ def build_digest(agency: Agency, today: date) -> AgencyDigest:
             sa.select(ActionItem)
             .where(
                 ActionItem.owner_agency_id == agency.id,
-                ActionItem.status == ActionStatus.open,
+                ActionItem.status.in_(UNFINISHED_ACTION_STATUSES),
                 ActionItem.due_on < today,
             )
             .order_by(ActionItem.due_on, ActionItem.id)

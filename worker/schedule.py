@@ -71,6 +71,11 @@ def beat_schedule() -> dict[str, dict[str, Any]]:
             "task": "conference.generate_regular",
             "schedule": timedelta(hours=6),
         },
+        # Action items: D-1 and overdue reminders of unfinished ones, once per step and person.
+        "conference-action-reminders": {
+            "task": "conference.action_reminders",
+            "schedule": timedelta(hours=1),
+        },
         # Retention (PIPA): case records 5 years after closure or 미선정; re-running finds nothing new.
         "cases-purge-expired-records": {
             "task": "cases.purge_expired_records",

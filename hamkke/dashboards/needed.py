@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from agencies.models import Agency, Person
 from cases import deadlines
 from cases.models import Case, CaseStage, Client, CounsellingLog, ServicePlan
-from conference.models import ActionItem, ActionStatus
+from conference.models import UNFINISHED_ACTION_STATUSES, ActionItem
 from consents.gate import view_clients
 from consents.models import AccessChannel, Consent, ConsentRevocation
 from hamkke.db import db
@@ -95,7 +95,7 @@ def action_needed(agency: Agency, person: Person, *, today: date) -> ActionNeede
         sa.select(ActionItem)
         .where(
             ActionItem.owner_agency_id == agency.id,
-            ActionItem.status == ActionStatus.open,
+            ActionItem.status.in_(UNFINISHED_ACTION_STATUSES),
             ActionItem.due_on < today,
         )
         .order_by(ActionItem.due_on, ActionItem.id)

@@ -34,6 +34,7 @@ from cases.models import (
     SelectionOutcome,
 )
 from conference.models import (
+    UNFINISHED_ACTION_STATUSES,
     ActionItem,
     ActionStatus,
     Attendance,
@@ -709,6 +710,8 @@ def action_items(scope: Scope, period: Period, *, today: date | None = None) -> 
         clauses.append(ActionItem.conference_id.in_(conferences))
     # A done item without a completion instant (never, after the backfill) counts as neither.
     done = sa.and_(ActionItem.status == ActionStatus.done, ActionItem.completed_at.is_not(None))
+    # Open and in progress (진행 중) are both unfinished: overdue past the due date, running before it.
+    unfinished = ActionItem.status.in_(UNFINISHED_ACTION_STATUSES)
     finished_on = _local_date(ActionItem.completed_at)
     due = ActionItem.due_on
     row = db.session.execute(
@@ -716,8 +719,8 @@ def action_items(scope: Scope, period: Period, *, today: date | None = None) -> 
             sa.func.count(),
             _count_if(sa.and_(done, finished_on <= due)),
             _count_if(sa.and_(done, finished_on > due)),
-            _count_if(sa.and_(ActionItem.status == ActionStatus.open, ActionItem.due_on < today)),
-            _count_if(sa.and_(ActionItem.status == ActionStatus.open, ActionItem.due_on >= today)),
+            _count_if(sa.and_(unfinished, ActionItem.due_on < today)),
+            _count_if(sa.and_(unfinished, ActionItem.due_on >= today)),
             _count_if(ActionItem.status == ActionStatus.carried),
         ).where(*clauses)
     ).one()
