@@ -16,6 +16,7 @@ NOTIFICATION_KINDS: dict[str, str] = {
     "case.escalation": "구청 의뢰(고난도 사례)",
     "conference.invitation": "통합사례회의 초대·일정",
     "conference.minutes": "회의록 배포",
+    "conference.action": "실행과제 진행",
     "referral.received": "받은 의뢰",
     "referral.updated": "보낸 의뢰의 진행",
     "reminder": "기한 알림",

@@ -133,7 +133,7 @@
       var entry = el("li", { "class": "action" }, action.text + " — " + agencyName(action.owner_agency_id) + " · " + action.due_on + " ");
       if (action.referral_id) {
         entry.appendChild(el("span", { "class": "badge" }, L.referred + " #" + action.referral_id));
-      } else if (action.status === "open" && root.dataset.referralUrl) {
+      } else if ((action.status === "open" || action.status === "in_progress") && root.dataset.referralUrl) {
         entry.appendChild(el("a", { href: root.dataset.referralUrl.replace("0", String(action.id)), "class": "button button--small button--secondary" }, L.makeReferral));
       }
       actions.appendChild(entry);
