@@ -8,15 +8,16 @@ personal columns themselves, so changing the rules here changes every page at on
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from functools import cache
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy import inspect
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import selectinload
 
 from cases.fields import FIELD_GROUPS, OUT_OF_SCOPE
@@ -163,9 +164,13 @@ def _column_values(client: Client, columns: tuple[str, ...]) -> dict[str, Any]:
     return values
 
 
+#: relations copied into a record with their parent (a service plan's goals and services)
+_NESTED = ("goals", "services")
+
+
 def _as_record(row: Any) -> Record:
     data = {attr.key: getattr(row, attr.key) for attr in inspect(row).mapper.column_attrs}
-    for nested in ("goals", "services"):
+    for nested in _NESTED:
         if hasattr(row, nested):
             data[nested] = tuple(_as_record(child) for child in getattr(row, nested))
     return MappingProxyType(data)
@@ -196,8 +201,10 @@ class _RecordLoader:
         if "households" in relations:
             household_ids = {client.household_id for client in clients if client.household_id is not None}
             if household_ids:
-                rows = db.session.scalars(sa.select(Household).where(Household.id.in_(household_ids)))
-                self._households = {row.id: _as_record(row) for row in rows}
+                # Plain rows keyed by attribute name, as _as_record would give, without ORM objects.
+                columns = [getattr(Household, attr.key) for attr in inspect(Household).column_attrs]
+                rows = db.session.execute(sa.select(*columns).where(_id_in(Household.id, household_ids)))
+                self._households = {row.id: MappingProxyType(row._asdict()) for row in rows}
         self._case_household_id: int | None = None
         self._case_id: int | None = None
         if case_id is not None:
@@ -211,9 +218,12 @@ class _RecordLoader:
     def _case_rows(self, table: str) -> tuple[Record, ...]:
         if table not in self._tables:
             model = _case_tables()[table]
-            rows = db.session.scalars(
-                sa.select(model).where(model.case_id == self._case_id).order_by(model.id)
-            )
+            query = sa.select(model).where(model.case_id == self._case_id).order_by(model.id)
+            # Nested rows (a plan's goals and services) in one query per relation, not one per plan.
+            nested = [getattr(model, name) for name in _NESTED if hasattr(model, name)]
+            if nested:
+                query = query.options(*(selectinload(relation) for relation in nested))
+            rows = db.session.scalars(query)
             self._tables[table] = tuple(_as_record(row) for row in rows)
         return self._tables[table]
 
@@ -256,9 +266,32 @@ def _is_under_14(birth_date: date | None, on: date) -> bool:
     return years < 14
 
 
-def grant_facts(consent: Consent, closed_case_ids: frozenset[int]) -> Iterator[GrantFacts]:
-    """Turn one stored consent (grants and revocations loaded) into policy facts as of now."""
-    now = now_utc()
+@dataclass(frozen=True, slots=True)
+class ConsentRecord:
+    """One consent as the gate needs it: validity, signer facts, and its grants and revocations as rows."""
+
+    id: int
+    client_id: int
+    case_id: int | None
+    valid_from: date
+    valid_until: date | None
+    signer_capacity: str
+    includes_sensitive: bool
+    includes_unique_id: bool
+    rrn_statutory_basis: str | None
+    #: rows with id, purpose, recipient_kind, recipient_agency_id, conference_id, district_id,
+    #: field_groups, notice_recipient (in id order)
+    grants: tuple[Any, ...]
+    #: rows with grant_id, field_groups, revoked_at
+    revocations: tuple[Any, ...]
+
+
+def grant_facts(
+    consent: Consent | ConsentRecord, closed_case_ids: frozenset[int], *, now: datetime | None = None
+) -> Iterator[GrantFacts]:
+    """Turn one stored consent (grants and revocations loaded) into policy facts as of ``now``."""
+    if now is None:
+        now = now_utc()
     revocations = [revocation for revocation in consent.revocations if revocation.revoked_at <= now]
     whole_consent = [r for r in revocations if r.grant_id is None]
     consent_revoked = any(not r.field_groups for r in whole_consent)
@@ -287,30 +320,105 @@ def grant_facts(consent: Consent, closed_case_ids: frozenset[int]) -> Iterator[G
         )
 
 
-def _load_consents(client_ids: Sequence[int]) -> tuple[dict[int, list[GrantFacts]], dict[int, Consent]]:
+def _id_in(column: Any, ids: Collection[int]) -> sa.ColumnElement[bool]:
+    """Return ``column IN ids``, as one array parameter on PostgreSQL."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        # psycopg parses a statement with more than 50 parameters again on every execution; a page of
+        # 1,000 ids as one array parameter is parsed once and cached.
+        return column == sa.any_(sa.literal(list(ids), type_=postgresql.ARRAY(sa.Integer)))
+    return column.in_(ids)
+
+
+def _load_consents(
+    client_ids: Sequence[int],
+) -> tuple[dict[int, list[GrantFacts]], dict[int, ConsentRecord]]:
     from cases.models import Case, CaseStage
+    from consents.models import ConsentGrant, ConsentRevocation
 
     facts: dict[int, list[GrantFacts]] = {client_id: [] for client_id in client_ids}
     if not client_ids:
         return facts, {}
-    # populate_existing: a revocation committed by another request is seen on the very next read.
-    consents = db.session.scalars(
-        sa.select(Consent)
-        .where(Consent.client_id.in_(client_ids))
-        .options(selectinload(Consent.grants), selectinload(Consent.revocations))
-        .execution_options(populate_existing=True)
+    # Plain rows from set-wise Core selects (one per table for all clients), never ORM objects: nothing
+    # comes from the identity map, so a revocation committed by another request is seen on the next read.
+    consent_rows = db.session.execute(
+        sa.select(
+            Consent.id,
+            Consent.client_id,
+            Consent.case_id,
+            Consent.valid_from,
+            Consent.valid_until,
+            Consent.signer_capacity,
+            Consent.includes_sensitive,
+            Consent.includes_unique_id,
+            Consent.rrn_statutory_basis,
+        )
+        .where(_id_in(Consent.client_id, client_ids))
+        .order_by(Consent.id)
     ).all()
-    case_ids = {consent.case_id for consent in consents if consent.case_id is not None}
+    if not consent_rows:
+        return facts, {}
+    grants: dict[int, list[Any]] = {row.id: [] for row in consent_rows}
+    for grant in db.session.execute(
+        sa.select(
+            ConsentGrant.consent_id,
+            ConsentGrant.id,
+            ConsentGrant.purpose,
+            ConsentGrant.recipient_kind,
+            ConsentGrant.recipient_agency_id,
+            ConsentGrant.conference_id,
+            ConsentGrant.district_id,
+            ConsentGrant.field_groups,
+            ConsentGrant.notice_recipient,
+        )
+        .join(Consent, Consent.id == ConsentGrant.consent_id)
+        .where(_id_in(Consent.client_id, client_ids))
+        .order_by(ConsentGrant.id)
+    ):
+        # A consent written after the first select (another request, no shared snapshot) is skipped.
+        if grant.consent_id in grants:
+            grants[grant.consent_id].append(grant)
+    revocations: dict[int, list[Any]] = {row.id: [] for row in consent_rows}
+    for revocation in db.session.execute(
+        sa.select(
+            ConsentRevocation.consent_id,
+            ConsentRevocation.grant_id,
+            ConsentRevocation.field_groups,
+            ConsentRevocation.revoked_at,
+        )
+        .join(Consent, Consent.id == ConsentRevocation.consent_id)
+        .where(_id_in(Consent.client_id, client_ids))
+        .order_by(ConsentRevocation.id)
+    ):
+        if revocation.consent_id in revocations:
+            revocations[revocation.consent_id].append(revocation)
+    case_ids = {row.case_id for row in consent_rows if row.case_id is not None}
     closed: frozenset[int] = frozenset()
     if case_ids:
         closed = frozenset(
             db.session.scalars(
-                sa.select(Case.id).where(Case.id.in_(case_ids), Case.stage == CaseStage.closed)
+                sa.select(Case.id).where(_id_in(Case.id, case_ids), Case.stage == CaseStage.closed)
             )
         )
-    for consent in consents:
-        facts[consent.client_id].extend(grant_facts(consent, closed))
-    return facts, {consent.id: consent for consent in consents}
+    records: dict[int, ConsentRecord] = {}
+    # One instant for the whole batch: every client is judged against the same revocations.
+    now = now_utc()
+    for row in consent_rows:
+        record = ConsentRecord(
+            id=row.id,
+            client_id=row.client_id,
+            case_id=row.case_id,
+            valid_from=row.valid_from,
+            valid_until=row.valid_until,
+            signer_capacity=row.signer_capacity,
+            includes_sensitive=row.includes_sensitive,
+            includes_unique_id=row.includes_unique_id,
+            rrn_statutory_basis=row.rrn_statutory_basis,
+            grants=tuple(grants[row.id]),
+            revocations=tuple(revocations[row.id]),
+        )
+        records[record.id] = record
+        facts[record.client_id].extend(grant_facts(record, closed, now=now))
+    return facts, records
 
 
 def load_grant_facts(client_ids: Sequence[int]) -> dict[int, list[GrantFacts]]:
@@ -329,7 +437,9 @@ def _conference(context: Mapping[str, Any] | None) -> ConferenceContext | None:
     )
 
 
-def _reasons(decision: Decision, purpose: str, consents: Mapping[int, Consent]) -> tuple[ScopeReason, ...]:
+def _reasons(
+    decision: Decision, purpose: str, consents: Mapping[int, ConsentRecord]
+) -> tuple[ScopeReason, ...]:
     by_consent: dict[int, list[str]] = {}
     for code in FIELD_GROUPS:
         for consent_id in decision.basis.get(code, ()):
@@ -362,7 +472,7 @@ def _build_view(
     *,
     records: Mapping[str, tuple[Record, ...]] | None = None,
     owner_name: str | None = None,
-    consents: Mapping[int, Consent] | None = None,
+    consents: Mapping[int, ConsentRecord] | None = None,
 ) -> ClientView:
     # view_clients passes what it loaded for the whole batch; a single call loads its own.
     if records is None:
@@ -396,7 +506,7 @@ def _agency_names(agency_ids: set[int]) -> dict[int, str]:
 
     if not agency_ids:
         return {}
-    rows = db.session.execute(sa.select(Agency.id, Agency.name).where(Agency.id.in_(agency_ids)))
+    rows = db.session.execute(sa.select(Agency.id, Agency.name).where(_id_in(Agency.id, agency_ids)))
     return dict(rows.tuples().all())
 
 

@@ -215,6 +215,14 @@ SETTINGS: tuple[Setting, ...] = (
         "(default instance/consent_access_log_anchors.jsonl; off: none)",
         example="/var/log/hamkke/access-log-anchors.jsonl",
     ),
+    Setting(
+        "FONT_CACHE_DIR",
+        str,
+        None,
+        "folder for the reduced Korean PDF font built on first use "
+        "(default: the user cache, ~/.cache/hamkke/fonts)",
+        example="/var/cache/hamkke/fonts",
+    ),
     Setting("LOG_LEVEL", _choice("DEBUG", "INFO", "WARNING", "ERROR"), "INFO", "log level", example="INFO"),
 )
 
