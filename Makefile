@@ -9,6 +9,7 @@ BIN := $(VENV)/bin
 STAMPS := .make
 VENDOR := static/vendor
 PYTEST_ARGS ?=
+BENCH_ARGS ?=
 
 .PHONY: help run test install vendor translations lint typecheck test-postgres test-embedded system-deps bench migration clean
 
@@ -73,7 +74,7 @@ test-embedded: install  ## The embedded default's pass: marked tests on SQLite a
 	$(BIN)/pytest -m embedded --backend sqlite $(PYTEST_ARGS)
 
 bench: install system-deps  ## Benchmarks against same-run baselines; writes bench/results/latest.json
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 migration: $(STAMPS)/python  ## Autogenerate a migration against a throwaway PostgreSQL: make migration m="what changed"
 	$(BIN)/python -m tests.make_migration "$(m)"

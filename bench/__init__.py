@@ -1,0 +1,1 @@
+"""Benchmarks of Hamkke against baselines measured in the same run (``python -m bench``)."""
