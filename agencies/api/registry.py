@@ -114,6 +114,9 @@ class Param:
                 raise _bad_parameter(self.name, f"{self.minimum}~{self.maximum} 사이여야 합니다.")
             return number
         text = raw.strip()
+        if "\x00" in text:
+            # PostgreSQL text cannot hold NUL; without this check the search failed with a 500.
+            raise _bad_parameter(self.name, "허용되지 않는 문자(NUL)가 들어 있습니다.")
         if self.max_length is not None and len(text) > self.max_length:
             raise _bad_parameter(self.name, f"{self.max_length}자 이내여야 합니다.")
         return text
@@ -260,7 +263,25 @@ def _json_body() -> dict[str, Any]:
             "요청 본문은 JSON 객체여야 합니다 (Content-Type: application/json).",
             "The request body must be a JSON object (Content-Type: application/json).",
         )
+    if _holds_nul(body):
+        raise ApiError(
+            400,
+            "invalid_body",
+            "요청 본문에 허용되지 않는 문자(NUL, \\u0000)가 들어 있습니다.",
+            "The request body contains a NUL character (\\u0000), which is not allowed.",
+        )
     return body
+
+
+def _holds_nul(value: Any) -> bool:
+    """Tell whether a parsed JSON value holds a NUL character anywhere (PostgreSQL text cannot store it)."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(key) or _holds_nul(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(item) for item in value)
+    return False
 
 
 def parse_query(params: Sequence[Param]) -> dict[str, Any]:
