@@ -676,7 +676,7 @@ def _register_routes(app: Flask, server: IdpAuthorizationServer, state: IdpState
         if request.values.get("response_mode", "query") != "query":
             raise InvalidRequestError("Only response_mode=query is supported.", **where)
         max_age = request.values.get("max_age")
-        if max_age is not None and not max_age.isdigit():
+        if max_age is not None and not (max_age.isascii() and max_age.isdigit()):
             raise InvalidRequestError("Invalid 'max_age'.", **where)
 
     def reusable_session(grant: Any) -> DemoAccount | None:

@@ -24,6 +24,7 @@ from hamkke.dashboards.tables import SECONDARY_TEXT, SUPPRESSED_TEXT, Column, Ta
 from hamkke.db import db
 from hamkke.errors import NotFound, ValidationFailed
 from hamkke.time import now_utc, today_local
+from hamkke.web import parse_id
 
 bp = Blueprint("dashboards", __name__, url_prefix="/dashboards")
 
@@ -38,9 +39,10 @@ def _region() -> int | None:
     raw = request.args.get("region", "")
     if not raw:
         return None
-    if not raw.isdigit():
+    region_id = parse_id(raw)
+    if region_id is None:
         raise ValidationFailed("권역을 목록에서 골라 주세요.", field="region", english="Choose a region.")
-    return int(raw)
+    return region_id
 
 
 def load_scope(kind: str, object_id: int) -> Scope:

@@ -186,6 +186,8 @@ def test_dong_dashboard(world: World, client: FlaskClient, login_as: Login) -> N
         ("?period=2025-13", 422, "알 수 없는 기간"),
         ("?period=drop%20table", 422, "알 수 없는 기간"),
         ("?period=2025&region=abc", 422, "권역을 목록에서"),
+        ("?period=2025&region=%C2%B2", 422, "권역을 목록에서"),
+        ("?period=2025&region=99999999999999999999", 422, "권역을 목록에서"),
     ],
 )
 def test_bad_input_gets_a_korean_message(

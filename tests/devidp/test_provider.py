@@ -718,10 +718,11 @@ def test_unknown_response_type_is_reported_to_a_registered_redirect_uri(
         ({"scope": "profile email"}, "invalid_scope"),
         ({"response_mode": "form_post"}, "invalid_request"),
         ({"max_age": "soon"}, "invalid_request"),
+        ({"max_age": "²"}, "invalid_request"),
         ({"prompt": "none login"}, "invalid_request"),
         ({"code_challenge": "not a challenge!"}, "invalid_request"),
     ],
-    ids=["no-openid", "form-post", "bad-max-age", "bad-prompt", "bad-challenge"],
+    ids=["no-openid", "form-post", "bad-max-age", "superscript-max-age", "bad-prompt", "bad-challenge"],
 )
 def test_unsupported_authorization_parameters_are_reported_to_the_client(
     idp_server: IdpServer, idp_browsers: Callable[[], requests.Session], params: dict[str, str], error: str
