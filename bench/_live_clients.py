@@ -38,19 +38,27 @@ def marker(action: int) -> str:
 
 
 def keys_in(event: str, data: Any, item_id: int) -> list[tuple[str, int]]:
-    """The change keys in a payload: ("stage", item version) in ``state``, ("soap", n) in ``case_data``."""
+    """The change keys in a payload: ("stage", item version) from the room's ``state`` or ``delta``,
+    ("soap", n) from the agency's ``case_data`` or ``item_data``."""
     if not isinstance(data, dict):
         return []
-    if event == "state":
+    if event in ("state", "delta"):
         for item in data.get("items") or []:
             if item.get("id") == item_id:
                 return [("stage", int(item["version"]))]
-    elif event == "case_data":
-        entry = (data.get("items") or {}).get(str(item_id)) or {}
+    elif event in ("case_data", "item_data"):
+        if event == "case_data":
+            entry = (data.get("items") or {}).get(str(item_id)) or {}
+        else:
+            entry = data if data.get("item_id") == item_id else {}
         text = ((entry.get("soap") or {}).get("S") or {}).get("text") or ""
         if text.startswith("bench "):
             return [("soap", int(text.split()[1]))]
     return []
+
+
+#: the size samples per kind: what a change sends to the conference room, and to each agency room
+SIZE_KINDS = {"delta": "state", "item_data": "case_data"}
 
 
 @dataclass
@@ -84,7 +92,7 @@ class Participant:
         for key in keys_in(event, data, self.item_id):
             if key not in self.seen:
                 self.seen[key] = (int(data.get("revision", 0)), arrived)
-        samples = self.sizes.get(event)
+        samples = self.sizes.get(SIZE_KINDS.get(event, ""))
         if samples is not None and len(samples) < SIZE_SAMPLES:
             samples.append(len(json.dumps(data)))
 

@@ -20,6 +20,11 @@ from bench.harness import BenchEnv
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 
 
+#: the database pool of each benchmark web process: far fewer than its hundreds of threads (most hold
+#: an idle WebSocket), and two processes together stay under the benchmark PostgreSQL's 200 connections
+WEB_DB_POOL = {"HAMKKE_DB_POOL_SIZE": "20", "HAMKKE_DB_MAX_OVERFLOW": "60"}
+
+
 def child_environment(env: BenchEnv, instance: Path, **extra: str) -> dict[str, str]:
     """The environment of a Hamkke child process: this run's PostgreSQL and Redis, its own instance folder.
 

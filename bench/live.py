@@ -3,7 +3,9 @@
 Every participant is a signed-in member of an invited agency who checked in and accepted the pledge
 (``bench._live_seed``). The chairs alternate SOAP saves and agenda-stage moves; the benchmark measures
 the time from just before the chair's emit to the arrival at every socket in the room (its agency's
-``case_data`` for a SOAP save, the room's ``state`` for a stage move), and counts what never arrives.
+``item_data`` for a SOAP save, the room's ``delta`` for a stage move), and counts what never arrives.
+Payload sizes are sampled from those change events (the whole ``state`` and ``case_data`` go only to
+a joining socket), and the bare baseline is padded to them.
 The baseline is a bare python-socketio server (``bench._live_bare``) run the same way: two gunicorn
 processes, the same Redis, the same clients and rooms, payloads padded to the sizes Hamkke sent.
 """
@@ -26,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from bench._live_procs import (
+    WEB_DB_POOL,
     MemoryWatch,
     child_environment,
     free_port,
@@ -280,7 +283,7 @@ def run(env: BenchEnv) -> list[Figure]:
     workdir = env.workdir / "live"
     workdir.mkdir(parents=True, exist_ok=True)
     cwd = env.repo_root
-    hamkke_env = child_environment(env, workdir / "instance")
+    hamkke_env = child_environment(env, workdir / "instance", **WEB_DB_POOL)
     seed_file = workdir / "seed.json"
     run_python(
         ["bench._live_seed", str(conferences), str(participants), str(seed_file)],

@@ -75,9 +75,43 @@ def roles_board(conference: Conference) -> list[dict[str, Any]]:
     ]
 
 
-def conference_payload(conference: Conference) -> dict[str, Any]:
-    """Return the state every checked-in attendee may see: agenda, flow, presence, roles; no case data."""
-    attendances = list(conference.attendances)
+def item_summary(item: AgendaItem, *, consent_ok: bool) -> dict[str, Any]:
+    """Return one agenda item as every attendee sees it: flow, stage, timer; no case data."""
+    return {
+        "id": item.id,
+        "title": item.title,
+        "case_id": item.case_id,
+        "status": str(item.status),
+        "stage": str(item.stage),
+        "outcome": str(item.outcome) if item.outcome else None,
+        "version": item.version,
+        "source": str(item.source),
+        "time_box_minutes": item.time_box_minutes,
+        "timer_started_at": _iso(item.timer_started_at),
+        "presenter_id": item.presenter_id,
+        "consent_ok": consent_ok,
+    }
+
+
+def _item_consent_ok(conference: Conference, item: AgendaItem) -> bool:
+    if item.case_id is None:
+        return True
+    case = db.session.get(Case, item.case_id)
+    return case is not None and access.conference_sharing_consented(case, conference)
+
+
+def item_summaries(conference: Conference, items: Sequence[AgendaItem] | None = None) -> list[dict[str, Any]]:
+    """Return the summaries of the given (default: all active) items of the conference."""
+    chosen = conference.items if items is None else items
+    return [
+        item_summary(item, consent_ok=_item_consent_ok(conference, item))
+        for item in chosen
+        if item.status != ItemStatus.withdrawn
+    ]
+
+
+def attendee_entries(conference: Conference, attendances: Sequence[Attendance]) -> list[dict[str, Any]]:
+    """Return the attendees' presence rows (name, agency, present, hand, pledge, may edit minutes)."""
     people = {
         person.id: person.name
         for person in db.session.scalars(
@@ -85,50 +119,104 @@ def conference_payload(conference: Conference) -> dict[str, Any]:
         )
     }
     names = agency_names([a.agency_id for a in attendances])
-    flags = consent_flags(conference)
+    return [
+        {
+            "person_id": a.person_id,
+            "name": people.get(a.person_id, ""),
+            "agency_id": a.agency_id,
+            "agency_name": names.get(a.agency_id, ""),
+            "present": a.connections > 0,
+            "is_guest": a.is_guest,
+            "pledged": access.has_current_pledge(a),
+            "hand_raised_at": _iso(a.hand_raised_at),
+            "may_edit_minutes": a.may_edit_minutes
+            or a.person_id in (conference.chair_id, conference.recorder_id),
+        }
+        for a in sorted(attendances, key=lambda a: a.checked_in_at)
+    ]
+
+
+def conference_header(conference: Conference) -> dict[str, Any]:
+    """Return the meeting-wide fields: title, status, chair, recorder, finalized."""
     return {
-        "conference_id": conference.id,
-        "revision": conference.revision,
         "title": conference.title,
         "status": str(conference.status),
         "chair_id": conference.chair_id,
         "recorder_id": conference.recorder_id,
         "finalized": conference.finalized_at is not None,
-        "items": [
-            {
-                "id": item.id,
-                "title": item.title,
-                "case_id": item.case_id,
-                "status": str(item.status),
-                "stage": str(item.stage),
-                "outcome": str(item.outcome) if item.outcome else None,
-                "version": item.version,
-                "source": str(item.source),
-                "time_box_minutes": item.time_box_minutes,
-                "timer_started_at": _iso(item.timer_started_at),
-                "presenter_id": item.presenter_id,
-                "consent_ok": flags.get(item.id, True),
-            }
-            for item in conference.items
-            if item.status != ItemStatus.withdrawn
-        ],
-        "attendees": [
-            {
-                "person_id": a.person_id,
-                "name": people.get(a.person_id, ""),
-                "agency_id": a.agency_id,
-                "agency_name": names.get(a.agency_id, ""),
-                "present": a.connections > 0,
-                "is_guest": a.is_guest,
-                "pledged": access.has_current_pledge(a),
-                "hand_raised_at": _iso(a.hand_raised_at),
-                "may_edit_minutes": a.may_edit_minutes
-                or a.person_id in (conference.chair_id, conference.recorder_id),
-            }
-            for a in sorted(attendances, key=lambda a: a.checked_in_at)
-        ],
+    }
+
+
+def conference_payload(conference: Conference) -> dict[str, Any]:
+    """Return the state every checked-in attendee may see: agenda, flow, presence, roles; no case data.
+
+    Sent whole only to a (re)connecting socket and on ``sync``; changes go out as ``conference_delta``.
+    """
+    return {
+        "conference_id": conference.id,
+        "revision": conference.revision,
+        **conference_header(conference),
+        "items": item_summaries(conference),
+        "attendees": attendee_entries(conference, list(conference.attendances)),
         "roles": roles_board(conference),
     }
+
+
+def conference_delta(
+    conference: Conference,
+    *,
+    header: bool = False,
+    items: Sequence[AgendaItem] | None = None,
+    attendances: Sequence[Attendance] | None = None,
+    roles: bool = False,
+    soap: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Return a small room-wide change: only the named parts, never case data (no gate call).
+
+    The browser merges each part into its state: items and attendees by id, the roles board whole,
+    ``soap`` only tells which section of which item reached which version (its text goes per agency).
+    """
+    delta: dict[str, Any] = {"conference_id": conference.id, "revision": conference.revision}
+    if header:
+        delta["conference"] = conference_header(conference)
+    if items is not None:
+        delta["items"] = item_summaries(conference, items)
+    if attendances is not None:
+        delta["attendees"] = attendee_entries(conference, attendances)
+    if roles:
+        delta["roles"] = roles_board(conference)
+    if soap is not None:
+        delta["soap"] = soap
+    return delta
+
+
+def item_data(
+    conference: Conference,
+    item: AgendaItem,
+    *,
+    sections: Sequence[str] | None = None,
+    actions: bool = False,
+    lead: bool = False,
+) -> dict[str, Any]:
+    """Return a change to one item's minutes (some SOAP sections), actions or lead decisions; no panel.
+
+    Only for rooms whose agency may see the item's case (``access.may_see_item_case``); the panel with
+    the client's data goes through the gate in ``agency_payload`` when it changes.
+    """
+    data: dict[str, Any] = {
+        "conference_id": conference.id,
+        "revision": conference.revision,
+        "item_id": item.id,
+    }
+    if sections is not None:
+        data["soap"] = {
+            s.section: {"text": s.text, "version": s.version} for s in item.sections if s.section in sections
+        }
+    if actions:
+        data["actions"] = [_action(action) for action in _actions_of(item)]
+    if lead:
+        data["lead"] = [_decision(decision) for decision in _decisions_of(item)]
+    return data
 
 
 def _case_data(conference: Conference, viewer: Attendance, person: Person, channel: str) -> dict[str, Any]:

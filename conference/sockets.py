@@ -7,21 +7,31 @@ data) and, once the attendee accepted the current pledge, ``conference:<id>:agen
 ``conference:<id>:person:<person_id>`` room instead, because they see only open items.
 Handlers validate, authorize, call one service, commit once, and the payloads go out after the
 commit through ``hamkke.realtime``.
+
+What goes out is sized to the change: a ``delta`` to the conference room (the changed items,
+attendees, roles board or SOAP version; never case data, no gate call), an ``item_data`` to each room
+that may see the item (SOAP text, actions, lead decisions), and the gate-filtered ``case_data`` panel
+per agency only when it changes (an item opens or closes, the meeting starts, consent changes) or to
+a joining socket alone. The whole ``state`` goes only to a (re)connecting socket and on ``sync``.
+The gate's access-log rows are written in their own short transaction after the change committed,
+so meetings do not queue on the log's chain head while they hold their conference lock.
 """
 
 from __future__ import annotations
 
 import logging
+import random
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from functools import wraps
-from typing import Any, TypeVar, cast
+from typing import Any, NoReturn, TypeVar, cast
 
 from flask import g, request
 from flask_socketio import emit, join_room
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DataError, SQLAlchemyError
 
 from agencies.models import Person
 from agencies.sockets import AuthenticatedNamespace, authenticate_socket, authenticated_event, forget_socket
@@ -35,7 +45,13 @@ from conference.models import (
     ItemStage,
     LeadMethod,
 )
-from conference.queries import agency_payload, conference_payload, guest_payload
+from conference.queries import (
+    agency_payload,
+    conference_delta,
+    conference_payload,
+    guest_payload,
+    item_data,
+)
 from hamkke import realtime
 from hamkke.db import db
 from hamkke.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
@@ -111,28 +127,123 @@ def _refuse(event: str, error: DomainError) -> dict[str, Any]:
     return {"ok": False, **payload}
 
 
-def publish_all(conference: Conference) -> None:
-    """Queue the conference-wide state and each agency's (and guest's) filtered case data for the commit."""
+def publish_delta(conference: Conference, **parts: Any) -> None:
+    """Queue a small room-wide change (see ``queries.conference_delta``) for the commit; no case data."""
     db.session.flush()
     realtime.publish(
-        "state", conference_payload(conference), room=conference_room(conference.id), namespace=NAMESPACE
+        "delta",
+        conference_delta(conference, **parts),
+        room=conference_room(conference.id),
+        namespace=NAMESPACE,
     )
+
+
+def publish_state(conference: Conference, *, room: str) -> None:
+    """Queue the whole shared state (agenda, attendees, roles) for one room or socket."""
+    db.session.flush()
+    realtime.publish("state", conference_payload(conference), room=room, namespace=NAMESPACE)
+
+
+def _case_rooms(conference: Conference) -> list[tuple[Attendance, str]]:
+    """Return one pledged viewer per agency room, and each pledged guest with the guest's own room."""
     pledged = [a for a in conference.attendances if access.has_current_pledge(a)]
+    rooms: list[tuple[Attendance, str]] = []
     for agency_id in sorted({a.agency_id for a in pledged if not a.is_guest}):
         viewer = next(a for a in pledged if a.agency_id == agency_id and not a.is_guest)
-        realtime.publish(
-            "case_data",
-            agency_payload(conference, viewer),
-            room=agency_room(conference.id, agency_id),
-            namespace=NAMESPACE,
-        )
-    for guest in (a for a in pledged if a.is_guest):
-        realtime.publish(
-            "case_data",
-            guest_payload(conference, guest),
-            room=person_room(conference.id, guest.person_id),
-            namespace=NAMESPACE,
-        )
+        rooms.append((viewer, agency_room(conference.id, agency_id)))
+    rooms.extend((guest, person_room(conference.id, guest.person_id)) for guest in pledged if guest.is_guest)
+    return rooms
+
+
+def _viewer_payload(conference: Conference, viewer: Attendance) -> dict[str, Any]:
+    if viewer.is_guest:
+        return guest_payload(conference, viewer)
+    return agency_payload(conference, viewer)
+
+
+def publish_case_data(conference: Conference) -> None:
+    """Queue each agency's (and guest's) gate-filtered case panels for the commit; one log row per view."""
+    db.session.flush()
+    for viewer, room in _case_rooms(conference):
+        realtime.publish("case_data", _viewer_payload(conference, viewer), room=room, namespace=NAMESPACE)
+
+
+def publish_item_data(conference: Conference, item: AgendaItem, **parts: Any) -> None:
+    """Queue one item's changed minutes/actions/lead for the rooms that may see its case (no gate call)."""
+    db.session.flush()
+    payload = item_data(conference, item, **parts)
+    for viewer, room in _case_rooms(conference):
+        if access.may_see_item_case(item, viewer.agency_id, is_guest=viewer.is_guest):
+            realtime.publish("item_data", payload, room=room, namespace=NAMESPACE)
+
+
+def publish_all(conference: Conference) -> None:
+    """Queue the whole state to the room and every agency's filtered case data (a full resync)."""
+    publish_state(conference, room=conference_room(conference.id))
+    publish_case_data(conference)
+
+
+#: tries of ``send_case_data`` before the browser is told to resync
+CASE_DATA_ATTEMPTS = 3
+
+
+def send_case_data(conference_id: int, *, attendance_id: int | None = None, room: str | None = None) -> bool:
+    """Send gate-filtered case data in a short transaction of its own, retrying; return success.
+
+    Without ``attendance_id`` every agency room gets its panels; with it only that attendee's view
+    goes to ``room`` (a joining socket). Call after the change committed: the access-log rows then do
+    not wait for the conference lock, and a log that is briefly unavailable refuses no change. After
+    the last failed attempt the socket (or the conference room) is told to resync.
+    """
+    for attempt in range(1, CASE_DATA_ATTEMPTS + 1):
+        if attempt > 1:
+            # Many joins at once all append to the one access-log chain: spread the retries out.
+            time.sleep(random.uniform(0.1, 0.4) * attempt)  # noqa: S311 -- jitter, not a secret
+        try:
+            conference = db.session.get(Conference, conference_id)
+            if conference is None:
+                db.session.rollback()
+                return False
+            if attendance_id is None:
+                publish_case_data(conference)
+            else:
+                viewer = db.session.get(Attendance, attendance_id)
+                if viewer is not None and access.has_current_pledge(viewer):
+                    realtime.publish(
+                        "case_data",
+                        _viewer_payload(conference, viewer),
+                        room=room or person_room(conference_id, viewer.person_id),
+                        namespace=NAMESPACE,
+                    )
+            db.session.commit()
+            return True
+        except (DomainError, SQLAlchemyError) as error:
+            db.session.rollback()
+            logger.warning(
+                "Case data of conference %s not sent (attempt %s): %r", conference_id, attempt, error
+            )
+    realtime.emit_now(
+        "error",
+        {
+            "event": "case_data",
+            "code": "case_data_unavailable",
+            "message": "사례 정보를 불러오지 못했습니다. 잠시 후 다시 동기화합니다.",
+            "field": None,
+        },
+        room=room or conference_room(conference_id),
+        namespace=NAMESPACE,
+    )
+    return False
+
+
+def refresh_case_data_after_commit(
+    conference: Conference, *, attendance: Attendance | None = None, room: str | None = None
+) -> None:
+    """Ask the event wrapper to send case panels once this event has committed.
+
+    Every agency's panels, or with ``attendance`` only that attendee's view to ``room``.
+    """
+    g.conference_case_refresh = (conference.id, attendance.id if attendance else None, room)
 
 
 def conference_event(
@@ -140,14 +251,16 @@ def conference_event(
 ) -> Callable[[H], H]:
     """Authorize an event (seated, same conference, checked in, pledged, role) or refuse it with ``error``.
 
-    The handler receives ``(conference, attendance, person, data)``; it calls a service and returns an
-    ack dict. The decorator commits once and publishes the new state after the commit.
+    The handler receives ``(conference, attendance, person, data)``; it calls a service, queues what
+    changed (``publish_delta`` and friends) and returns an ack dict. The decorator commits once; case
+    panels a handler asked for (``refresh_case_data_after_commit``) go out after that commit.
     """
 
     def decorate(func: H) -> H:
         @wraps(func)
         def wrapper(self: Any, data: Any = None) -> Any:
             event = func.__name__.removeprefix("on_")
+            g.pop("conference_case_refresh", None)
             try:
                 if not isinstance(data, dict):
                     raise ValidationFailed("잘못된 요청입니다.", english="Malformed payload.")
@@ -172,8 +285,6 @@ def conference_event(
                 if minute and not access.can_edit_minutes(person, conference):
                     raise PermissionDenied("회의록 편집 권한이 없습니다.", english="Not a minute editor.")
                 ack = func(self, conference, attendance, person, data)
-                if writes:
-                    publish_all(conference)
                 db.session.commit()
             except DomainError as error:
                 return _refuse(event, error)
@@ -185,9 +296,27 @@ def conference_event(
                 return _refuse(
                     event, ValidationFailed("잘못된 요청입니다.", english=f"Malformed payload: {error!r}")
                 )
+            refresh = g.pop("conference_case_refresh", None)
+            if refresh is not None:
+                conference_id, attendance_id, room = refresh
+                send_case_data(conference_id, attendance_id=attendance_id, room=room)
             return {"ok": True, **(ack or {})}
 
-        return cast(H, authenticated_event(wrapper))
+        checked = authenticated_event(wrapper)
+
+        @wraps(func)
+        def guarded(self: Any, data: Any = None) -> Any:
+            event = func.__name__.removeprefix("on_")
+            try:
+                return checked(self, data)
+            except SQLAlchemyError:
+                # The session check itself met a busy or restarting database: refuse, never crash.
+                logger.exception("Conference event %s failed before authorization", event)
+                return _refuse(
+                    event, DomainError("잠시 후 다시 시도하세요.", english="Database unavailable.")
+                )
+
+        return cast(H, guarded)
 
     return decorate
 
@@ -219,41 +348,88 @@ class ConferenceNamespace(AuthenticatedNamespace):
     """``/conference``: presence, agenda flow, lead agency, roles, SOAP minutes and actions, live."""
 
     def on_connect(self, auth: dict[str, Any] | None = None) -> None:
-        """Accept only a signed-in attendee checked in to the conference named in ``auth``."""
-        record = authenticate_socket()
+        """Accept only a signed-in attendee checked in to the conference named in ``auth``.
+
+        The joining socket alone gets the whole state and its agency's case panels; the room gets the
+        attendee's presence row. A join the database cannot take now is refused with a reason.
+        """
+        try:
+            record = authenticate_socket()
+        except SQLAlchemyError as error:
+            self._refuse_connect("unavailable", error)
+        sid = _sid()
         try:
             conference_id = int((auth or {})["conference_id"])
+        except (KeyError, TypeError, ValueError) as error:
+            self._refuse_connect("no_conference", error)
+        try:
             db.session.commit()
             services.lock_conference(conference_id)
             conference = access.get_conference_for(record.person, conference_id)
-        except (KeyError, TypeError, ValueError, DomainError, SQLAlchemyError) as error:
-            # SQLAlchemyError: an ID the database cannot hold (beyond its integer range) names no conference.
-            db.session.rollback()
-            forget_socket()
-            raise ConnectionRefusedError("no_conference") from error
-        attendance = access.attendance_of(record.person, conference)
-        if attendance is None:
-            db.session.rollback()
-            forget_socket()
-            raise ConnectionRefusedError("not_checked_in")
-        seats.put(
-            _sid(),
-            SocketSeat(conference.id, attendance.id, attendance.person_id, attendance.agency_id),
-        )
-        join_room(conference_room(conference.id))
-        join_room(person_room(conference.id, attendance.person_id))
-        if access.has_current_pledge(attendance) and not attendance.is_guest:
-            join_room(agency_room(conference.id, attendance.agency_id))
-        services.set_presence(attendance, connected=True)
-        publish_all(conference)
-        db.session.commit()
+            attendance = access.attendance_of(record.person, conference)
+            if attendance is None:
+                raise PermissionDenied("체크인하지 않았습니다.", english="Not checked in.")
+            seats.put(
+                sid, SocketSeat(conference.id, attendance.id, attendance.person_id, attendance.agency_id)
+            )
+            join_room(conference_room(conference.id))
+            join_room(person_room(conference.id, attendance.person_id))
+            pledged = access.has_current_pledge(attendance)
+            if pledged and not attendance.is_guest:
+                join_room(agency_room(conference.id, attendance.agency_id))
+            if services.set_presence(attendance, connected=True):
+                publish_delta(conference, attendances=[attendance])
+            publish_state(conference, room=sid)
+            db.session.commit()
+        except PermissionDenied as error:
+            self._refuse_connect("not_checked_in", error)
+        except NotFound as error:
+            self._refuse_connect("no_conference", error)
+        except DomainError as error:
+            self._refuse_connect(error.code, error)
+        except DataError as error:
+            # An ID beyond the database's integer range names no conference.
+            self._refuse_connect("no_conference", error)
+        except SQLAlchemyError as error:
+            # The database is busy (pool, lock) or restarting: the browser tries again.
+            self._refuse_connect("unavailable", error)
+        if pledged:
+            send_case_data(conference.id, attendance_id=attendance.id, room=sid)
+
+    def _refuse_connect(self, code: str, error: Exception) -> NoReturn:
+        """Undo a half-done join and refuse the socket with ``code`` (the client's ``connect_error``)."""
+        db.session.rollback()
+        seats.pop(_sid())
+        forget_socket()
+        if isinstance(error, SQLAlchemyError):
+            logger.error("Conference join refused (%s) for sid %s", code, _sid(), exc_info=error)
+        else:
+            logger.warning("Conference join refused (%s) for sid %s: %r", code, _sid(), error)
+        raise ConnectionRefusedError(code) from error
 
     def on_disconnect(self, reason: str | None = None) -> None:
-        """Count the attendee out; a chair who is gone hands the chair over (never to nobody)."""
+        """Count the attendee out; a chair who is gone hands the chair over (never to nobody).
+
+        A database error retries once in a fresh transaction, so presence never stays stale.
+        """
         forget_socket()
         seat = seats.pop(_sid())
         if seat is None:
             return
+        for attempt in (1, 2):
+            try:
+                self._leave(seat)
+                return
+            except (DomainError, SQLAlchemyError):
+                db.session.rollback()
+                logger.exception(
+                    "Conference %s: leaving of attendance %s failed (attempt %s)",
+                    seat.conference_id,
+                    seat.attendance_id,
+                    attempt,
+                )
+
+    def _leave(self, seat: SocketSeat) -> None:
         db.session.commit()
         services.lock_conference(seat.conference_id)
         attendance = db.session.get(Attendance, seat.attendance_id)
@@ -261,11 +437,16 @@ class ConferenceNamespace(AuthenticatedNamespace):
         if attendance is None or conference is None:
             db.session.rollback()
             return
-        services.set_presence(attendance, connected=False)
+        changed = services.set_presence(attendance, connected=False)
         person = db.session.get(Person, seat.person_id)
+        chair_before = conference.chair_id
         if attendance.connections == 0 and person is not None:
             services.hand_over_chair(conference, leaving=person)
-        publish_all(conference)
+        if conference.chair_id != chair_before:
+            # Chair, recorder and who may edit the minutes all changed: rare enough to resend it all.
+            publish_state(conference, room=conference_room(conference.id))
+        elif changed:
+            publish_delta(conference, attendances=[attendance])
         db.session.commit()
 
     @conference_event(writes=False)
@@ -288,6 +469,8 @@ class ConferenceNamespace(AuthenticatedNamespace):
         services.accept_pledge(attendance, version=str(data["version"]))
         if not attendance.is_guest:
             join_room(agency_room(conference.id, attendance.agency_id))
+        publish_delta(conference, attendances=[attendance])
+        refresh_case_data_after_commit(conference, attendance=attendance, room=_sid())
         return {}
 
     @conference_event(pledge=False)
@@ -296,6 +479,7 @@ class ConferenceNamespace(AuthenticatedNamespace):
     ) -> dict[str, Any]:
         """Raise or lower the attendee's hand."""
         services.set_hand(attendance, raised=bool(data["raised"]))
+        publish_delta(conference, attendances=[attendance])
         return {}
 
     @conference_event(chair=True)
@@ -304,6 +488,8 @@ class ConferenceNamespace(AuthenticatedNamespace):
     ) -> dict[str, Any]:
         """Start the meeting."""
         services.start_conference(conference, actor=person)
+        publish_delta(conference, header=True, items=conference.items)
+        refresh_case_data_after_commit(conference)
         return {}
 
     @conference_event(chair=True)
@@ -311,7 +497,9 @@ class ConferenceNamespace(AuthenticatedNamespace):
         self, conference: Conference, attendance: Attendance, person: Person, data: dict[str, Any]
     ) -> dict[str, Any]:
         """Open an agenda item (its case data becomes visible to consented agencies)."""
-        services.open_item(_item(conference, data), actor=person, version=_version(data))
+        item = services.open_item(_item(conference, data), actor=person, version=_version(data))
+        publish_delta(conference, items=[item])
+        refresh_case_data_after_commit(conference)
         return {}
 
     @conference_event(chair=True)
@@ -319,9 +507,9 @@ class ConferenceNamespace(AuthenticatedNamespace):
         self, conference: Conference, attendance: Attendance, person: Person, data: dict[str, Any]
     ) -> dict[str, Any]:
         """Move the open item to the next (or previous) stage of the agenda flow."""
-        services.advance_stage(
-            _item(conference, data), actor=person, stage=ItemStage(data["stage"]), version=_version(data)
-        )
+        item = _item(conference, data)
+        services.advance_stage(item, actor=person, stage=ItemStage(data["stage"]), version=_version(data))
+        publish_delta(conference, items=[item])
         return {}
 
     @conference_event(chair=True)
@@ -329,7 +517,8 @@ class ConferenceNamespace(AuthenticatedNamespace):
         self, conference: Conference, attendance: Attendance, person: Person, data: dict[str, Any]
     ) -> dict[str, Any]:
         """Restart the open item's time box."""
-        services.restart_timer(_item(conference, data), actor=person)
+        item = services.restart_timer(_item(conference, data), actor=person)
+        publish_delta(conference, items=[item])
         return {}
 
     @conference_event(chair=True)
@@ -337,12 +526,15 @@ class ConferenceNamespace(AuthenticatedNamespace):
         self, conference: Conference, attendance: Attendance, person: Person, data: dict[str, Any]
     ) -> dict[str, Any]:
         """Close the open item as agreed or for 재회의."""
-        services.close_item(
+        item = services.close_item(
             _item(conference, data),
             actor=person,
             outcome=ItemOutcome(data["outcome"]),
             version=_version(data),
         )
+        publish_delta(conference, items=[item])
+        # Once closed, only agencies with a role in the case keep seeing it.
+        refresh_case_data_after_commit(conference)
         return {}
 
     @conference_event(chair=True)
@@ -353,8 +545,9 @@ class ConferenceNamespace(AuthenticatedNamespace):
         votes = data.get("votes") or {}
         if not isinstance(votes, dict):
             raise ValidationFailed("투표 형식이 잘못되었습니다.", field="votes")
+        item = _item(conference, data)
         decision = services.decide_lead_agency(
-            _item(conference, data),
+            item,
             actor=person,
             method=LeadMethod(data["method"]),
             candidate_agency_ids=[int(value) for value in data["candidate_agency_ids"]],
@@ -364,6 +557,8 @@ class ConferenceNamespace(AuthenticatedNamespace):
             objections=str(data.get("objections") or ""),
             effective_on=_optional_date(data.get("effective_on")),
         )
+        publish_delta(conference, items=[item], roles=True)
+        publish_item_data(conference, item, lead=True)
         return {"decision_id": decision.id}
 
     @conference_event(chair=True)
@@ -381,8 +576,9 @@ class ConferenceNamespace(AuthenticatedNamespace):
             )
             for entry in data.get("isp_items") or []
         ]
+        item = _item(conference, data)
         assignment = services.assign_role(
-            _item(conference, data),
+            item,
             actor=person,
             agency_id=int(data["agency_id"]),
             role=CaseRole(data["role"]),
@@ -390,6 +586,8 @@ class ConferenceNamespace(AuthenticatedNamespace):
             isp_items=isp,
             due_on=_optional_date(data.get("due_on")),
         )
+        # The item's version moved on too: the chair's next stage change must carry the new one.
+        publish_delta(conference, items=[item], roles=True)
         return {"assignment_id": assignment.id}
 
     @conference_event(minute=True)
@@ -406,7 +604,12 @@ class ConferenceNamespace(AuthenticatedNamespace):
         result = services.save_soap(
             item, actor=person, section=str(data["section"]), text=text, base_version=data["base_version"]
         )
-        return {"version": result.section.version, "text": result.section.text, "merged": result.merged}
+        section = result.section
+        publish_delta(
+            conference, soap={"item_id": item.id, "section": section.section, "version": section.version}
+        )
+        publish_item_data(conference, item, sections=[section.section])
+        return {"version": section.version, "text": section.text, "merged": result.merged}
 
     @conference_event(minute=True)
     def on_create_action(
@@ -416,8 +619,9 @@ class ConferenceNamespace(AuthenticatedNamespace):
         due_on = _optional_date(data.get("due_on"))
         if due_on is None:
             raise ValidationFailed("기한을 정하세요.", field="due_on")
+        item = _item(conference, data)
         action = services.create_action_from_plan_line(
-            _item(conference, data),
+            item,
             actor=person,
             line=str(data["line"]),
             owner_agency_id=int(data["owner_agency_id"]),
@@ -425,6 +629,7 @@ class ConferenceNamespace(AuthenticatedNamespace):
             assignee_id=_optional_int(data.get("assignee_id")),
             referral_id=_optional_int(data.get("referral_id")),
         )
+        publish_item_data(conference, item, actions=True)
         return {"action_id": action.id}
 
     @conference_event(chair=True)
@@ -436,6 +641,7 @@ class ConferenceNamespace(AuthenticatedNamespace):
         if target is None:
             raise NotFound("참석자가 아닙니다.")
         services.allow_minute_editor(target, actor=person, allowed=bool(data["allowed"]))
+        publish_delta(conference, attendances=[target])
         return {}
 
     @conference_event(chair=True)
@@ -444,6 +650,7 @@ class ConferenceNamespace(AuthenticatedNamespace):
     ) -> dict[str, Any]:
         """End the meeting and finalize the minutes."""
         version = services.finalize_minutes(conference, actor=person)
+        publish_delta(conference, header=True, items=conference.items)
         return {"minutes_version": version.version}
 
 
@@ -466,8 +673,10 @@ def republish_conferences_of_case(case_id: int) -> int:
         services.lock_conference(conference_id)
         conference = db.session.get(Conference, conference_id)
         if conference is not None:
-            publish_all(conference)
+            # The items' consent flags to everyone, then the panels per agency through the gate.
+            publish_delta(conference, items=conference.items)
         db.session.commit()
+        send_case_data(conference_id)
     return len(unique)
 
 

@@ -67,6 +67,13 @@ def _positive_int(raw: str) -> int:
     return value
 
 
+def _non_negative_int(raw: str) -> int:
+    value = int(raw)
+    if value < 0:
+        raise ValueError("expected a whole number, 0 or more")
+    return value
+
+
 SETTINGS: tuple[Setting, ...] = (
     Setting(
         "ENV",
@@ -89,6 +96,23 @@ SETTINGS: tuple[Setting, ...] = (
         "database URL: postgresql+psycopg://user:pass@host/db in production; SQLite in instance/ by default",
         env_name="DATABASE_URL",
         example="postgresql+psycopg://hamkke:hamkke@db:5432/hamkke",
+    ),
+    Setting(
+        "DB_POOL_SIZE",
+        _positive_int,
+        20,
+        "PostgreSQL connections kept open per process; with DB_MAX_OVERFLOW, match the web worker's "
+        "thread count (docker-compose.yml: 100; the sum over all processes must stay under PostgreSQL's "
+        "max_connections)",
+        example="20",
+    ),
+    Setting(
+        "DB_MAX_OVERFLOW",
+        _non_negative_int,
+        80,
+        "extra PostgreSQL connections a busy process may open beyond DB_POOL_SIZE; match the web worker's "
+        "thread count together with DB_POOL_SIZE",
+        example="80",
     ),
     Setting(
         "REDIS_URL",
@@ -329,6 +353,13 @@ def _fill_derived(config: dict[str, Any]) -> None:
         # SQLite serialises writers; waiting beats failing with "database is locked" when the
         # web app and the worker write at the same moment.
         config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30}}
+    elif uri.startswith("postgresql") and "poolclass" not in config["SQLALCHEMY_ENGINE_OPTIONS"]:
+        # Every thread may hold one connection; a pool smaller than the threads times out under load.
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            **config["SQLALCHEMY_ENGINE_OPTIONS"],
+            "pool_size": config["DB_POOL_SIZE"],
+            "max_overflow": config["DB_MAX_OVERFLOW"],
+        }
 
 
 def is_production(config: Mapping[str, Any]) -> bool:

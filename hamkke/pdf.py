@@ -32,6 +32,8 @@ from fpdf.fonts import SubsetMap, TTFFont
 from hamkke.time import to_local
 
 logger = logging.getLogger(__name__)
+# fontTools' subsetter logs several INFO lines per PDF; they say nothing an operator needs.
+logging.getLogger("fontTools").setLevel(logging.WARNING)
 
 #: Noto Sans KR from a PyPI package: present wherever the app is installed, no system font needed
 FONT_FILE = Path(pylopdf_fonts_ko.__file__).resolve().parent / "NotoSansKR-Regular.otf"

@@ -265,31 +265,129 @@
 
   // --- socket events ---------------------------------------------------------------------------
 
+  // On (re)connect the server sends this socket the whole state and its agency's case panels; after
+  // that only deltas arrive. Text typed while offline is resent once the fresh state is here.
+  // (The state may be handled before the "connect" event: the client delivers buffered events first.)
+  var resendOnState = true;
   socket.on("connect", function () {
     $("connection").textContent = L.connected;
     $("connection").className = "badge badge--ok";
-    send("sync", {}, function (ack) {
-      if (ack.ok) { takeState(ack.state); takeCaseData(ack.case_data); render(); resendPending(); }
-    });
   });
   socket.on("disconnect", function () {
     $("connection").textContent = L.disconnected;
     $("connection").className = "badge badge--warn";
+    resendOnState = true;
   });
-  // Payloads carry the meeting's revision; one computed before a later change may arrive after it.
-  function takeState(payload) {
-    if (state && payload.revision < state.revision) { return false; }
-    state = payload;
+  // A join the server refused because the database was busy is tried again; other refusals stand.
+  socket.on("connect_error", function (error) {
+    $("connection").textContent = L.disconnected;
+    $("connection").className = "badge badge--warn";
+    if (error && error.message === "unavailable" && !socket.active) {
+      window.setTimeout(function () { socket.connect(); }, 3000);
+    }
+  });
+  function resync() {
+    send("sync", {}, function (ack) {
+      if (ack.ok) { takeState(ack.state); takeCaseData(ack.case_data); render(); }
+    });
+  }
+
+  // Every payload carries the meeting's revision, and events handled in parallel can arrive out of
+  // order: each part (an item, an attendee, the roles board, …) keeps the revision it was last set at,
+  // and an older payload never overwrites a newer part.
+  var revs = {};
+  var earlyDeltas = [];
+  function newer(key, revision) {
+    if (revs[key] !== undefined && revision < revs[key]) { return false; }
+    revs[key] = revision;
     return true;
+  }
+  function keepNewer(list, idKey, prefix, revision, current) {
+    return list.map(function (entry) {
+      var mine = current.find(function (c) { return c[idKey] === entry[idKey]; });
+      return mine && revs[prefix + entry[idKey]] > revision ? mine : entry;
+    });
+  }
+  function takeState(payload) {
+    if (state && payload.revision < state.baseRevision) { return false; }
+    if (state) {
+      payload.items = keepNewer(payload.items, "id", "item:", payload.revision, state.items);
+      payload.attendees = keepNewer(payload.attendees, "person_id", "attendee:", payload.revision, state.attendees);
+      if (revs.roles > payload.revision) { payload.roles = state.roles; }
+      if (revs.conference > payload.revision) {
+        ["title", "status", "chair_id", "recorder_id", "finalized"].forEach(function (key) { payload[key] = state[key]; });
+      }
+    }
+    payload.baseRevision = payload.revision;
+    state = payload;
+    var waiting = earlyDeltas;
+    earlyDeltas = [];
+    waiting.forEach(applyDelta);
+    return true;
+  }
+  function upsert(list, entry, idKey) {
+    var index = list.findIndex(function (c) { return c[idKey] === entry[idKey]; });
+    if (index >= 0) { list[index] = entry; } else { list.push(entry); }
+  }
+  function applyDelta(delta) {
+    if (!state) { earlyDeltas.push(delta); return; }
+    if (delta.revision < state.baseRevision) { return; }
+    if (delta.conference && newer("conference", delta.revision)) { Object.assign(state, delta.conference); }
+    (delta.items || []).forEach(function (item) {
+      if (newer("item:" + item.id, delta.revision)) { upsert(state.items, item, "id"); }
+    });
+    (delta.attendees || []).forEach(function (a) {
+      if (newer("attendee:" + a.person_id, delta.revision)) { upsert(state.attendees, a, "person_id"); }
+    });
+    if (delta.roles && newer("roles", delta.revision)) { state.roles = delta.roles; }
   }
   function takeCaseData(payload) {
     if (caseData.revision !== undefined && payload.revision < caseData.revision) { return false; }
+    // Keep minutes, actions and decisions that a later item_data already brought.
+    Object.keys(payload.items).forEach(function (id) {
+      var fresh = payload.items[id];
+      var old = caseData.items[id];
+      if (!fresh.visible || !old || !old.visible) { return; }
+      Object.keys(old.soap || {}).forEach(function (section) {
+        var mine = old.soap[section];
+        fresh.soap = fresh.soap || {};
+        if (!fresh.soap[section] || fresh.soap[section].version < mine.version) { fresh.soap[section] = mine; }
+      });
+      ["actions", "lead"].forEach(function (part) {
+        if (revs[part + ":" + id] > payload.revision) { fresh[part] = old[part]; }
+      });
+    });
     caseData = payload;
     return true;
   }
-  socket.on("state", function (payload) { if (takeState(payload)) { render(); } });
+  function applyItemData(payload) {
+    var entry = caseData.items[String(payload.item_id)];
+    // Only an item whose panel this agency may see; a panel that just closed stays closed.
+    if (!entry || !entry.visible) { return false; }
+    entry.soap = entry.soap || {};
+    Object.keys(payload.soap || {}).forEach(function (section) {
+      var known = entry.soap[section];
+      if (!known || payload.soap[section].version >= known.version) { entry.soap[section] = payload.soap[section]; }
+    });
+    ["actions", "lead"].forEach(function (part) {
+      if (payload[part] && newer(part + ":" + payload.item_id, payload.revision)) { entry[part] = payload[part]; }
+    });
+    return true;
+  }
+  socket.on("state", function (payload) {
+    if (takeState(payload)) {
+      render();
+      if (resendOnState) { resendOnState = false; resendPending(); }
+    }
+  });
+  socket.on("delta", function (payload) { applyDelta(payload); render(); });
   socket.on("case_data", function (payload) { if (takeCaseData(payload)) { render(); } });
-  socket.on("error", function (payload) { announce(payload.message); });
+  socket.on("item_data", function (payload) { if (applyItemData(payload)) { render(); } });
+  socket.on("error", function (payload) {
+    announce(payload.message);
+    // The server could not send this agency's panels: ask for them again a little later.
+    if (payload.event === "case_data") { window.setTimeout(resync, 3000); }
+  });
   socket.on("session_ended", function () { window.location.reload(); });
 
   // --- controls --------------------------------------------------------------------------------

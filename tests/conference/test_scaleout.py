@@ -92,9 +92,9 @@ def test_events_relay_between_two_web_processes_and_from_a_non_web_process(
             assert ack == {"ok": True}
 
             def partner_saw_raised_hand(event: str, payload: Any) -> bool:
-                return event == "state" and any(a["hand_raised_at"] for a in payload["attendees"])
+                return event == "delta" and any(a["hand_raised_at"] for a in payload.get("attendees", []))
 
-            wait_until(lambda: partner.saw(partner_saw_raised_hand), timeout=10, message="relayed state")
+            wait_until(lambda: partner.saw(partner_saw_raised_hand), timeout=10, message="relayed delta")
 
             subprocess.run(
                 [sys.executable, "-m", "tests.conference.scaleout_seed", "emit", str(conference_id)],

@@ -207,7 +207,10 @@ def test_closed_item_stays_visible_only_to_agencies_with_a_role(
         isp_items=[{"service": "상담", "quantity": "주 1회", "duration": "3개월", "intensity": "집중"}],
     )
     assert ack["ok"]
-    assert latest(other, "state")["roles"][0]["agency_id"] == meeting.partner.id
+    assert latest(other, "delta")["roles"][0]["agency_id"] == meeting.partner.id
+    db.session.expire_all()
+    # The assignment moved the item's version on: the chair's next change must name the new one.
+    assert latest(chair, "delta")["items"][0]["version"] == meeting.item.version
     assert _emit(
         chair, "close_item", meeting, item_id=item_id, outcome="reconvene", version=meeting.item.version
     )["ok"]
@@ -486,3 +489,68 @@ def test_live_case_payloads_are_logged_on_the_socket_channel(
     channels = set(db.session.scalars(sa.select(AccessLogEntry.channel)))
     assert AccessChannel.socket in channels
     assert AccessChannel.page not in channels
+
+
+def _access_rows(db: Any) -> int:
+    from consents.models import AccessLogEntry
+
+    db.session.rollback()
+    return int(db.session.scalar(sa.select(sa.func.count()).select_from(AccessLogEntry)) or 0)
+
+
+def test_changes_go_out_as_small_deltas_without_case_data_or_gate_calls(
+    db: Any, meeting: Meeting, conference_socket: SocketFor
+) -> None:
+    chair = _live(db, meeting, conference_socket)
+    seat(db, meeting.conference, meeting.partner_worker, meeting.partner)
+    partner = conference_socket(meeting.partner_worker, meeting.conference.id)
+    item_id = meeting.item.id
+    assert _emit(chair, "open_item", meeting, item_id=item_id, version=meeting.item.version)["ok"]
+    states = (len(events(chair, "state")), len(events(partner, "state")))
+    panels = (len(events(chair, "case_data")), len(events(partner, "case_data")))
+    logged = _access_rows(db)
+
+    assert _emit(chair, "advance_stage", meeting, item_id=item_id, stage="discuss", version=2)["ok"]
+    saved = _emit(chair, "soap_save", meeting, item_id=item_id, section="S", text="상담 요청", base_version=0)
+    assert saved["ok"]
+    assert _emit(partner, "raise_hand", meeting, raised=True)["ok"]
+
+    assert _access_rows(db) == logged
+    assert (len(events(chair, "state")), len(events(partner, "state"))) == states
+    assert (len(events(chair, "case_data")), len(events(partner, "case_data"))) == panels
+    deltas = events(partner, "delta")
+    assert [d["items"][0]["stage"] for d in deltas if "items" in d][-1] == "discuss"
+    assert {"item_id": item_id, "section": "S", "version": 1} in [d.get("soap") for d in deltas]
+    assert [a["hand_raised_at"] is not None for a in deltas[-1]["attendees"]] == [True]
+    assert all("상담 요청" not in repr(d) and "김하나" not in repr(d) for d in deltas)
+    # The SOAP text reaches only the agency that may see the case (the partner has no consent).
+    assert latest(chair, "item_data")["soap"]["S"] == {"text": "상담 요청", "version": 1}
+    assert events(partner, "item_data") == []
+
+
+def test_a_joining_socket_alone_gets_the_state_and_its_agency_view(
+    db: Any, meeting: Meeting, conference_socket: SocketFor, grant_conference_consent: Any
+) -> None:
+    grant_conference_consent(
+        meeting.case, recorded_by=meeting.chair, district_id=meeting.conference.district_id
+    )
+    db.session.commit()
+    chair = _live(db, meeting, conference_socket)
+    assert _emit(chair, "open_item", meeting, item_id=meeting.item.id, version=meeting.item.version)["ok"]
+    chair_states, chair_panels = len(events(chair, "state")), len(events(chair, "case_data"))
+    logged = _access_rows(db)
+    seat(db, meeting.conference, meeting.partner_worker, meeting.partner)
+
+    partner = conference_socket(meeting.partner_worker, meeting.conference.id)
+
+    assert latest(partner, "state")["items"][0]["status"] == "open"
+    assert latest(partner, "case_data")["items"][str(meeting.item.id)]["panel"]["client_name"] == "김하나"
+    assert _access_rows(db) == logged + 1
+    assert (len(events(chair, "state")), len(events(chair, "case_data"))) == (chair_states, chair_panels)
+    joined = latest(chair, "delta")["attendees"]
+    assert [(a["person_id"], a["present"]) for a in joined] == [(meeting.partner_worker.id, True)]
+
+    partner.disconnect(namespace=NAMESPACE)
+
+    left = latest(chair, "delta")["attendees"]
+    assert [(a["person_id"], a["present"]) for a in left] == [(meeting.partner_worker.id, False)]
