@@ -344,6 +344,49 @@ class DataSubjectRequest(Model):
     outcome: Mapped[str | None] = mapped_column(sa.Text)
     #: whether the overdue reminder has gone out (the beat job is idempotent)
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: a fulfilled 처리정지 ends (PIPA 제37조): who, when, on which ground and why; written once, kept
+    suspension_lifted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    suspension_lifted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("people.id"))
+    suspension_lift_ground: Mapped[str | None] = mapped_column(sa.String(20))
+    suspension_lift_reason: Mapped[str | None] = mapped_column(sa.Text)
+
+    @property
+    def is_suspension_in_force(self) -> bool:
+        """Tell whether this is a fulfilled 처리정지 that has not been lifted."""
+        return (
+            self.kind == RequestKind.suspension
+            and self.status == RequestStatus.fulfilled
+            and self.suspension_lifted_at is None
+        )
+
+
+#: grounds on which processing resumes after a 처리정지, with their Korean labels
+SUSPENSION_LIFT_GROUNDS: dict[str, str] = {
+    "withdrawn": "정보주체가 처리정지 요청을 철회함",
+    "statutory": "법률에 특별한 규정이 있거나 법령상 의무를 지키기 위해 불가피함(제37조②)",
+}
+
+_LIFT_COLUMNS = (
+    "suspension_lifted_at",
+    "suspension_lifted_by_id",
+    "suspension_lift_ground",
+    "suspension_lift_reason",
+)
+
+
+def _keep_lift_history(mapper: Any, connection: Any, target: DataSubjectRequest) -> None:
+    # The end of a suspension is evidence like a revocation: once written it is never changed or
+    # cleared (a new suspension is a new request), so the ORM refuses an edit of those columns.
+    state = sa.inspect(target)
+    for name in _LIFT_COLUMNS:
+        history = state.attrs[name].history
+        if history.has_changes() and any(value is not None for value in history.deleted):
+            raise AppendOnlyViolation("a lifted suspension is never edited")
+
+
+def _refuse_request_delete(mapper: Any, connection: Any, target: DataSubjectRequest) -> None:
+    if target.suspension_lifted_at is not None:
+        raise AppendOnlyViolation("a lifted suspension is never deleted")
 
 
 class AppendOnlyViolation(RuntimeError):
@@ -373,6 +416,8 @@ for _model in (
 ):
     event.listen(_model, "before_update", _refuse_update)
     event.listen(_model, "before_delete", _refuse_delete)
+event.listen(DataSubjectRequest, "before_update", _keep_lift_history)
+event.listen(DataSubjectRequest, "before_delete", _refuse_request_delete)
 
 
 # Append-only in the database itself ------------------------------------------------------------

@@ -120,7 +120,7 @@ def people_by_id(ids: Sequence[int]) -> list[Person]:
 
 
 def suspended_client_ids(client_ids: Sequence[int]) -> frozenset[int]:
-    """Return which of these clients had a 처리정지 request fulfilled (nothing is shared about them)."""
+    """Return which of these clients have a fulfilled 처리정지 in force, not lifted (nothing is shared)."""
     if not client_ids:
         return frozenset()
     return frozenset(
@@ -129,6 +129,7 @@ def suspended_client_ids(client_ids: Sequence[int]) -> frozenset[int]:
                 DataSubjectRequest.client_id.in_(client_ids),
                 DataSubjectRequest.kind == RequestKind.suspension,
                 DataSubjectRequest.status == RequestStatus.fulfilled,
+                DataSubjectRequest.suspension_lifted_at.is_(None),
             )
         )
     )

@@ -26,6 +26,7 @@ from consents.gate import view_client
 from consents.models import (
     PURPOSE_LABELS,
     REQUEST_LABELS,
+    SUSPENSION_LIFT_GROUNDS,
     AccessChannel,
     ConsentGrant,
     ConsentPurpose,
@@ -453,19 +454,29 @@ def list_requests() -> ResponseReturnValue:
     agency_id = _agency_id()
     if not access.can_handle_requests(current_person(), agency_id):
         abort(404)
-    closed = queries.list_closed_requests(agency_id or 0)
-    people = {
-        p.id: p for p in queries.people_by_id([item.closed_by_id for item in closed if item.closed_by_id])
-    }
+    return _requests_page(agency_id or 0, lift_errors={})
+
+
+def _requests_page(
+    agency_id: int, *, lift_errors: dict[int, dict[str, str]], status: int = 200
+) -> ResponseReturnValue:
+    closed = queries.list_closed_requests(agency_id)
+    people_ids = [item.closed_by_id for item in closed if item.closed_by_id] + [
+        item.suspension_lifted_by_id for item in closed if item.suspension_lifted_by_id
+    ]
+    people = {p.id: p for p in queries.people_by_id(people_ids)}
     return render_template(
         "consents/requests.html",
-        requests=queries.list_open_requests(agency_id or 0),
+        requests=queries.list_open_requests(agency_id),
         closed=closed,
         people=people,
         today=today_local(),
         request_kinds=REQUEST_LABELS,
         applied_kinds=services.APPLIED_KINDS,
-    )
+        lift_grounds=SUSPENSION_LIFT_GROUNDS,
+        lift_errors=lift_errors,
+        lift_values=request.form,
+    ), status
 
 
 def _fulfil_page(
@@ -477,6 +488,7 @@ def _fulfil_page(
         view = view_client(client, _person(), purpose="case_management", acting_agency_id=_agency_id())
     plan = services.erasure_plan(client) if client is not None and item.kind == RequestKind.deletion else None
     closed_by = queries.people_by_id([item.closed_by_id]) if item.closed_by_id else []
+    lifted_by = queries.people_by_id([item.suspension_lifted_by_id]) if item.suspension_lifted_by_id else []
     db.session.commit()
     return render_template(
         "consents/fulfil.html",
@@ -484,6 +496,8 @@ def _fulfil_page(
         view=view,
         plan=plan,
         closed_by=closed_by[0] if closed_by else None,
+        lifted_by=lifted_by[0] if lifted_by else None,
+        lift_grounds=SUSPENSION_LIFT_GROUNDS,
         correctable=services.CORRECTABLE_COLUMNS,
         request_kinds=REQUEST_LABELS,
         field_groups=FIELD_GROUPS,
@@ -595,6 +609,28 @@ def close_request(request_id: int) -> ResponseReturnValue:
         return _see_other("consents.list_requests")
     db.session.commit()
     flash(_("요청 처리를 기록했습니다."), "success")
+    return _see_other("consents.list_requests")
+
+
+@bp.post("/requests/<int:request_id>/lift-suspension")
+@login_required
+def lift_suspension(request_id: int) -> ResponseReturnValue:
+    """End a fulfilled 처리정지 on a recorded ground (PIPA 제37조); refused input is shown in Korean."""
+    person = _person()
+    item = access.get_request_for(person, _agency_id(), request_id)
+    try:
+        services.lift_suspension(
+            item,
+            actor=person,
+            ground=request.form.get("ground", ""),
+            reason=request.form.get("reason", ""),
+        )
+    except DomainError as error:
+        db.session.rollback()
+        errors = {item.id: {error.field or "form": error.message}}
+        return _requests_page(item.agency_id, lift_errors=errors, status=error.status_code)
+    db.session.commit()
+    flash(_("처리정지를 해제했습니다. 이제 동의 범위 안에서 다시 공유됩니다."), "success")
     return _see_other("consents.list_requests")
 
 

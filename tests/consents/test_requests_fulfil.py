@@ -8,12 +8,13 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from flask import Flask
 from flask.testing import FlaskClient
 
 from cases.models import Case, Client
-from consents import services
+from consents import queries, services
 from consents.gate import groups_allowed_now, view_client
-from consents.models import AccessLogEntry, DataSubjectRequest, RequestStatus
+from consents.models import AccessLogEntry, AppendOnlyViolation, DataSubjectRequest, RequestStatus
 from hamkke.audit import AuditEntry
 from hamkke.errors import InvalidTransition, NotFound, ValidationFailed
 from tests.fixtures.auth import page_csrf_token
@@ -269,3 +270,172 @@ def test_unknown_correction_field_is_refused(
     with pytest.raises(ValidationFailed):
         services.fulfil_correction(item, person, actor=consent_world.worker, changes={"rrn_encrypted": "x"})
     assert item.status == RequestStatus.open
+
+
+# 처리정지 해제 -------------------------------------------------------------------------------------
+
+
+def _suspended(
+    db: Any, world: ConsentWorld, person: Client, sign_consent: Callable[..., Any]
+) -> DataSubjectRequest:
+    sign_consent(person, grant(recipient_agency_id=world.recipient.id, field_groups=("basic",)))
+    item = _request(world, person, "suspension", "연락을 원하지 않음")
+    services.fulfil_suspension(item, person, actor=world.worker)
+    db.session.commit()
+    return item
+
+
+def _lift_audits(db: Any) -> list[AuditEntry]:
+    return list(
+        db.session.scalars(
+            sa.select(AuditEntry).where(AuditEntry.action == "consents.request_suspension_lifted")
+        )
+    )
+
+
+def test_lifting_a_suspension_shares_again_and_keeps_the_history(
+    app: Flask,
+    db: Any,
+    consent_world: ConsentWorld,
+    create_client: Callable[..., Client],
+    sign_consent: Callable[..., Any],
+    owner_page: FlaskClient,
+    login_as: Callable[..., Any],
+) -> None:
+    person = create_client()
+    item = _suspended(db, consent_world, person, sign_consent)
+    other = app.test_client()
+    login_as(consent_world.recipient_worker, agency_id=consent_world.recipient.id, test_client=other)
+    panel = f"/consents/panel/{person.id}?purpose=referral"
+    assert other.get(panel).status_code == 404
+
+    listing = owner_page.get("/consents/requests").get_data(as_text=True)
+    path = f"/consents/requests/{item.id}/lift-suspension"
+    assert f'action="{path}"' in listing
+    assert f'for="lift-reason-{item.id}"' in listing
+    token = page_csrf_token(owner_page, "/consents/requests")
+    response = owner_page.post(
+        path, data={"csrf_token": token, "ground": "withdrawn", "reason": "대상자가 전화로 철회 의사를 밝힘"}
+    )
+    assert response.status_code == 303, response.get_data(as_text=True)[:400]
+
+    # The next request of the other agency sees the consented group again, and only that.
+    shown = other.get(panel)
+    assert shown.status_code == 200
+    html = shown.get_data(as_text=True)
+    assert f"{CANARY}이름" in html
+    assert f"{CANARY}정신건강" not in html
+    assert groups_allowed_now(person, consent_world.recipient, purpose="referral") == {"basic"}
+
+    # History: the fulfilment stays as it was, the end is written beside it, audited once.
+    db.session.refresh(item)
+    assert item.status == RequestStatus.fulfilled
+    assert item.outcome == "처리정지 반영: 다른 기관에 대한 제공·공유 중지"
+    assert item.closed_by_id == consent_world.worker.id
+    assert item.suspension_lifted_by_id == consent_world.worker.id
+    assert item.suspension_lifted_at is not None
+    assert item.suspension_lift_ground == "withdrawn"
+    assert item.suspension_lift_reason == "대상자가 전화로 철회 의사를 밝힘"
+    (audit,) = _lift_audits(db)
+    assert audit.actor_id == consent_world.worker.id
+    assert audit.data == {
+        "client_id": person.id,
+        "ground": "withdrawn",
+        "reason": "대상자가 전화로 철회 의사를 밝힘",
+    }
+    listing = owner_page.get("/consents/requests").get_data(as_text=True)
+    assert "해제됨" in listing
+    assert "대상자가 전화로 철회 의사를 밝힘" in listing
+    assert f'action="{path}"' not in listing
+    assert "대상자가 전화로 철회 의사를 밝힘" in owner_page.get(
+        f"/consents/requests/{item.id}/fulfil"
+    ).get_data(as_text=True)
+
+    # The lift is evidence: the ORM refuses to edit it.
+    item.suspension_lift_reason = "다른 사유"
+    with pytest.raises(AppendOnlyViolation):
+        db.session.flush()
+    db.session.rollback()
+
+    # A new suspension is a new request; the lifted one stays in the history.
+    again = _request(consent_world, person, "suspension")
+    services.fulfil_suspension(again, person, actor=consent_world.worker)
+    db.session.commit()
+    assert other.get(panel).status_code == 404
+    assert len(queries.list_requests_of_client(person.id)) == 2
+
+
+def test_lifting_twice_or_a_request_that_is_not_a_fulfilled_suspension_is_refused(
+    db: Any,
+    consent_world: ConsentWorld,
+    create_client: Callable[..., Client],
+    sign_consent: Callable[..., Any],
+    owner_page: FlaskClient,
+) -> None:
+    person = create_client()
+    item = _suspended(db, consent_world, person, sign_consent)
+    open_one = _request(consent_world, person, "suspension")
+    access_one = _request(consent_world, person, "access")
+    services.close_request(access_one, actor=consent_world.worker, outcome="사본 교부")
+    db.session.commit()
+    token = page_csrf_token(owner_page, "/consents/requests")
+    for other in (open_one, access_one):
+        refused = owner_page.post(
+            f"/consents/requests/{other.id}/lift-suspension",
+            data={"csrf_token": token, "ground": "withdrawn", "reason": "철회"},
+        )
+        assert refused.status_code == 409
+        assert "처리정지를 반영한 요청만 해제할 수 있습니다" in refused.get_data(as_text=True)
+
+    path = f"/consents/requests/{item.id}/lift-suspension"
+    no_ground = owner_page.post(path, data={"csrf_token": token, "ground": "마음대로", "reason": "철회"})
+    assert no_ground.status_code == 422
+    assert "처리 재개의 근거를 선택해 주십시오" in no_ground.get_data(as_text=True)
+    no_reason = owner_page.post(path, data={"csrf_token": token, "ground": "statutory", "reason": "  "})
+    assert no_reason.status_code == 422
+    assert "해제 사유를 적어 주십시오" in no_reason.get_data(as_text=True)
+    too_long = owner_page.post(path, data={"csrf_token": token, "ground": "statutory", "reason": "가" * 1001})
+    assert too_long.status_code == 422
+    db.session.refresh(item)
+    assert item.suspension_lifted_at is None
+    assert not _lift_audits(db)
+    assert groups_allowed_now(person, consent_world.recipient, purpose="referral") == frozenset()
+
+    done = owner_page.post(path, data={"csrf_token": token, "ground": "statutory", "reason": "법원 명령"})
+    assert done.status_code == 303
+    db.session.refresh(item)
+    lifted_at = item.suspension_lifted_at
+    twice = owner_page.post(path, data={"csrf_token": token, "ground": "withdrawn", "reason": "다시"})
+    assert twice.status_code == 409
+    assert "이미 해제된 처리정지입니다" in twice.get_data(as_text=True)
+    db.session.refresh(item)
+    assert item.suspension_lifted_at == lifted_at
+    assert item.suspension_lift_ground == "statutory"
+    assert item.suspension_lift_reason == "법원 명령"
+    assert len(_lift_audits(db)) == 1
+    with pytest.raises(InvalidTransition):
+        services.lift_suspension(item, actor=consent_world.worker, ground="withdrawn", reason="다시")
+
+
+def test_another_agency_cannot_lift_a_suspension_404(
+    db: Any,
+    consent_world: ConsentWorld,
+    create_client: Callable[..., Client],
+    sign_consent: Callable[..., Any],
+    client: FlaskClient,
+    login_as: Callable[..., Any],
+) -> None:
+    person = create_client()
+    item = _suspended(db, consent_world, person, sign_consent)
+    login_as(consent_world.recipient_worker, agency_id=consent_world.recipient.id)
+    token = page_csrf_token(client, "/")
+    refused = client.post(
+        f"/consents/requests/{item.id}/lift-suspension",
+        data={"csrf_token": token, "ground": "withdrawn", "reason": "철회"},
+    )
+    assert refused.status_code == 404
+    assert "요청을 찾을 수 없습니다" in refused.get_data(as_text=True)
+    assert client.get(f"/consents/panel/{person.id}?purpose=referral").status_code == 404
+    db.session.refresh(item)
+    assert item.suspension_lifted_at is None
+    assert not _lift_audits(db)
