@@ -8,7 +8,7 @@ from typing import Any
 
 from celery import Celery, Task
 from celery.signals import worker_process_init
-from flask import Flask
+from flask import Flask, has_app_context
 
 from worker.schedule import beat_schedule
 
@@ -45,6 +45,11 @@ def celery_init_app(app: Flask) -> Celery:
 
     class FlaskTask(Task):
         def __call__(self, *args: Any, **kwargs: Any) -> Any:
+            # Called in-process (a command, another task, a test) the task runs in the caller's app:
+            # tasks are shared, so the Celery app they resolve to is the last one created, whose Flask
+            # app may hold other settings. In a worker no context is active and this app's is pushed.
+            if has_app_context():
+                return self.run(*args, **kwargs)
             with app.app_context():
                 return self.run(*args, **kwargs)
 

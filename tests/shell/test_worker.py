@@ -70,3 +70,26 @@ def _queue_length(redis_url: str, queue: str) -> int:
         return int(client.llen(queue))
     finally:
         client.close()
+
+
+def test_a_task_called_in_process_runs_in_the_callers_app(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from celery import shared_task
+    from flask import current_app
+
+    from hamkke.app import create_app
+
+    # Another app created later becomes Celery's default, so shared tasks resolve to it.
+    other = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "MAIL_PORT": 2})
+    monkeypatch.setitem(app.config, "MAIL_PORT", 2525)
+    try:
+
+        @shared_task(name="tests.mail_port_seen_by_task")
+        def mail_port_seen_by_task() -> int:
+            return int(current_app.config["MAIL_PORT"])
+
+        assert other.extensions["celery"] is not app.extensions["celery"]
+        assert mail_port_seen_by_task() == 2525
+    finally:
+        app.extensions["celery"].set_default()
