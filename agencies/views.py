@@ -48,7 +48,7 @@ from hamkke.db import db
 from hamkke.errors import DomainError, NotFound, PermissionDenied
 from hamkke.extensions import limiter
 from hamkke.time import now_utc
-from hamkke.web import wants_json
+from hamkke.web import page_arg, parse_id, wants_json
 
 bp = Blueprint("agencies", __name__, url_prefix="/agencies")
 account_bp = Blueprint("account", __name__, url_prefix="/account")
@@ -86,7 +86,7 @@ def _chosen_district(districts: list[District]) -> District:
     """Pick the district of the page: ``?district=<id>``, else the acting agency's, else the first."""
     if not districts:
         raise NotFound("속한 지역 네트워크가 없습니다.", english="You belong to no district network.")
-    wanted = request.args.get("district", type=int)
+    wanted = parse_id(request.args.get("district"))
     if wanted is None:
         record = current_session()
         if record is not None and record.acting_agency_id is not None:
@@ -108,7 +108,7 @@ def directory() -> ResponseReturnValue:
     facets = queries.directory_facets(district.id)
     form = DirectoryFilterForm(formdata=request.args)
     form.set_choices(facets)
-    page_number = max(1, min(request.args.get("page", 1, type=int), 10_000))
+    page_number = page_arg()
     status = 200
     results: queries.Page[Agency] | None = None
     if form.validate():

@@ -53,7 +53,7 @@ from consents.gate import ClientView, view_client, view_clients
 from hamkke.db import db
 from hamkke.errors import DomainError, NotFound
 from hamkke.time import today_local
-from hamkke.web import parse_id
+from hamkke.web import page_arg, parse_id
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
@@ -146,7 +146,7 @@ def caseload() -> ResponseReturnValue:
     )
     status = 200
     include_closed = request.args.get("closed") == "1"
-    requested_page = request.args.get("page", default=1, type=int) or 1
+    requested_page = page_arg()
     listing = queries.CaseloadPage([], 0, 1, queries.CASELOAD_PAGE_SIZE)
     if form.validate():
         filters = queries.CaseFilters(

@@ -40,6 +40,7 @@ from hamkke.audit import record
 from hamkke.db import db
 from hamkke.errors import DomainError, InvalidTransition, ValidationFailed
 from hamkke.time import SEOUL, today_local
+from hamkke.web import parse_id
 
 bp = Blueprint("consents", __name__, url_prefix="/consents")
 
@@ -261,7 +262,7 @@ def revoke_consent(consent_id: int) -> ResponseReturnValue:
     """Withdraw a consent, one grant of it, or some field groups of a grant, effective at once."""
     person = _person()
     consent = access.get_consent_for(person, _agency_id(), consent_id)
-    grant_id = request.form.get("grant_id", type=int)
+    grant_id = parse_id(request.form.get("grant_id"))
     grant = db.session.get(ConsentGrant, grant_id) if grant_id else None
     try:
         services.revoke_consent(
@@ -288,7 +289,7 @@ def _purpose_arg() -> str:
 
 
 def _gate_context() -> dict[str, Any] | None:
-    conference_id = request.args.get("conference_id", type=int)
+    conference_id = parse_id(request.args.get("conference_id"))
     return {"conference_id": conference_id} if conference_id is not None else None
 
 
@@ -356,9 +357,9 @@ def _log_filters() -> queries.LogFilters:
     return queries.LogFilters(
         since=day("since"),
         until=until + timedelta(days=1) if until else None,
-        agency_id=args.get("agency_id", type=int),
-        actor_id=args.get("actor_id", type=int),
-        client_id=args.get("client_id", type=int),
+        agency_id=parse_id(args.get("agency_id")),
+        actor_id=parse_id(args.get("actor_id")),
+        client_id=parse_id(args.get("client_id")),
         channel=channel if channel in AccessChannel.__members__ else None,
     )
 
@@ -430,7 +431,7 @@ def unusual_access() -> ResponseReturnValue:
         date(year, month, 1)
     except ValueError:
         year, month = today.year, today.month
-    threshold = request.args.get("threshold", type=int)
+    threshold = parse_id(request.args.get("threshold"))
     report = services.unusual_access_report(year, month, threshold=threshold)
     scope = set(_audit_scope())
     report = [item for item in report if item.agency_id in scope]

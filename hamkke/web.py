@@ -50,8 +50,23 @@ def parse_id(value: object) -> int | None:
     """
     if not isinstance(value, str) or not value.isascii() or not value.isdigit():
         return None
+    if len(value) > len(str(MAX_DATABASE_ID)):
+        return None  # also spares ``int`` a string of thousands of digits, which it refuses
     number = int(value)
     return number if 0 < number <= MAX_DATABASE_ID else None
+
+
+#: the last page number a list accepts; beyond it the OFFSET would only waste the database's time
+MAX_PAGE = 10_000
+
+
+def page_arg(name: str = "page") -> int:
+    """Return the requested page number: 1 when absent or malformed, at most MAX_PAGE."""
+    raw = request.args.get(name, "")
+    if not (raw.isascii() and raw.isdigit()):
+        return 1
+    # Length first: Python refuses to convert digit strings of thousands of characters.
+    return max(1, MAX_PAGE if len(raw) > len(str(MAX_PAGE)) else min(int(raw), MAX_PAGE))
 
 
 def wants_json() -> bool:

@@ -11,6 +11,7 @@ from agencies.models import Agency
 from agencies.sessions import current_person, current_session, login_required
 from hamkke.db import db
 from hamkke.errors import NotFound
+from hamkke.web import page_arg
 from notifications import queries, services
 from notifications.models import DeliveryChannel, Notification
 from notifications.queries import NOTIFICATION_KINDS, list_notifications, unread_count
@@ -35,7 +36,7 @@ def inbox() -> ResponseReturnValue:
     """Show the signed-in person's notifications, newest first."""
     person = current_person()
     assert person is not None  # guaranteed by login_required  # noqa: S101
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = page_arg()
     items = list_notifications(person, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
     user_session = current_session()
     return render_template(
@@ -109,7 +110,7 @@ def deliveries(agency_id: int) -> ResponseReturnValue:
         status = None
     channel_arg = request.args.get("channel") or None
     channel = DeliveryChannel(channel_arg) if channel_arg in {c.value for c in DeliveryChannel} else None
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = page_arg()
     total = queries.count_deliveries_for_agency(agency.id, status=status, channel=channel)
     items = queries.list_deliveries_for_agency(
         agency.id, status=status, channel=channel, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE

@@ -92,7 +92,7 @@ def index() -> ResponseReturnValue:
 def new() -> ResponseReturnValue:
     """Write a referral from a case, choosing the service from the resource directory."""
     person, agency = _actor()
-    case = db.session.get(Case, request.args.get("case_id", type=int) or 0)
+    case = db.session.get(Case, parse_id(request.args.get("case_id")) or 0)
     if case is None or case.is_deleted or access.can_refer_from_case(person, case) is None:
         raise NotFound("사례를 찾을 수 없습니다.", english="Case not found.")
     search = DirectorySearchForm(request.args)
@@ -160,7 +160,7 @@ def new() -> ResponseReturnValue:
 def new_outside() -> ResponseReturnValue:
     """Write a referral to an organisation outside the network; its 의뢰서 goes by e-mail."""
     person, _agency = _actor()
-    case = db.session.get(Case, request.args.get("case_id", type=int) or 0)
+    case = db.session.get(Case, parse_id(request.args.get("case_id")) or 0)
     if case is None or case.is_deleted or access.can_refer_from_case(person, case) is None:
         raise NotFound("사례를 찾을 수 없습니다.", english="Case not found.")
     form = OutsideReferralForm()

@@ -9,7 +9,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from hamkke.i18n import local_date, local_datetime
-from hamkke.web import safe_next_url
+from hamkke.web import MAX_PAGE, page_arg, parse_id, safe_next_url
 
 
 @pytest.mark.embedded
@@ -111,3 +111,37 @@ def test_dates_are_shown_in_seoul_time(app: Flask) -> None:
     with app.test_request_context("/"):
         assert local_datetime(instant) == "2027-01-01 00:30"
         assert local_date(instant) == "2027-01-01"
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("7", 7),
+        ("2147483647", 2**31 - 1),
+        ("2147483648", None),  # beyond the integer columns: the database would refuse to compare
+        ("0", None),
+        ("²", None),  # str.isdigit says yes, int says no
+        ("-3", None),
+        ("", None),
+        (None, None),
+        ("9" * 5000, None),  # int() refuses digit strings this long
+    ],
+)
+def test_parse_id_accepts_only_row_ids(raw: str | None, expected: int | None) -> None:
+    assert parse_id(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("", 1),
+        ("?page=3", 3),
+        ("?page=0", 1),
+        ("?page=abc", 1),
+        ("?page=%C2%B2", 1),
+        ("?page=" + "9" * 5000, MAX_PAGE),
+    ],
+)
+def test_page_arg_is_bounded(app: Flask, query: str, expected: int) -> None:
+    with app.test_request_context("/" + query):
+        assert page_arg() == expected
