@@ -354,7 +354,8 @@ def propose_item(
         raise InvalidTransition("끝난 회의에는 안건을 추가할 수 없습니다.")
     if not 1 <= time_box_minutes <= 180:
         raise ValidationFailed("시간은 1분에서 180분 사이로 정하세요.", field="time_box_minutes")
-    if case_id is not None:
+    if case_id is not None and source != ItemSource.carried:
+        # A carried action is its own item (reason code, action link) even when its case is on the agenda.
         for existing in conference.items:
             if existing.case_id == case_id and existing.status != ItemStatus.withdrawn:
                 return existing
@@ -416,16 +417,7 @@ def build_draft_agenda(conference: Conference) -> list[AgendaItem]:
                 source=ItemSource.review_due,
             )
         )
-    overdue = db.session.scalars(
-        sa.select(ActionItem)
-        .join(Conference, Conference.id == ActionItem.conference_id)
-        .where(
-            ActionItem.status.in_(UNFINISHED_ACTION_STATUSES),
-            ActionItem.due_on < meeting_day,
-            ActionItem.conference_id != conference.id,
-            Conference.district_id == conference.district_id,
-        )
-    ).all()
+    overdue = [action for action in carry_candidates(conference) if action.due_on < meeting_day]
     for action in overdue:
         added.append(carry_action(action, conference, reason=CarryReason.agency_did_not_act))
     added.extend(_stalled_referral_items(conference))
@@ -488,7 +480,11 @@ def _placed_escalation_ids(district_id: int) -> set[int]:
 def _cases_in_scope(conference: Conference, *, stage: CaseStage) -> Sequence[Case]:
     from agencies.models import Dong
 
-    query = sa.select(Case).where(Case.stage == stage, Case.is_deleted.is_(False))
+    query = (
+        sa.select(Case)
+        .join(Agency, Agency.id == Case.owning_agency_id)
+        .where(Case.stage == stage, Case.is_deleted.is_(False), Agency.district_id == conference.district_id)
+    )
     if conference.region_id is not None:
         query = query.join(Dong, Dong.id == Case.dong_id).where(Dong.region_id == conference.region_id)
     return db.session.scalars(query.order_by(Case.id)).all()
@@ -1307,7 +1303,8 @@ CARRY_REASON_LABELS = {
 
 
 def _carried_title(action: ActionItem, reason: CarryReason) -> str:
-    return f"이월 과제: {action.text[:120]} ({CARRY_REASON_LABELS[reason]})"
+    # The action's text is case data: the title reaches every attendee, so it names the action only.
+    return f"이월 과제 #{action.id} ({CARRY_REASON_LABELS[reason]})"
 
 
 def carry_action(action: ActionItem, conference: Conference, *, reason: CarryReason) -> AgendaItem:
@@ -1318,12 +1315,17 @@ def carry_action(action: ActionItem, conference: Conference, *, reason: CarryRea
         raise ValidationFailed(
             "같은 회의로는 이월할 수 없습니다.", field="conference_id", english="Carry to another conference."
         )
+    case_id = action.case_id
+    if case_id is None:
+        origin = db.session.get(AgendaItem, action.item_id)
+        case_id = origin.case_id if origin is not None else None
+    # Keeping the case puts the carried item under the same consent checks as the case's own items.
     item = propose_item(
         conference,
         actor=None,
         title=_carried_title(action, reason),
         agency_id=action.owner_agency_id,
-        case_id=None,
+        case_id=case_id,
         source=ItemSource.carried,
         source_detail={"action_id": action.id, "reason": str(reason), "case_id": action.case_id},
     )
@@ -1353,7 +1355,18 @@ def set_carry_reason(item: AgendaItem, *, actor: Person, reason: CarryReason) ->
 
 
 def carry_candidates(conference: Conference) -> list[ActionItem]:
-    """Return open action items of the district's earlier conferences that could be carried to this one."""
+    """Return open actions of this conference's series (same rule, else same 권역 and host) to carry here.
+
+    Only actions whose owner agency is invited to (or hosts) this conference: another agency's
+    host must neither see nor carry them.
+    """
+    if conference.rule_id is not None:
+        series = Conference.rule_id == conference.rule_id
+    else:
+        series = sa.and_(
+            Conference.region_id.is_not_distinct_from(conference.region_id),
+            Conference.host_agency_id == conference.host_agency_id,
+        )
     return list(
         db.session.scalars(
             sa.select(ActionItem)
@@ -1363,6 +1376,8 @@ def carry_candidates(conference: Conference) -> list[ActionItem]:
                 Conference.district_id == conference.district_id,
                 Conference.id != conference.id,
                 Conference.starts_at < conference.starts_at,
+                series,
+                ActionItem.owner_agency_id.in_(access.invited_agency_ids(conference)),
             )
             .order_by(ActionItem.due_on, ActionItem.id)
         )
@@ -1539,17 +1554,8 @@ def send_minutes(conference: Conference) -> int:
 
 
 def carry_unfinished_actions(conference: Conference, *, reason: CarryReason) -> list[AgendaItem]:
-    """Put the open action items of ``conference``'s predecessors in the same 권역 on its agenda."""
-    previous = db.session.scalars(
-        sa.select(ActionItem)
-        .join(Conference, Conference.id == ActionItem.conference_id)
-        .where(
-            ActionItem.status.in_(UNFINISHED_ACTION_STATUSES),
-            Conference.region_id == conference.region_id,
-            Conference.district_id == conference.district_id,
-            Conference.starts_at < conference.starts_at,
-        )
-    ).all()
+    """Put the open action items of ``conference``'s predecessors (``carry_candidates``) on its agenda."""
+    previous = carry_candidates(conference)
     return [carry_action(action, conference, reason=reason) for action in previous]
 
 

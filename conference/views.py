@@ -18,6 +18,8 @@ from conference.briefing import SOURCE_LABELS
 from conference.minutes_pdf import render_minutes_pdf
 from conference.models import (
     LEAD_METHOD_LABELS,
+    ActionItem,
+    AgendaItem,
     CarryReason,
     CaseRole,
     Conference,
@@ -286,6 +288,8 @@ def plan(conference_id: int) -> ResponseReturnValue:
     record = current_session()
     acting = record.acting_agency_id if record is not None else None
     invited = access.invited_agency_ids(conference)
+    actions = queries.actions_of_conference(conference)
+    candidates = services.carry_candidates(conference) if manager else []
     return render_template(
         "conference/plan.html",
         conference=conference,
@@ -303,12 +307,27 @@ def plan(conference_id: int) -> ResponseReturnValue:
         district_agencies=queries.district_agencies(conference.district_id) if manager else [],
         own_cases=queries.proposable_cases(acting) if acting in invited else [],
         consent=queries.consent_flags(conference),
-        carry_candidates=services.carry_candidates(conference) if manager else [],
-        actions=queries.actions_of_conference(conference),
+        carry_candidates=candidates,
+        actions=actions,
+        readable_action_ids=_readable_action_ids(actions + candidates, acting),
         reasons=services.CARRY_REASON_LABELS,
         source_labels=SOURCE_LABELS,
         briefing_opens_at=briefing.opens_at(conference),
     )
+
+
+def _readable_action_ids(actions: list[ActionItem], agency_id: int | None) -> set[int]:
+    """Return the actions whose text (a line of the case's plan) the acting agency may read."""
+    if agency_id is None:
+        return set()
+    readable = set()
+    for action in actions:
+        item = db.session.get(AgendaItem, action.item_id)
+        if action.owner_agency_id == agency_id or (
+            item is not None and access.may_see_item_case(item, agency_id)
+        ):
+            readable.add(action.id)
+    return readable
 
 
 def _back(conference_id: int, anchor: str = "") -> ResponseReturnValue:
@@ -597,18 +616,27 @@ def actions() -> ResponseReturnValue:
     )
 
 
-def _after_action_change(action_id: int, conference_id: int, person: Person) -> None:
-    """Notify the conference and, if its room is open, push the new actions to it (both after commit)."""
-    from conference.models import ActionItem
-    from conference.sockets import publish_all
+def _after_action_change(action_id: int, conference_id: int, person: Person) -> bool:
+    """Notify the conference and queue the room's state (after commit); tell whether the room is open."""
+    from conference.sockets import conference_room, publish_state
 
     action = db.session.get(ActionItem, action_id)
     conference = db.session.get(Conference, conference_id)
     if action is None or conference is None:
-        return
+        return False
     services.notify_action_change(action, actor=person)
-    if any(attendance.connections > 0 for attendance in conference.attendances):
-        publish_all(conference)
+    if not any(attendance.connections > 0 for attendance in conference.attendances):
+        return False
+    publish_state(conference, room=conference_room(conference.id))
+    return True
+
+
+def _send_case_data(conference_id: int) -> None:
+    """Push the gate-filtered case panels once the change committed, as live events do."""
+    from conference.sockets import send_case_data
+
+    # The panels' access-log rows go in a transaction of their own, not under the conference lock.
+    send_case_data(conference_id)
 
 
 def _back_to_actions(action_id: int) -> ResponseReturnValue:
@@ -627,8 +655,10 @@ def start_action(action_id: int) -> ResponseReturnValue:
     # The room's payloads carry the conference revision: take its lock first, as live events do.
     services.lock_conference(action.conference_id)
     services.start_action(action, actor=person)
-    _after_action_change(action.id, action.conference_id, person)
+    room_open = _after_action_change(action.id, action.conference_id, person)
     db.session.commit()
+    if room_open:
+        _send_case_data(action.conference_id)
     flash(_("실행과제를 진행 중으로 표시했습니다."), "success")
     return _back_to_actions(action.id)
 
@@ -644,7 +674,9 @@ def complete_action(action_id: int) -> ResponseReturnValue:
         db.session.rollback()
         flash(_("이미 완료한 실행과제입니다. 바뀐 것은 없습니다."), "info")
         return _back_to_actions(action_id)
-    _after_action_change(action.id, action.conference_id, person)
+    room_open = _after_action_change(action.id, action.conference_id, person)
     db.session.commit()
+    if room_open:
+        _send_case_data(action.conference_id)
     flash(_("실행과제를 완료했습니다."), "success")
     return _back_to_actions(action.id)

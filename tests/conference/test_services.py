@@ -176,6 +176,8 @@ def test_draft_agenda_adds_review_cases_and_carries_overdue_actions(
         host_agency_id=meeting.owner.id,
         place="구청",
     )
+    # Only actions of agencies invited to (or hosting) the conference are carried to it.
+    services.invite(later, actor=meeting.chair, agency_id=meeting.partner.id)
 
     added = services.build_draft_agenda(later)
 
