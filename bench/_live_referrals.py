@@ -15,9 +15,11 @@ import json
 import sys
 import time
 import uuid
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
+
+from bench._seed_cases import consented_case
 
 RECEIVING_AGENCIES = 10
 
@@ -37,11 +39,10 @@ def send(count: int) -> dict[str, Any]:
         Service,
         StaffRole,
     )
-    from cases.models import Case, Client, Household
     from consents import services as consent_services
     from hamkke.app import create_app
     from hamkke.db import db
-    from hamkke.time import now_utc, today_local
+    from hamkke.time import now_utc
     from referrals import services
 
     app = create_app()
@@ -91,50 +92,23 @@ def send(count: int) -> dict[str, Any]:
         referral_ids: list[int] = []
         for number in range(count):
             centre, service, _person = receivers[number % RECEIVING_AGENCIES]
-            household = Household(owning_agency_id=dong_centre.id)
-            client = Client(
-                household=household,
-                owning_agency_id=dong_centre.id,
+            case = consented_case(
+                owner=dong_centre,
+                worker=sender,
                 name=f"김의뢰{number}",
                 birth_date=date(1948, 5, 1),
+                opened_days_ago=14,
+                grant=consent_services.GrantInput(
+                    purpose="referral",
+                    recipient_kind="agency",
+                    recipient_agency_id=centre.id,
+                    field_groups=("basic",),
+                    notice_purpose="밑반찬 지원 서비스 연계",
+                    notice_retention="서비스 종료 시까지",
+                    notice_refusal="거부할 수 있으며, 거부하면 연계가 늦어질 수 있습니다.",
+                ),
                 phone="010-0000-0000",
                 address=f"벤치구 솔내로 {number + 1}",
-                is_main_client=True,
-            )
-            db.session.add_all([household, client])
-            db.session.flush()
-            case = Case(
-                household_id=household.id,
-                main_client_id=client.id,
-                owning_agency_id=dong_centre.id,
-                case_worker_id=sender.id,
-                opened_on=today_local() - timedelta(days=14),
-            )
-            db.session.add(case)
-            db.session.flush()
-            consent_services.record_consent(
-                client,
-                consent_services.ConsentInput(
-                    signer_capacity="self",
-                    signer_name="김의뢰",
-                    method="signed_in_person",
-                    signed_on=today_local(),
-                    valid_from=today_local(),
-                    case_id=case.id,
-                    grants=(
-                        consent_services.GrantInput(
-                            purpose="referral",
-                            recipient_kind="agency",
-                            recipient_agency_id=centre.id,
-                            field_groups=("basic",),
-                            notice_purpose="밑반찬 지원 서비스 연계",
-                            notice_retention="서비스 종료 시까지",
-                            notice_refusal="거부할 수 있으며, 거부하면 연계가 늦어질 수 있습니다.",
-                        ),
-                    ),
-                ),
-                actor=sender,
-                agency=dong_centre,
             )
             referral = services.create_referral(
                 case,

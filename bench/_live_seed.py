@@ -17,6 +17,8 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from bench._seed_cases import consented_case
+
 #: staff of one agency at a meeting (40 participants come from 8 agencies)
 PEOPLE_PER_AGENCY = 5
 
@@ -38,14 +40,13 @@ def seed(conferences: int, participants: int) -> dict[str, Any]:
         StaffRole,
     )
     from agencies.sessions import SESSION_TOKEN_KEY, start_session
-    from cases.models import Case, Client, Household
     from conference import services
     from conference.access import CURRENT_PLEDGE_VERSION
     from conference.models import ConferenceKind
     from consents import services as consent_services
     from hamkke.app import create_app
     from hamkke.db import db
-    from hamkke.time import now_utc, today_local
+    from hamkke.time import now_utc
 
     app = create_app()
     tag = uuid.uuid4().hex[:8]
@@ -82,47 +83,20 @@ def seed(conferences: int, participants: int) -> dict[str, Any]:
             db.session.flush()
             host = agencies[0]
             chair = seats[0][0]
-            household = Household(owning_agency_id=host.id)
-            client = Client(
-                household=household,
-                owning_agency_id=host.id,
+            case = consented_case(
+                owner=host,
+                worker=chair,
                 name="김벤치",
                 birth_date=date(1950, 3, 1),
-                is_main_client=True,
-            )
-            db.session.add_all([household, client])
-            db.session.flush()
-            case = Case(
-                household_id=household.id,
-                main_client_id=client.id,
-                owning_agency_id=host.id,
-                case_worker_id=chair.id,
-                opened_on=today_local() - timedelta(days=30),
-            )
-            db.session.add(case)
-            db.session.flush()
-            consent_services.record_consent(
-                client,
-                consent_services.ConsentInput(
-                    signer_capacity="self",
-                    signer_name="김벤치",
-                    method="signed_in_person",
-                    signed_on=today_local(),
-                    valid_from=today_local(),
-                    case_id=case.id,
-                    grants=(
-                        consent_services.GrantInput(
-                            purpose="conference_sharing",
-                            recipient_kind="network",
-                            field_groups=("basic", "needs"),
-                            notice_purpose="통합사례회의에서 지원 방안을 함께 정하기 위해",
-                            notice_retention="사례 종결 시까지",
-                            notice_refusal="거부할 수 있으며, 거부하면 회의에서 사례를 함께 볼 수 없습니다.",
-                        ),
-                    ),
+                opened_days_ago=30,
+                grant=consent_services.GrantInput(
+                    purpose="conference_sharing",
+                    recipient_kind="network",
+                    field_groups=("basic", "needs"),
+                    notice_purpose="통합사례회의에서 지원 방안을 함께 정하기 위해",
+                    notice_retention="사례 종결 시까지",
+                    notice_refusal="거부할 수 있으며, 거부하면 회의에서 사례를 함께 볼 수 없습니다.",
                 ),
-                actor=chair,
-                agency=host,
             )
             conference = services.create_conference(
                 actor=chair,
