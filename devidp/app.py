@@ -39,6 +39,7 @@ from joserfc.jwk import KeySet
 
 from devidp.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD, DemoAccount
 from devidp.keys import KeyRing
+from devidp.metadata import discovery_document, with_issuer
 
 #: seconds an ID token is valid
 ID_TOKEN_LIFETIME = 300
@@ -57,20 +58,6 @@ PRODUCTION_REFUSAL = (
 )
 #: fields of the provider's own sign-in forms, as opposed to the client's authorization parameters
 _FORM_FIELDS = frozenset({"csrf", "subject", "action", "email", "password"})
-_CLAIMS_SUPPORTED = (
-    "sub",
-    "iss",
-    "aud",
-    "exp",
-    "iat",
-    "auth_time",
-    "nonce",
-    "at_hash",
-    "name",
-    "email",
-    "email_verified",
-    "hamkke_agency",
-)
 
 
 def is_production(environ: Mapping[str, str] | None = None) -> bool:
@@ -604,35 +591,11 @@ def rotate_keys(app: Flask) -> str:
     return state.keys.rotate().kid
 
 
-def _discovery(issuer: str) -> dict[str, Any]:
-    return {
-        "issuer": issuer,
-        "authorization_endpoint": f"{issuer}/authorize",
-        "token_endpoint": f"{issuer}/token",
-        "userinfo_endpoint": f"{issuer}/userinfo",
-        "jwks_uri": f"{issuer}/jwks",
-        "end_session_endpoint": f"{issuer}/end-session",
-        "response_types_supported": ["code"],
-        "response_modes_supported": ["query"],
-        "grant_types_supported": ["authorization_code"],
-        "subject_types_supported": ["public"],
-        "id_token_signing_alg_values_supported": ["RS256"],
-        "scopes_supported": list(SCOPES),
-        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
-        "code_challenge_methods_supported": ["S256"],
-        "claims_supported": list(_CLAIMS_SUPPORTED),
-        "claims_parameter_supported": False,
-        "request_parameter_supported": False,
-        "request_uri_parameter_supported": False,
-        "ui_locales_supported": ["ko"],
-    }
-
-
 def _register_routes(app: Flask, server: IdpAuthorizationServer, state: IdpState) -> None:
     @app.get("/.well-known/openid-configuration")
     def discovery() -> ResponseReturnValue:
         """Publish the provider's metadata."""
-        return jsonify(_discovery(state.issuer))
+        return jsonify(discovery_document(state.issuer, SCOPES))
 
     @app.get("/jwks")
     def jwks() -> ResponseReturnValue:
@@ -651,7 +614,7 @@ def _register_routes(app: Flask, server: IdpAuthorizationServer, state: IdpState
         # Authlib sets redirect_uri on an error only once the client exists and the URI matched
         # a registered one; otherwise the error is shown here and nobody is redirected.
         if getattr(error, "redirect_uri", None):
-            return server.handle_error_response(request, error)
+            return with_issuer(server.handle_error_response(request, error), state.issuer)
         return error_page(error)
 
     def sign_in_page(grant: Any, signed_in: DemoAccount | None, **extra: Any) -> str:
@@ -707,12 +670,16 @@ def _register_routes(app: Flask, server: IdpAuthorizationServer, state: IdpState
         # the CSRF field comes from this provider's own sign-in page.
         if request.method == "GET" or "csrf" not in request.form:
             if "none" in prompts:
-                return server.create_authorization_response(grant_user=signed_in, grant=grant)
+                return with_issuer(
+                    server.create_authorization_response(grant_user=signed_in, grant=grant), state.issuer
+                )
             return sign_in_page(grant, signed_in)
         if not _csrf_ok():
             return error_page("보안 토큰이 맞지 않습니다. 다시 시도해 주세요. / CSRF check failed.")
         if request.form.get("action") == "deny":
-            return server.create_authorization_response(grant_user=None, grant=grant)
+            return with_issuer(
+                server.create_authorization_response(grant_user=None, grant=grant), state.issuer
+            )
         account = _chosen_account(state, signed_in)
         if account is None:
             message = "전자우편 또는 비밀번호가 맞지 않습니다. / Wrong e-mail or password."
@@ -720,7 +687,9 @@ def _register_routes(app: Flask, server: IdpAuthorizationServer, state: IdpState
         if account is not signed_in:
             session["subject"] = account.subject
             session["auth_time"] = int(state.now())
-        return server.create_authorization_response(grant_user=account, grant=grant)
+        return with_issuer(
+            server.create_authorization_response(grant_user=account, grant=grant), state.issuer
+        )
 
     @app.post("/token")
     def token() -> ResponseReturnValue:
