@@ -49,7 +49,17 @@ ACCESS_TOKEN_LIFETIME = 600
 CODE_LIFETIME = 60
 SCOPES = ("openid", "profile", "email")
 MISBEHAVIOUR_MODES = frozenset(
-    {"bad_signature", "wrong_issuer", "wrong_audience", "expired", "wrong_nonce", "none_alg"}
+    {
+        "bad_signature",
+        "wrong_issuer",
+        "wrong_audience",
+        "expired",
+        "wrong_nonce",
+        "none_alg",
+        # what enterprise directories do: no email_verified claim at all, or an explicit false
+        "omit_email_verified",
+        "unverified_email",
+    }
 )
 #: printed as one line by ``python -m devidp`` and raised by ``create_idp_app``
 PRODUCTION_REFUSAL = (
@@ -453,6 +463,10 @@ class IdpOpenIDCode(OpenIDCode):
             claims["nonce"] = secrets.token_urlsafe(16)
         elif mode == "none_alg":
             return _unsigned(claims)
+        elif mode == "omit_email_verified":
+            claims.pop("email_verified", None)
+        elif mode == "unverified_email":
+            claims["email_verified"] = False
         return str(jwt.encode(header, claims, key, algorithms=["RS256"]))
 
 
