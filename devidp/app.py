@@ -56,11 +56,11 @@ MISBEHAVIOUR_MODES = frozenset(
         "expired",
         "wrong_nonce",
         "none_alg",
-        # what enterprise directories do: no email_verified claim at all, or an explicit false
-        "omit_email_verified",
-        "unverified_email",
     }
 )
+#: test modes that keep the token valid but change what it says, as enterprise directories do:
+#: no ``email_verified`` claim at all, or an explicit ``false``
+CLAIM_MODES = frozenset({"omit_email_verified", "unverified_email"})
 #: printed as one line by ``python -m devidp`` and raised by ``create_idp_app``
 PRODUCTION_REFUSAL = (
     "개발용 인증 서버는 운영 모드(HAMKKE_ENV=production)에서 실행할 수 없습니다"
@@ -744,11 +744,11 @@ def _register_routes(app: Flask, server: IdpAuthorizationServer, state: IdpState
 def _register_test_routes(app: Flask, state: IdpState) -> None:
     @app.post("/_test/misbehave")
     def misbehave() -> ResponseReturnValue:
-        """Make the next ID token wrong in one chosen way (test suite only)."""
+        """Make the next ID token wrong, or odd in its claims, in one chosen way (test suite only)."""
         body = request.get_json(silent=True)
         mode = body.get("mode") if isinstance(body, dict) else None
-        if mode not in MISBEHAVIOUR_MODES:
-            return jsonify(error="unknown mode", modes=sorted(MISBEHAVIOUR_MODES)), 400
+        if mode not in MISBEHAVIOUR_MODES | CLAIM_MODES:
+            return jsonify(error="unknown mode", modes=sorted(MISBEHAVIOUR_MODES | CLAIM_MODES)), 400
         with state.lock:
             state.misbehaviour = mode
         return jsonify(mode=mode)
