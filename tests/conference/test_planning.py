@@ -11,6 +11,7 @@ from flask.testing import FlaskClient
 
 from agencies.models import AgencyType, StaffRole
 from cases.models import (
+    ConsentStatus,
     Escalation,
     EscalationPlacement,
     EscalationStatus,
@@ -52,6 +53,7 @@ def _escalate(db: Any, case: Any, *, team: Any, by: Any, status: EscalationStatu
         reason="고난도 사례",
         urgency=EscalationUrgency.normal,
         tried="방문 상담",
+        consent_status=ConsentStatus.third_party,
         status=status,
         submitted_by_id=by.id,
         submitted_on=date(2026, 11, 1),
