@@ -26,6 +26,7 @@ from agencies.models import (
     MembershipStatus,
     Person,
     StaffRole,
+    UserSession,
 )
 from devidp.accounts import DemoAccount
 from devidp.app import IdpClient, IdpSettings
@@ -35,7 +36,7 @@ from hamkke.time import now_utc
 from tests.agencies.test_sign_in import sign_in, start_login
 from tests.fixtures.live import SIGN_IN_AGENCY, TEST_CLIENT_ID, TEST_CLIENT_SECRET, ProviderBrowser
 
-pytestmark = pytest.mark.usefixtures("reset_rate_limits")
+pytestmark = [pytest.mark.usefixtures("reset_rate_limits"), pytest.mark.embedded]
 
 #: the agency whose staff run the second provider
 OTHER_ISSUER_AGENCY = "second-issuer-agency"
@@ -284,3 +285,25 @@ def test_email_verified_policy_is_per_provider(
         assert response.status_code == 403
         assert refusal_reasons(db) == ["email_unverified"]
         assert victim.identities == []
+
+
+def test_a_session_ends_when_its_agency_stops_trusting_the_provider(
+    client: FlaskClient,
+    provider_browser: ProviderBrowser,
+    first: IdentityProvider,
+    second: IdentityProvider,
+    victim: Person,
+    victim_agency: Agency,
+    db: Any,
+) -> None:
+    assert sign_in(client, provider_browser, first, "t-known").headers["Location"] == "/"
+    assert client.get(f"/agencies/{victim_agency.code}/staff").status_code == 200
+
+    # The coordinator moves the agency to another provider: the open session may no longer act for it.
+    victim_agency.identity_provider_id = second.id
+    db.session.commit()
+
+    assert client.get(f"/agencies/{victim_agency.code}/staff").status_code == 302
+    record = db.session.scalars(sa.select(UserSession).where(UserSession.person_id == victim.id)).one()
+    db.session.refresh(record)
+    assert record.end_reason == "provider_unbound"

@@ -185,6 +185,7 @@ def test_escalation_round_trip_return_and_resubmit(
     assert first.consent_status == ConsentStatus.collection_only  # each keeps its own snapshot
 
 
+@pytest.mark.embedded
 def test_escalation_consent_status_is_derived_when_sent_and_kept(
     case_kit: CaseKit, create_case: Callable[..., Case], db: Any
 ) -> None:

@@ -178,6 +178,7 @@ def _post_intake(client: FlaskClient, case: Case, **fields: str) -> Any:
     return client.post(f"/cases/{case.id}/intake", data=data)
 
 
+@pytest.mark.embedded
 def test_intake_without_a_collection_consent_or_statute_is_refused_and_nothing_saved(
     worker_client: FlaskClient, create_case: Callable[..., Case], db: Any
 ) -> None:
@@ -199,6 +200,7 @@ def test_intake_without_a_collection_consent_or_statute_is_refused_and_nothing_s
     assert db.session.scalar(sa.select(sa.func.count()).select_from(IntakeRecord)) == 0
 
 
+@pytest.mark.embedded
 def test_intake_on_a_consent_records_which_consent(
     worker_client: FlaskClient, create_case: Callable[..., Case], case_kit: CaseKit, db: Any
 ) -> None:
@@ -216,6 +218,7 @@ def test_intake_on_a_consent_records_which_consent(
     )
 
 
+@pytest.mark.embedded
 def test_intake_on_a_statute_needs_the_article_and_a_public_agency(
     worker_client: FlaskClient,
     client: FlaskClient,
@@ -269,6 +272,7 @@ def test_other_agencies_get_404(
     assert client.get(f"/cases/{case.id}/intake").status_code == 404
 
 
+@pytest.mark.embedded
 def test_dong_meeting_to_escalation_round_trip(
     client: FlaskClient,
     login_as: Callable[..., Any],
