@@ -16,7 +16,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
-from agencies.models import Agency, AgencySector
+import sqlalchemy as sa
+
+from agencies.models import Agency, AgencySector, AgencyType
 from cases.models import Case, Client, ConsentStatus
 from hamkke.db import db
 from hamkke.errors import ValidationFailed
@@ -136,6 +138,18 @@ def require_collection_ground(
             english="Name the statute and its article.",
         )
     return CollectionGround(basis=chosen, statute=text)
+
+
+def district_team_of(case: Case) -> Agency | None:
+    """Return the district team a case of this owner would be escalated to, if the district has one."""
+    agency = db.session.get(Agency, case.owning_agency_id)
+    if agency is None:
+        return None
+    return db.session.scalars(
+        sa.select(Agency)
+        .where(Agency.district_id == agency.district_id, Agency.type == AgencyType.district_team)
+        .order_by(Agency.id)
+    ).first()
 
 
 def escalation_consent(case: Case, team: Agency, on: date) -> ConsentSnapshot:

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from agencies.models import Agency, Dong, Membership, MembershipRole, MembershipStatus, Person, StaffRole
-from cases import services
+from cases import consent_basis, services
 from cases.consent_basis import CollectionBasis
 from cases.models import (
     Case,
@@ -126,7 +126,7 @@ class _Walker:
         """
         from consents import services as consent_services
 
-        team = services.district_team_of(case)
+        team = consent_basis.district_team_of(case)
         grants = [_demo_grant("case_management", "collector", COLLECTED)]
         if team is not None:
             grants.append(_demo_grant("referral", "agency", ("basic", "household", "needs"), team.id))

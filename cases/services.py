@@ -1015,18 +1015,6 @@ def hold_dong_meeting(
     return meeting
 
 
-def district_team_of(case: Case) -> Agency | None:
-    """Return the district team a case of this owner would be escalated to, if the district has one."""
-    agency = db.session.get(Agency, case.owning_agency_id)
-    if agency is None:
-        return None
-    return db.session.scalars(
-        sa.select(Agency)
-        .where(Agency.district_id == agency.district_id, Agency.type == AgencyType.district_team)
-        .order_by(Agency.id)
-    ).first()
-
-
 def _district_team(agency: Agency) -> Agency:
     team = db.session.scalars(
         sa.select(Agency)

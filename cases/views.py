@@ -711,7 +711,7 @@ def escalate(case_id: int) -> ResponseReturnValue:
 
     def prepare(case: Case, form: Any) -> None:
         # Shown as the records say it now; the service derives it again when the escalation is sent.
-        team = services.district_team_of(case)
+        team = consent_basis.district_team_of(case)
         status = consent_basis.escalation_consent(case, team, today_local()).status if team else None
         form.derived_notes = [
             (
@@ -1062,7 +1062,7 @@ def _derived_consent_labels(cases: list[Case]) -> dict[int, str]:
     """Return each case's consent status toward its district team as the records say it today."""
     labels: dict[int, str] = {}
     for case in cases:
-        team = services.district_team_of(case)
+        team = consent_basis.district_team_of(case)
         if team is not None:
             labels[case.id] = consent_basis.escalation_consent(case, team, today_local()).status.label
     return labels
