@@ -5,6 +5,9 @@ Rules (ASVS 8.1.1: documented function- and data-level rules):
 * Every predicate denies ``None`` and disabled people.
 * A role counts only through an *active* membership of an *active* agency. Roles are per
   agency: agency_admin of agency A gives nothing in agency B.
+* A session opened through an identity provider acts only for the agencies bound to THAT
+  provider: memberships in agencies that trust another provider count for nothing in it, so a
+  provider can never lend anyone the rights a person holds in an agency that does not trust it.
 * **Network member** of a district: holds an active membership with at least one role other
   than 자문위원 (advisor) in an active agency of that district. Advisors are conference guests
   only; they do not browse the directory or staff lists. 감사 (auditor) is a network member with
@@ -35,6 +38,7 @@ from __future__ import annotations
 from typing import Literal
 
 import sqlalchemy as sa
+from flask import g, has_app_context
 
 from agencies.models import (
     Agency,
@@ -63,14 +67,34 @@ def _is_usable(person: Person | None) -> bool:
     return person is not None and person.is_active
 
 
+def session_provider_id(person: Person | None) -> int | None:
+    """Return the identity provider that authenticated this request's session of ``person``, if any.
+
+    None outside a request, for another person's rights, and for sessions opened without a
+    provider (break-glass, test helpers): those are not narrowed.
+    """
+    if person is None or not has_app_context():
+        return None
+    record = g.get("user_session") or g.get("pending_session")
+    if record is None or record.person_id != person.id:
+        return None
+    return record.identity_provider_id
+
+
 def active_memberships(person: Person | None) -> list[Membership]:
-    """Return the person's active memberships in active agencies (none for a disabled person)."""
+    """Return the person's active memberships in active agencies (none for a disabled person).
+
+    Within a session opened through an identity provider, only agencies bound to that provider count.
+    """
     if person is None or not person.is_active:
         return []
+    provider_id = session_provider_id(person)
     return [
         membership
         for membership in person.memberships
-        if membership.status == MembershipStatus.active and membership.agency.status == AgencyStatus.active
+        if membership.status == MembershipStatus.active
+        and membership.agency.status == AgencyStatus.active
+        and (provider_id is None or membership.agency.identity_provider_id == provider_id)
     ]
 
 
@@ -113,6 +137,9 @@ def can_manage_network(person: Person | None, district: District) -> bool:
 def _joining_member(person: Person | None, agency: Agency) -> Membership | None:
     # The first admin of an agency that is still joining: active membership, agency not active yet.
     if person is None or not person.is_active or agency.status != AgencyStatus.pending_agreement:
+        return None
+    provider_id = session_provider_id(person)
+    if provider_id is not None and agency.identity_provider_id != provider_id:
         return None
     for membership in person.memberships:
         if membership.agency_id == agency.id and membership.status == MembershipStatus.active:

@@ -187,20 +187,42 @@ def _matching_agencies(provider: IdentityProvider, claims: VerifiedClaims) -> li
 
 
 def _person_for_new_identity(provider: IdentityProvider, claims: VerifiedClaims) -> Person:
-    """Link a first-time identity to the person with the same verified e-mail, or create the person."""
+    """Link a first-time identity to a person of an agency bound to ``provider``, or create a new person.
+
+    A verified e-mail is linked to an existing person only when that person belongs (in any
+    membership state) to an agency that trusts this provider. Anyone else with the same address,
+    such as the admin of an agency bound to another provider, is never reachable through it: the
+    sign-in becomes a new person who waits for approval like any newcomer.
+    """
     if not claims.email:
         raise SignInError("email_missing", status=403)
-    person = db.session.scalar(sa.select(Person).where(sa.func.lower(Person.email) == claims.email))
-    if person is None:
+    namesakes = list(
+        db.session.scalars(
+            sa.select(Person).where(sa.func.lower(Person.email) == claims.email).order_by(Person.id)
+        )
+    )
+    for namesake in namesakes:
+        if namesake.is_break_glass:
+            # The break-glass address signs in only locally; no provider may claim it in any form.
+            raise SignInError("break_glass_account", status=403, person_id=namesake.id)
+    bound = {agency.id for agency in provider.agencies}
+    linkable = [p for p in namesakes if any(m.agency_id in bound for m in p.memberships)]
+    if not linkable:
         person = Person(name=(claims.name or claims.email.split("@", 1)[0])[:100], email=claims.email)
         db.session.add(person)
         db.session.flush()
-        audit.record("auth.person_created", actor_id=person.id, obj=person, data={"provider_id": provider.id})
+        audit.record(
+            "auth.person_created",
+            actor_id=person.id,
+            obj=person,
+            data={"provider_id": provider.id, "same_email_elsewhere": bool(namesakes)},
+        )
         return person
+    person = linkable[0]
     if not claims.email_verified:
         # Only an address the provider vouches for may take over an existing account.
         raise SignInError("email_unverified", status=403, person_id=person.id)
-    if any(identity.provider_id == provider.id for identity in person.identities):
+    if len(linkable) > 1 or any(identity.provider_id == provider.id for identity in person.identities):
         # Same provider, same e-mail, another subject: a recreated or different account, not this person.
         raise SignInError("identity_conflict", status=403, person_id=person.id)
     return person

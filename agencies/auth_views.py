@@ -11,7 +11,7 @@ from flask_babel import LazyString
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from agencies import auth_services, oidc
+from agencies import auth_services, oidc, sign_in_limits
 from agencies.models import IdentityProvider, MembershipStatus
 from agencies.oidc import SignInError
 from agencies.sessions import current_pending_session, current_person, current_session
@@ -22,8 +22,8 @@ from hamkke.web import safe_next_url
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
-#: per client address; the provider round trip costs two requests, so this allows five sign-ins
-SIGN_IN_RATE_LIMIT = "10 per minute"
+#: per client address; generous, so one office behind NAT signs in (see ``agencies.sign_in_limits``)
+SIGN_IN_RATE_LIMIT = sign_in_limits.ADDRESS_LIMIT
 #: where open authorization requests wait for their callback: {state: {"provider_id", "next"}}
 AUTH_REQUESTS_KEY = "auth_requests"
 #: open authorization requests kept per browser (several tabs); older ones are dropped
@@ -60,6 +60,18 @@ REFUSAL_MESSAGES: dict[str, tuple[LazyString, str]] = {
     "unknown_provider": (
         _l("알 수 없는 로그인 방법입니다. 로그인 화면에서 다시 선택해 주세요."),
         "Unknown sign-in method. Please choose again on the sign-in page.",
+    ),
+    "issuer_parameter_mismatch": (
+        _l("다른 인증 서버의 응답이 도착해 로그인을 거부했습니다. 처음부터 다시 로그인해 주세요."),
+        "The answer came from another identity provider, so the sign-in was refused. Please start again.",
+    ),
+    "issuer_parameter_missing": (
+        _l("기관 계정 서버의 응답에 발급자(iss) 정보가 없어 로그인을 거부했습니다. 다시 로그인해 주세요."),
+        "The identity provider's answer did not name its issuer, so the sign-in was refused.",
+    ),
+    "rate_limited": (
+        _l("이 계정의 로그인 시도가 너무 많습니다. 잠시 후 다시 시도해 주세요."),
+        "Too many sign-in attempts for this account. Please try again shortly.",
     ),
     "provider_inactive": (
         _l("이 로그인 방법은 현재 사용할 수 없습니다."),
@@ -177,9 +189,13 @@ def callback() -> ResponseReturnValue:
             raise SignInError("state_mismatch")
         if provider is None:
             raise SignInError("unknown_provider")
+        # Before anything else, error answers included: a response from another issuer is a mix-up.
+        oidc.check_response_issuer(provider, request.args.get("iss"))
         if request.args.get("error"):
             raise SignInError("provider_error", status=403, provider_error=_error_code(request.args["error"]))
         claims = oidc.complete_authorization(provider)
+        if not sign_in_limits.allow_account(f"oidc:{provider.id}", claims.subject):
+            raise SignInError("rate_limited", status=429)
         auth_services.replace_session(current_session() or current_pending_session())
         outcome = auth_services.sign_in_with_provider(provider, claims)
     except SignInError as refusal:
@@ -242,7 +258,8 @@ def signed_out() -> ResponseReturnValue:
 
 
 @bp.route("/local", methods=["GET", "POST"])
-@limiter.limit(SIGN_IN_RATE_LIMIT, methods=["POST"])
+@limiter.limit(sign_in_limits.LOCAL_ADDRESS_LIMIT, methods=["POST"])
+@limiter.limit(sign_in_limits.ACCOUNT_LIMIT, methods=["POST"], key_func=sign_in_limits.local_account_key)
 def local_sign_in() -> ResponseReturnValue:
     """Sign in with the break-glass administrator account (first setup only)."""
     if not auth_services.break_glass_exists():

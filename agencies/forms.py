@@ -164,6 +164,9 @@ class ProviderFieldsMixin:
     claim_name = StringField(
         "기관 코드 클레임 이름", validators=[Optional(), Length(max=100, message="100자 이내")]
     )
+    trust_missing_email_verified = BooleanField(
+        "email_verified 클레임을 보내지 않는 기관 전용 서버입니다 (주소를 서버가 직접 발급)"
+    )
 
     def domain_list(self) -> list[str]:
         """Return the domains typed one per line (or comma-separated)."""

@@ -192,6 +192,10 @@ class IdentityProvider(TimestampMixin, Model):
     allowed_email_domains: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     #: optional claim rule, e.g. {"claim": "hamkke_agency", "equals_agency_code": true}
     claim_rule: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    #: False: an ID token WITHOUT the ``email_verified`` claim counts as verified (enterprise
+    #: directories that only hold addresses they issued themselves omit it); an explicit
+    #: ``email_verified: false`` is refused either way
+    email_verified_required: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     is_active: Mapped[bool] = mapped_column(default=True)
     #: the district whose coordinator registered it and may edit it; None: platform-wide (set up by operators)
     district_id: Mapped[int | None] = mapped_column(sa.ForeignKey("districts.id"), index=True)
@@ -271,7 +275,9 @@ class Person(TimestampMixin, Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(100))
-    email: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    #: not unique: the same address signing in through a provider that none of the person's
+    #: agencies trusts becomes a separate (pending) person, never the existing one
+    email: Mapped[str] = mapped_column(sa.String(200), index=True)
     phone: Mapped[str | None] = mapped_column(sa.String(40))
     #: disabled people cannot sign in and lose their sessions and sockets
     is_active: Mapped[bool] = mapped_column(default=True)

@@ -198,11 +198,39 @@ def complete_authorization(provider: IdentityProvider) -> VerifiedClaims:
     return VerifiedClaims(
         subject=subject,
         email=str(email).strip().lower() if email else None,
-        email_verified=merged.get("email_verified") is True,
+        email_verified=email_is_verified(provider, merged.get("email_verified")),
         name=str(merged["name"]).strip() if merged.get("name") else None,
         raw=merged,
         id_token=str(token["id_token"]),
     )
+
+
+def email_is_verified(provider: IdentityProvider, claim: object) -> bool:
+    """Apply the provider's ``email_verified`` policy to the claim's value (absent: ``None``).
+
+    ``true`` (boolean, or the string some providers send) is verified and an explicit ``false``
+    never is. A missing claim counts as verified only where the coordinator said the provider
+    issues every address itself (``email_verified_required`` off).
+    """
+    if claim is True or (isinstance(claim, str) and claim.strip().lower() == "true"):
+        return True
+    return claim is None and not provider.email_verified_required
+
+
+def check_response_issuer(provider: IdentityProvider, iss: str | None) -> None:
+    """Check the ``iss`` parameter of an authorization response (RFC 9207, mix-up defence).
+
+    A response that carries ``iss`` must name this provider's issuer; a provider that advertises
+    ``authorization_response_iss_parameter_supported`` must send it.
+
+    :raises SignInError: ``issuer_parameter_mismatch`` or ``issuer_parameter_missing``.
+    """
+    if iss is not None:
+        if normalise_issuer(iss) != normalise_issuer(provider.issuer):
+            raise SignInError("issuer_parameter_mismatch")
+        return
+    if load_metadata(provider).get("authorization_response_iss_parameter_supported") is True:
+        raise SignInError("issuer_parameter_missing")
 
 
 def logout_url(

@@ -47,6 +47,7 @@ from agencies.models import (
     StaffRole,
     UserSession,
 )
+from agencies.provider_rules import check_binding
 from agencies.sessions import end_session, end_sessions_for_agency, end_sessions_of
 from hamkke import audit
 from hamkke.crypto import encrypt_text
@@ -416,6 +417,8 @@ class IdentityProviderData:
     #: claim that must carry the agency code, e.g. ``hamkke_agency``; None for no claim rule
     claim_name: str | None = None
     is_active: bool = True
+    #: False: an ID token without ``email_verified`` counts as verified (see the deployment guide)
+    email_verified_required: bool = True
 
 
 def _validate_provider(data: IdentityProviderData, *, existing: IdentityProvider | None) -> dict[str, Any]:
@@ -469,19 +472,14 @@ def _validate_provider(data: IdentityProviderData, *, existing: IdentityProvider
             field="claim_name",
             english="Invalid claim name.",
         )
-    if not domains and not claim:
-        # Without either rule anybody with an account at the provider could claim to be staff.
-        raise ValidationFailed(
-            "허용할 전자우편 도메인이나 기관 클레임 규칙 중 하나 이상을 정해 주세요.",
-            field="allowed_email_domains",
-            english="Set allowed e-mail domains or a claim rule (or both).",
-        )
+    check_binding(domains, claim or None, existing=existing)
     values: dict[str, Any] = {
         "name": name,
         "issuer": issuer,
         "client_id": client_id,
         "allowed_email_domains": list(domains),
         "claim_rule": {"claim": claim, "equals_agency_code": True} if claim else {},
+        "email_verified_required": data.email_verified_required,
         "is_active": data.is_active,
     }
     if secret:

@@ -122,6 +122,12 @@ def session_expiry_reason(record: UserSession) -> str | None:
         # Only suspension ends sessions: an agency still accepting the agreement has active staff.
         if agency is None or agency.status == AgencyStatus.suspended:
             return "agency_disabled"
+        if (
+            record.identity_provider_id is not None
+            and agency.identity_provider_id != record.identity_provider_id
+        ):
+            # The agency no longer trusts the provider that authenticated this session.
+            return "provider_unbound"
     return None
 
 
@@ -221,7 +227,7 @@ def _explain_ended_session(reason: str) -> None:
             ),
             "info",
         )
-    elif reason in {"person_disabled", "agency_disabled"}:
+    elif reason in {"person_disabled", "agency_disabled", "provider_unbound"}:
         flash(_("계정 또는 기관이 사용 중지되어 로그아웃되었습니다."), "error")
 
 

@@ -562,6 +562,7 @@ def _invitation_data(form: InvitationForm) -> onboarding.AgencyInvitationData:
             client_secret=form.client_secret.data or "",
             allowed_email_domains=tuple(form.domain_list()),
             claim_name=form.claim_name.data or None,
+            email_verified_required=not form.trust_missing_email_verified.data,
         )
     else:
         provider_id = int(form.identity_provider.data or 0)
@@ -653,6 +654,7 @@ def _provider_data(form: IdentityProviderForm) -> services.IdentityProviderData:
         allowed_email_domains=tuple(form.domain_list()),
         claim_name=form.claim_name.data or None,
         is_active=bool(form.is_active.data),
+        email_verified_required=not form.trust_missing_email_verified.data,
     )
 
 
@@ -701,6 +703,7 @@ def edit_provider(provider_id: int) -> ResponseReturnValue:
                 "client_id": provider.client_id,
                 "allowed_email_domains": "\n".join(provider.allowed_email_domains),
                 "claim_name": provider.claim_rule.get("claim", ""),
+                "trust_missing_email_verified": not provider.email_verified_required,
                 "is_active": provider.is_active,
             }
         )

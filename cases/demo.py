@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import random
 from datetime import date, timedelta
+from typing import Any
 
 from agencies.models import Agency, Dong, Membership, MembershipRole, MembershipStatus, Person, StaffRole
-from cases import services
+from cases import consent_basis, services
+from cases.consent_basis import CollectionBasis
 from cases.models import (
     Case,
     CaseIntensity,
     CaseType,
     ClosureType,
-    ConsentStatus,
     ContactMethod,
     EscalationPlacement,
     EscalationUrgency,
@@ -77,6 +78,8 @@ HOUSEHOLD_TYPES: tuple[tuple[str, NeedDomain, str, str, str], ...] = (
         "아동 돌봄과 양육 지원",
     ),
 )
+#: field groups the demo clients consent to the dong collecting (no health data: that needs its own consent)
+COLLECTED = ("basic", "household", "economic", "family", "needs", "crisis", "counselling", "service_history")
 FAMILY = "김이박최정강조윤장임한오서신권황안송류홍"
 GIVEN = ("민수", "서연", "지훈", "영희", "철수", "순자", "정호", "미경", "하늘", "도윤", "수빈", "경자")
 #: the stages cases are walked to, in turn (12 per cycle: every stage, 미선정 and 서비스연계 included)
@@ -84,6 +87,21 @@ TARGETS: tuple[str, ...] = (
     "intake_pending", "initial_counselling", "assessment", "selection", "planning", "delivery",
     "closure_review", "follow_up", "closed", "not_selected", "service_link", "delivery",
 )  # fmt: skip
+
+
+def _demo_grant(purpose: str, kind: str, groups: tuple[str, ...], recipient_id: int | None = None) -> Any:
+    """Build one demo grant with the five notice items told."""
+    from consents import services as consent_services
+
+    return consent_services.GrantInput(
+        purpose=purpose,
+        recipient_kind=kind,
+        field_groups=groups,
+        recipient_agency_id=recipient_id,
+        notice_purpose="통합사례관리 상담과 서비스 연계",
+        notice_retention="사례 종결 후 5년",
+        notice_refusal="거부할 수 있으며, 거부하면 사례관리 지원이 제한될 수 있습니다.",
+    )
 
 
 class _Walker:
@@ -100,6 +118,33 @@ class _Walker:
             case, action, actor=self.worker, agency_id=self.centre.id, reason=reason or "담당자 판단"
         )
 
+    def consent(self, case: Case) -> None:
+        """Record the main client's signed consent at the first counselling, as the guideline requires.
+
+        Collection and use by the dong, and provision to the district team for a 구청 의뢰, so the
+        intake rests on a recorded consent and escalations derive their status from it.
+        """
+        from consents import services as consent_services
+
+        team = consent_basis.district_team_of(case)
+        grants = [_demo_grant("case_management", "collector", COLLECTED)]
+        if team is not None:
+            grants.append(_demo_grant("referral", "agency", ("basic", "household", "needs"), team.id))
+        consent_services.record_consent(
+            case.main_client,
+            consent_services.ConsentInput(
+                signer_capacity="self",
+                signer_name=str(case.main_client.name),
+                method="signed_in_person",
+                signed_on=self.today - timedelta(days=2),
+                valid_from=self.today - timedelta(days=2),
+                case_id=case.id,
+                grants=tuple(grants),
+            ),
+            actor=self.worker,
+            agency=self.centre,
+        )
+
     def walk(self, case: Case, target: str) -> None:
         """Record each stage and move on until ``target`` (a stage value, or ``service_link``)."""
         actor, agency_id, today = self.worker, self.centre.id, self.today
@@ -109,6 +154,7 @@ class _Walker:
         self.step(case, "start_counselling")
         if target == "initial_counselling":
             return
+        self.consent(case)
         services.record_intake(
             case,
             actor=actor,
@@ -118,6 +164,7 @@ class _Walker:
             main_complaint=words,
             facts=phenomenon,
             worker_opinion="위기 신호가 있어 사정이 필요해 보임",
+            collection_basis=CollectionBasis.consent,
         )
         self.step(case, "start_assessment")
         if target == "assessment":
@@ -356,7 +403,6 @@ def _add_dong_meeting(agencies: dict[str, Agency], people: dict[str, Person], re
                 reason,
                 urgency=urgency,
                 tried="주민센터 상담 3회, 긴급지원 신청, 복지관 연계 시도",
-                consent_status=ConsentStatus.third_party,
             )
             for case, (reason, urgency) in zip(ready, reasons, strict=True)
         ],

@@ -20,13 +20,13 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from cases.consent_basis import STATUTE_EXAMPLE, CollectionBasis
 from cases.models import (
     AttachmentKind,
     CaseIntensity,
     CaseStage,
     CaseType,
     ClosureType,
-    ConsentStatus,
     ContactMethod,
     EscalationPlacement,
     EscalationUrgency,
@@ -122,9 +122,19 @@ class IntakeForm(CaseForm):
     facts = _text("사실 기록 (객관적, 공유 가능한 내용)")
     worker_opinion = _text("상담자 의견 (사실과 구분)", required=False)
     is_urgent = BooleanField("긴급(위기) 지원대상자")
+    collection_basis = SelectField(
+        "개인정보 수집 근거",
+        choices=[SelectChoice("", "골라 주세요"), *pairs((b.value, b.label) for b in CollectionBasis)],
+        validators=[InputRequired(message=CHOOSE)],
+    )
+    statutory_basis = StringField(
+        f"근거 법령과 조항 (법령상 근거일 때, 예: {STATUTE_EXAMPLE})",
+        validators=[Optional(), Length(max=300, message="300자 이내로 적어 주세요.")],
+    )
 
     fieldsets: ClassVar[Fieldsets] = [
-        ("초기상담", ["counselled_on", "method", "main_complaint", "facts", "worker_opinion", "is_urgent"])
+        ("처리 근거", ["collection_basis", "statutory_basis"]),
+        ("초기상담", ["counselled_on", "method", "main_complaint", "facts", "worker_opinion", "is_urgent"]),
     ]
 
 
@@ -367,18 +377,15 @@ class TransitionForm(FlaskForm):
 
 
 class EscalationForm(CaseForm):
-    """구청 의뢰 (고난도): reason, urgency, what was tried, consent status."""
+    """구청 의뢰 (고난도): reason, urgency, what was tried; the consent status is derived, never typed."""
 
     reason = _text("의뢰 사유")
     urgency = SelectField(
         "긴급도", choices=_choices(EscalationUrgency), validators=[InputRequired(message=CHOOSE)]
     )
     tried = _text("지금까지 한 개입")
-    consent_status = SelectField(
-        "동의 상태", choices=_choices(ConsentStatus), validators=[InputRequired(message=CHOOSE)]
-    )
 
-    fieldsets: ClassVar[Fieldsets] = [("구청 의뢰", ["reason", "urgency", "tried", "consent_status"])]
+    fieldsets: ClassVar[Fieldsets] = [("구청 의뢰", ["reason", "urgency", "tried"])]
 
 
 class AcceptEscalationForm(FlaskForm):

@@ -402,7 +402,7 @@ _labelled(
 
 
 class ConsentStatus(Labelled):
-    """What consent the dong holds when it escalates (the consents issue will read real records)."""
+    """What consent the dong holds when it escalates, derived from the consent records (never typed)."""
 
     none = "none"
     collection_only = "collection_only"
@@ -616,6 +616,12 @@ class IntakeRecord(TimestampMixin, Model):
     worker_opinion: Mapped[str | None] = mapped_column(sa.Text, info=_pii("counselling"))
     #: 긴급(위기) 지원대상자 rather than 일반
     is_urgent: Mapped[bool] = mapped_column(default=False)
+    #: what the collection rests on (``cases.consent_basis``): ``consent`` or ``statute``
+    collection_basis: Mapped[str | None] = mapped_column(sa.String(20))
+    #: the collection consents in force when the record was written (evidence, by id)
+    consent_ids: Mapped[list[int] | None] = mapped_column(sa.JSON)
+    #: the statute and article relied on instead of consent (public agencies only)
+    statutory_basis: Mapped[str | None] = mapped_column(sa.String(300))
 
 
 class Need(TimestampMixin, Model):
@@ -883,7 +889,10 @@ class Escalation(TimestampMixin, Model):
     urgency: Mapped[EscalationUrgency] = mapped_column(str_enum(EscalationUrgency, "escalation_urgency"))
     #: what the dong already tried
     tried: Mapped[str] = mapped_column(sa.Text, info=_pii("service_history"))
+    #: derived from the consent records when the escalation was sent, never typed (``cases.consent_basis``)
     consent_status: Mapped[ConsentStatus] = mapped_column(str_enum(ConsentStatus, "escalation_consent"))
+    #: the consents that status was derived from (evidence snapshot, by id)
+    consent_ids: Mapped[list[int] | None] = mapped_column(sa.JSON)
     status: Mapped[EscalationStatus] = mapped_column(
         str_enum(EscalationStatus, "escalation_status"), default=EscalationStatus.submitted, index=True
     )

@@ -20,7 +20,7 @@ from flask import current_app
 
 from agencies.access import active_memberships
 from agencies.models import Agency, AgencySector, AgencyType, Membership, Person, StaffRole
-from cases import workflow
+from cases import consent_basis, workflow
 from cases.models import (
     Attachment,
     AttachmentKind,
@@ -34,7 +34,6 @@ from cases.models import (
     Client,
     ClosureReview,
     ClosureType,
-    ConsentStatus,
     ContactMethod,
     CounsellingLog,
     CrisisRating,
@@ -426,12 +425,20 @@ def record_intake(
     facts: str,
     worker_opinion: str | None = None,
     is_urgent: bool = False,
+    collection_basis: str | None = None,
+    statutory_basis: str | None = None,
 ) -> IntakeRecord:
-    """Write the 초기상담 기록: the client's words, the facts, and the worker's opinion apart."""
+    """Write the 초기상담 기록 on a recorded ground: a collection consent in force or a cited statute.
+
+    :raises ValidationFailed: also when no collection consent is on file and no statute is cited.
+    """
     _require_stage(case, CaseStage.initial_counselling, what="초기상담 기록")
     day = _past(counselled_on, "counselled_on", "상담일")
     if day < case.opened_on:
         raise ValidationFailed("상담일은 접수일보다 빠를 수 없습니다.", field="counselled_on")
+    ground = consent_basis.require_collection_ground(
+        case, basis=collection_basis, statute=statutory_basis, on=today_local()
+    )
     record = IntakeRecord(
         case_id=case.id,
         counselled_on=day,
@@ -441,12 +448,21 @@ def record_intake(
         facts=_text(facts, "facts", "사실 기록"),
         worker_opinion=_optional(worker_opinion, "worker_opinion", "상담자 의견"),
         is_urgent=is_urgent,
+        collection_basis=ground.basis.value,
+        consent_ids=list(ground.consent_ids) or None,
+        statutory_basis=ground.statute,
     )
     db.session.add(record)
     if is_urgent:
         case.case_type = CaseType.crisis
     db.session.flush()
-    _event(case, "intake", actor=actor, agency_id=agency_id, data={"record_id": record.id})
+    _event(
+        case,
+        "intake",
+        actor=actor,
+        agency_id=agency_id,
+        data={"record_id": record.id, "basis": ground.basis.value, "consent_ids": list(ground.consent_ids)},
+    )
     return record
 
 
@@ -920,7 +936,6 @@ class MeetingDecisionInput:
     alternative_services: str | None = None
     urgency: EscalationUrgency = EscalationUrgency.normal
     tried: str | None = None
-    consent_status: ConsentStatus = ConsentStatus.none
 
 
 def hold_dong_meeting(
@@ -971,7 +986,6 @@ def hold_dong_meeting(
                 reason=reason,
                 urgency=item.urgency,
                 tried=item.tried or "",
-                consent_status=item.consent_status,
                 meeting_id=meeting.id,
                 field_prefix=f"decisions-{index}-",
             )
@@ -1020,11 +1034,13 @@ def escalate_case(
     reason: str,
     urgency: EscalationUrgency,
     tried: str,
-    consent_status: ConsentStatus,
     meeting_id: int | None = None,
     field_prefix: str = "",
 ) -> Escalation:
-    """Send a 고난도 case to the district coordinator (구청 의뢰) with reason, urgency, tries and consent."""
+    """Send a 고난도 case to the district coordinator (구청 의뢰) with reason, urgency and tries.
+
+    The consent status it carries is derived from the consent records now, never typed.
+    """
     _require_stage(case, CaseStage.selection, what="구청 의뢰")
     open_one = db.session.scalar(
         sa.select(Escalation.id).where(
@@ -1036,6 +1052,7 @@ def escalate_case(
     agency = db.session.get(Agency, case.owning_agency_id)
     assert agency is not None  # noqa: S101
     team = _district_team(agency)
+    consent = consent_basis.escalation_consent(case, team, today_local())
     escalation = Escalation(
         case_id=case.id,
         from_agency_id=agency.id,
@@ -1044,7 +1061,8 @@ def escalate_case(
         reason=_text(reason, f"{field_prefix}reason", "의뢰 사유"),
         urgency=urgency,
         tried=_text(tried, f"{field_prefix}tried", "지금까지 한 개입"),
-        consent_status=consent_status,
+        consent_status=consent.status,
+        consent_ids=list(consent.consent_ids) or None,
         submitted_by_id=actor.id,
         submitted_on=today_local(),
     )
@@ -1057,7 +1075,12 @@ def escalate_case(
         "escalated",
         actor=actor,
         agency_id=agency_id,
-        data={"escalation_id": escalation.id, "urgency": urgency.value},
+        data={
+            "escalation_id": escalation.id,
+            "urgency": urgency.value,
+            "consent_status": consent.status.value,
+            "consent_ids": list(consent.consent_ids),
+        },
     )
     return escalation
 

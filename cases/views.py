@@ -22,7 +22,7 @@ from wtforms import SelectChoice
 
 from agencies.models import Agency, AgencyType, Dong, Person, StaffRole
 from agencies.sessions import current_person, login_required
-from cases import access, deadlines, forms, queries, services, workflow
+from cases import access, consent_basis, deadlines, forms, queries, services, workflow
 from cases.fields import FIELD_GROUPS, OUT_OF_SCOPE
 from cases.models import (
     Attachment,
@@ -34,7 +34,6 @@ from cases.models import (
     Client,
     ClosureReview,
     ClosureType,
-    ConsentStatus,
     ContactMethod,
     EscalationPlacement,
     EscalationStatus,
@@ -410,10 +409,25 @@ def intake(case_id: int) -> ResponseReturnValue:
             facts=form.facts.data,
             worker_opinion=form.worker_opinion.data,
             is_urgent=form.is_urgent.data,
+            collection_basis=form.collection_basis.data,
+            statutory_basis=form.statutory_basis.data,
             **_common(person),
         )
 
-    return _stage_form(case_id, forms.IntakeForm, _("초기상담 기록"), "기본면접기록지 (필수서식1)", save)
+    def prepare(case: Case, form: Any) -> None:
+        consents = consent_basis.collection_consent_ids(case.main_client, today_local())
+        if request.method == "GET" and consents:
+            form.collection_basis.data = consent_basis.CollectionBasis.consent.value
+        form.derived_notes = [
+            (
+                _("기록된 개인정보 수집·이용 동의"),
+                _("%(count)s건 (효력 있음)", count=len(consents)) if consents else _("없음"),
+            )
+        ]
+
+    return _stage_form(
+        case_id, forms.IntakeForm, _("초기상담 기록"), "기본면접기록지 (필수서식1)", save, prepare=prepare
+    )
 
 
 @bp.route("/<int:case_id>/needs", methods=["GET", "POST"])
@@ -692,11 +706,23 @@ def escalate(case_id: int) -> ResponseReturnValue:
             reason=form.reason.data,
             urgency=EscalationUrgency(form.urgency.data),
             tried=form.tried.data,
-            consent_status=ConsentStatus(form.consent_status.data),
             **_common(person),
         )
 
-    return _stage_form(case_id, forms.EscalationForm, _("구청 의뢰"), "통합사례관리 의뢰서", save)
+    def prepare(case: Case, form: Any) -> None:
+        # Shown as the records say it now; the service derives it again when the escalation is sent.
+        team = consent_basis.district_team_of(case)
+        status = consent_basis.escalation_consent(case, team, today_local()).status if team else None
+        form.derived_notes = [
+            (
+                _("동의 상태 (동의 기록에서 자동 판정)"),
+                status.label if status else _("의뢰받을 구청 팀이 없음"),
+            )
+        ]
+
+    return _stage_form(
+        case_id, forms.EscalationForm, _("구청 의뢰"), "통합사례관리 의뢰서", save, prepare=prepare
+    )
 
 
 @bp.route("/<int:case_id>/members", methods=["GET", "POST"])
@@ -969,7 +995,6 @@ def dong_meeting() -> ResponseReturnValue:
             try:
                 chosen = SelectionOutcome(outcome)
                 urgency = EscalationUrgency(request.form.get(f"urgency-{case.id}", "normal"))
-                consent = ConsentStatus(request.form.get(f"consent-{case.id}", "none"))
             except ValueError:
                 errors[f"decision-{case.id}"] = "목록에서 골라 주세요."
                 continue
@@ -981,7 +1006,6 @@ def dong_meeting() -> ResponseReturnValue:
                     alternative_services=request.form.get(f"alternatives-{case.id}"),
                     urgency=urgency,
                     tried=request.form.get(f"tried-{case.id}"),
-                    consent_status=consent,
                 )
             )
         if not errors:
@@ -1030,8 +1054,18 @@ def dong_meeting() -> ResponseReturnValue:
         values=request.form,
         outcomes=list(SelectionOutcome),
         urgencies=list(EscalationUrgency),
-        consents=list(ConsentStatus),
+        consent_labels=_derived_consent_labels(cases),
     ), status
+
+
+def _derived_consent_labels(cases: list[Case]) -> dict[int, str]:
+    """Return each case's consent status toward its district team as the records say it today."""
+    labels: dict[int, str] = {}
+    for case in cases:
+        team = consent_basis.district_team_of(case)
+        if team is not None:
+            labels[case.id] = consent_basis.escalation_consent(case, team, today_local()).status.label
+    return labels
 
 
 @bp.get("/escalations")

@@ -39,6 +39,7 @@ from joserfc.jwk import KeySet
 
 from devidp.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD, DemoAccount
 from devidp.keys import KeyRing
+from devidp.metadata import discovery_document, with_issuer
 
 #: seconds an ID token is valid
 ID_TOKEN_LIFETIME = 300
@@ -48,8 +49,18 @@ ACCESS_TOKEN_LIFETIME = 600
 CODE_LIFETIME = 60
 SCOPES = ("openid", "profile", "email")
 MISBEHAVIOUR_MODES = frozenset(
-    {"bad_signature", "wrong_issuer", "wrong_audience", "expired", "wrong_nonce", "none_alg"}
+    {
+        "bad_signature",
+        "wrong_issuer",
+        "wrong_audience",
+        "expired",
+        "wrong_nonce",
+        "none_alg",
+    }
 )
+#: test modes that keep the token valid but change what it says, as enterprise directories do:
+#: no ``email_verified`` claim at all, or an explicit ``false``
+CLAIM_MODES = frozenset({"omit_email_verified", "unverified_email"})
 #: printed as one line by ``python -m devidp`` and raised by ``create_idp_app``
 PRODUCTION_REFUSAL = (
     "개발용 인증 서버는 운영 모드(HAMKKE_ENV=production)에서 실행할 수 없습니다"
@@ -57,20 +68,6 @@ PRODUCTION_REFUSAL = (
 )
 #: fields of the provider's own sign-in forms, as opposed to the client's authorization parameters
 _FORM_FIELDS = frozenset({"csrf", "subject", "action", "email", "password"})
-_CLAIMS_SUPPORTED = (
-    "sub",
-    "iss",
-    "aud",
-    "exp",
-    "iat",
-    "auth_time",
-    "nonce",
-    "at_hash",
-    "name",
-    "email",
-    "email_verified",
-    "hamkke_agency",
-)
 
 
 def is_production(environ: Mapping[str, str] | None = None) -> bool:
@@ -466,6 +463,10 @@ class IdpOpenIDCode(OpenIDCode):
             claims["nonce"] = secrets.token_urlsafe(16)
         elif mode == "none_alg":
             return _unsigned(claims)
+        elif mode == "omit_email_verified":
+            claims.pop("email_verified", None)
+        elif mode == "unverified_email":
+            claims["email_verified"] = False
         return str(jwt.encode(header, claims, key, algorithms=["RS256"]))
 
 
@@ -604,35 +605,11 @@ def rotate_keys(app: Flask) -> str:
     return state.keys.rotate().kid
 
 
-def _discovery(issuer: str) -> dict[str, Any]:
-    return {
-        "issuer": issuer,
-        "authorization_endpoint": f"{issuer}/authorize",
-        "token_endpoint": f"{issuer}/token",
-        "userinfo_endpoint": f"{issuer}/userinfo",
-        "jwks_uri": f"{issuer}/jwks",
-        "end_session_endpoint": f"{issuer}/end-session",
-        "response_types_supported": ["code"],
-        "response_modes_supported": ["query"],
-        "grant_types_supported": ["authorization_code"],
-        "subject_types_supported": ["public"],
-        "id_token_signing_alg_values_supported": ["RS256"],
-        "scopes_supported": list(SCOPES),
-        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
-        "code_challenge_methods_supported": ["S256"],
-        "claims_supported": list(_CLAIMS_SUPPORTED),
-        "claims_parameter_supported": False,
-        "request_parameter_supported": False,
-        "request_uri_parameter_supported": False,
-        "ui_locales_supported": ["ko"],
-    }
-
-
 def _register_routes(app: Flask, server: IdpAuthorizationServer, state: IdpState) -> None:
     @app.get("/.well-known/openid-configuration")
     def discovery() -> ResponseReturnValue:
         """Publish the provider's metadata."""
-        return jsonify(_discovery(state.issuer))
+        return jsonify(discovery_document(state.issuer, SCOPES))
 
     @app.get("/jwks")
     def jwks() -> ResponseReturnValue:
@@ -651,7 +628,7 @@ def _register_routes(app: Flask, server: IdpAuthorizationServer, state: IdpState
         # Authlib sets redirect_uri on an error only once the client exists and the URI matched
         # a registered one; otherwise the error is shown here and nobody is redirected.
         if getattr(error, "redirect_uri", None):
-            return server.handle_error_response(request, error)
+            return with_issuer(server.handle_error_response(request, error), state.issuer)
         return error_page(error)
 
     def sign_in_page(grant: Any, signed_in: DemoAccount | None, **extra: Any) -> str:
@@ -707,12 +684,16 @@ def _register_routes(app: Flask, server: IdpAuthorizationServer, state: IdpState
         # the CSRF field comes from this provider's own sign-in page.
         if request.method == "GET" or "csrf" not in request.form:
             if "none" in prompts:
-                return server.create_authorization_response(grant_user=signed_in, grant=grant)
+                return with_issuer(
+                    server.create_authorization_response(grant_user=signed_in, grant=grant), state.issuer
+                )
             return sign_in_page(grant, signed_in)
         if not _csrf_ok():
             return error_page("보안 토큰이 맞지 않습니다. 다시 시도해 주세요. / CSRF check failed.")
         if request.form.get("action") == "deny":
-            return server.create_authorization_response(grant_user=None, grant=grant)
+            return with_issuer(
+                server.create_authorization_response(grant_user=None, grant=grant), state.issuer
+            )
         account = _chosen_account(state, signed_in)
         if account is None:
             message = "전자우편 또는 비밀번호가 맞지 않습니다. / Wrong e-mail or password."
@@ -720,7 +701,9 @@ def _register_routes(app: Flask, server: IdpAuthorizationServer, state: IdpState
         if account is not signed_in:
             session["subject"] = account.subject
             session["auth_time"] = int(state.now())
-        return server.create_authorization_response(grant_user=account, grant=grant)
+        return with_issuer(
+            server.create_authorization_response(grant_user=account, grant=grant), state.issuer
+        )
 
     @app.post("/token")
     def token() -> ResponseReturnValue:
@@ -761,11 +744,11 @@ def _register_routes(app: Flask, server: IdpAuthorizationServer, state: IdpState
 def _register_test_routes(app: Flask, state: IdpState) -> None:
     @app.post("/_test/misbehave")
     def misbehave() -> ResponseReturnValue:
-        """Make the next ID token wrong in one chosen way (test suite only)."""
+        """Make the next ID token wrong, or odd in its claims, in one chosen way (test suite only)."""
         body = request.get_json(silent=True)
         mode = body.get("mode") if isinstance(body, dict) else None
-        if mode not in MISBEHAVIOUR_MODES:
-            return jsonify(error="unknown mode", modes=sorted(MISBEHAVIOUR_MODES)), 400
+        if mode not in MISBEHAVIOUR_MODES | CLAIM_MODES:
+            return jsonify(error="unknown mode", modes=sorted(MISBEHAVIOUR_MODES | CLAIM_MODES)), 400
         with state.lock:
             state.misbehaviour = mode
         return jsonify(mode=mode)

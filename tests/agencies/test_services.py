@@ -318,6 +318,12 @@ def test_create_identity_provider_stores_the_secret_encrypted(db: Any, network: 
         ({"allowed_email_domains": ("bad domain",)}, "allowed_email_domains"),
         ({"claim_name": "has space"}, "claim_name"),
         ({"name": ""}, "provider_name"),
+        # anyone can hold a public mail address: such a domain binds nobody to an agency
+        ({"allowed_email_domains": ("gmail.com",), "claim_name": None}, "allowed_email_domains"),
+        (
+            {"allowed_email_domains": ("garam.example", "Naver.com"), "claim_name": "hamkke_agency"},
+            "allowed_email_domains",
+        ),
     ],
 )
 def test_identity_provider_validation(
@@ -346,6 +352,39 @@ def test_update_identity_provider_keeps_secret_when_left_empty(db: Any, network:
     assert row.data["changed"] == ["claim_rule"]
     with pytest.raises(PermissionDenied):
         services.update_identity_provider(provider, provider_data(), actor=network.admin)
+
+
+def test_a_domain_another_provider_vouches_for_is_refused(db: Any, network: Network) -> None:
+    services.create_identity_provider(provider_data(), actor=network.coordinator, district=network.district)
+
+    with pytest.raises(ValidationFailed) as refused:
+        services.create_identity_provider(
+            provider_data(issuer="https://login.other.example", allowed_email_domains=("GARAM.example",)),
+            actor=network.coordinator,
+            district=network.district,
+        )
+
+    assert refused.value.field == "allowed_email_domains"
+    assert "이미 다른 인증 서버가 허용" in refused.value.message
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(IdentityProvider)) == 1
+
+
+def test_email_verified_policy_is_stored_per_provider(db: Any, network: Network) -> None:
+    strict = services.create_identity_provider(
+        provider_data(), actor=network.coordinator, district=network.district
+    )
+    lenient = services.create_identity_provider(
+        provider_data(
+            issuer="https://login.corp.example",
+            allowed_email_domains=("corp.example",),
+            email_verified_required=False,
+        ),
+        actor=network.coordinator,
+        district=network.district,
+    )
+
+    assert strict.email_verified_required is True
+    assert lenient.email_verified_required is False
 
 
 def test_loopback_http_issuer_is_allowed_for_development(db: Any, network: Network) -> None:

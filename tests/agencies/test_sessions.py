@@ -339,6 +339,16 @@ def test_break_glass_endpoint_is_rate_limited(client: FlaskClient, break_glass: 
     assert statuses[10] == 429
 
 
+def test_guessing_one_account_does_not_lock_out_the_address(client: FlaskClient, break_glass: Person) -> None:
+    # Someone behind the office's address hammers the break-glass account ...
+    hammered = [local_sign_in(client, "setup@example.org", "x" * 12).status_code for _ in range(11)]
+    # ... while the rest of the office, behind the same address, still gets its answers.
+    others = [local_sign_in(client, f"colleague{n}@example.org", "x" * 12).status_code for n in range(5)]
+
+    assert hammered[-1] == 429
+    assert others == [401] * 5
+
+
 def test_sign_in_page_lists_break_glass_only_when_it_exists(client: FlaskClient, break_glass: Person) -> None:
     html = client.get("/auth/sign-in").get_data(as_text=True)
 

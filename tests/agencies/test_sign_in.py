@@ -324,7 +324,9 @@ def test_replayed_code_is_refused_by_the_provider(
     fresh = provider_browser.sign_in(start_login(attacker, provider), subject="t-known")
     state = parse_qs(urlsplit(fresh).query)["state"][0]
 
-    response = attacker.get("/auth/callback?" + urlencode({"code": used_code, "state": state}))
+    response = attacker.get(
+        "/auth/callback?" + urlencode({"code": used_code, "state": state, "iss": provider.issuer})
+    )
 
     assert response.status_code == 400
     [row] = refusals(db)
@@ -509,12 +511,17 @@ def test_sign_in_page_lists_providers_and_demo_accounts(
     assert 'aria-labelledby="providers-title"' in text
 
 
-def test_sign_in_endpoints_are_rate_limited(client: FlaskClient, db: Any) -> None:
-    logins = [client.get("/auth/login/987654").status_code for _ in range(11)]
-    callbacks = [client.get("/auth/callback?state=nothing").status_code for _ in range(11)]
+def test_sign_in_endpoints_are_rate_limited_per_address(client: FlaskClient, db: Any) -> None:
+    from limits import parse
 
-    assert logins == [400] * 10 + [429]
-    assert callbacks == [400] * 10 + [429]
+    from agencies.sign_in_limits import ADDRESS_LIMIT
+
+    allowed = parse(ADDRESS_LIMIT).amount
+    logins = [client.get("/auth/login/987654").status_code for _ in range(allowed + 1)]
+    callbacks = [client.get("/auth/callback?state=nothing").status_code for _ in range(allowed + 1)]
+
+    assert logins == [400] * allowed + [429]
+    assert callbacks == [400] * allowed + [429]
 
 
 def test_unreachable_provider_is_a_clear_error_not_a_crash(

@@ -675,6 +675,34 @@ def test_link_opened_by_someone_else_is_refused_and_saves_nothing(
     assert audit_count(db, "agency.invitation_refused") == 1
 
 
+def test_a_provider_bound_only_by_a_public_mail_domain_is_refused_in_korean(
+    client: FlaskClient,
+    login_as: Callable[..., Any],
+    network: Network,
+    post_form: Callable[..., Any],
+    db: Any,
+) -> None:
+    login_as(network.coordinator)
+
+    refused = post_form(
+        "/agencies/network/identity-providers/new",
+        {
+            "provider_name": "아무나 계정",
+            "issuer": "https://id.anyone.example",
+            "client_id": "hamkke",
+            "client_secret": "s",
+            "allowed_email_domains": "gmail.com",
+            "is_active": "y",
+        },
+    )
+
+    assert refused.status_code == 422
+    text = refused.get_data(as_text=True)
+    assert '<p class="field__error" id="allowed_email_domains-error">' in text
+    assert "누구나 가입할 수 있는 전자우편 서비스" in text
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(IdentityProvider)) == 0
+
+
 def test_identity_provider_pages(
     client: FlaskClient,
     login_as: Callable[..., Any],

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
 from cases import access, services
 from cases.models import (
@@ -19,6 +20,8 @@ from cases.models import (
     SelectionDecision,
     SelectionOutcome,
 )
+from consents.models import Consent
+from hamkke.audit import AuditEntry
 from hamkke.errors import InvalidTransition, NotFound, ValidationFailed
 from hamkke.time import today_local
 from tests.fixtures.cases import CaseKit
@@ -54,7 +57,6 @@ def test_meeting_records_a_decision_per_household(
             "알코올 의존과 아동 방임",
             urgency=EscalationUrgency.urgent,
             tried="정신건강복지센터 연계 거부",
-            consent_status=ConsentStatus.third_party,
         ),
     )
     assert [d.outcome for d in meeting.decisions] == [
@@ -93,7 +95,6 @@ def test_escalation_round_trip_accept(case_kit: CaseKit, create_case: Callable[.
             SelectionOutcome.escalate,
             "고난도: 저장강박과 단전",
             tried="청소 지원 2회 거부",
-            consent_status=ConsentStatus.third_party,
         ),
     )
     escalation = next(iter(services.db.session.query(services.Escalation).filter_by(meeting_id=meeting.id)))
@@ -137,8 +138,9 @@ def test_escalation_round_trip_return_and_resubmit(
         reason="고난도",
         urgency=EscalationUrgency.normal,
         tried="상담 3회",
-        consent_status=ConsentStatus.collection_only,
     )
+    # Only the collection consent the kit took at intake is on file.
+    assert first.consent_status == ConsentStatus.collection_only
     with pytest.raises(InvalidTransition, match="검토 중인 의뢰"):
         services.escalate_case(
             case,
@@ -147,7 +149,6 @@ def test_escalation_round_trip_return_and_resubmit(
             reason="다시",
             urgency=EscalationUrgency.normal,
             tried="상담",
-            consent_status=ConsentStatus.none,
         )
     with pytest.raises(ValidationFailed, match="반려 사유"):
         services.return_escalation(
@@ -163,6 +164,7 @@ def test_escalation_round_trip_return_and_resubmit(
     # A returned case is no longer the coordinator's to see.
     with pytest.raises(NotFound):
         access.get_case_for(case_kit.coordinator, case.id, "view", agency_id=case_kit.team.id)
+    provision = case_kit.consent(case, to_team=True)
     second = services.escalate_case(
         case,
         actor=case_kit.worker,
@@ -170,7 +172,6 @@ def test_escalation_round_trip_return_and_resubmit(
         reason="동의 받음",
         urgency=EscalationUrgency.urgent,
         tried="상담 3회",
-        consent_status=ConsentStatus.third_party,
     )
     services.accept_escalation(
         second,
@@ -179,6 +180,35 @@ def test_escalation_round_trip_return_and_resubmit(
         placement=EscalationPlacement.urgent_conference,
     )
     assert second.placement == EscalationPlacement.urgent_conference
+    assert second.consent_status == ConsentStatus.third_party
+    assert second.consent_ids == [provision.id]
+    assert first.consent_status == ConsentStatus.collection_only  # each keeps its own snapshot
+
+
+@pytest.mark.embedded
+def test_escalation_consent_status_is_derived_when_sent_and_kept(
+    case_kit: CaseKit, create_case: Callable[..., Case], db: Any
+) -> None:
+    from consents import services as consent_services
+
+    case = create_case(CaseStage.selection)
+    [collection] = db.session.scalars(
+        sa.select(Consent).where(Consent.client_id == case.main_client_id)
+    ).all()
+    # The client withdrew the only consent: nothing on file when the dong escalates.
+    consent_services.revoke_consent(collection, actor=case_kit.worker, reason="철회")
+    escalation = services.escalate_case(
+        case,
+        actor=case_kit.worker,
+        agency_id=case_kit.dong_centre.id,
+        reason="고난도",
+        urgency=EscalationUrgency.normal,
+        tried="상담",
+    )
+
+    assert (escalation.consent_status, escalation.consent_ids) == (ConsentStatus.none, None)
+    row = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "case.escalated")).one()
+    assert (row.data["consent_status"], row.data["consent_ids"]) == ("none", [])
 
 
 def test_escalation_needs_reason_and_tries(case_kit: CaseKit, create_case: Callable[..., Case]) -> None:
@@ -191,7 +221,6 @@ def test_escalation_needs_reason_and_tries(case_kit: CaseKit, create_case: Calla
             reason="고난도",
             urgency=EscalationUrgency.normal,
             tried="",
-            consent_status=ConsentStatus.none,
         )
     assert caught.value.field == "tried"
 
@@ -207,7 +236,6 @@ def test_strangers_do_not_see_an_escalation(
         reason="고난도",
         urgency=EscalationUrgency.normal,
         tried="상담",
-        consent_status=ConsentStatus.none,
     )
     team_worker = create_person(agency=case_kit.team)  # a case worker of the team, not its coordinator
     with pytest.raises(NotFound):

@@ -13,7 +13,8 @@ import sqlalchemy as sa
 from flask.testing import FlaskClient
 
 from agencies.models import Agency, Person
-from cases.models import Case, CaseStage, Escalation, EscalationStatus, IntakeRecord
+from cases.models import Case, CaseStage, ConsentStatus, Escalation, EscalationStatus, IntakeRecord
+from consents.models import Consent
 from hamkke.time import today_local
 from tests.fixtures.auth import page_csrf_token
 from tests.fixtures.cases import CaseKit
@@ -126,9 +127,10 @@ def test_illegal_transition_shows_a_korean_refusal(
 
 
 def test_stage_form_saves_and_then_the_transition_works(
-    worker_client: FlaskClient, create_case: Callable[..., Case], db: Any
+    worker_client: FlaskClient, create_case: Callable[..., Case], case_kit: CaseKit, db: Any
 ) -> None:
     case = create_case(CaseStage.initial_counselling)
+    case_kit.consent(case)
     db.session.commit()
     token = page_csrf_token(worker_client, f"/cases/{case.id}/intake")
     bad = worker_client.post(
@@ -151,6 +153,7 @@ def test_stage_form_saves_and_then_the_transition_works(
             "method": "phone",
             "main_complaint": "밥을 못 먹고 있어요",
             "facts": "냉장고가 비어 있음",
+            "collection_basis": "consent",
         },
     )
     assert good.status_code == 303
@@ -159,6 +162,100 @@ def test_stage_form_saves_and_then_the_transition_works(
     )
     assert moved.status_code == 303
     assert db.session.get(Case, case.id).stage == CaseStage.assessment
+
+
+INTAKE = {
+    "counselled_on": "",
+    "method": "phone",
+    "main_complaint": "밥을 못 먹고 있어요",
+    "facts": "냉장고가 비어 있음",
+}
+
+
+def _post_intake(client: FlaskClient, case: Case, **fields: str) -> Any:
+    token = page_csrf_token(client, f"/cases/{case.id}/intake")
+    data = {**INTAKE, "counselled_on": today_local().isoformat(), "csrf_token": token, **fields}
+    return client.post(f"/cases/{case.id}/intake", data=data)
+
+
+@pytest.mark.embedded
+def test_intake_without_a_collection_consent_or_statute_is_refused_and_nothing_saved(
+    worker_client: FlaskClient, create_case: Callable[..., Case], db: Any
+) -> None:
+    case = create_case(CaseStage.initial_counselling)
+    db.session.commit()
+
+    form = worker_client.get(f"/cases/{case.id}/intake").get_data(as_text=True)
+    refused = _post_intake(worker_client, case, collection_basis="consent")
+    unchosen = _post_intake(worker_client, case)
+
+    assert 'name="collection_basis"' in form
+    assert "기록된 개인정보 수집·이용 동의" in form
+    assert refused.status_code == 422
+    text = refused.get_data(as_text=True)
+    assert '<p class="field__error" id="collection_basis-error">' in text
+    assert "개인정보 수집·이용 동의가 기록되어 있지 않습니다" in text
+    assert unchosen.status_code == 422
+    assert 'id="collection_basis-error"' in unchosen.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(IntakeRecord)) == 0
+
+
+@pytest.mark.embedded
+def test_intake_on_a_consent_records_which_consent(
+    worker_client: FlaskClient, create_case: Callable[..., Case], case_kit: CaseKit, db: Any
+) -> None:
+    case = create_case(CaseStage.initial_counselling)
+    consent = case_kit.consent(case)
+    db.session.commit()
+
+    assert _post_intake(worker_client, case, collection_basis="consent").status_code == 303
+
+    record = db.session.scalars(sa.select(IntakeRecord)).one()
+    assert (record.collection_basis, record.consent_ids, record.statutory_basis) == (
+        "consent",
+        [consent.id],
+        None,
+    )
+
+
+@pytest.mark.embedded
+def test_intake_on_a_statute_needs_the_article_and_a_public_agency(
+    worker_client: FlaskClient,
+    client: FlaskClient,
+    login_as: Callable[..., Any],
+    create_case: Callable[..., Case],
+    create_agency: Callable[..., Agency],
+    create_person: Callable[..., Person],
+    db: Any,
+) -> None:
+    case = create_case(CaseStage.initial_counselling)
+    db.session.commit()
+
+    vague = _post_intake(worker_client, case, collection_basis="statute", statutory_basis="법에 따라")
+    assert vague.status_code == 422
+    assert 'id="statutory_basis-error"' in vague.get_data(as_text=True)
+    article = "개인정보 보호법 제15조 제1항 제3호, 사회보장급여법 제42조의2"
+    assert (
+        _post_intake(worker_client, case, collection_basis="statute", statutory_basis=article).status_code
+        == 303
+    )
+    record = db.session.scalars(sa.select(IntakeRecord)).one()
+    assert (record.collection_basis, record.statutory_basis, record.consent_ids) == ("statute", article, None)
+
+    # A private agency has no statutory ground: only the client's consent will do.
+    private = create_agency(name="민간복지관")
+    worker = create_person(agency=private, name="민간담당")
+    from cases import services
+
+    other = services.open_case(
+        private, services.ClientInput(name="박민간"), actor=worker, opened_on=today_local()
+    )
+    services.transition_case(other, "start_counselling", actor=worker, agency_id=private.id)
+    login_as(worker, agency_id=private.id)
+    refused = _post_intake(client, other, collection_basis="statute", statutory_basis=article)
+    assert refused.status_code == 422
+    assert "민간기관은 법령상 근거로" in refused.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(IntakeRecord)) == 1
 
 
 def test_other_agencies_get_404(
@@ -175,6 +272,7 @@ def test_other_agencies_get_404(
     assert client.get(f"/cases/{case.id}/intake").status_code == 404
 
 
+@pytest.mark.embedded
 def test_dong_meeting_to_escalation_round_trip(
     client: FlaskClient,
     login_as: Callable[..., Any],
@@ -186,6 +284,13 @@ def test_dong_meeting_to_escalation_round_trip(
     case = create_case(CaseStage.selection)
     login_as(case_kit.worker, agency_id=case_kit.dong_centre.id)  # commits the case too
     token = page_csrf_token(client, "/cases/dong-meetings/new")
+    page = client.get("/cases/dong-meetings/new").get_data(as_text=True)
+    assert f'name="consent-{case.id}"' not in page
+    assert "수집·이용 동의만 있음" in page
+    single = client.get(f"/cases/{case.id}/escalate").get_data(as_text=True)
+    assert 'name="consent_status"' not in single
+    assert "동의 상태 (동의 기록에서 자동 판정)" in single
+    assert "수집·이용 동의만 있음" in single
     missing = client.post(
         "/cases/dong-meetings/new",
         data={
@@ -209,11 +314,18 @@ def test_dong_meeting_to_escalation_round_trip(
             f"reason-{case.id}": "알코올 의존, 아동 방임",
             f"tried-{case.id}": "정신건강복지센터 연계 거부",
             f"urgency-{case.id}": "urgent",
+            # A typed consent status is not a field any more: it is ignored, never trusted.
             f"consent-{case.id}": "third_party",
         },
     )
     assert response.status_code == 303
     escalation = db.session.scalars(sa.select(Escalation)).one()
+    # Derived from the records: the client consented to collection by the dong, not to provision.
+    assert escalation.consent_status == ConsentStatus.collection_only
+    [consent_id] = escalation.consent_ids
+    assert consent_id == db.session.scalar(
+        sa.select(Consent.id).where(Consent.client_id == case.main_client_id)
+    )
     assert "구청 검토 중" in client.get("/cases/escalations").get_data(as_text=True)
 
     coordinator = app.test_client()

@@ -264,6 +264,22 @@ def test_discovery_describes_the_provider(idp_server: IdpServer, idp_http: reque
     assert {"sub", "name", "email", "email_verified", "hamkke_agency", "nonce"} <= set(
         meta["claims_supported"]
     )
+    assert meta["authorization_response_iss_parameter_supported"] is True
+
+
+def test_authorization_responses_name_the_issuer(
+    idp_server: IdpServer, idp_browsers: Callable[[], requests.Session]
+) -> None:
+    _, challenge = _pkce()
+    granted = _redirect_query(_authorize(idp_server, idp_browsers(), challenge=challenge))
+    denied = _redirect_query(
+        _authorize(idp_server, idp_browsers(), challenge=challenge, form={"action": "deny"})
+    )
+
+    # RFC 9207 §2: success and error responses alike carry ``iss``.
+    assert granted["iss"] == idp_server.url
+    assert denied["error"] == "access_denied"
+    assert denied["iss"] == idp_server.url
 
 
 def test_jwks_publishes_public_rsa_keys_only(idp_server: IdpServer, idp_http: requests.Session) -> None:
@@ -1067,6 +1083,27 @@ def test_bad_signature_carries_a_published_kid(
 
     assert header["alg"] == "RS256"
     assert header["kid"] in {key["kid"] for key in _jwks(idp_http, idp_server)["keys"]}
+
+
+@pytest.mark.parametrize(("mode", "expected"), [("omit_email_verified", None), ("unverified_email", False)])
+def test_claim_modes_change_email_verified_in_a_valid_token_once(
+    idp_server: IdpServer,
+    idp_http: requests.Session,
+    idp_browsers: Callable[[], requests.Session],
+    mode: str,
+    expected: bool | None,
+) -> None:
+    assert (
+        idp_http.post(f"{idp_server.url}/_test/misbehave", json={"mode": mode}, timeout=10).status_code == 200
+    )
+    odd = _sign_in(idp_server, idp_http, idp_browsers())
+
+    claims = _verify(idp_http, idp_server, odd["id_token"], odd["_nonce"])
+
+    assert claims.get("email_verified") is expected
+    assert claims["email"] == WORKER.email
+    good = _sign_in(idp_server, idp_http, idp_browsers())
+    assert _verify(idp_http, idp_server, good["id_token"], good["_nonce"])["email_verified"] is True
 
 
 def test_misbehave_refuses_unknown_modes(idp_server: IdpServer, idp_http: requests.Session) -> None:
