@@ -13,6 +13,7 @@ def init_app(app: Flask) -> None:
     from agencies.api import init_api
     from agencies.cli import agencies_cli
     from agencies.sessions import current_pending_session, current_person, load_session_for_request
+    from agencies.setup_cli import setup_command
 
     app.before_request(load_session_for_request)
     app.register_blueprint(auth_views.bp)
@@ -21,6 +22,7 @@ def init_app(app: Flask) -> None:
     init_api(app)
     sockets.register_namespaces()
     app.cli.add_command(agencies_cli)
+    app.cli.add_command(setup_command)
 
     @app.context_processor
     def inject_person() -> dict[str, Any]:

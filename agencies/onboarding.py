@@ -398,6 +398,16 @@ def accept_invitation(token: str, *, person: Person, session_record: UserSession
                 role=StaffRole.agency_admin, granted_at=now, granted_by_id=invitation.created_by_id
             )
         )
+    coordinator = (
+        invitation.grants_coordinator
+        and agency.type == AgencyType.district_team
+        and StaffRole.coordinator not in membership.role_set
+    )
+    if coordinator:
+        # Only `hamkke setup` issues such an invitation: the operator's command is the grant.
+        membership.roles.append(
+            MembershipRole(role=StaffRole.coordinator, granted_at=now, granted_by_id=invitation.created_by_id)
+        )
     invitation.accepted_at = now
     invitation.accepted_by_id = person.id
     agency.status = AgencyStatus.pending_agreement
@@ -418,6 +428,14 @@ def accept_invitation(token: str, *, person: Person, session_record: UserSession
         obj=membership,
         data={"person_id": person.id, "role": StaffRole.agency_admin.value, "via": "invitation"},
     )
+    if coordinator:
+        audit.record(
+            "agency.role_granted",
+            actor_id=invitation.created_by_id,
+            agency_id=agency.id,
+            obj=membership,
+            data={"person_id": person.id, "role": StaffRole.coordinator.value, "via": "setup_invitation"},
+        )
     db.session.flush()
     return membership
 
