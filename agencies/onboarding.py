@@ -413,6 +413,10 @@ def accept_invitation(token: str, *, person: Person, session_record: UserSession
     agency.status = AgencyStatus.pending_agreement
     if session_record is not None and session_record.awaiting_approval:
         session_record.awaiting_approval = False
+    if session_record is not None and session_record.acting_agency_id is None:
+        # The session opened before the person belonged anywhere; it now acts for the agency they
+        # joined, so pages that need an acting agency (scheduling a meeting) work without signing in again.
+        session_record.acting_agency_id = agency.id
     db.session.flush()
     audit.record(
         "agency.invitation_accepted",

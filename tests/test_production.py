@@ -132,10 +132,6 @@ class Browser:
         self.last_url = response.url
         return response
 
-    def cookie_header(self) -> str:
-        """The Cookie header a socket opened from this browser sends."""
-        return "; ".join(f"{cookie.name}={cookie.value}" for cookie in self.http.cookies)
-
 
 def _healthy(topology_url: str, cert: Path) -> bool:
     try:
@@ -337,30 +333,31 @@ def invite_agency(topology: Topology, browser: Browser) -> str:
 
 def open_meeting(topology: Topology, browser: Browser) -> int:
     """Schedule a meeting hosted by the team, check in and accept the pledge; return its ID."""
-    page = browser.get("/conference/new")
+    page = browser.get("/conferences/new")
     assert page.status_code == 200, page.text[:500]
     starts = (now_utc() + timedelta(days=1)).astimezone(SEOUL)
     created = browser.post_form(
         page,
-        "/conference/new",
+        "/conferences/new",
         {
             "kind": "expanded",
             "title": "운영 점검 회의",
+            "place": "구청 3층 회의실",
             "date": starts.date().isoformat(),
             "time": "14:00",
             "briefing_days": "3",
         },
     )
     assert created.status_code == 200, created.text[:1000]
-    match = re.search(r"/conference/(\d+)/plan", created.url)
+    match = re.search(r"/conferences/(\d+)/plan", created.url)
     assert match, created.url
     conference_id = int(match.group(1))
-    room = browser.get(f"/conference/{conference_id}")
-    checked_in = browser.post_form(room, f"/conference/{conference_id}/check-in", {})
+    room = browser.get(f"/conferences/{conference_id}")
+    checked_in = browser.post_form(room, f"/conferences/{conference_id}/check-in", {})
     version = re.search(r'name="version" value="([^"]+)"', checked_in.text)
     assert version, checked_in.text[:1000]
     pledged = browser.post_form(
-        checked_in, f"/conference/{conference_id}/pledge", {"version": version.group(1), "agree": "yes"}
+        checked_in, f"/conferences/{conference_id}/pledge", {"version": version.group(1), "agree": "yes"}
     )
     assert 'id="conference-room"' in pledged.text, pledged.text[:1000]
     return conference_id
@@ -373,14 +370,13 @@ class RoomClient:
         self.connects = 0
         self.refusals: list[Any] = []
         self._lock = threading.Lock()
-        http = requests.Session()
-        http.verify = str(topology.cert)
-        http.trust_env = False
+        # The cookies ride in the session's jar, not in ``headers``: engine.io's client removes a Cookie
+        # header from the dict it is given, so a reconnect would arrive signed out.
+        http = browser.http if browser else topology.browser().http
         self.client = socketio.Client(http_session=http, reconnection_delay=0.2, reconnection_delay_max=1)
         self.client.on("connect", self._connected, namespace="/conference")
         self.client.on("connect_error", self._refused, namespace="/conference")
         self.url = topology.url
-        self.headers = {"Cookie": browser.cookie_header()} if browser else {}
         self.conference_id = conference_id
 
     def _connected(self) -> None:
@@ -396,7 +392,6 @@ class RoomClient:
         self.client.connect(
             self.url,
             namespaces=["/conference"],
-            headers=self.headers,
             auth={"conference_id": self.conference_id},
             transports=["websocket"],
             wait_timeout=30,
@@ -481,7 +476,10 @@ def test_the_live_room_continues_on_the_other_web_process(topology: Topology) ->
         assert room.call("raise_hand", {"raised": True}) == {"ok": True}
         holder = holder_of_room(topology)
         stop_group(topology.webs[holder], sig=signal.SIGKILL)
-        wait_until(lambda: room.connects >= 2, timeout=60, message="reconnected to the other web process")
+        try:
+            wait_until(lambda: room.connects >= 2, timeout=60, message="reconnected to the other web process")
+        except TimeoutError as error:
+            raise AssertionError(f"refused: {room.refusals[:3]}") from error
         other = next(name for name in topology.webs if name != holder)
         assert "Socket connected: namespace /conference" in (topology.logs / f"{other}.log").read_text(
             "utf-8"
@@ -515,7 +513,7 @@ def test_a_database_outage_is_answered_as_an_outage_and_saves_nothing(topology: 
     conference_id = topology.conference_id
     browser = topology.coordinator
     assert browser is not None, "the journey test signs the coordinator in"
-    page = browser.get("/conference/new")
+    page = browser.get("/conferences/new")
     assert page.status_code == 200
     before = topology.sql("SELECT count(*) FROM conferences")
     topology.postgres.stop()
@@ -526,8 +524,14 @@ def test_a_database_outage_is_answered_as_an_outage_and_saves_nothing(topology: 
         starts = (now_utc() + timedelta(days=2)).astimezone(SEOUL)
         posted = browser.post_form(
             page,
-            "/conference/new",
-            {"kind": "expanded", "title": "장애 중 회의", "date": starts.date().isoformat(), "time": "10:00"},
+            "/conferences/new",
+            {
+                "kind": "expanded",
+                "title": "장애 중 회의",
+                "place": "구청",
+                "date": starts.date().isoformat(),
+                "time": "10:00",
+            },
         )
         assert_unavailable_page(posted)
         room = RoomClient(topology, browser, conference_id)
