@@ -309,6 +309,8 @@ def reissue_invitation(invitation: Invitation, *, actor: Person) -> tuple[Invita
         invitation.revoked_at = now
         invitation.revoked_by_id = actor.id
     replacement, token = _issue(invitation.agency, invitation.email, actor=actor)
+    # A re-issued first-coordinator link (hamkke setup's) still makes its user the coordinator.
+    replacement.grants_coordinator = invitation.grants_coordinator
     audit.record(
         "agency.invitation_reissued",
         actor_id=actor.id,
