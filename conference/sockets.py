@@ -36,7 +36,6 @@ from sqlalchemy.exc import DataError, SQLAlchemyError
 from agencies.models import Person
 from agencies.sockets import (
     AuthenticatedNamespace,
-    SocketRefused,
     authenticate_socket,
     authenticated_event,
     forget_socket,
@@ -410,8 +409,6 @@ class ConferenceNamespace(AuthenticatedNamespace):
             logger.error("Conference join refused (%s) for sid %s", code, _sid(), exc_info=error)
         else:
             logger.warning("Conference join refused (%s) for sid %s: %r", code, _sid(), error)
-        if isinstance(error, SocketRefused):
-            raise error
         domain = error if isinstance(error, DomainError) and code != "unavailable" else None
         refuse_connection(code, domain.message if domain else None, domain.english if domain else None)
 
