@@ -29,12 +29,15 @@ RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml
 
 COPY . .
 COPY --from=vendor /vendor/ static/vendor/
+# /var/log/hamkke holds the access-log anchor file and /var/cache/hamkke the PDF font cache
+# (HAMKKE_CONSENTS_ACCESS_LOG_ANCHOR_FILE, HAMKKE_FONT_CACHE_DIR in .env.example); the unprivileged
+# user must own them. Mount /var/log/hamkke on a volume to keep the anchors (docs/deploy.md).
 # Editable install: the code finds templates/, static/, migrations/ and translations/ beside itself.
 RUN pip install --no-deps -e . \
     && if [ -d translations ]; then pybabel compile --statistics -d translations; fi \
     && useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin hamkke \
-    && mkdir -p /var/lib/hamkke/beat \
-    && chown -R hamkke:hamkke /var/lib/hamkke
+    && mkdir -p /var/lib/hamkke/beat /var/log/hamkke /var/cache/hamkke/fonts \
+    && chown -R hamkke:hamkke /var/lib/hamkke /var/log/hamkke /var/cache/hamkke
 
 USER hamkke
 EXPOSE 8000

@@ -45,10 +45,13 @@ translations: $(STAMPS)/python  ## Compile the message catalogues (Korean source
 	$(BIN)/pybabel compile --statistics -d translations
 
 # Debian packages the suite needs; installed only when missing and only when we are root.
-system-deps:  ## Install postgresql, redis-server and chromium when missing (as root)
+# nginx: tests/test_nginx.py runs `nginx -t` on deploy/nginx.conf and the production-topology test
+# puts it in front of two gunicorn processes (bookworm ships 1.22.1; the config needs >= 1.18).
+system-deps:  ## Install postgresql, redis-server, nginx and chromium when missing (as root)
 	@missing=""; \
 	{ command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; } || missing="$$missing postgresql"; \
 	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
+	{ command -v nginx >/dev/null || test -x /usr/sbin/nginx; } || missing="$$missing nginx"; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	fc-list 2>/dev/null | grep -qi "noto sans cjk" || missing="$$missing fonts-noto-cjk"; \
 	if [ -n "$$missing" ]; then \

@@ -23,7 +23,10 @@ Rules (ASVS 8.1.1: documented function- and data-level rules):
 * Managing an agency (staff, roles, API clients): agency_admin of THAT agency, while it is active.
 * Accepting the 업무협약: agency_admin of that agency while it awaits the agreement.
 * Network administration (inviting agencies, identity providers, suspending and reactivating
-  agencies): coordinator of the district.
+  agencies): coordinator of the district. The break-glass account (``hamkke agencies
+  create-break-glass``, docs/deploy.md) may invite, re-issue and revoke invitations and manage
+  identity providers in every district, and nothing else: agencies/break_glass.py confines its
+  sessions to those pages, audits each request and ends the session after an hour.
 * Disabling or re-enabling a person platform-wide: a coordinator of the districts of every
   agency the person belongs to, or the agency_admin of every agency the person belongs to
   (pending or active memberships). Nobody disables themselves. A person who belongs to two
@@ -129,9 +132,14 @@ def can_view_directory(person: Person | None, district: District) -> bool:
     return is_network_member(person, district.id)
 
 
+def is_break_glass_admin(person: Person | None) -> bool:
+    """Tell whether the person is the active break-glass administrator (network pages only)."""
+    return person is not None and person.is_active and person.is_break_glass
+
+
 def can_manage_network(person: Person | None, district: District) -> bool:
     """Tell whether the person may invite agencies and manage identity providers of the district."""
-    return is_coordinator_of(person, district.id)
+    return is_coordinator_of(person, district.id) or is_break_glass_admin(person)
 
 
 def _joining_member(person: Person | None, agency: Agency) -> Membership | None:
@@ -193,12 +201,14 @@ def can_manage_person(actor: Person | None, target: Person) -> bool:
 
 def can_manage_identity_provider(person: Person | None, provider: IdentityProvider) -> bool:
     """Tell whether the person may edit the provider (a coordinator of the district that registered it)."""
-    return provider.district_id is not None and is_coordinator_of(person, provider.district_id)
+    if provider.district_id is None:
+        return False
+    return is_coordinator_of(person, provider.district_id) or is_break_glass_admin(person)
 
 
 def can_use_identity_provider(person: Person | None, provider: IdentityProvider, district: District) -> bool:
     """Tell whether a coordinator may bind the provider to a new agency of ``district``."""
-    if not is_coordinator_of(person, district.id) or not provider.is_active:
+    if not can_manage_network(person, district) or not provider.is_active:
         return False
     return provider.district_id is None or provider.district_id == district.id
 
@@ -235,7 +245,10 @@ def get_agency_for(person: Person | None, code: str, permission: AgencyPermissio
 def get_district_for(person: Person | None, district_id: int, permission: DistrictPermission) -> District:
     """Load a district and check ``permission`` (directory or network administration)."""
     district = db.session.get(District, district_id)
-    if district is None or not can_view_directory(person, district):
+    administers = (
+        permission == "manage_network" and district is not None and can_manage_network(person, district)
+    )
+    if district is None or not (administers or can_view_directory(person, district)):
         raise NotFound("지역을 찾을 수 없습니다.", english="No such district.")
     if permission == "manage_network" and not can_manage_network(person, district):
         raise PermissionDenied(

@@ -423,6 +423,9 @@ class Invitation(TimestampMixin, Model):
     accepted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("people.id"))
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     revoked_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("people.id"))
+    #: the first coordinator's invitation (``hamkke setup``): accepting it also grants the coordinator
+    #: role in the district team; no other invitation does
+    grants_coordinator: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     agency: Mapped[Agency] = relationship()
     district: Mapped[District] = relationship()

@@ -309,6 +309,8 @@ def reissue_invitation(invitation: Invitation, *, actor: Person) -> tuple[Invita
         invitation.revoked_at = now
         invitation.revoked_by_id = actor.id
     replacement, token = _issue(invitation.agency, invitation.email, actor=actor)
+    # A re-issued first-coordinator link (hamkke setup's) still makes its user the coordinator.
+    replacement.grants_coordinator = invitation.grants_coordinator
     audit.record(
         "agency.invitation_reissued",
         actor_id=actor.id,
@@ -398,11 +400,25 @@ def accept_invitation(token: str, *, person: Person, session_record: UserSession
                 role=StaffRole.agency_admin, granted_at=now, granted_by_id=invitation.created_by_id
             )
         )
+    coordinator = (
+        invitation.grants_coordinator
+        and agency.type == AgencyType.district_team
+        and StaffRole.coordinator not in membership.role_set
+    )
+    if coordinator:
+        # Only `hamkke setup` issues such an invitation: the operator's command is the grant.
+        membership.roles.append(
+            MembershipRole(role=StaffRole.coordinator, granted_at=now, granted_by_id=invitation.created_by_id)
+        )
     invitation.accepted_at = now
     invitation.accepted_by_id = person.id
     agency.status = AgencyStatus.pending_agreement
     if session_record is not None and session_record.awaiting_approval:
         session_record.awaiting_approval = False
+    if session_record is not None and session_record.acting_agency_id is None:
+        # The session opened before the person belonged anywhere; it now acts for the agency they
+        # joined, so pages that need an acting agency (scheduling a meeting) work without signing in again.
+        session_record.acting_agency_id = agency.id
     db.session.flush()
     audit.record(
         "agency.invitation_accepted",
@@ -418,6 +434,14 @@ def accept_invitation(token: str, *, person: Person, session_record: UserSession
         obj=membership,
         data={"person_id": person.id, "role": StaffRole.agency_admin.value, "via": "invitation"},
     )
+    if coordinator:
+        audit.record(
+            "agency.role_granted",
+            actor_id=invitation.created_by_id,
+            agency_id=agency.id,
+            obj=membership,
+            data={"person_id": person.id, "role": StaffRole.coordinator.value, "via": "setup_invitation"},
+        )
     db.session.flush()
     return membership
 

@@ -20,6 +20,11 @@ from hamkke.db import db
 from hamkke.time import now_utc
 from hamkke.web import error_response, wants_json
 
+#: how break-glass sessions are marked (``UserSession.method``; auth_services.METHOD_BREAK_GLASS)
+BREAK_GLASS_METHOD = "break_glass"
+#: a break-glass session ends this long after sign-in, however active it is
+BREAK_GLASS_SESSION_LIFETIME = timedelta(hours=1)
+
 SESSION_TOKEN_KEY = "sid"  # noqa: S105 -- the name of a cookie-session key, not a secret
 #: last_seen_at is written at most this often, so page views do not each cost a write
 TOUCH_INTERVAL = timedelta(seconds=60)
@@ -113,6 +118,9 @@ def session_expiry_reason(record: UserSession) -> str | None:
     config = current_app.config
     if now - record.created_at > timedelta(hours=config["SESSION_ABSOLUTE_HOURS"]):
         return "absolute_timeout"
+    if record.method == BREAK_GLASS_METHOD and now - record.created_at > BREAK_GLASS_SESSION_LIFETIME:
+        # The emergency account is time-boxed: one hour, then a fresh (audited) sign-in.
+        return "break_glass_expired"
     if now - record.last_seen_at > timedelta(minutes=config["SESSION_IDLE_MINUTES"]):
         return "idle_timeout"
     if not record.person.is_active:
@@ -227,6 +235,8 @@ def _explain_ended_session(reason: str) -> None:
             ),
             "info",
         )
+    elif reason == "break_glass_expired":
+        flash(_("긴급 관리자 로그인은 1시간만 유효합니다. 다시 로그인해 주세요."), "info")
     elif reason in {"person_disabled", "agency_disabled", "provider_unbound"}:
         flash(_("계정 또는 기관이 사용 중지되어 로그아웃되었습니다."), "error")
 

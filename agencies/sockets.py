@@ -16,11 +16,13 @@ import threading
 from collections.abc import Callable, Iterable
 from datetime import timedelta
 from functools import wraps
-from typing import Any, TypeVar, cast
+from typing import Any, NoReturn, TypeVar, cast
 
 import sqlalchemy as sa
 from flask import Flask, current_app, g, request, session
+from flask_socketio import ConnectionRefusedError as SocketRefused
 from flask_socketio import Namespace, disconnect, emit, join_room
+from sqlalchemy.exc import SQLAlchemyError
 
 from agencies.models import UserSession
 from agencies.sessions import (
@@ -31,6 +33,7 @@ from agencies.sessions import (
     touch_session,
 )
 from hamkke.db import db
+from hamkke.errors import UNAVAILABLE_MESSAGE, UNAVAILABLE_MESSAGE_EN
 from hamkke.extensions import socketio
 from hamkke.time import now_utc
 
@@ -42,6 +45,32 @@ SWEEP_INTERVAL_SECONDS = 20
 SESSION_ENDED_EVENT = "session_ended"
 
 H = TypeVar("H", bound=Callable[..., Any])
+
+#: why a socket was refused on connect → (Korean, English); the page maps the code to its own label
+REFUSAL_MESSAGES: dict[str, tuple[str, str]] = {
+    "not_signed_in": ("로그인이 필요합니다. 다시 로그인해 주세요.", "Please sign in."),
+    "session_ended": (
+        "로그인 시간이 끝나 연결을 끊었습니다. 다시 로그인해 주세요.",
+        "Your session ended; please sign in again.",
+    ),
+    "awaiting_approval": (
+        "기관의 승인을 기다리는 중이라 실시간 화면을 쓸 수 없습니다.",
+        "Your membership awaits approval; live pages open once it is approved.",
+    ),
+    "unavailable": (UNAVAILABLE_MESSAGE, UNAVAILABLE_MESSAGE_EN),
+}
+
+
+def refuse_connection(code: str, message: str | None = None, english: str | None = None) -> NoReturn:
+    """Refuse a connecting socket with a reason the browser receives (``connect_error``).
+
+    Flask-SocketIO's ConnectionRefusedError, not the built-in one: python-socketio answers the
+    built-in exception with a generic "Connection rejected by server" and the reason is lost.
+    """
+    korean, default_english = REFUSAL_MESSAGES.get(code, ("연결할 수 없습니다.", "Connection refused."))
+    raise SocketRefused(
+        code, {"code": code, "message": message or korean, "message_en": english or default_english}
+    )
 
 
 class SocketRegistry:
@@ -88,18 +117,19 @@ def authenticate_socket() -> UserSession:
 
     Call from a namespace's ``on_connect``. Joins ``person:<id>`` and ``session:<id>``.
 
-    :raises ConnectionRefusedError: no live, approved session stands behind the cookie.
+    :raises SocketRefused: no live, approved session stands behind the cookie (``not_signed_in``,
+        ``session_ended``, ``awaiting_approval``).
     """
     record = find_session(session.get(SESSION_TOKEN_KEY))
     if record is None:
-        raise ConnectionRefusedError("not_signed_in")
+        refuse_connection("not_signed_in")
     reason = session_expiry_reason(record)
     if reason is not None:
         expire_session(record, reason)
         db.session.commit()
-        raise ConnectionRefusedError("session_ended")
+        refuse_connection("session_ended")
     if record.awaiting_approval:
-        raise ConnectionRefusedError("awaiting_approval")
+        refuse_connection("awaiting_approval")
     sid = cast(str, request.sid)  # type: ignore[attr-defined]
     namespace = cast(str, request.namespace)  # type: ignore[attr-defined]
     registry.add(sid, namespace, record.id)
@@ -174,8 +204,13 @@ class AuthenticatedNamespace(Namespace):
     """A namespace whose sockets are authenticated on connect and registered for cutting."""
 
     def on_connect(self, auth: dict[str, Any] | None = None) -> None:
-        """Accept the socket only for a live, approved sign-in session."""
-        authenticate_socket()
+        """Accept the socket only for a live, approved sign-in session (``unavailable`` in an outage)."""
+        try:
+            authenticate_socket()
+        except SQLAlchemyError:
+            db.session.rollback()
+            logger.warning("Socket refused: database unavailable", exc_info=True)
+            refuse_connection("unavailable")
 
     def on_disconnect(self, reason: str | None = None) -> None:
         """Forget the socket."""

@@ -34,7 +34,13 @@ from flask_socketio import emit, join_room
 from sqlalchemy.exc import DataError, SQLAlchemyError
 
 from agencies.models import Person
-from agencies.sockets import AuthenticatedNamespace, authenticate_socket, authenticated_event, forget_socket
+from agencies.sockets import (
+    AuthenticatedNamespace,
+    authenticate_socket,
+    authenticated_event,
+    forget_socket,
+    refuse_connection,
+)
 from conference import access, services
 from conference.models import (
     AgendaItem,
@@ -54,7 +60,7 @@ from conference.queries import (
 )
 from hamkke import realtime
 from hamkke.db import db
-from hamkke.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
+from hamkke.errors import DomainError, NotFound, PermissionDenied, ServiceUnavailable, ValidationFailed
 
 logger = logging.getLogger(__name__)
 
@@ -291,7 +297,7 @@ def conference_event(
             except SQLAlchemyError:
                 # A lost race the locks did not prevent (or the database restarting): nothing was saved.
                 logger.exception("Conference event %s failed in the database", event)
-                return _refuse(event, DomainError("잠시 후 다시 시도하세요.", english="Database conflict."))
+                return _refuse(event, ServiceUnavailable())
             except (KeyError, TypeError, ValueError) as error:
                 return _refuse(
                     event, ValidationFailed("잘못된 요청입니다.", english=f"Malformed payload: {error!r}")
@@ -312,9 +318,7 @@ def conference_event(
             except SQLAlchemyError:
                 # The session check itself met a busy or restarting database: refuse, never crash.
                 logger.exception("Conference event %s failed before authorization", event)
-                return _refuse(
-                    event, DomainError("잠시 후 다시 시도하세요.", english="Database unavailable.")
-                )
+                return _refuse(event, ServiceUnavailable())
 
         return cast(H, guarded)
 
@@ -405,7 +409,8 @@ class ConferenceNamespace(AuthenticatedNamespace):
             logger.error("Conference join refused (%s) for sid %s", code, _sid(), exc_info=error)
         else:
             logger.warning("Conference join refused (%s) for sid %s: %r", code, _sid(), error)
-        raise ConnectionRefusedError(code) from error
+        domain = error if isinstance(error, DomainError) and code != "unavailable" else None
+        refuse_connection(code, domain.message if domain else None, domain.english if domain else None)
 
     def on_disconnect(self, reason: str | None = None) -> None:
         """Count the attendee out; a chair who is gone hands the chair over (never to nobody).

@@ -22,7 +22,7 @@ from hamkke.config import (
 from hamkke.db import db, import_all_models
 from hamkke.extensions import csrf, limiter, migrate, oauth, socketio
 from hamkke.i18n import init_i18n
-from hamkke.web import register_error_handlers, register_request_hooks
+from hamkke.web import register_error_handlers, register_outage_handlers, register_request_hooks
 
 #: domains in a fixed order; each exposes ``init_app(app)`` and registers its own parts there
 #: domain packages, then the cross-domain dashboards that read from them
@@ -76,6 +76,7 @@ def create_app(config_override: Mapping[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)  # type: ignore[method-assign]
     register_request_hooks(app)
     register_error_handlers(app)
+    register_outage_handlers(app)
     app.jinja_env.globals["is_production"] = is_production(app.config)
     return app
 

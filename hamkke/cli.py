@@ -76,9 +76,17 @@ def serve_command(host: str, port: int) -> None:
 @with_appcontext
 def demo_command(force: bool) -> None:
     """Load the demo district 한빛구 when the database is empty."""
+    from hamkke.config import is_production
     from hamkke.db import db
     from hamkke.demo import database_is_empty, load_demo
 
+    if is_production(current_app.config):
+        # The demo registers a development-only provider and prints an invitation link and an API
+        # secret: never in a real district. `hamkke setup` creates a real one.
+        raise click.ClickException(
+            "운영 환경(HAMKKE_ENV=production)에서는 데모 데이터를 불러올 수 없습니다. "
+            "`hamkke setup`을 쓰세요 / the demo refuses to run in production; use `hamkke setup`"
+        )
     if not force and not database_is_empty():
         click.echo("데모 데이터: 이미 데이터가 있어 건너뜁니다 / database not empty, skipped")
         return

@@ -51,3 +51,18 @@ class ConsentRequired(DomainError):
 
     status_code = 403
     code = "consent_required"
+
+
+#: what a person reads when the database, Redis or the broker cannot be reached (pages, JSON and sockets)
+UNAVAILABLE_MESSAGE = "서비스를 잠시 사용할 수 없습니다. 잠시 후 다시 시도해 주세요."
+UNAVAILABLE_MESSAGE_EN = "The service is temporarily unavailable; please try again shortly."
+
+
+class ServiceUnavailable(DomainError):
+    """A part the request needs (database, Redis, broker) cannot be reached now; nothing was saved."""
+
+    status_code = 503
+    code = "unavailable"
+
+    def __init__(self, message: str = UNAVAILABLE_MESSAGE, *, english: str = UNAVAILABLE_MESSAGE_EN) -> None:
+        super().__init__(message, english=english)

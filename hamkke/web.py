@@ -6,6 +6,9 @@ import logging
 from typing import Any
 from urllib.parse import urlsplit
 
+import kombu.exceptions as kombu_exc
+import redis.exceptions as redis_exc
+import sqlalchemy.exc as sa_exc
 from flask import Flask, Response, g, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
@@ -15,7 +18,7 @@ from werkzeug.exceptions import HTTPException
 
 from hamkke.audit import current_request_id
 from hamkke.db import db
-from hamkke.errors import DomainError
+from hamkke.errors import UNAVAILABLE_MESSAGE, UNAVAILABLE_MESSAGE_EN, DomainError
 
 logger = logging.getLogger(__name__)
 
@@ -34,8 +37,22 @@ STATUS_MESSAGES: dict[int, tuple[str, str]] = {
         "일시적인 오류가 발생했습니다. 잠시 후 다시 시도해 주세요.",
         "Something went wrong; please try again.",
     ),
-    503: ("서비스를 잠시 사용할 수 없습니다.", "The service is temporarily unavailable."),
+    503: (UNAVAILABLE_MESSAGE, UNAVAILABLE_MESSAGE_EN),
 }
+
+
+#: seconds a client is asked to wait after a 503 (the database or Redis restarting takes about this long)
+RETRY_AFTER_SECONDS = 30
+
+#: the database, Redis or the Celery broker cannot be reached: an outage, answered 503, not a bug (500)
+OUTAGE_ERRORS: tuple[type[Exception], ...] = (
+    sa_exc.OperationalError,
+    sa_exc.InterfaceError,
+    sa_exc.TimeoutError,
+    redis_exc.ConnectionError,
+    redis_exc.TimeoutError,
+    kombu_exc.OperationalError,
+)
 
 
 #: the largest value of a PostgreSQL ``integer`` column (every primary key here)
@@ -115,15 +132,17 @@ def error_response(
     }
     if field:
         payload["error"]["field"] = field
+    # An outage: tell clients when to come back (RFC 9110 §10.2.3); the page needs no database.
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)} if status == 503 else {}
     if wants_json():
-        return jsonify(payload), status
+        return jsonify(payload), status, headers
     if message is None and str(get_locale()) == "en":
         korean = default_english
-    template = f"errors/{status}.html" if status in {400, 403, 404, 500} else "errors/generic.html"
+    template = f"errors/{status}.html" if status in {400, 403, 404, 500, 503} else "errors/generic.html"
     page = render_template(
         template, status=status, message=message or korean, request_id=current_request_id()
     )
-    return page, status
+    return page, status, headers
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -162,6 +181,27 @@ def register_error_handlers(app: Flask) -> None:
         db.session.rollback()
         logger.error("Unhandled error in request %s", current_request_id(), exc_info=error)
         return error_response(500)
+
+
+def register_outage_handlers(app: Flask) -> None:
+    """Answer an unreachable database, Redis or broker with 503, Retry-After and nothing saved."""
+
+    def handle_outage(error: Exception) -> ResponseReturnValue:
+        try:
+            # Whatever the request had flushed is thrown away; the rollback itself may fail too.
+            db.session.rollback()
+        except Exception:
+            logger.debug("Rollback after an outage failed", exc_info=True)
+        logger.error(
+            "Service unavailable in request %s: %s: %s",
+            current_request_id(),
+            type(error).__name__,
+            str(error).splitlines()[0] if str(error) else "",
+        )
+        return error_response(503, code="unavailable")
+
+    for error_class in OUTAGE_ERRORS:
+        app.register_error_handler(error_class, handle_outage)
 
 
 CONTENT_SECURITY_POLICY = (

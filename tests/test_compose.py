@@ -468,7 +468,10 @@ def test_nginx_passes_the_client_and_scheme_on_every_location() -> None:
     text = https_server()
     for header in (r"location\s+/socket\.io/", r"location\s+/\s"):
         location = directives(block(text, header))
-        assert "proxy_set_header Host $host" in location, header
+        # $http_host keeps the port: with $host, forms on a port other than 443 fail the CSRF referrer check.
+        assert "proxy_set_header Host $http_host" in location, header
+        assert "proxy_set_header X-Forwarded-Host $http_host" in location, header
+        assert not any(line.endswith(" $host") for line in location if "proxy_set_header" in line), header
         assert "proxy_set_header X-Forwarded-Proto $scheme" in location, header
         assert "proxy_set_header X-Forwarded-For $remote_addr" in location, header
 
@@ -478,7 +481,26 @@ def test_nginx_serves_its_health_check_and_terminates_tls() -> None:
     assert re.search(r"listen\s+127\.0\.0\.1:8081\s*;", text)
     assert "return 200" in block(text, r"location\s+=\s+/nginx-health")
     assert re.search(r"listen\s+443\s+ssl", text)
-    assert "return 301 https://$host$request_uri" in text
+    # The redirect names the published https port (filled in by the image's envsubst templates).
+    assert "return 301 https://$host:${HTTPS_PORT}$request_uri" in text
+
+
+def test_nginx_config_is_rendered_with_the_published_https_port(services: dict[str, dict[str, Any]]) -> None:
+    nginx = services["nginx"]
+    assert "./deploy/nginx.conf:/etc/nginx/templates/nginx.conf.template:ro" in nginx["volumes"]
+    environment = interpolate_tree(environment_of(nginx), {"HTTPS_PORT": "8443"})
+    assert environment["HTTPS_PORT"] == "8443"
+    assert environment["NGINX_ENVSUBST_OUTPUT_DIR"] == "/etc/nginx"
+    # Only HTTPS_PORT is substituted: nginx's own $host, $http_host, ... must stay.
+    assert environment["NGINX_ENVSUBST_FILTER"] == "^HTTPS_PORT$"
+    published = interpolate_tree(nginx["ports"], {"HTTPS_PORT": "8443"})
+    assert "8443:443" in published
+
+
+def test_nginx_config_runs_on_debian_bookworms_nginx() -> None:
+    # `http2 on;` needs nginx >= 1.25.1; bookworm (make system-deps) ships 1.22.1.
+    assert not re.search(r"^\s*http2\s+on\s*;", nginx_text(), re.MULTILINE)
+    assert re.search(r"listen\s+443\s+ssl\s+http2\b", nginx_text())
 
 
 # ---- Dockerfile ----
@@ -510,6 +532,29 @@ def test_dockerfile_runs_as_an_unprivileged_user() -> None:
     users = re.findall(r"^USER (\S+)$", dockerfile(), re.MULTILINE)
     assert users, "no USER"
     assert users[-1] not in {"root", "0"}
+
+
+def test_dockerfile_creates_the_folders_the_settings_point_to() -> None:
+    text = dockerfile()
+    values = env_example()
+    folders = {
+        str(Path(values["HAMKKE_CONSENTS_ACCESS_LOG_ANCHOR_FILE"]).parent),
+        values["HAMKKE_FONT_CACHE_DIR"],
+    }
+    created = {folder for match in re.findall(r"mkdir -p ([^&\n]+)", text) for folder in match.split()}
+    owned = [
+        folder for match in re.findall(r"chown -R hamkke:hamkke ([^&\n]+)", text) for folder in match.split()
+    ]
+    for folder in folders:
+        assert folder in created, folder
+        assert any(folder == root or folder.startswith(root + "/") for root in owned), folder
+
+
+def test_the_anchor_file_survives_upgrades_on_a_volume(services: dict[str, dict[str, Any]]) -> None:
+    folder = str(Path(env_example()["HAMKKE_CONSENTS_ACCESS_LOG_ANCHOR_FILE"]).parent)
+    for name in APP_SERVICES:
+        mounts = {volume.split(":")[1]: volume.split(":")[0] for volume in services[name].get("volumes", [])}
+        assert mounts.get(folder) == "anchors", name
 
 
 def test_dockerignore_keeps_secrets_and_local_state_out() -> None:

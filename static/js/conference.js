@@ -279,9 +279,22 @@
     resendOnState = true;
   });
   // A join the server refused because the database was busy is tried again; other refusals stand.
+  // A refusal carries its reason code (error.message) and the server's words (error.data.message);
+  // the page's own label for the code comes first, so the reason reads in the page's language.
+  function refusalText(error) {
+    var code = error && error.message ? String(error.message) : "";
+    var key = "refused" + code.split("_").map(function (part) {
+      return part.charAt(0).toUpperCase() + part.slice(1);
+    }).join("");
+    if (L[key]) { return L[key]; }
+    if (error && error.data && error.data.message) { return String(error.data.message); }
+    return L.disconnected;
+  }
   socket.on("connect_error", function (error) {
-    $("connection").textContent = L.disconnected;
+    var text = refusalText(error);
+    $("connection").textContent = text;
     $("connection").className = "badge badge--warn";
+    if (text !== L.disconnected) { announce(text); }
     if (error && error.message === "unavailable" && !socket.active) {
       window.setTimeout(function () { socket.connect(); }, 3000);
     }

@@ -28,7 +28,8 @@ def audit_rows(db: Any, action: str) -> list[AuditEntry]:
 
 
 def is_signed_in_as(client: FlaskClient, person: Person) -> bool:
-    html = client.get("/").get_data(as_text=True)
+    # follow_redirects: the break-glass account's front page is the network administration page
+    html = client.get("/", follow_redirects=True).get_data(as_text=True)
     return f'<span class="account__name">{person.name}</span>' in html
 
 
