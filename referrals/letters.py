@@ -264,9 +264,20 @@ def missing_letters() -> list[tuple[int, LetterKind, int]]:
     return missing
 
 
+def rendered_letters(referral_id: int) -> list[ReferralLetter]:
+    """Return the referral's rendered letters as stored now (not as a loaded relationship remembers)."""
+    return list(
+        db.session.scalars(
+            sa.select(ReferralLetter)
+            .where(ReferralLetter.referral_id == referral_id)
+            .order_by(ReferralLetter.id)
+        )
+    )
+
+
 def pending_letters(referral: Referral) -> list[tuple[LetterKind, int]]:
     """Return (kind, version) of this referral's letters that are due but not rendered yet (생성 중)."""
-    rendered = {(letter.kind, letter.version) for letter in referral.letters}
+    rendered = {(letter.kind, letter.version) for letter in rendered_letters(referral.id)}
     due: list[tuple[LetterKind, int]] = []
     if referral.request_document_number is not None:
         due.append((LetterKind.request, FIRST_VERSION))

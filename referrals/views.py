@@ -318,7 +318,7 @@ def letters_part(referral_id: int) -> ResponseReturnValue:
     return render_template(
         "referrals/_letters.html",
         referral=referral,
-        letters=referral.letters,
+        letters=letters.rendered_letters(referral.id),
         pending_letters=letters.pending_letters(referral),
     )
 
