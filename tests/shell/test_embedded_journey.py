@@ -431,3 +431,6 @@ def test_the_whole_journey_from_outside(backend: str, tmp_path: Path) -> None:
     assert tally.socket_errors == []
     assert tally.transport_errors == []
     assert LOCKED not in log
+    # No retry anywhere: no task retried (Celery's "Task … retry: …") and no e-mail attempt failed.
+    assert " retry: " not in log, [line for line in log.splitlines() if " retry: " in line][:5]
+    assert not re.search(r"Outbox message \d+ attempt \d+: (retry|failed)", log)
