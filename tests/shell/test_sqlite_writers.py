@@ -108,3 +108,19 @@ def test_a_write_that_cannot_get_the_lock_fails_cleanly_after_bounded_waits(
     # Tried again a bounded number of times (SQLITE_BEGIN_ATTEMPTS), then gave up.
     assert len([r for r in caplog.records if "waiting again" in r.getMessage()]) == 2
     assert _count(web) == 0  # nothing half-saved
+
+
+def test_a_row_locking_read_starts_the_write_transaction(engines: tuple[sa.Engine, sa.Engine]) -> None:
+    # SELECT … FOR UPDATE (SQLite's dialect drops the clause) must still serialise a read-modify-write:
+    # it takes the write lock, so another writer waits (here: gives up after its short timeout).
+    web, worker = engines
+    with web.connect() as request:
+        request.execute(sa.select(ROWS.c.id).with_for_update()).all()
+        with worker.connect() as task:
+            task.exec_driver_sql("PRAGMA busy_timeout=50")
+            with pytest.raises(sa.exc.OperationalError, match="database is locked"):
+                task.execute(ROWS.insert().values(who="worker"))
+            task.rollback()
+        request.execute(ROWS.insert().values(who="web"))
+        request.commit()
+    assert _count(web) == 1
