@@ -234,34 +234,7 @@ class Journey:
         chair.call(
             chair_socket, NS, "open_item", {**base, "item_id": item_id, "version": self._version(item_id)}
         )
-        chair.call(
-            chair_socket,
-            NS,
-            "decide_lead",
-            {
-                **base,
-                "item_id": item_id,
-                "method": "conference_decision",
-                "candidate_agency_ids": [agencies["welfare"], agencies["dong"]],
-                "chosen_agency_id": agencies["welfare"],
-                "rationale": "주 호소문제 서비스 제공기관",
-            },
-        )
-        chair.call(
-            chair_socket,
-            NS,
-            "assign_role",
-            {
-                **base,
-                "item_id": item_id,
-                "agency_id": agencies["dong"],
-                "role": "partner",
-                "responsibilities": "주거 점검과 긴급지원 연계",
-                "isp_items": [
-                    {"service": "긴급지원", "quantity": "1회", "duration": "1개월", "intensity": "집중"}
-                ],
-            },
-        )
+        self._lead_and_role(item_id)
         soap = "대상자는 난방 중단으로 밤잠을 설친다고 함"
         chair.call(
             chair_socket,
@@ -311,6 +284,39 @@ class Journey:
         )
         chair.call(chair_socket, NS, "finalize", base)
         self.facts.update(item_id=item_id, action_id=action["action_id"])
+
+    def _lead_and_role(self, item_id: int) -> None:
+        """The chair records the lead agency (the welfare centre) and the dong's role with its ISP."""
+        chair, chair_socket = self.people[CHAIR], self.sockets[CHAIR]
+        base, agencies = {"conference_id": self.facts["conference_id"]}, self.facts["agencies"]
+        chair.call(
+            chair_socket,
+            NS,
+            "decide_lead",
+            {
+                **base,
+                "item_id": item_id,
+                "method": "conference_decision",
+                "candidate_agency_ids": [agencies["welfare"], agencies["dong"]],
+                "chosen_agency_id": agencies["welfare"],
+                "rationale": "주 호소문제 서비스 제공기관",
+            },
+        )
+        chair.call(
+            chair_socket,
+            NS,
+            "assign_role",
+            {
+                **base,
+                "item_id": item_id,
+                "agency_id": agencies["dong"],
+                "role": "partner",
+                "responsibilities": "주거 점검과 긴급지원 연계",
+                "isp_items": [
+                    {"service": "긴급지원", "quantity": "1회", "duration": "1개월", "intensity": "집중"}
+                ],
+            },
+        )
 
     def _version(self, item_id: int) -> int:
         chair = self.people[CHAIR]
