@@ -21,7 +21,7 @@ run: install  ## Install what is missing and start the whole product on the embe
 
 test: install system-deps lint typecheck test-postgres test-embedded  ## Run every check and the whole suite
 
-install: $(STAMPS)/python $(STAMPS)/vendor translations  ## Create .venv, install Python and browser libraries
+install: $(STAMPS)/python $(STAMPS)/vendor $(STAMPS)/font translations  ## Create .venv, install Python and browser libraries, build the PDF font
 
 $(STAMPS)/python: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 이상이 필요합니다 / Python >= 3.11 is required")'
@@ -37,6 +37,11 @@ $(STAMPS)/vendor: package.json
 	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx.min.js
 	cp node_modules/socket.io-client/dist/socket.io.min.js $(VENDOR)/socket.io.min.js
 	cp node_modules/socket.io-client/dist/socket.io.min.js.map $(VENDOR)/socket.io.min.js.map
+	@mkdir -p $(STAMPS) && touch $@
+
+# The reduced Korean PDF font (hamkke/pdf.py) takes a minute to build: once here, not at the first PDF.
+$(STAMPS)/font: $(STAMPS)/python
+	$(BIN)/python -m hamkke.pdf
 	@mkdir -p $(STAMPS) && touch $@
 
 vendor: $(STAMPS)/vendor  ## Install the browser libraries from npm into static/vendor (ignored by git)

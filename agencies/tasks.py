@@ -17,6 +17,7 @@ from agencies.onboarding import hash_token, invitation_link
 from hamkke.db import db
 from hamkke.i18n import local_datetime
 from hamkke.time import now_utc
+from worker.retry import TRANSIENT_ERRORS
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +46,8 @@ def deliver_email(*, to: str, subject: str, text: str, html: str) -> None:
 
 @shared_task(
     name="agencies.send_invitation_email",
-    autoretry_for=(smtplib.SMTPException, OSError),
+    # SMTP refusals as well as the transient failures every task retries (busy database, broker).
+    autoretry_for=(smtplib.SMTPException, *TRANSIENT_ERRORS),
     retry_backoff=30,
     retry_backoff_max=1800,
     max_retries=6,

@@ -68,6 +68,10 @@ def create_app(config_override: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(health.bp)
     for name in DOMAINS:
         importlib.import_module(name).init_app(app)
+    from hamkke import devmail_views, jobs
+
+    jobs.init_app(app)
+    devmail_views.init_app(app)
 
     proxies = int(app.config["TRUSTED_PROXIES"])
     if proxies:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -112,10 +113,12 @@ def ping_worker_command(timeout: float) -> None:
     record_heartbeat.delay(token=token, source="cli")
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        db.session.rollback()  # see rows the worker committed since the last look
-        found = db.session.scalar(sa.select(WorkerHeartbeat).where(WorkerHeartbeat.token == token))
+        found = db.session.scalar(sa.select(WorkerHeartbeat.worker).where(WorkerHeartbeat.token == token))
+        # End the transaction before waiting: on SQLite it holds the write lock the worker needs, and
+        # the next look must see rows the worker committed meanwhile.
+        db.session.rollback()
         if found is not None:
-            click.echo(f"작업자 응답 / worker answered: {found.worker}")
+            click.echo(f"작업자 응답 / worker answered: {found}")
             return
         time.sleep(0.2)
     raise click.ClickException(f"작업자가 {timeout:.0f}초 안에 응답하지 않았습니다 / no worker answered")
@@ -145,7 +148,33 @@ def up_command() -> None:
     db.session.remove()
     db.engine.dispose()  # the children open their own connections
     base_url = current_app.config["BASE_URL"].rstrip("/")
-    _run_processes(_process_table(base_url, current_app.config["DEVIDP_URL"]), base_url)
+    table = _process_table(base_url, current_app.config["DEVIDP_URL"])
+    env: dict[str, str] = {}
+    if (current_app.config["MAIL_SERVER"], current_app.config["MAIL_PORT"]) == ("localhost", 25):
+        # No SMTP server configured: e-mail goes to the development mail catcher (/dev/mail), not to
+        # a closed port the outbox would retry against forever.
+        table, env = _with_mail_catcher(table)
+    _run_processes(table, base_url, env)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _with_mail_catcher(
+    table: list[tuple[str, list[str]]],
+) -> tuple[list[tuple[str, list[str]]], dict[str, str]]:
+    """Add the development mail catcher to the processes; return them and the mail settings for all."""
+    from hamkke.devmail import mail_folder
+
+    port = _free_port()
+    folder = mail_folder(current_app.instance_path)
+    catcher = [sys.executable, "-m", "hamkke.devmail", "--host", "127.0.0.1", "--port", str(port)]
+    click.echo(f"개발용 메일함 / caught e-mail: {current_app.config['BASE_URL'].rstrip('/')}/dev/mail")
+    env = {"HAMKKE_MAIL_SERVER": "127.0.0.1", "HAMKKE_MAIL_PORT": str(port), "HAMKKE_MAIL_USE_TLS": "false"}
+    return [("mail", [*catcher, "--folder", str(folder)]), *table], env
 
 
 def _process_table(base_url: str, idp_url: str) -> list[tuple[str, list[str]]]:
@@ -243,7 +272,9 @@ def _answers(base_url: str) -> bool:
         return False
 
 
-def _run_processes(table: list[tuple[str, list[str]]], base_url: str) -> None:
+def _run_processes(
+    table: list[tuple[str, list[str]]], base_url: str, extra_env: dict[str, str] | None = None
+) -> None:
     children: dict[str, subprocess.Popen[bytes]] = {}
     stopping = False
 
@@ -253,7 +284,7 @@ def _run_processes(table: list[tuple[str, list[str]]], base_url: str) -> None:
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, **(extra_env or {}), "PYTHONUNBUFFERED": "1"}
 
     def start(entries: list[tuple[str, list[str]]]) -> None:
         for name, command in entries:
@@ -262,7 +293,8 @@ def _run_processes(table: list[tuple[str, list[str]]], base_url: str) -> None:
 
     # The web server first, alone: four processes importing the app at once on a small machine make the
     # first page wait for all of them. The provider, the worker and beat follow once "/" answers.
-    start([entry for entry in table if entry[0] == "web"])
+    # The mail catcher starts with it (it is small) so that no e-mail ever meets a closed port.
+    start([entry for entry in table if entry[0] in {"web", "mail"}])
     deadline = time.monotonic() + WEB_READY_TIMEOUT
     while not stopping and time.monotonic() < deadline and not _answers(base_url):
         web = children.get("web")
@@ -270,7 +302,7 @@ def _run_processes(table: list[tuple[str, list[str]]], base_url: str) -> None:
             break
         time.sleep(0.2)
     if not stopping:
-        start([entry for entry in table if entry[0] != "web"])
+        start([entry for entry in table if entry[0] not in {"web", "mail"}])
     click.echo(
         f"\n  함께(Hamkke)가 시작되었습니다 / Hamkke is running: {base_url}/\n"
         "  로그인: 첫 화면의 '로그인'에서 데모 계정을 눌러 개발용 인증 서버로 들어갑니다.\n"

@@ -5,6 +5,9 @@ from __future__ import annotations
 import enum
 import importlib
 import importlib.util
+import logging
+import re
+import sqlite3
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated, Any
@@ -15,6 +18,8 @@ from sqlalchemy import event
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, registry
 
 from hamkke.time import now_utc
+
+logger = logging.getLogger(__name__)
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -164,23 +169,99 @@ def _discard_after_commit_callbacks(session: Session, previous_transaction: Any)
         session.info.pop(_CALLBACKS_KEY, None)
 
 
+#: milliseconds a SQLite connection waits for the write lock before "database is locked"
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+#: how often BEGIN IMMEDIATE is tried again when even the busy timeout ran out (bounded, then it fails)
+SQLITE_BEGIN_ATTEMPTS = 3
+
+
 @event.listens_for(sa.engine.Engine, "connect")
 def _configure_sqlite(dbapi_connection: Any, connection_record: Any) -> None:
-    # SQLite leaves foreign keys off by default, and WAL lets the web app read while the worker writes.
+    # The embedded default shares one file between the web app, the worker and beat: WAL lets them
+    # read while one writes, and the busy timeout makes a writer wait for the lock instead of failing.
     module = type(dbapi_connection).__module__
     if module.startswith("sqlite3"):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        # NORMAL is durable across application crashes under WAL and spares an fsync per commit.
+        cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
-        # pysqlite opens transactions on its own and breaks SAVEPOINT; let SQLAlchemy issue BEGIN.
+        # pysqlite opens transactions on its own and breaks SAVEPOINT; BEGIN IMMEDIATE is issued below.
         dbapi_connection.isolation_level = None
 
 
-@event.listens_for(sa.engine.Engine, "begin")
-def _begin_sqlite_transaction(connection: sa.Connection) -> None:
-    if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN")
+def _is_sqlite_busy(error: BaseException) -> bool:
+    """Tell whether a driver error is SQLite's "database is locked/busy" (worth waiting for)."""
+    message = str(error).lower()
+    return "database is locked" in message or "database is busy" in message
+
+
+#: statements that only read (a SELECT ... FOR UPDATE is told apart by its compiled form)
+_READ_PREFIXES = ("SELECT", "PRAGMA", "EXPLAIN", "VALUES")
+#: statements that end or continue a transaction: never the first write of one
+_TRANSACTION_PREFIXES = ("BEGIN", "COMMIT", "ROLLBACK", "END", "RELEASE")
+_WRITE_KEYWORD = re.compile(r"\b(INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE)
+
+
+def _locks_rows(context: Any) -> bool:
+    """Tell whether a SELECT was asked to lock rows (FOR UPDATE, which SQLite's dialect leaves out)."""
+    statement = getattr(getattr(context, "compiled", None), "statement", None)
+    return getattr(statement, "_for_update_arg", None) is not None
+
+
+def _writes(statement: str, context: Any) -> bool:
+    """Tell whether ``statement`` writes (or must be serialised with writers)."""
+    head = statement.lstrip()[:12].upper()
+    if head.startswith(_TRANSACTION_PREFIXES):
+        return False
+    if head.startswith(_READ_PREFIXES):
+        return _locks_rows(context)
+    if head.startswith("WITH"):
+        return _WRITE_KEYWORD.search(statement) is not None
+    return True  # INSERT, UPDATE, DELETE, SAVEPOINT, DDL
+
+
+def _begin_writer(dbapi_connection: Any) -> None:
+    """Start a write transaction (BEGIN IMMEDIATE), waiting for the lock; bounded retry past the timeout."""
+    for attempt in range(1, SQLITE_BEGIN_ATTEMPTS + 1):
+        try:
+            dbapi_connection.execute("BEGIN IMMEDIATE")
+            return
+        except sqlite3.OperationalError as error:
+            # Nothing has happened in this transaction yet, so beginning again is safe.
+            if attempt == SQLITE_BEGIN_ATTEMPTS or not _is_sqlite_busy(error):
+                raise
+            logger.warning(
+                "SQLite write lock still taken after %d ms; waiting again (%d)",
+                SQLITE_BUSY_TIMEOUT_MS,
+                attempt,
+            )
+
+
+# SQLite transactions start at the first write, as writers. A plain (deferred) BEGIN starts a reader
+# whose first write fails at once with SQLITE_BUSY_SNAPSHOT when another process committed in between,
+# without waiting: the busy timeout never applies, and every access-log append of a gated read was a
+# chance of "database is locked". BEGIN IMMEDIATE takes the write lock where the busy timeout applies,
+# so writers queue for a moment instead. Reads before the first write run without a transaction of
+# their own (each statement sees the latest commits, like PostgreSQL's READ COMMITTED) and so never
+# hold the lock: a page that only reads, or a loop polling for a worker's result, blocks no writer.
+@event.listens_for(sa.engine.Engine, "do_execute")
+@event.listens_for(sa.engine.Engine, "do_executemany")
+def _start_sqlite_writer(cursor: Any, statement: str, parameters: Any, context: Any) -> None:
+    dbapi_connection = cursor.connection
+    if (
+        isinstance(dbapi_connection, sqlite3.Connection)
+        and not dbapi_connection.in_transaction
+        and _writes(statement, context)
+    ):
+        _begin_writer(dbapi_connection)
+
+
+@event.listens_for(sa.engine.Engine, "do_execute_no_params")
+def _start_sqlite_writer_no_params(cursor: Any, statement: str, context: Any) -> None:
+    _start_sqlite_writer(cursor, statement, None, context)
 
 
 def import_all_models() -> None:

@@ -10,6 +10,7 @@ parses that font once and hands every document a copy that shares the read-only 
 from __future__ import annotations
 
 import copy
+import fcntl
 import hashlib
 import logging
 import os
@@ -161,20 +162,42 @@ def _source_digest(source: Path) -> str:
     return hashlib.sha256(source.read_bytes()).hexdigest()[:16]
 
 
+def reduced_font_path() -> Path:
+    """Return where the reduced font of the packaged source is kept (its name changes with the recipe)."""
+    return font_cache_dir() / f"{FONT_FAMILY}-r{FONT_RECIPE_VERSION}-{_source_digest(FONT_FILE)}.ttf"
+
+
+def ensure_reduced_font() -> Path:
+    """Build the reduced font unless it exists, one builder per machine at a time; return its path.
+
+    Building takes a minute of CPU. Web, worker and beat processes starting together used to build it
+    side by side (85 s for the first PDF on two cores); an exclusive file lock makes the others wait for
+    the one builder and then read its file. ``make install`` builds it ahead of the first start.
+    """
+    target = reduced_font_path()
+    if target.is_file():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with (target.parent / f".{target.name}.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            if not target.is_file():  # built by the process that held the lock before us
+                logger.info("Building the reduced PDF font %s (once per machine)", target)
+                build_reduced_font(FONT_FILE, target)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+    return target
+
+
 @cache
 def document_font_file() -> Path:
     """Return the font documents embed: the reduced font (built on first use), else the packaged one."""
-    target = font_cache_dir() / f"{FONT_FAMILY}-r{FONT_RECIPE_VERSION}-{_source_digest(FONT_FILE)}.ttf"
-    if target.is_file():
-        return target
     try:
-        logger.info("Building the reduced PDF font %s (once per machine)", target)
-        build_reduced_font(FONT_FILE, target)
+        return ensure_reduced_font()
     except OSError:
         # An unwritable cache folder costs speed only: the full font renders the same text.
         logger.exception("Could not build the reduced PDF font; using %s", FONT_FILE)
         return FONT_FILE
-    return target
 
 
 @dataclass(frozen=True)
@@ -281,3 +304,9 @@ class KoreanDocument(FPDF):
     def render(self) -> bytes:
         """Return the finished PDF as bytes."""
         return bytes(self.output())
+
+
+if __name__ == "__main__":
+    # `make install` runs this so that the first PDF after `make run` does not wait for the build.
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    print(f"PDF font / PDF 글꼴: {ensure_reduced_font()}")

@@ -9,11 +9,14 @@ from celery import shared_task
 from hamkke.db import db
 from notifications.delivery import deliver, due_message_ids
 from notifications.digest import send_weekly_digests
+from worker.retry import RETRY_TRANSIENT
 
 logger = logging.getLogger(__name__)
 
 
-@shared_task(name="notifications.deliver_outbox_message", acks_late=True)
+# SMTP failures are retried by the outbox itself (its own backoff, recorded on the row); a busy or
+# disconnected database while claiming or recording is retried here, within seconds.
+@shared_task(name="notifications.deliver_outbox_message", acks_late=True, **RETRY_TRANSIENT)
 def deliver_outbox_message(outbox_id: int) -> str:
     """Send one outbox message if it is still due; a duplicate or late delivery of this task does nothing."""
     return deliver(outbox_id)

@@ -264,6 +264,36 @@ def missing_letters() -> list[tuple[int, LetterKind, int]]:
     return missing
 
 
+def rendered_letters(referral_id: int) -> list[ReferralLetter]:
+    """Return the referral's rendered letters as stored now (not as a loaded relationship remembers)."""
+    return list(
+        db.session.scalars(
+            sa.select(ReferralLetter)
+            .where(ReferralLetter.referral_id == referral_id)
+            .order_by(ReferralLetter.id)
+        )
+    )
+
+
+def pending_letters(referral: Referral) -> list[tuple[LetterKind, int]]:
+    """Return (kind, version) of this referral's letters that are due but not rendered yet (생성 중)."""
+    rendered = {(letter.kind, letter.version) for letter in rendered_letters(referral.id)}
+    due: list[tuple[LetterKind, int]] = []
+    if referral.request_document_number is not None:
+        due.append((LetterKind.request, FIRST_VERSION))
+    if referral.reply_document_number is not None:
+        due.append((LetterKind.reply, FIRST_VERSION))
+    due.extend(
+        (reissue.kind, reissue.version)
+        for reissue in db.session.scalars(
+            sa.select(LetterReissue)
+            .where(LetterReissue.referral_id == referral.id)
+            .order_by(LetterReissue.id)
+        )
+    )
+    return [key for key in due if key not in rendered]
+
+
 def latest_version(referral_id: int, kind: LetterKind) -> int:
     """Return the highest version asked for of a letter (1 when it was never re-issued)."""
     highest = db.session.scalar(

@@ -8,17 +8,14 @@ from celery import shared_task
 
 from hamkke.db import db
 from referrals import letters, services
+from worker.retry import RETRY_TRANSIENT
 
 logger = logging.getLogger(__name__)
 
 
-@shared_task(
-    name="referrals.render_letter",
-    autoretry_for=(OSError,),
-    retry_backoff=True,
-    retry_backoff_max=600,
-    max_retries=8,
-)
+# A busy database, a dropped connection or a full disk passes: retried within seconds, not left to
+# the sweeper, so that the letter is normally ready moments after the referral is sent.
+@shared_task(name="referrals.render_letter", **RETRY_TRANSIENT)
 def render_letter(referral_id: int, kind: str, version: int = letters.FIRST_VERSION) -> int | None:
     """Render one version of a referral's letter once (a redelivery finds it, does nothing); return its ID."""
     letter = letters.ensure_letter(referral_id, kind, version)

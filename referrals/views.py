@@ -224,6 +224,7 @@ def _detail(
         client_rows=rows,
         shared_groups=[group_label(group) for group in groups],
         letters=referral.letters,
+        pending_letters=letters.pending_letters(referral),
         LetterKind=LetterKind,
         S=ReferralStatus,
         is_overdue=queries.is_overdue(referral),
@@ -306,6 +307,20 @@ def act(referral_id: int, action: str) -> ResponseReturnValue:
         _attach_error(forms[target], error)
         return _detail(referral, person, agency, forms, error.status_code)
     return redirect(url_for("referrals.detail", referral_id=referral.id))
+
+
+@bp.get("/<int:referral_id>/letters")
+@login_required
+def letters_part(referral_id: int) -> ResponseReturnValue:
+    """Return the page's letter list; while a letter is being rendered the page polls this part."""
+    person, _agency = _actor()
+    referral = _referral(referral_id, person)
+    return render_template(
+        "referrals/_letters.html",
+        referral=referral,
+        letters=letters.rendered_letters(referral.id),
+        pending_letters=letters.pending_letters(referral),
+    )
 
 
 @bp.get("/letters/<int:letter_id>")

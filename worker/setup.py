@@ -10,6 +10,7 @@ from celery import Celery, Task
 from celery.signals import worker_process_init
 from flask import Flask, has_app_context
 
+from worker.retry import RETRY_TRANSIENT
 from worker.schedule import beat_schedule
 
 #: modules that may define tasks; a domain without ``tasks.py`` yet is skipped
@@ -44,6 +45,14 @@ def celery_init_app(app: Flask) -> Celery:
     """Create the Celery app for ``app`` and store it in ``app.extensions['celery']``."""
 
     class FlaskTask(Task):
+        # Every task retries transient failures (a busy SQLite file, a restarting database, a broker
+        # hiccup) with backoff instead of failing and waiting for a sweeper; tasks are idempotent.
+        autoretry_for = RETRY_TRANSIENT["autoretry_for"]
+        retry_backoff = RETRY_TRANSIENT["retry_backoff"]
+        retry_backoff_max = RETRY_TRANSIENT["retry_backoff_max"]
+        retry_jitter = RETRY_TRANSIENT["retry_jitter"]
+        max_retries = RETRY_TRANSIENT["max_retries"]
+
         def __call__(self, *args: Any, **kwargs: Any) -> Any:
             # Called in-process (a command, another task, a test) the task runs in the caller's app:
             # tasks are shared, so the Celery app they resolve to is the last one created, whose Flask

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,6 +13,7 @@ import pytest
 from fontTools.ttLib import TTFont
 
 from hamkke import pdf
+from hamkke.config import REPO_ROOT
 from hamkke.pdf import KoreanDocument, document_font_file, ks_x_1001_hanja
 
 
@@ -95,3 +98,41 @@ def test_an_unusable_cache_folder_falls_back_to_the_packaged_font() -> None:
     document.add_page()
     document.labelled("성명", "이순신(李舜臣)")
     assert "성명:이순신(李舜臣)" in _text(document.render())
+
+
+def test_processes_starting_together_build_the_font_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Web, worker and beat used to build the font side by side at their first PDF (85 s on two cores).
+    # The file lock lets one build while the others wait and then use its file. Separate open file
+    # descriptions conflict under flock even within one process, so threads stand in for processes.
+    monkeypatch.setenv(pdf.FONT_CACHE_ENV, str(tmp_path / "fonts"))
+    builds: list[Path] = []
+    started = threading.Barrier(4)
+
+    def slow_build(source: Path, target: Path) -> None:
+        builds.append(target)
+        time.sleep(0.5)  # long enough for the others to arrive at the lock
+        target.write_bytes(source.read_bytes())
+
+    monkeypatch.setattr(pdf, "build_reduced_font", slow_build)
+    results: list[Path] = []
+
+    def first_pdf() -> None:
+        started.wait()
+        results.append(pdf.ensure_reduced_font())
+
+    threads = [threading.Thread(target=first_pdf) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(builds) == 1
+    assert results == [pdf.reduced_font_path()] * 4
+    assert pdf.reduced_font_path().is_file()
+
+
+def test_make_install_builds_the_font_ahead_of_the_first_start() -> None:
+    makefile = (REPO_ROOT / "Makefile").read_text()
+    assert "$(STAMPS)/font" in makefile.split("install:", 1)[1].splitlines()[0]
+    assert "python -m hamkke.pdf" in makefile
