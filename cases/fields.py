@@ -150,9 +150,10 @@ FIELD_GROUPS: dict[str, FieldGroup] = {
     )
 }
 
-#: every referral free-text field, in registry order, with the group it belongs to
+#: every referral free-text field, in the order of the form (활용서식6), with the group it belongs to
 REFERRAL_TEXT_GROUPS: dict[str, str] = {
-    name: group.code for group in FIELD_GROUPS.values() for name in group.referral_texts
+    name: next(group.code for group in FIELD_GROUPS.values() if name in group.referral_texts)
+    for name in ("reason", "requested_services", "main_problem", "service_history", "notes")
 }
 
 

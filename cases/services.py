@@ -268,7 +268,9 @@ def open_case(
     )
     client = _build_client(household, agency, main_client)
     client.is_main_client = True
-    client.relationship_to_head = client.relationship_to_head or "본인"
+    # The main client heads the household unless the form said otherwise.
+    data = main_client
+    client.relationship_to_head = (data.relationship_to_head or "").strip() or "본인"
     case = Case(
         household=household,
         main_client=client,

@@ -98,6 +98,11 @@ def referral_texts(record: Any, groups: Collection[str]) -> list[TextRow]:
     return rows
 
 
+def owner_texts(record: Any) -> dict[str, str]:
+    """Return every free text of a referral for the agency that wrote it (re-routing, its own 연계표)."""
+    return {name: str(getattr(record, name) or "") for name in REFERRAL_TEXT_GROUPS}
+
+
 def client_rows(values: dict[str, Any], groups: Iterable[str]) -> list[tuple[str, str]]:
     """Return (label, value) rows of the client's columns in ``groups`` (registry order, empty ones left out).
 

@@ -63,8 +63,9 @@ def test_a_system_lists_reads_accepts_and_completes_a_referral(
     make_referral: Callable[..., Referral],
     token: Callable[[str], dict[str, str]],
 ) -> None:
-    referral = services.send_referral(make_referral(groups=("basic",)), actor=network.sender)
-    make_referral()  # a draft: never visible to the receiving agency
+    # 기본정보 and 욕구사정 (의뢰사유, 요구 서비스) are shared; 상담기록 (주호소문제, 특이사항) is not.
+    referral = services.send_referral(make_referral(groups=("basic", "needs")), actor=network.sender)
+    make_referral(groups=("basic", "needs"))  # a draft: never visible to the receiving agency
     db.session.commit()
     read = token("referrals:read")
 
@@ -74,12 +75,14 @@ def test_a_system_lists_reads_accepts_and_completes_a_referral(
 
     detail = client.get(f"/api/v1/referrals/{referral.id}", headers=read).get_json()
     assert detail["reason"] == "독거 생활로 식사를 거르는 일이 잦음"
+    assert detail["main_problem"] == "동의 범위 밖"
+    assert detail["notes"] == "동의 범위 밖"
     assert {"label": "성명", "value": "김하나"} in detail["client_fields"]
     logged = db.session.scalars(
         sa.select(AccessLogEntry).where(AccessLogEntry.client_id == network.client.id)
     ).all()
     assert [(entry.channel, entry.agency_id, entry.field_groups) for entry in logged] == [
-        ("api", network.welfare_centre.id, ["basic"])
+        ("api", network.welfare_centre.id, ["basic", "needs"])
     ]
 
     # Reading is not answering: the write scope is needed.
