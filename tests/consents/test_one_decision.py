@@ -161,3 +161,35 @@ def test_processing_suspension_closes_the_room(db: Any, consent_world: ConsentWo
     db.session.flush()
     assert not _gate_shows_recipient(consent_world, room)
     assert _flag_and_room(consent_world, room) == (False, False)
+
+
+def test_the_case_page_prints_a_timeline_note_only_from_the_gates_counselling_view(
+    db: Any,
+    consent_world: ConsentWorld,
+    create_client: Callable[..., Client],
+    create_plain_case: Callable[..., Case],
+    client: Any,
+    login_as: Callable[..., Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Regression: ``cases/case.html`` printed ``e.note`` from the ORM whenever any group was visible."""
+    from cases import services as case_services
+    from consents.policy import Decision
+
+    person = create_client()
+    case = create_plain_case(person)
+    case_services._event(
+        case, "note", actor=consent_world.worker, agency_id=consent_world.owner.id, note="상담 중 자해 언급"
+    )
+    db.session.commit()
+    login_as(consent_world.worker, agency_id=consent_world.owner.id)
+    assert "상담 중 자해 언급" in client.get(f"/cases/{case.id}").get_data(as_text=True)
+
+    # The same page for a view whose groups leave out 상담기록 (what another agency could be given).
+    def narrowed(case: Case, viewer: Any) -> Any:
+        decision = Decision(groups=frozenset({"basic"}), is_owner=False)
+        return gate._build_view(person, decision, "case_management", case.id)
+
+    monkeypatch.setattr("cases.views._client_view", narrowed)
+    page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "상담 중 자해 언급" not in page

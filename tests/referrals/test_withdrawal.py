@@ -197,3 +197,37 @@ def test_the_sender_sees_what_went_to_an_outside_organisation_as_delivered_then(
     # Nothing is re-sent: the one delivery stays the only e-mail.
     assert len(mailbox.to("office@purun.example")) == 1
     assert deliver(message.id) == "skipped"
+
+
+def test_a_download_that_cannot_be_logged_fails_closed_and_an_outsider_gets_a_korean_404(
+    app: Flask,
+    db: Any,
+    network: ReferralNetwork,
+    client: FlaskClient,
+    login_as: Callable[..., Any],
+) -> None:
+    from tests.consents.test_log_guard import _refuse_log
+
+    consent = _consent(network, ("basic", "needs"))
+    referral = _sent_referral(network, ("basic", "needs"))
+    db.session.commit()
+    letter = letters.ensure_letter(referral.id, LetterKind.request)
+    assert letter is not None
+    consent_services.revoke_consent(consent, actor=network.sender)
+    db.session.commit()
+
+    login_as(network.outsider, agency_id=network.other_centre.id)
+    with client.get(f"/referrals/letters/{letter.id}") as refused:
+        assert refused.status_code == 404
+        assert "의뢰를 찾을 수 없습니다" in refused.get_data(as_text=True)
+
+    login_as(network.receiver, agency_id=network.welfare_centre.id)
+    stop_refusing = _refuse_log(db)
+    try:
+        with client.get(f"/referrals/letters/{letter.id}") as response:
+            assert response.status_code == 503
+            body = response.get_data()
+    finally:
+        stop_refusing()
+    assert not body.startswith(b"%PDF")
+    assert "김하나".encode() not in body
