@@ -8,6 +8,7 @@ reached the recipient whatever groups were consented. Real consents and real HTT
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -134,9 +135,24 @@ def test_free_texts_reach_the_recipient_only_inside_their_field_groups(
     app: Flask, db: Any, network: ReferralNetwork, receiver_browser: FlaskClient
 ) -> None:
     # 욕구사정 (의뢰사유) is consented and shared, 상담기록 (주호소문제) is not.
+    from notifications.webhooks import create_endpoint
+
+    create_endpoint(
+        agency_id=network.welfare_centre.id,
+        url="http://127.0.0.1:9/hook",
+        secret="s" * 40,
+        events=["referral.*"],
+    )
     consent = _consent(network, ("basic", "needs"))
     referral = _sent_referral(network, ("basic", "needs"))
     db.session.commit()
+    # Webhooks and e-mail notices carry IDs, codes and a link: no free text, consented or not.
+    outbox = db.session.scalars(sa.select(OutboxMessage)).all()
+    assert {message.channel.value for message in outbox} >= {"webhook", "email"}
+    for message in outbox:
+        carried = json.dumps(message.payload, ensure_ascii=False)
+        assert REASON not in carried
+        assert MAIN_PROBLEM not in carried
 
     page = receiver_browser.get(f"/referrals/{referral.id}").get_data(as_text=True)
     assert REASON in page
