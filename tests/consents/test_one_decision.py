@@ -122,6 +122,7 @@ def _flag_and_room(world: ConsentWorld, room: Room) -> tuple[bool, bool]:
     )
 
 
+@pytest.mark.embedded
 def test_a_network_sharing_consent_opens_the_room_as_the_gate_does(
     db: Any, consent_world: ConsentWorld, room: Room
 ) -> None:
@@ -131,6 +132,7 @@ def test_a_network_sharing_consent_opens_the_room_as_the_gate_does(
     assert _gate_shows_recipient(consent_world, room)
 
 
+@pytest.mark.embedded
 def test_a_child_under_14_who_signed_alone_is_not_shared_with_the_conference(
     db: Any, consent_world: ConsentWorld, room: Room
 ) -> None:
@@ -142,6 +144,7 @@ def test_a_child_under_14_who_signed_alone_is_not_shared_with_the_conference(
     assert _flag_and_room(consent_world, room) == (False, False)
 
 
+@pytest.mark.embedded
 def test_a_consent_until_the_case_closes_ends_with_the_case(
     db: Any, consent_world: ConsentWorld, room: Room
 ) -> None:
@@ -152,6 +155,7 @@ def test_a_consent_until_the_case_closes_ends_with_the_case(
     assert _flag_and_room(consent_world, room) == (False, False)
 
 
+@pytest.mark.embedded
 def test_processing_suspension_closes_the_room(db: Any, consent_world: ConsentWorld, room: Room) -> None:
     _sign_network_sharing(consent_world, room)
     request = services.record_request(
@@ -163,6 +167,7 @@ def test_processing_suspension_closes_the_room(db: Any, consent_world: ConsentWo
     assert _flag_and_room(consent_world, room) == (False, False)
 
 
+@pytest.mark.embedded
 def test_the_case_page_prints_a_timeline_note_only_from_the_gates_counselling_view(
     db: Any,
     consent_world: ConsentWorld,

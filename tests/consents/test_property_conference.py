@@ -214,6 +214,7 @@ def stored_conference_consents(draw: st.DrawFn) -> dict[str, Any]:
     }
 
 
+@pytest.mark.embedded
 def test_conference_flag_on_stored_consents_equals_the_gates_view(
     app: Flask,
     db: Any,

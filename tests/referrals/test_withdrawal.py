@@ -94,6 +94,7 @@ def _last_download_row(db: Any, client_id: int) -> Any:
     ).one()
 
 
+@pytest.mark.embedded
 @pytest.mark.parametrize("withdrawal", ["revocation", "suspension"])
 def test_a_stored_letter_downloaded_after_withdrawal_carries_no_withdrawn_field(
     app: Flask, db: Any, network: ReferralNetwork, receiver_browser: FlaskClient, withdrawal: str
@@ -131,6 +132,7 @@ def test_a_stored_letter_downloaded_after_withdrawal_carries_no_withdrawn_field(
     assert [entry.data["withheld_groups"] for entry in audit] == [["basic", "needs"]]
 
 
+@pytest.mark.embedded
 def test_free_texts_reach_the_recipient_only_inside_their_field_groups(
     app: Flask, db: Any, network: ReferralNetwork, receiver_browser: FlaskClient
 ) -> None:
@@ -175,6 +177,7 @@ def test_free_texts_reach_the_recipient_only_inside_their_field_groups(
     assert _squeeze(REASON) not in _download(receiver_browser, letter.id)
 
 
+@pytest.mark.embedded
 def test_the_sender_sees_what_went_to_an_outside_organisation_as_delivered_then(
     app: Flask,
     db: Any,
@@ -215,6 +218,7 @@ def test_the_sender_sees_what_went_to_an_outside_organisation_as_delivered_then(
     assert deliver(message.id) == "skipped"
 
 
+@pytest.mark.embedded
 def test_a_download_that_cannot_be_logged_fails_closed_and_an_outsider_gets_a_korean_404(
     app: Flask,
     db: Any,
