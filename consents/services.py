@@ -47,6 +47,7 @@ from consents.policy import (
     notice_hash,
     render_notice,
 )
+from consents.sharing import notice_items
 from hamkke.audit import record
 from hamkke.db import after_commit, db
 from hamkke.errors import InvalidTransition, ValidationFailed
@@ -323,8 +324,7 @@ def record_consent(client: Client, data: ConsentInput, *, actor: Person, agency:
             purpose_label=PURPOSE_LABELS[ConsentPurpose(grant.purpose)],
             recipient=_recipient_label(grant, recipient, agency),
             recipient_purpose=grant.notice_purpose.strip(),
-            items=grant.notice_items.strip()
-            or ", ".join(FIELD_GROUPS[code].label for code in grant.field_groups),
+            items=grant.notice_items.strip() or notice_items(grant.field_groups, grant.purpose),
             retention=grant.notice_retention.strip(),
             refusal=grant.notice_refusal.strip(),
         )

@@ -98,6 +98,25 @@ def referral_texts(record: Any, groups: Collection[str]) -> list[TextRow]:
     return rows
 
 
+def notice_items(groups: Iterable[str], purpose: str) -> str:
+    """Return notice item ③ for a grant's groups; for a referral, each group names the texts it carries.
+
+    A referral's free texts (의뢰사유, 주호소문제, …) belong to field groups; the client is told which
+    ones go with each group, so a consent to 욕구사정 for a referral visibly covers the 의뢰사유.
+    """
+    wanted = set(groups)
+    items = []
+    for code, group in FIELD_GROUPS.items():
+        if code not in wanted:
+            continue
+        if purpose == REFERRAL_PURPOSE and group.referral_texts:
+            texts = "·".join(group.label_of(name) for name in group.referral_texts)
+            items.append(f"{group.label}(의뢰서의 {texts} 포함)")
+        else:
+            items.append(group.label)
+    return ", ".join(items)
+
+
 def owner_texts(record: Any) -> dict[str, str]:
     """Return every free text of a referral for the agency that wrote it (re-routing, its own 연계표)."""
     return {name: str(getattr(record, name) or "") for name in REFERRAL_TEXT_GROUPS}

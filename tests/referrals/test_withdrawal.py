@@ -251,3 +251,13 @@ def test_a_download_that_cannot_be_logged_fails_closed_and_an_outsider_gets_a_ko
         stop_refusing()
     assert not body.startswith(b"%PDF")
     assert "김하나".encode() not in body
+
+
+@pytest.mark.embedded
+def test_the_consent_notice_names_the_referral_texts_each_group_carries(
+    db: Any, network: ReferralNetwork
+) -> None:
+    consent = _consent(network, ("basic", "needs", "counselling"))
+    assert "욕구사정(의뢰서의 의뢰사유·대상자 요구 서비스 포함)" in consent.notice_text
+    assert "상담기록(의뢰서의 참여자 주호소문제·기타 특이사항 포함)" in consent.notice_text
+    assert "기본정보," in consent.notice_text  # a group without texts keeps its plain name
