@@ -16,6 +16,7 @@ from agencies.api.routes import PAGE_PARAMS
 from agencies.queries import paginate
 from cases.fields import FIELD_GROUPS
 from cases.models import Client
+from hamkke.audit import record
 from hamkke.db import db
 from hamkke.errors import ValidationFailed
 from referrals import access, disclosure, services
@@ -135,6 +136,15 @@ def _detail(referral: Referral, call: ApiCall) -> ReferralDetail:
     texts = disclosure.texts(referral, FIELD_GROUPS if owner else groups)
     by_name = {text.name: text.value for text in texts}
     carried = sorted({text.group for text in texts if text.visible and text.value} | set(groups))
+    if not owner and referral.shared_field_groups and not groups:
+        # Everything the sender shared has been withdrawn since: the refusal goes to the audit trail.
+        record(
+            "referrals.disclosure_refused",
+            agency_id=call.agency.id,
+            object_type="clients",
+            object_id=client.id,
+            data={"channel": "api", "referral_id": referral.id, "api_client_id": call.client.id},
+        )
     if rows or carried:
         disclosure.log_disclosure(
             actor=None,

@@ -16,7 +16,7 @@ from hamkke.audit import AuditEntry
 from hamkke.extensions import limiter
 from referrals import services
 from referrals.models import Referral, ReferralStatus
-from tests.fixtures.referrals import ReferralNetwork
+from tests.fixtures.referrals import ConsentBook, ReferralNetwork
 
 
 @pytest.fixture
@@ -142,3 +142,31 @@ def test_a_system_cannot_see_other_agencies_referrals_or_send_bad_reasons(
     assert bad.status_code == 422
     db.session.refresh(mine)
     assert mine.status == ReferralStatus.requested
+
+
+def test_after_withdrawal_the_api_carries_no_client_field_or_text_and_audits_the_refusal(
+    client: FlaskClient,
+    db: Any,
+    network: ReferralNetwork,
+    make_referral: Callable[..., Referral],
+    consents: ConsentBook,
+    token: Callable[[str], dict[str, str]],
+) -> None:
+
+    referral = services.send_referral(make_referral(groups=("basic", "needs")), actor=network.sender)
+    db.session.commit()
+    consents.withdraw(network.client, network.welfare_centre)
+
+    response = client.get(f"/api/v1/referrals/{referral.id}", headers=token("referrals:read"))
+    assert response.status_code == 200
+    detail = response.get_json()
+    assert detail["client_fields"] == []
+    assert detail["shared_field_groups"] == []
+    assert detail["reason"] == "동의 범위 밖"
+    assert "김하나" not in response.get_data(as_text=True)
+    refused = db.session.scalars(
+        sa.select(AuditEntry).where(AuditEntry.action == "referrals.disclosure_refused")
+    ).all()
+    assert [(entry.agency_id, entry.object_id) for entry in refused] == [
+        (network.welfare_centre.id, network.client.id)
+    ]
