@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
 
 #: what a withheld value shows instead, everywhere
 OUT_OF_SCOPE = "동의 범위 밖"
 
 
+def N_(text: str) -> str:  # noqa: N802 -- Babel's marker name: extracted, translated where shown
+    """Mark a label for translation without translating it here (this module is plain data)."""
+    return text
+
+
 @dataclass(frozen=True)
 class FieldGroup:
-    """One group: Korean label, whether it is sensitive (separate consent), and what it covers."""
+    """One group: Korean label, whether it is sensitive (separate consent), and what it covers.
+
+    The labels of the group's columns and referral texts live here once; pages, letters, the API and
+    exports all read them from the group (templates pass them through ``_()`` for English).
+    """
 
     code: str
     label: str
@@ -19,6 +30,14 @@ class FieldGroup:
     columns: tuple[str, ...] = ()
     #: case records (tables) in the group, shown per case
     relations: tuple[str, ...] = ()
+    #: free-text fields of a referral (활용서식6) written about the client that belong to this group
+    referral_texts: tuple[str, ...] = ()
+    #: Korean label of each column and referral text of the group
+    labels: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+
+    def label_of(self, name: str) -> str:
+        """Return the Korean label of one of the group's columns or referral texts."""
+        return self.labels[name]
 
 
 FIELD_GROUPS: dict[str, FieldGroup] = {
@@ -26,53 +45,124 @@ FIELD_GROUPS: dict[str, FieldGroup] = {
     for group in (
         FieldGroup(
             "basic",
-            "기본정보",
+            N_("기본정보"),
             sensitive=False,
             columns=("name", "sex", "birth_date", "phone", "address", "emergency_contact"),
+            labels=MappingProxyType(
+                {
+                    "name": N_("성명"),
+                    "sex": N_("성별"),
+                    "birth_date": N_("생년월일"),
+                    "phone": N_("연락처"),
+                    "address": N_("주소"),
+                    "emergency_contact": N_("비상연락처"),
+                }
+            ),
         ),
         # Unique identifiers need their own consent or a statute, and are shown only masked.
-        FieldGroup("unique_id", "고유식별정보", sensitive=True, columns=("rrn_masked", "rrn_legal_basis")),
+        FieldGroup(
+            "unique_id",
+            N_("고유식별정보"),
+            sensitive=True,
+            columns=("rrn_masked", "rrn_legal_basis"),
+            labels=MappingProxyType({"rrn_masked": N_("주민등록번호"), "rrn_legal_basis": N_("처리 근거")}),
+        ),
         FieldGroup(
             "household",
-            "가구정보",
+            N_("가구정보"),
             sensitive=False,
             columns=("relationship_to_head", "lives_together"),
             relations=("households",),
+            labels=MappingProxyType(
+                {"relationship_to_head": N_("가구주와의 관계"), "lives_together": N_("동거 여부")}
+            ),
         ),
         FieldGroup(
             "economic",
-            "경제상황",
+            N_("경제상황"),
             sensitive=False,
             columns=("benefit_category", "monthly_income", "debt_amount", "debt_reason", "housing"),
+            labels=MappingProxyType(
+                {
+                    "benefit_category": N_("보장구분"),
+                    "monthly_income": N_("월 소득(만원)"),
+                    "debt_amount": N_("부채(만원)"),
+                    "debt_reason": N_("부채 사유"),
+                    "housing": N_("주거"),
+                }
+            ),
         ),
         FieldGroup(
             "health",
-            "건강정보",
+            N_("건강정보"),
             sensitive=True,
             columns=("physical_health", "mental_health", "disability", "addiction"),
+            labels=MappingProxyType(
+                {
+                    "physical_health": N_("신체건강"),
+                    "mental_health": N_("정신건강"),
+                    "disability": N_("장애"),
+                    "addiction": N_("중독"),
+                }
+            ),
         ),
-        FieldGroup("family", "가족관계", sensitive=False, columns=("family_relations",)),
+        FieldGroup(
+            "family",
+            N_("가족관계"),
+            sensitive=False,
+            columns=("family_relations",),
+            labels=MappingProxyType({"family_relations": N_("가족관계")}),
+        ),
+        # A referral's reason and the services asked for state the client's needs: they go with 욕구사정.
         FieldGroup(
             "needs",
-            "욕구사정",
+            N_("욕구사정"),
             sensitive=False,
             relations=("case_needs", "case_capacity_assessments", "case_attachments"),
+            referral_texts=("reason", "requested_services"),
+            labels=MappingProxyType(
+                {"reason": N_("의뢰사유"), "requested_services": N_("대상자 요구 서비스")}
+            ),
         ),
-        FieldGroup("crisis", "위기도", sensitive=False, relations=("case_crisis_ratings",)),
+        FieldGroup("crisis", N_("위기도"), sensitive=False, relations=("case_crisis_ratings",)),
+        # The main complaint and remarks come from counselling; a timeline note is a counselling record.
         FieldGroup(
             "counselling",
-            "상담기록",
+            N_("상담기록"),
             sensitive=False,
-            relations=("case_intake_records", "case_counselling_logs", "case_closure_reviews"),
+            relations=(
+                "case_intake_records",
+                "case_counselling_logs",
+                "case_closure_reviews",
+                "case_events",
+            ),
+            referral_texts=("main_problem", "notes"),
+            labels=MappingProxyType({"main_problem": N_("참여자 주호소문제"), "notes": N_("기타 특이사항")}),
         ),
         FieldGroup(
             "service_history",
-            "서비스이력",
+            N_("서비스이력"),
             sensitive=False,
             relations=("case_service_plans", "case_service_checks", "case_evaluations"),
+            referral_texts=("service_history",),
+            labels=MappingProxyType({"service_history": N_("기존 서비스 이력")}),
         ),
     )
 }
+
+#: every referral free-text field, in the order of the form (활용서식6), with the group it belongs to
+REFERRAL_TEXT_GROUPS: dict[str, str] = {
+    name: next(group.code for group in FIELD_GROUPS.values() if name in group.referral_texts)
+    for name in ("reason", "requested_services", "main_problem", "service_history", "notes")
+}
+
+
+def column_label(name: str) -> str:
+    """Return the Korean label of a ``Client`` column or referral text (from its field group)."""
+    for group in FIELD_GROUPS.values():
+        if name in group.labels:
+            return group.labels[name]
+    raise KeyError(name)
 
 
 def group_of_column(column: str) -> str | None:

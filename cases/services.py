@@ -203,7 +203,9 @@ class ClientInput:
     mental_health: str | None = field(default=None, repr=False)
 
 
-def _build_client(household: Household, agency: Agency, data: ClientInput, *, prefix: str = "") -> Client:
+def _build_client(
+    household: Household, agency: Agency, data: ClientInput, *, prefix: str = "", head: bool = False
+) -> Client:
     birth = data.birth_date
     if birth is not None and birth > today_local():
         raise ValidationFailed("생년월일은 미래일 수 없습니다.", field=f"{prefix}birth_date")
@@ -217,9 +219,9 @@ def _build_client(household: Household, agency: Agency, data: ClientInput, *, pr
         birth_date=birth,
         phone=_optional(data.phone, f"{prefix}phone", "연락처", 40),
         address=_optional(data.address, f"{prefix}address", "주소", 300),
-        relationship_to_head=_optional(
-            data.relationship_to_head, f"{prefix}relationship_to_head", "관계", 30
-        ),
+        # The main client heads the household unless the form said otherwise.
+        relationship_to_head=_optional(data.relationship_to_head, f"{prefix}relationship_to_head", "관계", 30)
+        or ("본인" if head else None),
         benefit_category=_optional(data.benefit_category, f"{prefix}benefit_category", "보장구분", 60),
         physical_health=_optional(data.physical_health, f"{prefix}physical_health", "신체건강"),
         mental_health=_optional(data.mental_health, f"{prefix}mental_health", "정신건강"),
@@ -265,9 +267,8 @@ def open_case(
         dong_id=dong_id if dong_id is not None else agency.dong_id,
         household_type=_optional(household_type, "household_type", "가구 유형", 60),
     )
-    client = _build_client(household, agency, main_client)
+    client = _build_client(household, agency, main_client, head=True)
     client.is_main_client = True
-    client.relationship_to_head = client.relationship_to_head or "본인"
     case = Case(
         household=household,
         main_client=client,

@@ -25,7 +25,6 @@ from agencies.sessions import current_person, login_required
 from cases import access, consent_basis, deadlines, forms, queries, services, workflow
 from cases.fields import FIELD_GROUPS, OUT_OF_SCOPE
 from cases.models import (
-    Attachment,
     AttachmentKind,
     Case,
     CaseIntensity,
@@ -949,17 +948,19 @@ def download_attachment(case_id: int, attachment_id: int) -> ResponseReturnValue
     person = _person()
     case = access.get_case_for(person, case_id, "view")
     view = _client_view(case, person)
-    attachment = db.session.get(Attachment, attachment_id)
-    if attachment is None or attachment.case_id != case.id or view is None or not view.can_see("needs"):
+    # The file's record comes from the gate's view (needs group): outside it the file does not exist.
+    records = view.records("case_attachments") if view is not None and view.can_see("needs") else ()
+    attachment = next((row for row in records if row["id"] == attachment_id), None)
+    if attachment is None:
         raise NotFound("파일을 찾을 수 없습니다.")
-    path = services.attachment_folder() / attachment.storage_key
+    path = services.attachment_folder() / attachment["storage_key"]
     if not path.is_file():
         raise NotFound("파일을 찾을 수 없습니다.")
     return send_file(
         path,
-        mimetype=attachment.content_type,
+        mimetype=attachment["content_type"],
         as_attachment=True,
-        download_name=attachment.filename,
+        download_name=attachment["filename"],
         max_age=0,
     )
 

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from agencies.access import active_memberships, is_coordinator_of, roles_in
 from agencies.models import Agency, Person, StaffRole
-from cases.models import Case
+from cases.models import Case, Client
 from conference.models import (
     ActionItem,
     AgendaItem,
@@ -23,7 +23,6 @@ from conference.models import (
 )
 from hamkke.db import db
 from hamkke.errors import NotFound, PermissionDenied
-from hamkke.time import today_local
 
 ConferencePermission = Literal["view", "chair", "minute", "manage"]
 #: roles of the host agency that may schedule conferences and prepare their agenda
@@ -193,47 +192,20 @@ def attending_agency_ids(conference: Conference) -> frozenset[int]:
 
 
 def conference_sharing_consented(case: Case, conference: Conference, on: date | None = None) -> bool:
-    """Tell whether the case's main client consented to sharing with this conference's agencies.
+    """Tell whether the case's main client's data may go into this conference's room (SOAP text, actions).
 
-    This is the single seam for the item's consent flag: it asks the consent policy with the
-    client's grants for the ``conference_sharing`` purpose (a grant naming this conference, or the
-    district's network). The consents domain may replace the body with a gate call; callers don't change.
+    The disclosure gate decides (``consents.sharing.conference_sharing_allowed``): the conference keeps
+    no consent rule of its own, so the under-14 signer rule, a consent ending with its case, and
+    처리정지 apply here exactly as on every page.
     """
-    from consents.models import Consent, ConsentGrant, ConsentPurpose, ConsentRevocation, RecipientKind
-    from consents.policy import GrantFacts, grant_is_active
+    from consents.sharing import conference_sharing_allowed
 
-    day = on or today_local()
-    rows = db.session.execute(
-        sa.select(Consent, ConsentGrant)
-        .join(ConsentGrant, ConsentGrant.consent_id == Consent.id)
-        .where(
-            Consent.client_id == case.main_client_id,
-            ConsentGrant.purpose == ConsentPurpose.conference_sharing,
-        )
-    ).all()
-    for consent, grant in rows:
-        if grant.recipient_kind == RecipientKind.conference and grant.conference_id != conference.id:
-            continue
-        if grant.recipient_kind == RecipientKind.network and grant.district_id != conference.district_id:
-            continue
-        if grant.recipient_kind not in (RecipientKind.conference, RecipientKind.network):
-            continue
-        revocations = db.session.scalars(
-            sa.select(ConsentRevocation).where(ConsentRevocation.consent_id == consent.id)
-        ).all()
-        revoked = any(r.grant_id in (None, grant.id) and not r.field_groups for r in revocations)
-        facts = GrantFacts(
-            consent_id=consent.id,
-            purpose=str(grant.purpose),
-            recipient_kind=str(grant.recipient_kind),
-            field_groups=frozenset(grant.field_groups),
-            valid_from=consent.valid_from,
-            valid_until=consent.valid_until,
-            revoked=revoked,
-        )
-        if grant_is_active(facts, day):
-            return True
-    return False
+    client = db.session.get(Client, case.main_client_id)
+    if client is None:
+        return False
+    return conference_sharing_allowed(
+        client, conference_id=conference.id, district_id=conference.district_id, on=on
+    )
 
 
 def agency_has_role_in_case(agency_id: int, case: Case) -> bool:

@@ -34,30 +34,6 @@ SOURCE_LABELS: dict[ItemSource, str] = {
     ItemSource.carried: "이월 과제",
 }
 
-#: labels of the client columns a packet may show (the gate decides which groups are filled)
-COLUMN_LABELS: dict[str, str] = {
-    "name": "이름",
-    "sex": "성별",
-    "birth_date": "생년월일",
-    "phone": "연락처",
-    "address": "주소",
-    "emergency_contact": "비상연락처",
-    "rrn_masked": "주민등록번호",
-    "rrn_legal_basis": "처리 근거",
-    "relationship_to_head": "가구주와의 관계",
-    "lives_together": "동거 여부",
-    "benefit_category": "급여 구분",
-    "monthly_income": "월 소득",
-    "debt_amount": "부채",
-    "debt_reason": "부채 사유",
-    "housing": "주거",
-    "physical_health": "신체 건강",
-    "mental_health": "정신 건강",
-    "disability": "장애",
-    "addiction": "중독",
-    "family_relations": "가족관계",
-}
-
 
 @dataclass(frozen=True)
 class PacketGroup:
@@ -184,10 +160,7 @@ def packets_for(conference: Conference, person: Person, agency_id: int, *, chann
         for code, group in FIELD_GROUPS.items():
             if not view.can_see(code):
                 continue
-            values = [
-                (COLUMN_LABELS.get(column, column), _text(view.value(code, column)))
-                for column in group.columns
-            ]
+            values = [(group.label_of(column), _text(view.value(code, column))) for column in group.columns]
             records = sum(len(view.records(table)) for table in group.relations if table != "households")
             groups.append(PacketGroup(label=group.label, values=values, records=records))
         packets.append(replace(base, disclosed=True, client_name=view.name, groups=groups))

@@ -515,18 +515,19 @@ def decide_for(
 ) -> Decision:
     """Decide (without logging) what a viewer may see of one client now."""
     today = today_local()
-    subject = SubjectFacts(
+    facts = load_grant_facts([client.id])[client.id]
+    subject = subject_facts(client, today, suspended=client.id in suspended_client_ids([client.id]))
+    return decide(subject, viewer, purpose=purpose, on=today, grants=facts, conference=_conference(context))
+
+
+def subject_facts(client: Client, on: date, *, suspended: bool) -> SubjectFacts:
+    """Return what the policy needs to know of the client on ``on`` (owner, age, 처리정지)."""
+    return SubjectFacts(
         client_id=client.id,
         owning_agency_id=client.owning_agency_id,
-        is_under_14=_is_under_14(client.birth_date, today),
+        is_under_14=_is_under_14(client.birth_date, on),
+        processing_suspended=suspended,
     )
-    facts = load_grant_facts([client.id])[client.id]
-    decision = decide(
-        subject, viewer, purpose=purpose, on=today, grants=facts, conference=_conference(context)
-    )
-    if not decision.is_owner and client.id in suspended_client_ids([client.id]):
-        return Decision(groups=frozenset(), is_owner=False)
-    return decision
 
 
 def view_clients(
@@ -557,15 +558,11 @@ def view_clients(
     today = today_local()
     disclosed: list[tuple[Client, Decision]] = []
     for client in present:
-        subject = SubjectFacts(
-            client_id=client.id,
-            owning_agency_id=client.owning_agency_id,
-            is_under_14=_is_under_14(client.birth_date, today),
-        )
+        subject = subject_facts(client, today, suspended=client.id in suspended)
         decision = decide(
             subject, viewer, purpose=purpose, on=today, grants=facts[client.id], conference=conference
         )
-        if not decision.groups or (client.id in suspended and not decision.is_owner):
+        if not decision.groups:
             continue
         disclosed.append((client, decision))
     if not disclosed:

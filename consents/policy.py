@@ -92,6 +92,8 @@ class SubjectFacts:
     owning_agency_id: int
     #: under 14: only a 법정대리인's consent counts (PIPA 제22조의2)
     is_under_14: bool = False
+    #: 처리정지 (PIPA 제37조) in force: no consent carries anything to another agency
+    processing_suspended: bool = False
 
 
 @dataclass(frozen=True)
@@ -172,6 +174,8 @@ def decide(
     """Decide which field groups of ``subject`` the ``viewer`` may see for ``purpose`` on ``on``."""
     if viewer.agency_id == subject.owning_agency_id:
         return Decision(groups=frozenset(ALL_GROUPS), is_owner=True)
+    if subject.processing_suspended:
+        return Decision(groups=frozenset(), is_owner=False)
     basis: dict[str, list[int]] = {}
     for grant in grants:
         if subject.is_under_14 and grant.signer_capacity != "legal_representative":
@@ -185,6 +189,34 @@ def decide(
         is_owner=False,
         basis={group: tuple(sorted(set(ids))) for group, ids in basis.items()},
     )
+
+
+#: no agency has this id: a viewer standing for "any attending agency that is not named in a grant"
+ANY_ATTENDEE = 0
+
+
+def conference_shares(
+    subject: SubjectFacts,
+    *,
+    conference_id: int,
+    district_id: int,
+    on: date,
+    grants: Iterable[GrantFacts],
+) -> bool:
+    """Tell whether the client's data goes into a conference's shared room (its SOAP text and actions).
+
+    The same decision as :func:`decide` for an attending agency of the conference's district that no
+    grant names individually: a ``conference_sharing`` grant for this conference or for the district's
+    network, in force, signed by someone who may sign, and no 처리정지.
+    """
+    viewer = ViewerFacts(agency_id=ANY_ATTENDEE, district_id=district_id, is_public=False)
+    conference = ConferenceContext(
+        conference_id=conference_id, attending_agency_ids=frozenset({ANY_ATTENDEE})
+    )
+    decision = decide(
+        subject, viewer, purpose="conference_sharing", on=on, grants=grants, conference=conference
+    )
+    return bool(decision.groups)
 
 
 def notice_hash(text: str) -> str:

@@ -20,7 +20,8 @@ from flask import current_app
 from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction
 
-from cases.fields import FIELD_GROUPS
+from cases.fields import FIELD_GROUPS, group_of_column
+from consents import gate
 from consents.models import (
     PURPOSE_LABELS,
     SUSPENSION_LIFT_GROUNDS,
@@ -46,6 +47,7 @@ from consents.policy import (
     notice_hash,
     render_notice,
 )
+from consents.sharing import notice_items
 from hamkke.audit import record
 from hamkke.db import after_commit, db
 from hamkke.errors import InvalidTransition, ValidationFailed
@@ -157,7 +159,7 @@ def _validate_signer(client: Client, data: ConsentInput) -> SignerCapacity:
             "signer_relationship",
             "A representative must state their relationship to the client.",
         )
-    age = _age_on(client.birth_date, data.signed_on)
+    age = _age_on(gate.field_values(client, ("basic",))["birth_date"], data.signed_on)
     if age is not None and age < 14 and capacity != SignerCapacity.legal_representative:
         raise _fail(
             "만 14세 미만 아동의 동의는 법정대리인이 해야 합니다.",
@@ -322,8 +324,7 @@ def record_consent(client: Client, data: ConsentInput, *, actor: Person, agency:
             purpose_label=PURPOSE_LABELS[ConsentPurpose(grant.purpose)],
             recipient=_recipient_label(grant, recipient, agency),
             recipient_purpose=grant.notice_purpose.strip(),
-            items=grant.notice_items.strip()
-            or ", ".join(FIELD_GROUPS[code].label for code in grant.field_groups),
+            items=grant.notice_items.strip() or notice_items(grant.field_groups, grant.purpose),
             retention=grant.notice_retention.strip(),
             refusal=grant.notice_refusal.strip(),
         )
@@ -333,7 +334,7 @@ def record_consent(client: Client, data: ConsentInput, *, actor: Person, agency:
     text = render_notice(
         version=data.notice_version,
         agency=agency.name,
-        subject=str(client.name),
+        subject=str(gate.field_values(client, ("basic",))["name"]),
         signer=data.signer_name.strip(),
         capacity=CAPACITY_LABELS[capacity],
         grants=notice_grants,
@@ -604,24 +605,10 @@ def _finish(item: DataSubjectRequest, actor: Person, outcome: str) -> None:
 #: client columns a correction may change, with their Korean labels. 주민등록번호 is not corrected
 #: here: a new number is recorded with its statutory basis by the public agency that may hold it.
 CORRECTABLE_COLUMNS: dict[str, str] = {
-    "name": "이름",
-    "sex": "성별",
-    "birth_date": "생년월일",
-    "phone": "연락처",
-    "address": "주소",
-    "emergency_contact": "비상연락처",
-    "relationship_to_head": "세대주와의 관계",
-    "lives_together": "동거 여부",
-    "benefit_category": "보장구분",
-    "monthly_income": "월 소득(만원)",
-    "debt_amount": "부채(만원)",
-    "debt_reason": "부채 사유",
-    "housing": "주거",
-    "physical_health": "신체건강",
-    "mental_health": "정신건강",
-    "disability": "장애",
-    "addiction": "중독",
-    "family_relations": "가족관계",
+    column: group.label_of(column)
+    for group in FIELD_GROUPS.values()
+    for column in group.columns
+    if group.code != "unique_id"
 }
 
 
@@ -674,11 +661,9 @@ def fulfil_correction(
     if unknown:
         raise _fail("정정할 수 없는 항목입니다.", sorted(unknown)[0], "That field cannot be corrected here.")
     parsed = {name: _corrected_value(name, raw) for name, raw in changes.items()}
-    changed = {
-        name: (getattr(client, name), value)
-        for name, value in parsed.items()
-        if getattr(client, name) != value
-    }
+    # The owner's current values, read through the gate (the audit row keeps before and after).
+    current = gate.field_values(client, {group_of_column(name) or "" for name in parsed})
+    changed = {name: (current[name], value) for name, value in parsed.items() if current[name] != value}
     if not changed:
         raise _fail(
             "바뀐 항목이 없습니다. 대상자가 정정을 요구한 값을 입력해 주십시오.",
@@ -758,7 +743,8 @@ def erasure_plan(client: Client) -> ErasurePlan:
     )
     if not open_records:
         return ErasurePlan(False, ERASED_ALWAYS + KEPT_UNDER_RETENTION, (), rrn_kept=False)
-    rrn_kept = bool(client.rrn_legal_basis and client.rrn_encrypted)
+    unique = gate.field_values(client, ("unique_id",))
+    rrn_kept = bool(unique["rrn_legal_basis"] and unique["rrn_masked"])
     return ErasurePlan(True, ERASED_ALWAYS, KEPT_UNDER_RETENTION, rrn_kept=rrn_kept)
 
 

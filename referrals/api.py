@@ -14,7 +14,9 @@ import sqlalchemy as sa
 from agencies.api.registry import ApiCall, Doc, Param, api
 from agencies.api.routes import PAGE_PARAMS
 from agencies.queries import paginate
+from cases.fields import FIELD_GROUPS
 from cases.models import Client
+from hamkke.audit import record
 from hamkke.db import db
 from hamkke.errors import ValidationFailed
 from referrals import access, disclosure, services
@@ -53,11 +55,11 @@ class ClientField(TypedDict):
 class ReferralDetail(ReferralOut):
     """A referral with its 활용서식6 content, the consented client fields and the reply."""
 
-    reason: str
-    requested_services: str
-    main_problem: str
-    service_history: str
-    notes: str
+    reason: Annotated[str, Doc("의뢰사유 (field group needs); '동의 범위 밖' outside the consent.")]
+    requested_services: Annotated[str, Doc("대상자 요구 서비스 (needs); '동의 범위 밖' outside the consent.")]
+    main_problem: Annotated[str, Doc("주호소문제 (counselling); '동의 범위 밖' outside the consent.")]
+    service_history: Annotated[str, Doc("기존 서비스 이력 (service_history); '동의 범위 밖' outside it.")]
+    notes: Annotated[str, Doc("기타 특이사항 (counselling); '동의 범위 밖' outside the consent.")]
     shared_field_groups: Annotated[
         list[str], Doc("Field groups the client consented to and the sender chose.")
     ]
@@ -127,26 +129,39 @@ def _referral(call: ApiCall) -> Referral:
 def _detail(referral: Referral, call: ApiCall) -> ReferralDetail:
     client = db.session.get(Client, referral.client_id)
     assert client is not None  # noqa: S101 -- foreign key
-    allowed = disclosure.allowed_groups(client, referral)
-    groups = sorted(set(referral.shared_field_groups) & allowed)
+    groups = disclosure.shared_now(client, referral)
     rows = disclosure.client_fields(client, groups)
-    if rows:
+    # The sending (owning) agency's system reads the texts it wrote; a recipient only inside consent.
+    owner = call.agency.id == client.owning_agency_id
+    texts = disclosure.texts(referral, FIELD_GROUPS if owner else groups)
+    by_name = {text.name: text.value for text in texts}
+    carried = sorted({text.group for text in texts if text.visible and text.value} | set(groups))
+    if not owner and referral.shared_field_groups and not groups:
+        # Everything the sender shared has been withdrawn since: the refusal goes to the audit trail.
+        record(
+            "referrals.disclosure_refused",
+            agency_id=call.agency.id,
+            object_type="clients",
+            object_id=client.id,
+            data={"channel": "api", "referral_id": referral.id, "api_client_id": call.client.id},
+        )
+    if rows or carried:
         disclosure.log_disclosure(
             actor=None,
             agency_id=call.agency.id,
             client_id=client.id,
-            groups=groups,
+            groups=carried,
             channel="api",
             basis=f"referral:{referral.id};api_client:{call.client.id}",
         )
     db.session.commit()
     return {
         **_out(referral),
-        "reason": referral.reason,
-        "requested_services": referral.requested_services,
-        "main_problem": referral.main_problem,
-        "service_history": referral.service_history,
-        "notes": referral.notes,
+        "reason": by_name["reason"],
+        "requested_services": by_name["requested_services"],
+        "main_problem": by_name["main_problem"],
+        "service_history": by_name["service_history"],
+        "notes": by_name["notes"],
         "shared_field_groups": groups,
         "client_fields": [{"label": label, "value": value} for label, value in rows],
         "rejection_reason": referral.rejection_reason.value if referral.rejection_reason else None,

@@ -1,96 +1,42 @@
-"""The one place where referrals meet the consents domain: consented groups, client fields, the access log.
+"""Where referrals meet the disclosure gate: consented groups, client fields, free texts, the access log.
 
-Every referral channel (form, page, letter, e-mail, API) asks here, so wiring the finished disclosure
-gate of ``consents/`` changes only this module. Until ``consents.gate`` exists the answers fail closed:
-no field group counts as consented, so nothing about the client leaves the owning agency.
+Every referral channel (form, page, letter, e-mail, API) asks here, and every answer comes from the
+gate in ``consents/`` (``consents.sharing``, ``consents.gate``): this module decides nothing itself.
+Labels come from the field groups (``cases.fields``), the one place they are written.
 """
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
-import sqlalchemy as sa
-
 from agencies.models import Agency, Person
+from cases.fields import FIELD_GROUPS
 from cases.models import Client
+from consents import access_log, gate, sharing
+from consents.sharing import TextRow
 from hamkke.audit import record
-from hamkke.db import db
 from hamkke.errors import NotFound
 
 #: the consent purpose of a referral to a named agency (특정 기관 의뢰)
-PURPOSE = "referral"
-
-#: Korean names of the field groups (cases.fields.FIELD_GROUPS takes over when it exists)
-GROUP_LABELS: dict[str, str] = {
-    "basic": "기본정보",
-    "unique_id": "고유식별정보",
-    "household": "가구정보",
-    "economic": "경제상황",
-    "health": "건강(민감정보)",
-    "family": "가족관계",
-    "needs": "욕구",
-    "crisis": "위기도",
-    "counselling": "상담내용",
-    "service_history": "서비스 이력",
-}
-
-
-#: Korean labels of client columns shown in letters
-COLUMN_LABELS: dict[str, str] = {
-    "name": "성명",
-    "sex": "성별",
-    "birth_date": "생년월일",
-    "phone": "연락처",
-    "address": "주소",
-    "emergency_contact": "비상연락처",
-    "relationship_to_head": "가구주와의 관계",
-    "benefit_category": "급여 구분",
-    "housing": "주거",
-    "family_relations": "가족관계",
-}
-
-
-def _gate() -> Any | None:
-    if importlib.util.find_spec("consents.gate") is None:
-        return None
-    return importlib.import_module("consents.gate")
+PURPOSE = sharing.REFERRAL_PURPOSE
 
 
 def group_label(group: str) -> str:
     """Return the Korean name of a field group (its code if unknown)."""
-    return GROUP_LABELS.get(group, group)
+    known = FIELD_GROUPS.get(group)
+    return known.label if known is not None else group
 
 
 def consented_field_groups(client: Client, recipient: Agency) -> frozenset[str]:
-    """Return the field groups the client consented to give ``recipient`` for a referral now (empty: none).
-
-    Asks ``consents.gate.groups_allowed_now`` (no access-log row: this is a check, not a disclosure)
-    once the gate and its tables exist; until then nothing counts as consented.
-    """
-    gate = _gate()
-    if gate is None or not _has_table("consents"):
-        return frozenset()
-    return frozenset(gate.groups_allowed_now(client, recipient, purpose=PURPOSE))
+    """Return the field groups the client consented to give ``recipient`` for a referral now (empty: none)."""
+    return sharing.referral_groups(client, recipient=recipient, district_id=recipient.district_id)
 
 
 def consented_field_groups_outside(client: Client, district_id: int) -> frozenset[str]:
-    """Return the field groups that may go to an outside organisation (no network agency) now.
-
-    A consent names its recipients as an agency, a conference or the district network; an outside
-    organisation cannot be named, so the strictest rule applies: only groups of active 특정 기관 의뢰
-    grants to the whole network of the sending agency's district (never a grant to another named
-    agency), without 고유식별정보 (an outside organisation is not a public body with a statutory basis).
-    """
-    gate = _gate()
-    if gate is None or not _has_table("consents"):
-        return frozenset()
-    policy = importlib.import_module("consents.policy")
-    # No agency has ID 0, so only network grants of the district can match this viewer.
-    viewer = policy.ViewerFacts(agency_id=0, district_id=district_id, is_public=False)
-    return frozenset(gate.decide_for(client, viewer, purpose=PURPOSE, context=None).groups)
+    """Return the field groups that may go to an outside organisation (no network agency) now."""
+    return sharing.referral_groups(client, recipient=None, district_id=district_id)
 
 
 def allowed_groups(client: Client, referral: Any) -> frozenset[str]:
@@ -100,40 +46,24 @@ def allowed_groups(client: Client, referral: Any) -> frozenset[str]:
     return consented_field_groups_outside(client, referral.district_id)
 
 
+def shared_now(client: Client, referral: Any) -> list[str]:
+    """Return the groups the sender shared that the recipient may still receive now (registry order)."""
+    allowed = allowed_groups(client, referral) & set(referral.shared_field_groups)
+    return [code for code in FIELD_GROUPS if code in allowed]
+
+
 def client_fields(client: Client, groups: Iterable[str]) -> list[tuple[str, str]]:
     """Return (label, value) rows of the client's own columns in ``groups`` for a letter to another agency.
 
-    The caller has already narrowed ``groups`` to the consented ones; only the columns the field-group
-    registry lists for those groups are read. (The gate's ``view_client`` needs a signed-in actor; a
-    letter is rendered by the worker for an agency, so this stays here until the gate offers that.)
+    The caller has already narrowed ``groups`` to the consented ones; the gate reads the values.
     """
-    wanted = [group for group in _group_registry() if group in set(groups)]
-    gate = _gate()
-    # Personal columns are read by the consents gate only (tests/consents/test_structural.py).
-    values = gate.field_values(client, wanted) if gate is not None else {}
-    rows: list[tuple[str, str]] = []
-    for group in wanted:
-        for column in _group_registry()[group]:
-            value = values.get(column)
-            if value is not None and value != "":
-                rows.append((COLUMN_LABELS.get(column, column), str(value)))
-    return rows
+    wanted = list(groups)
+    return sharing.client_rows(gate.field_values(client, wanted), wanted)
 
 
-def _group_registry() -> dict[str, tuple[str, ...]]:
-    if importlib.util.find_spec("cases.fields") is None:
-        return {"basic": ("name", "sex", "birth_date", "phone", "address")}
-    fields = importlib.import_module("cases.fields")
-    return {code: tuple(group.columns) for code, group in fields.FIELD_GROUPS.items()}
-
-
-def _has_table(name: str) -> bool:
-    # The consents domain's migration may land after its code; until then its tables are missing.
-    return sa.inspect(db.session.connection()).has_table(name)
-
-
-def _access_log_ready() -> bool:
-    return importlib.util.find_spec("consents.access_log") is not None and _has_table("consent_access_log")
+def texts(referral: Any, groups: Iterable[str]) -> list[TextRow]:
+    """Return the referral's free texts, each withheld unless its field group is in ``groups``."""
+    return sharing.referral_texts(referral, frozenset(groups))
 
 
 def log_disclosure(
@@ -145,66 +75,62 @@ def log_disclosure(
     channel: str,
     basis: str,
 ) -> None:
-    """Write the disclosure to the consents access log (audit log until that exists); fails closed."""
-    group_list = sorted(set(groups))
-    if _access_log_ready():
-        access_log = importlib.import_module("consents.access_log")
-        access_log.log_disclosure(
-            actor_id=actor.id if actor is not None else None,
-            agency_id=agency_id,
-            client_id=client_id,
-            field_groups=group_list,
-            purpose=PURPOSE,
-            channel=channel,
-            basis=basis,
-        )
-        return
-    record(
-        "referrals.disclosure",
+    """Write the disclosure to the consents access log; fails closed (the caller's request fails)."""
+    access_log.log_disclosure(
         actor_id=actor.id if actor is not None else None,
         agency_id=agency_id,
-        object_type="clients",
-        object_id=client_id,
-        data={"groups": group_list, "channel": channel, "basis": basis},
+        client_id=client_id,
+        field_groups=sorted(set(groups)),
+        purpose=PURPOSE,
+        channel=channel,
+        basis=basis,
     )
 
 
+@dataclass(frozen=True)
+class PersonDisclosure:
+    """What a signed-in person gets of a referral's client: field rows, free texts, the groups behind them."""
+
+    client_rows: list[tuple[str, str]]
+    texts: list[TextRow]
+    #: the client field groups shown in ``client_rows`` (the sender's choice within consent)
+    groups: list[str]
+
+
 def disclose_to_person(
-    client: Client, actor: Person, *, acting_agency_id: int, groups: Iterable[str], channel: str, basis: str
-) -> list[tuple[str, str]]:
-    """Return (label, value) rows of ``groups`` for a signed-in person, through the gate when it exists.
+    client: Client,
+    referral: Any,
+    actor: Person,
+    *,
+    acting_agency_id: int,
+    channel: str,
+    basis: str,
+) -> PersonDisclosure:
+    """Return a referral's client rows and free texts for a signed-in person, through the gate.
 
     ``consents.gate.view_client`` decides what the person's agency may see for a referral and writes
-    the access-log row itself; only the groups the sender shared are shown of what it allows.
+    the access-log row itself. The owning agency reads its own texts in full; anyone else sees the
+    groups the sender shared that the recipient may still receive and their viewer's view allows.
+    A refusal (nothing consented any more) is written to the audit trail.
     """
-    wanted = set(groups)
-    if not wanted:
-        return []
-    gate = _gate()
-    if gate is None or not _has_table("consents"):
-        rows = client_fields(client, wanted)
-        if rows:
-            log_disclosure(
-                actor=actor,
-                agency_id=acting_agency_id,
-                client_id=client.id,
-                groups=wanted,
-                channel=channel,
-                basis=basis,
-            )
-        return rows
+    shared = shared_now(client, referral)
     try:
         view = gate.view_client(
             client, actor, purpose=PURPOSE, acting_agency_id=acting_agency_id, channel=channel, reason=basis
         )
     except NotFound:
-        return []  # nothing is consented to this agency any more
-    registry = _group_registry()
-    rows = []
-    for group in registry:
-        if group in wanted and view.can_see(group):
-            for column in registry[group]:
-                value = view.value(group, column)
-                if value is not None and value != "":
-                    rows.append((COLUMN_LABELS.get(column, column), str(value)))
-    return rows
+        record(
+            "referrals.disclosure_refused",
+            actor_id=actor.id,
+            agency_id=acting_agency_id,
+            object_type="clients",
+            object_id=client.id,
+            data={"channel": channel, "basis": basis, "shared_groups": list(referral.shared_field_groups)},
+        )
+        return PersonDisclosure(client_rows=[], texts=texts(referral, ()), groups=[])
+    groups = [code for code in shared if view.can_see(code)]
+    values = {column: view.value(code, column) for code in groups for column in FIELD_GROUPS[code].columns}
+    text_groups = FIELD_GROUPS.keys() if view.is_owner else groups
+    return PersonDisclosure(
+        client_rows=sharing.client_rows(values, groups), texts=texts(referral, text_groups), groups=groups
+    )

@@ -16,7 +16,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, Length, Optional
 
-from referrals.disclosure import GROUP_LABELS
+from cases.fields import FIELD_GROUPS, column_label
 from referrals.models import REJECTION_REASON_LABELS
 from referrals.services import TEXT_LIMIT
 
@@ -40,16 +40,16 @@ class ReferralForm(FlaskForm):
     service = SelectField(
         "의뢰할 서비스", choices=[], validators=[DataRequired(message="서비스를 골라 주세요.")]
     )
-    reason = _long_text("의뢰사유", required=True, message="의뢰사유를 적어 주세요.")
+    reason = _long_text(column_label("reason"), required=True, message="의뢰사유를 적어 주세요.")
     requested_services = _long_text(
-        "대상자 요구 서비스", required=True, message="대상자 요구 서비스를 적어 주세요."
+        column_label("requested_services"), required=True, message="대상자 요구 서비스를 적어 주세요."
     )
-    main_problem = _long_text("참여자 주호소문제")
-    service_history = _long_text("기존 서비스 이력")
-    notes = _long_text("기타 특이사항")
+    main_problem = _long_text(column_label("main_problem"))
+    service_history = _long_text(column_label("service_history"))
+    notes = _long_text(column_label("notes"))
     field_groups = CheckboxListField(
         "함께 보낼 대상자 정보",
-        choices=[SelectChoice(code, label) for code, label in GROUP_LABELS.items()],
+        choices=[SelectChoice(code, group.label) for code, group in FIELD_GROUPS.items()],
         validators=[Optional()],
     )
     eligibility_override_reason = _long_text("이용요건 경고에도 의뢰하는 사유")
@@ -69,16 +69,16 @@ class OutsideReferralForm(FlaskForm):
     external_email = EmailField(
         "받는 기관 이메일", validators=[DataRequired(message="이메일 주소를 적어 주세요.")]
     )
-    reason = _long_text("의뢰사유", required=True, message="의뢰사유를 적어 주세요.")
+    reason = _long_text(column_label("reason"), required=True, message="의뢰사유를 적어 주세요.")
     requested_services = _long_text(
-        "대상자 요구 서비스", required=True, message="대상자 요구 서비스를 적어 주세요."
+        column_label("requested_services"), required=True, message="대상자 요구 서비스를 적어 주세요."
     )
-    main_problem = _long_text("참여자 주호소문제")
-    service_history = _long_text("기존 서비스 이력")
-    notes = _long_text("기타 특이사항")
+    main_problem = _long_text(column_label("main_problem"))
+    service_history = _long_text(column_label("service_history"))
+    notes = _long_text(column_label("notes"))
     field_groups = CheckboxListField(
         "함께 보낼 대상자 정보",
-        choices=[SelectChoice(code, label) for code, label in GROUP_LABELS.items()],
+        choices=[SelectChoice(code, group.label) for code, group in FIELD_GROUPS.items()],
         validators=[Optional()],
     )
 

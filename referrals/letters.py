@@ -13,6 +13,8 @@ from sqlalchemy.exc import IntegrityError
 
 from agencies.models import Agency, Person
 from cases.models import Client
+from consents import sharing
+from hamkke.audit import record
 from hamkke.db import db
 from hamkke.errors import NotFound
 from hamkke.pdf import KoreanDocument
@@ -34,8 +36,7 @@ def letters_folder() -> Path:
 
 def disclosed_groups(referral: Referral, client: Client) -> list[str]:
     """Return the chosen field groups still within consent now (a withdrawn group drops out of the letter)."""
-    allowed = disclosure.allowed_groups(client, referral)
-    return sorted(set(referral.shared_field_groups) & allowed)
+    return sorted(disclosure.shared_now(client, referral))
 
 
 def versioned_number(number: str, version: int) -> str:
@@ -73,8 +74,12 @@ def build_letter(
     client: Client,
     *,
     reissue: LetterReissue | None = None,
+    rerendered: bool = False,
 ) -> bytes:
-    """Return the PDF bytes of the letter; ``groups`` are the consent-checked field groups to show."""
+    """Return the PDF bytes of the letter; ``groups`` are the consent-checked field groups to show.
+
+    :param rerendered: a download after a withdrawal: the letter says it was narrowed.
+    """
     request = kind is LetterKind.request
     issuer = referral.sending_agency if request else referral.receiving_agency
     assert issuer is not None  # noqa: S101 -- a reply letter exists only for a network agency
@@ -113,13 +118,13 @@ def build_letter(
     else:
         _row(document, "원 의뢰", referral.request_document_number or "-")
         document.ln(2)
+    if rerendered:
+        _row(document, "비고", "대상자의 동의 철회 또는 처리정지로 제공 항목을 줄여 다시 만든 문서입니다.")
     document.block("대상자 정보 (동의 범위 안)", _client_block(groups, client))
     if request:
-        document.block("의뢰사유", referral.reason)
-        document.block("대상자 요구 서비스", referral.requested_services)
-        document.block("참여자 주호소문제", referral.main_problem)
-        document.block("기존 서비스 이력", referral.service_history)
-        document.block("기타 특이사항", referral.notes)
+        # Each free text belongs to a field group and is printed only inside the consent.
+        for text in disclosure.texts(referral, groups):
+            document.block(text.label, text.value)
         contact = referral.sender
     else:
         document.block("서비스 결과", referral.outcome or "")
@@ -188,6 +193,7 @@ def ensure_letter(
         sha256=hashlib.sha256(content).hexdigest(),
         size=len(content),
         field_groups=groups,
+        texts_gated=True,
         reason=reissue.reason if reissue is not None else None,
     )
     recipient = referral.receiving_agency_id if kind is LetterKind.request else referral.sending_agency_id
@@ -306,24 +312,57 @@ def latest_version(referral_id: int, kind: LetterKind) -> int:
 
 def open_letter(
     letter_id: int, *, actor: Person, acting_agency_id: int | None
-) -> tuple[ReferralLetter, Path]:
-    """Return a letter and its file for download after the access check; the download is access-logged."""
+) -> tuple[ReferralLetter, Path | bytes]:
+    """Return a letter for download after the access check, re-checked against consent now; logged.
+
+    The stored file is served while every group it may carry (its client fields and free texts) is
+    still consented to the letter's recipient. After a withdrawal or 처리정지 the letter is rendered
+    again without the withdrawn groups (the bytes, not stored), and the audit trail says so.
+    """
     letter = db.session.get(ReferralLetter, letter_id)
     if letter is None:
         raise NotFound("문서를 찾을 수 없습니다.", english="Letter not found.")
-    access.require_view(actor, letter.referral)
+    referral = access.require_view(actor, letter.referral)
     path = Path(current_app.instance_path) / letter.path
     if not path.is_file():
         raise NotFound(
             "문서 파일을 찾을 수 없습니다. 잠시 후 다시 시도해 주세요.", english="Letter file missing."
         )
+    client = db.session.get(Client, referral.client_id)
+    assert client is not None  # noqa: S101 -- foreign key
+    allowed = disclosed_groups(referral, client)
+    carried = set(letter.field_groups)
+    if letter.kind is LetterKind.request and not letter.texts_gated:
+        # A letter stored before the texts were gated printed every text: count them as carried.
+        carried |= sharing.text_groups(referral)
+    withheld = sorted(carried - set(allowed))
+    if not withheld:
+        log_disclosure(
+            actor=actor,
+            agency_id=acting_agency_id,
+            client_id=referral.client_id,
+            groups=letter.field_groups,
+            channel="download",
+            basis=f"referral_letter:{letter.id}",
+        )
+        db.session.commit()
+        return letter, path
+    reissue = _reissue(referral.id, letter.kind, letter.version) if letter.version != FIRST_VERSION else None
+    content = build_letter(referral, letter.kind, allowed, client, reissue=reissue, rerendered=True)
     log_disclosure(
         actor=actor,
         agency_id=acting_agency_id,
-        client_id=letter.referral.client_id,
-        groups=letter.field_groups,
+        client_id=referral.client_id,
+        groups=allowed,
         channel="download",
-        basis=f"referral_letter:{letter.id}",
+        basis=f"referral_letter:{letter.id};rerendered",
+    )
+    record(
+        "referrals.letter_rerendered",
+        actor_id=actor.id,
+        agency_id=acting_agency_id,
+        obj=letter,
+        data={"withheld_groups": withheld, "served_groups": allowed, "stored_groups": letter.field_groups},
     )
     db.session.commit()
-    return letter, path
+    return letter, content

@@ -242,6 +242,9 @@ class ReferralLetter(Model):
     size: Mapped[int]
     #: field groups the letter disclosed (what the gate allowed when it was rendered)
     field_groups: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    #: the free texts were printed only inside ``field_groups``; False for letters stored before that,
+    #: which printed every text and so carry every non-empty text's group
+    texts_gated: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     #: why this version was re-issued (None for the first issue)
     reason: Mapped[str | None] = mapped_column(sa.Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Literal
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+from cases.fields import FIELD_GROUPS
 from hamkke.db import db
 from hamkke.time import today_local
-from referrals.models import Referral, ReferralStatus
+from referrals.models import Referral, ReferralLetter, ReferralStatus
 
 Box = Literal["received", "sent"]
 S = ReferralStatus
@@ -77,3 +80,52 @@ def action_count(agency_id: int) -> int:
         .where(Referral.sending_agency_id == agency_id, Referral.status == S.draft)
     )
     return int(received or 0) + int(drafts or 0)
+
+
+@dataclass(frozen=True)
+class OutsideDelivery:
+    """One 의뢰서 e-mailed to an outside organisation: what went, when, and how it ended."""
+
+    document_number: str
+    version: int
+    status_label: str
+    #: when it left (None while it waits or after it was held back)
+    sent_at: datetime | None
+    #: the field groups the e-mailed letter carried, as they were when it went
+    groups: list[str]
+
+
+def outside_deliveries(referral: Referral) -> list[OutsideDelivery]:
+    """Return the letters e-mailed to the referral's outside organisation, oldest first.
+
+    What already went out is shown as delivered at that time; a later withdrawal cannot call it back
+    and nothing re-sends it (a letter still waiting is re-checked against consent when it is sent).
+    """
+    from notifications.models import OutboxMessage
+
+    letters = {
+        f"referral:{referral.id}:outside-letter:{letter.id}": letter
+        for letter in db.session.scalars(
+            sa.select(ReferralLetter).where(ReferralLetter.referral_id == referral.id)
+        )
+    }
+    if not letters:
+        return []
+    messages = db.session.scalars(
+        sa.select(OutboxMessage)
+        .where(OutboxMessage.idempotency_key.in_(list(letters)))
+        .order_by(OutboxMessage.id)
+    )
+    deliveries = []
+    for message in messages:
+        letter = letters[message.idempotency_key]
+        deliveries.append(
+            OutsideDelivery(
+                document_number=letter.document_number,
+                version=letter.version,
+                status_label=message.status.label,
+                sent_at=message.sent_at,
+                groups=[FIELD_GROUPS[code].label for code in letter.field_groups if code in FIELD_GROUPS],
+            )
+        )
+    return deliveries

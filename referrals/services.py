@@ -15,6 +15,7 @@ from agencies.access import active_memberships
 from agencies.models import Agency, AgencyType, Membership, MembershipStatus, Person, Service, StaffRole
 from cases.models import Case, Client, PlanService, ServicePlan
 from conference.models import ActionItem
+from consents import sharing
 from hamkke.audit import record
 from hamkke.db import after_commit, db
 from hamkke.errors import ConsentRequired, InvalidTransition, NotFound, ValidationFailed
@@ -440,7 +441,8 @@ def send_referral(referral: Referral, *, actor: Person) -> Referral:
         linked_on=today_local(),
         agency_name=referral.recipient_name,
         service_name=referral.service.name if referral.service is not None else "",
-        need=referral.requested_services,
+        # The sender's own 자원연계표: it owns the text it wrote (read through the gate's registry).
+        need=sharing.owner_texts(referral)["requested_services"],
         result="의뢰함",
     )
     _move(referral, S.requested, actor=actor, note=f"회신 기한 {referral.response_due_on:%Y-%m-%d}")
@@ -594,12 +596,13 @@ def reroute(
         )
     case = db.session.get(Case, referral.case_id)
     assert case is not None  # noqa: S101 -- foreign key
+    texts = sharing.owner_texts(referral)
     content = ReferralContent(
-        reason=referral.reason,
-        requested_services=referral.requested_services,
-        main_problem=referral.main_problem,
-        service_history=referral.service_history,
-        notes=referral.notes,
+        reason=texts["reason"],
+        requested_services=texts["requested_services"],
+        main_problem=texts["main_problem"],
+        service_history=texts["service_history"],
+        notes=texts["notes"],
         field_groups=tuple(referral.shared_field_groups),
     )
     # Eligibility was already weighed by the sender; a re-route keeps their override reason.

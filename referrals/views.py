@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 from flask import Blueprint, abort, jsonify, redirect, render_template, request, send_file, url_for
@@ -204,15 +205,8 @@ def _detail(
     client = db.session.get(Client, referral.client_id)
     assert client is not None  # noqa: S101 -- foreign key
     # Only what the client consented to the receiving agency is shown, through the gate (which logs it).
-    allowed = disclosure.allowed_groups(client, referral)
-    groups = sorted(set(referral.shared_field_groups) & allowed)
-    rows = disclosure.disclose_to_person(
-        client,
-        person,
-        acting_agency_id=agency.id,
-        groups=groups,
-        channel="page",
-        basis=f"referral:{referral.id}",
+    shown = disclosure.disclose_to_person(
+        client, referral, person, acting_agency_id=agency.id, channel="page", basis=f"referral:{referral.id}"
     )
     db.session.commit()
     return render_template(
@@ -221,8 +215,10 @@ def _detail(
         side=side,
         # Who answers: the receiving agency, or for an outside organisation its sender (회신 기록).
         answers=side == "receiver" or (referral.is_external and side == "sender"),
-        client_rows=rows,
-        shared_groups=[group_label(group) for group in groups],
+        client_rows=shown.client_rows,
+        texts=shown.texts,
+        shared_groups=[group_label(group) for group in shown.groups],
+        deliveries=queries.outside_deliveries(referral) if referral.is_external else [],
         letters=referral.letters,
         pending_letters=letters.pending_letters(referral),
         LetterKind=LetterKind,
@@ -328,9 +324,11 @@ def letters_part(referral_id: int) -> ResponseReturnValue:
 def download_letter(letter_id: int) -> ResponseReturnValue:
     """Download a letter after the access check; every download is written to the access log."""
     person, agency = _actor()
-    letter, path = letters.open_letter(letter_id, actor=person, acting_agency_id=agency.id)
+    letter, content = letters.open_letter(letter_id, actor=person, acting_agency_id=agency.id)
     name = f"{letter.document_number}-{'의뢰서' if letter.kind is LetterKind.request else '회신서'}.pdf"
-    return send_file(path, mimetype="application/pdf", as_attachment=True, download_name=name)
+    # After a withdrawal the letter comes re-rendered (bytes) instead of the stored file.
+    source = io.BytesIO(content) if isinstance(content, bytes) else content
+    return send_file(source, mimetype="application/pdf", as_attachment=True, download_name=name)
 
 
 @bp.get("/directory")

@@ -74,6 +74,7 @@ def oracle(
     owner: int,
     under_14: bool,
     viewer: ViewerFacts,
+    suspended: bool = False,
     purpose: str,
     on: date,
     grants: Iterable[GrantFacts],
@@ -82,6 +83,8 @@ def oracle(
     """Decide visibility group by group, straight from the rules as the issue states them."""
     if viewer.agency_id == owner:
         return frozenset(GROUPS)
+    if suspended:
+        return frozenset()  # 처리정지: nothing goes to another agency, whatever was consented
     grants = list(grants)
     visible: set[str] = set()
     for group in GROUPS:
@@ -175,6 +178,8 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
     return {
         "owner": draw(st.integers(1, 5)),
         "under_14": draw(st.booleans()),
+        # 처리정지 in a few of the clients (it empties every non-owner's view)
+        "suspended": draw(st.sampled_from((False, False, False, True))),
         "on": draw(days),
         "grants": draw(st.lists(grant_facts(), max_size=5)),
         "conference": conference,
@@ -233,7 +238,12 @@ def test_bulk_policy_matches_oracle_and_views_carry_no_withheld_field(
     @given(scenario=scenarios())
     def check(scenario: dict[str, Any]) -> None:
         owner = scenario["owner"]
-        subject = SubjectFacts(client_id=4242, owning_agency_id=owner, is_under_14=scenario["under_14"])
+        subject = SubjectFacts(
+            client_id=4242,
+            owning_agency_id=owner,
+            is_under_14=scenario["under_14"],
+            processing_suspended=scenario["suspended"],
+        )
         bulk_client.owning_agency_id = owner
         for viewer in VIEWERS:
             for purpose in PURPOSES:
@@ -248,6 +258,7 @@ def test_bulk_policy_matches_oracle_and_views_carry_no_withheld_field(
                 expected = oracle(
                     owner=owner,
                     under_14=scenario["under_14"],
+                    suspended=scenario["suspended"],
                     viewer=viewer,
                     purpose=purpose,
                     on=scenario["on"],

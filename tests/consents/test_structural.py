@@ -1,7 +1,9 @@
-"""Structural guard: outside cases/ and consents/, no code reads a client's personal columns directly.
+"""Structural guard: outside the gate and the models, no code reads a client's personal data directly.
 
-Other packages obtain client data only as gate objects (``consents.gate.view_client``); this test
-parses their source and templates and fails on any attribute access to a personal column.
+Every package (cases/ and consents/ included) obtains client data only as gate objects
+(``consents.gate.view_client``, ``consents.sharing``); this test parses all first-party source and
+every template and fails on any attribute read of a personal column or of a referral's free text
+(의뢰사유, 주호소문제, …, which belong to field groups like any column).
 """
 
 from __future__ import annotations
@@ -17,8 +19,32 @@ import pytest
 from hamkke.config import REPO_ROOT
 from hamkke.db import Model, import_all_models
 
-#: packages allowed to read personal columns: the owner of the records and the gate
-ALLOWED = frozenset({"cases", "consents"})
+#: the only files allowed to read personal columns: the gate, and the models that declare them
+EXEMPT_FILES = frozenset(
+    {
+        "consents/gate.py",
+        "consents/sharing.py",
+        "consents/models.py",
+        "cases/models.py",
+        "cases/fields.py",
+        "referrals/models.py",
+    }
+)
+#: reads of typed input, not of a stored record (a form row parsed into a dataclass), or of a stored
+#: value only to check that it is filled in, each by file and expression
+INPUT_READS = frozenset(
+    {
+        # a service-plan goal as typed on the plan form (cases.services.GoalInput)
+        ("cases/services.py", "goal.statement"),
+        # a 동 사례회의 decision row as typed on the meeting form (cases.services.DecisionInput)
+        ("cases/services.py", "item.tried"),
+        ("cases/services.py", "item.alternative_services"),
+        # a workflow guard: is the 대체 서비스 of a 미선정 decision filled in (the value goes nowhere)
+        ("cases/workflow.py", "decision.alternative_services"),
+        # a page of the caseload (``rows`` is the pagination's, not a case table's JSON column)
+        ("cases/views.py", "listing.rows"),
+    }
+)
 #: top-level folders that hold no first-party Python of the product
 NOT_CODE = frozenset(
     {"tests", "migrations", "node_modules", "docs", "deploy", "instance", "static", "translations"}
@@ -29,6 +55,8 @@ GATE_BASELINES = frozenset({"bench/gate.py"})
 #: receivers whose attribute reads are treated as a client record when the column name is ambiguous
 #: (an API client, ``ApiClient``/``api_client``, is an OAuth client and no person)
 CLIENT_LIKE = re.compile(r"(?<!api)(?<!api_)(client|household|member|subject)", re.IGNORECASE)
+#: receivers of a referral's free texts (``referral.reason``, ``Referral.main_problem``, ``item.referral``)
+REFERRAL_LIKE = re.compile(r"referral", re.IGNORECASE)
 #: templates whose ``client`` variable is an API client (OAuth), not a person served
 API_CLIENT_TEMPLATES = frozenset(
     {"templates/agencies/api_clients.html", "templates/agencies/api_client_created.html"}
@@ -45,12 +73,14 @@ class PersonalColumns:
     shared: frozenset[str]
     #: mapped class names of the case records (``Client.name`` in a query is a read)
     classes: frozenset[str]
+    #: a referral's free texts (``cases.fields`` puts each in a field group): a read on a referral
+    referral_texts: frozenset[str] = frozenset()
 
 
 def personal_columns() -> PersonalColumns:
     """Collect the ``info={"pii": True}`` columns of cases models and the gated client attributes."""
     import_all_models()
-    from cases.fields import FIELD_GROUPS
+    from cases.fields import FIELD_GROUPS, REFERRAL_TEXT_GROUPS
 
     pii: set[str] = {column for group in FIELD_GROUPS.values() for column in group.columns}
     classes: set[str] = set()
@@ -64,7 +94,10 @@ def personal_columns() -> PersonalColumns:
         else:
             others |= names
     return PersonalColumns(
-        unique=frozenset(pii - others), shared=frozenset(pii & others), classes=frozenset(classes)
+        unique=frozenset(pii - others),
+        shared=frozenset(pii & others),
+        classes=frozenset(classes),
+        referral_texts=frozenset(REFERRAL_TEXT_GROUPS),
     )
 
 
@@ -75,16 +108,42 @@ def _receiver_text(node: ast.expr) -> str:
         return ""
 
 
+#: receivers that hold what a person typed or uploaded (a form, its parsed input), never a stored record
+INPUT_RECEIVERS = frozenset({"form", "data", "upload"})
+
+
+def _is_input_or_gate_view(receiver: ast.expr) -> bool:
+    """Tell whether an attribute's receiver is request input or a gate view (neither is a record read)."""
+    if isinstance(receiver, ast.Name) and receiver.id in INPUT_RECEIVERS:
+        return True
+    if isinstance(receiver, ast.Attribute) and receiver.attr in INPUT_RECEIVERS:
+        return True
+    # ``view_client(...).name``: the gate's own view, already narrowed and logged.
+    return (
+        isinstance(receiver, ast.Call)
+        and isinstance(receiver.func, ast.Name | ast.Attribute)
+        and (receiver.func.id if isinstance(receiver.func, ast.Name) else receiver.func.attr)
+        in {"view_client", "view_clients"}
+    )
+
+
 def violations_in_source(source: str, columns: PersonalColumns, filename: str = "<source>") -> Iterator[str]:
     """Yield ``file:line: receiver.attr`` for each direct read of a personal column in Python source."""
     tree = ast.parse(source, filename=filename)
     for node in ast.walk(tree):
-        if isinstance(node, ast.Attribute):
+        if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load):
             name, receiver = node.attr, _receiver_text(node.value)
+            if _is_input_or_gate_view(node.value):
+                continue
             last = receiver.rsplit(".", 1)[-1]
             # A CamelCase receiver is a class: a case model is a read, any other class (an enum
             # member such as ``LeadMethod.main_complaint``) is not.
             is_other_class = last[:1].isupper() and last not in columns.classes
+            if (filename, f"{receiver}.{name}") in INPUT_READS:
+                continue
+            if name in columns.referral_texts and REFERRAL_LIKE.search(last):
+                yield f"{filename}:{node.lineno}: {receiver}.{name}"
+                continue
             if not is_other_class and (
                 name in columns.unique
                 or (name in columns.shared and (CLIENT_LIKE.search(last) or last in columns.classes))
@@ -97,6 +156,7 @@ def violations_in_source(source: str, columns: PersonalColumns, filename: str = 
             and len(node.args) >= 2
             and isinstance(node.args[1], ast.Constant)
             and node.args[1].value in columns.unique
+            and not _is_input_or_gate_view(node.args[0])
         ):
             yield f"{filename}:{node.lineno}: {node.func.id}(…, {node.args[1].value!r})"
         elif (
@@ -115,33 +175,35 @@ def violations_in_template(text: str, columns: PersonalColumns, filename: str) -
     """Yield Jinja expressions that read a personal column of a client-like variable."""
     names = "|".join(sorted(columns.unique | columns.shared))
     pattern = re.compile(rf"\b(\w*(?:client|household|member)\w*)\.({names})\b", re.IGNORECASE)
-    if filename in API_CLIENT_TEMPLATES:
-        return
+    texts = "|".join(sorted(columns.referral_texts))
+    referral = re.compile(rf"\b(\w*referral\w*)\.({texts})\b", re.IGNORECASE) if texts else None
     for number, line in enumerate(text.splitlines(), start=1):
-        for match in pattern.finditer(line):
-            yield f"{filename}:{number}: {match.group(0)}"
+        if filename not in API_CLIENT_TEMPLATES:
+            for match in pattern.finditer(line):
+                yield f"{filename}:{number}: {match.group(0)}"
+        if referral is not None:
+            for match in referral.finditer(line):
+                yield f"{filename}:{number}: {match.group(0)}"
 
 
 def first_party_python_files() -> Iterator[Path]:
-    """Yield every Python file of first-party top-level folders other than cases/ and consents/."""
+    """Yield every Python file of every first-party package, but the gate's and the models'."""
     for folder in sorted(REPO_ROOT.iterdir()):
-        if not folder.is_dir() or folder.name.startswith(".") or folder.name in NOT_CODE | ALLOWED:
+        if not folder.is_dir() or folder.name.startswith(".") or folder.name in NOT_CODE:
             continue
         if folder.name.endswith(".egg-info"):
             continue
         yield from (
             path
             for path in sorted(folder.rglob("*.py"))
-            if str(path.relative_to(REPO_ROOT)) not in GATE_BASELINES
+            if str(path.relative_to(REPO_ROOT)) not in GATE_BASELINES | EXEMPT_FILES
         )
 
 
 def template_files() -> Iterator[Path]:
-    """Yield the templates of other packages (cases/ and consents/ render gate views themselves)."""
+    """Yield every template (the cases and consents pages too: they render gate views only)."""
     root = REPO_ROOT / "templates"
-    for path in sorted(root.rglob("*.html")) + sorted(root.rglob("*.txt")):
-        if path.relative_to(root).parts[0] not in ALLOWED:
-            yield path
+    yield from sorted(root.rglob("*.html")) + sorted(root.rglob("*.txt"))
 
 
 @pytest.fixture(scope="module")
@@ -152,10 +214,12 @@ def columns() -> PersonalColumns:
     return found
 
 
-def test_no_package_outside_cases_and_consents_reads_personal_columns(columns: PersonalColumns) -> None:
+def test_no_code_outside_the_gate_and_the_models_reads_personal_columns(columns: PersonalColumns) -> None:
     files = list(first_party_python_files())
     packages = {path.relative_to(REPO_ROOT).parts[0] for path in files}
-    assert {"agencies", "notifications", "hamkke", "worker"} <= packages
+    assert {"agencies", "notifications", "hamkke", "worker", "cases", "consents", "referrals"} <= packages
+    scanned = {str(path.relative_to(REPO_ROOT)) for path in files}
+    assert {"cases/views.py", "cases/services.py", "consents/services.py", "referrals/letters.py"} <= scanned
     found = [
         violation
         for path in files
@@ -166,7 +230,9 @@ def test_no_package_outside_cases_and_consents_reads_personal_columns(columns: P
     assert found == [], "personal columns read outside the gate:\n" + "\n".join(found)
 
 
-def test_no_template_outside_cases_and_consents_reads_personal_columns(columns: PersonalColumns) -> None:
+def test_no_template_reads_personal_columns(columns: PersonalColumns) -> None:
+    roots = {path.relative_to(REPO_ROOT / "templates").parts[0] for path in template_files()}
+    assert {"cases", "consents", "referrals"} <= roots
     found = [
         violation
         for path in template_files()
@@ -187,6 +253,8 @@ def test_no_template_outside_cases_and_consents_reads_personal_columns(columns: 
         "def f(x):\n    return getattr(x, 'debt_reason')\n",
         "def f(member):\n    return member.address\n",
         "def f(client, cols):\n    return [getattr(client, c) for c in cols]\n",
+        "def f(referral):\n    return referral.main_problem\n",
+        "def f(item):\n    return item.referral.reason\n",
     ],
     ids=[
         "sensitive",
@@ -196,6 +264,8 @@ def test_no_template_outside_cases_and_consents_reads_personal_columns(columns: 
         "getattr",
         "household-member",
         "loop",
+        "referral-text",
+        "referral-reason",
     ],
 )
 def test_the_scanner_catches_direct_reads(columns: PersonalColumns, snippet: str) -> None:
@@ -217,3 +287,7 @@ def test_the_scanner_allows_other_models_and_gate_views(columns: PersonalColumns
 def test_the_template_scanner_catches_client_fields(columns: PersonalColumns) -> None:
     assert list(violations_in_template("<p>{{ client.phone }}</p>", columns, "t.html"))
     assert not list(violations_in_template("<p>{{ view.phone }} {{ agency.phone }}</p>", columns, "t.html"))
+    assert list(violations_in_template("<dd>{{ referral.reason }}</dd>", columns, "t.html"))
+    assert not list(
+        violations_in_template("<dd>{{ text.value }} {{ letter.reason }}</dd>", columns, "t.html")
+    )

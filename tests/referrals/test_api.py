@@ -16,7 +16,7 @@ from hamkke.audit import AuditEntry
 from hamkke.extensions import limiter
 from referrals import services
 from referrals.models import Referral, ReferralStatus
-from tests.fixtures.referrals import ReferralNetwork
+from tests.fixtures.referrals import ConsentBook, ReferralNetwork
 
 
 @pytest.fixture
@@ -63,8 +63,9 @@ def test_a_system_lists_reads_accepts_and_completes_a_referral(
     make_referral: Callable[..., Referral],
     token: Callable[[str], dict[str, str]],
 ) -> None:
-    referral = services.send_referral(make_referral(groups=("basic",)), actor=network.sender)
-    make_referral()  # a draft: never visible to the receiving agency
+    # 기본정보 and 욕구사정 (의뢰사유, 요구 서비스) are shared; 상담기록 (주호소문제, 특이사항) is not.
+    referral = services.send_referral(make_referral(groups=("basic", "needs")), actor=network.sender)
+    make_referral(groups=("basic", "needs"))  # a draft: never visible to the receiving agency
     db.session.commit()
     read = token("referrals:read")
 
@@ -74,12 +75,14 @@ def test_a_system_lists_reads_accepts_and_completes_a_referral(
 
     detail = client.get(f"/api/v1/referrals/{referral.id}", headers=read).get_json()
     assert detail["reason"] == "독거 생활로 식사를 거르는 일이 잦음"
+    assert detail["main_problem"] == "동의 범위 밖"
+    assert detail["notes"] == "동의 범위 밖"
     assert {"label": "성명", "value": "김하나"} in detail["client_fields"]
     logged = db.session.scalars(
         sa.select(AccessLogEntry).where(AccessLogEntry.client_id == network.client.id)
     ).all()
     assert [(entry.channel, entry.agency_id, entry.field_groups) for entry in logged] == [
-        ("api", network.welfare_centre.id, ["basic"])
+        ("api", network.welfare_centre.id, ["basic", "needs"])
     ]
 
     # Reading is not answering: the write scope is needed.
@@ -139,3 +142,31 @@ def test_a_system_cannot_see_other_agencies_referrals_or_send_bad_reasons(
     assert bad.status_code == 422
     db.session.refresh(mine)
     assert mine.status == ReferralStatus.requested
+
+
+def test_after_withdrawal_the_api_carries_no_client_field_or_text_and_audits_the_refusal(
+    client: FlaskClient,
+    db: Any,
+    network: ReferralNetwork,
+    make_referral: Callable[..., Referral],
+    consents: ConsentBook,
+    token: Callable[[str], dict[str, str]],
+) -> None:
+
+    referral = services.send_referral(make_referral(groups=("basic", "needs")), actor=network.sender)
+    db.session.commit()
+    consents.withdraw(network.client, network.welfare_centre)
+
+    response = client.get(f"/api/v1/referrals/{referral.id}", headers=token("referrals:read"))
+    assert response.status_code == 200
+    detail = response.get_json()
+    assert detail["client_fields"] == []
+    assert detail["shared_field_groups"] == []
+    assert detail["reason"] == "동의 범위 밖"
+    assert "김하나" not in response.get_data(as_text=True)
+    refused = db.session.scalars(
+        sa.select(AuditEntry).where(AuditEntry.action == "referrals.disclosure_refused")
+    ).all()
+    assert [(entry.agency_id, entry.object_id) for entry in refused] == [
+        (network.welfare_centre.id, network.client.id)
+    ]

@@ -37,7 +37,7 @@ def _letters(db: Any, referral_id: int) -> list[ReferralLetter]:
 def test_request_letter_is_rendered_once_with_letterhead_number_and_consented_fields(
     app: Flask, db: Any, network: ReferralNetwork, make_referral: Callable[..., Referral]
 ) -> None:
-    referral = services.send_referral(make_referral(groups=("basic",)), actor=network.sender)
+    referral = services.send_referral(make_referral(groups=("basic", "needs")), actor=network.sender)
     db.session.commit()
 
     first_id = tasks.render_letter(referral.id, "request")
@@ -48,12 +48,13 @@ def test_request_letter_is_rendered_once_with_letterhead_number_and_consented_fi
     assert letter.kind == LetterKind.request
     assert letter.version == 1
     assert letter.document_number == referral.request_document_number
-    assert letter.field_groups == ["basic"]
+    assert letter.field_groups == ["basic", "needs"]
     text = _text(app, letter)
     assert "솔내동주민센터" in text  # letterhead of the sender
     assert referral.request_document_number in text
     assert "김하나" in text  # basic info was consented
-    assert "독거생활로식사를거르는일이잦음" in text
+    assert "독거생활로식사를거르는일이잦음" in text  # 의뢰사유 belongs to 욕구사정, which was shared
+    assert "영양부족" not in text  # 주호소문제 belongs to 상담기록, which was not
     assert "한빛종합사회복지관" in text  # 수신
 
 
