@@ -73,10 +73,12 @@ def _age_on(birth_date: date, on: date) -> int:
 
 def _grants_in_force(client: Client, on: date) -> list[GrantFacts]:
     """Return the client's grants in force on ``on`` (under 14 only a 법정대리인's signature counts)."""
-    from consents.gate import load_grant_facts
+    from consents.gate import field_values, load_grant_facts
     from consents.policy import grant_is_active
 
-    minor = client.birth_date is not None and _age_on(client.birth_date, on) < 14
+    # The owner's own check of its own client (no disclosure): read through the gate all the same.
+    birth_date = field_values(client, ("basic",))["birth_date"]
+    minor = birth_date is not None and _age_on(birth_date, on) < 14
     return [
         grant
         for grant in load_grant_facts([client.id])[client.id]

@@ -124,6 +124,7 @@ class _Walker:
         Collection and use by the dong, and provision to the district team for a 구청 의뢰, so the
         intake rests on a recorded consent and escalations derive their status from it.
         """
+        from consents import gate
         from consents import services as consent_services
 
         team = consent_basis.district_team_of(case)
@@ -134,7 +135,7 @@ class _Walker:
             case.main_client,
             consent_services.ConsentInput(
                 signer_capacity="self",
-                signer_name=str(case.main_client.name),
+                signer_name=str(gate.field_values(case.main_client, ("basic",))["name"]),
                 method="signed_in_person",
                 signed_on=self.today - timedelta(days=2),
                 valid_from=self.today - timedelta(days=2),

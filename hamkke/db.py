@@ -207,8 +207,10 @@ _WRITE_KEYWORD = re.compile(r"\b(INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE
 
 def _locks_rows(context: Any) -> bool:
     """Tell whether a SELECT was asked to lock rows (FOR UPDATE, which SQLite's dialect leaves out)."""
-    statement = getattr(getattr(context, "compiled", None), "statement", None)
-    return getattr(statement, "_for_update_arg", None) is not None
+    compiled = getattr(context, "compiled", None)
+    if compiled is None:
+        return False
+    return getattr(compiled.statement, "_for_update_arg", None) is not None
 
 
 def _writes(statement: str, context: Any) -> bool:

@@ -43,6 +43,8 @@ INPUT_READS = frozenset(
         ("cases/workflow.py", "decision.alternative_services"),
         # a page of the caseload (``rows`` is the pagination's, not a case table's JSON column)
         ("cases/views.py", "listing.rows"),
+        # SQLAlchemy's compiled statement (is it a SELECT ... FOR UPDATE?), not a plan goal's text
+        ("hamkke/db.py", "compiled.statement"),
     }
 )
 #: top-level folders that hold no first-party Python of the product
