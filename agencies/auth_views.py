@@ -184,7 +184,6 @@ def callback() -> ResponseReturnValue:
         outcome = auth_services.sign_in_with_provider(provider, claims)
     except SignInError as refusal:
         return _refuse(refusal, provider_id=provider_id)
-    db.session.commit()
     if outcome.awaiting_approval:
         return redirect(url_for("auth.pending"))
     return redirect(safe_next_url(str(opened.get("next") or ""), fallback=url_for("core.index")))
@@ -216,7 +215,6 @@ def sign_out() -> ResponseReturnValue:
         record.id_token_hint = None  # not needed once signed out; keep no token longer than necessary
         session_id = record.id
         after_commit(lambda: auth_services.cut_live_sessions([session_id]))
-        db.session.commit()
         if provider is not None and id_token:
             base = current_app.config["BASE_URL"].rstrip("/")
             destination = oidc.logout_url(
@@ -261,7 +259,6 @@ def local_sign_in() -> ResponseReturnValue:
         return render_template(
             "auth/local.html", next_url=next_url, error=(korean, english), email=email
         ), refusal.status
-    db.session.commit()
     return redirect(next_url)
 
 

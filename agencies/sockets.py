@@ -20,7 +20,7 @@ from typing import Any, TypeVar, cast
 
 import sqlalchemy as sa
 from flask import Flask, current_app, g, request, session
-from flask_socketio import Namespace, disconnect, emit, join_room
+from flask_socketio import disconnect, emit, join_room
 
 from agencies.models import UserSession
 from agencies.sessions import (
@@ -33,6 +33,7 @@ from agencies.sessions import (
 from hamkke.db import db
 from hamkke.extensions import socketio
 from hamkke.time import now_utc
+from hamkke.unit_of_work import UnitOfWorkNamespace
 
 logger = logging.getLogger(__name__)
 
@@ -96,7 +97,6 @@ def authenticate_socket() -> UserSession:
     reason = session_expiry_reason(record)
     if reason is not None:
         expire_session(record, reason)
-        db.session.commit()
         raise ConnectionRefusedError("session_ended")
     if record.awaiting_approval:
         raise ConnectionRefusedError("awaiting_approval")
@@ -135,11 +135,10 @@ def revalidate_socket(*, touch: bool = True) -> UserSession | None:
     reason = session_expiry_reason(record)
     if reason is not None:
         expire_session(record, reason)
-        db.session.commit()
         _refuse_event(reason)
         return None
-    if touch and touch_session(record):
-        db.session.commit()
+    if touch:
+        touch_session(record)  # saved by the event's unit of work
     g.user_session = record
     g.person = record.person
     return record
@@ -170,8 +169,11 @@ def authenticated_event(handler: H | None = None, *, touch: bool = True) -> Any:
     return decorate(handler) if handler is not None else decorate
 
 
-class AuthenticatedNamespace(Namespace):
-    """A namespace whose sockets are authenticated on connect and registered for cutting."""
+class AuthenticatedNamespace(UnitOfWorkNamespace):
+    """A namespace whose sockets are authenticated on connect and registered for cutting.
+
+    Every ``on_*`` handler is one unit of work (committed at its end, see ``hamkke.unit_of_work``).
+    """
 
     def on_connect(self, auth: dict[str, Any] | None = None) -> None:
         """Accept the socket only for a live, approved sign-in session."""
@@ -250,7 +252,6 @@ def sweep_live_sessions() -> int:
         if record is not None:
             expire_session(record, reason)
         dead[session_id] = reason
-    db.session.commit()
     cut = 0
     for reason in set(dead.values()):
         cut += disconnect_local_sockets([sid for sid, why in dead.items() if why == reason], reason)

@@ -251,7 +251,6 @@ def new_case() -> ResponseReturnValue:
                 if StaffRole.case_worker in access.roles_for(person, acting)
                 else None,
             )
-            db.session.commit()
         except DomainError as error:
             db.session.rollback()
             _attach_error(form, error)
@@ -343,7 +342,6 @@ def transition(case_id: int) -> ResponseReturnValue:
             reason=form.reason.data,
             target=CaseStage(form.target.data) if form.target.data else None,
         )
-        db.session.commit()
     except DomainError as error:
         db.session.rollback()
         case = access.get_case_for(person, case_id, "edit")
@@ -378,7 +376,6 @@ def _stage_form(
     elif form.validate_on_submit():
         try:
             save(case, form, person)
-            db.session.commit()
         except DomainError as error:
             db.session.rollback()
             case = access.get_case_for(person, case_id, permission)
@@ -633,7 +630,6 @@ def approve_closure(case_id: int, review_id: int) -> ResponseReturnValue:
     if review is None or review.case_id != case.id or not FlaskForm().validate_on_submit():
         abort(404 if review is None or review.case_id != case.id else 400)
     services.approve_closure(review, actor=person, agency_id=_acting())
-    db.session.commit()
     flash(_("종결을 승인했습니다."), "success")
     return _see_other("cases.show_case", case_id=case.id)
 
@@ -902,7 +898,6 @@ def attachments(case_id: int) -> ResponseReturnValue:
                 data=upload.read(services.MAX_ATTACHMENT_BYTES + 1),
                 **_common(person),
             )
-            db.session.commit()
         except DomainError as error:
             db.session.rollback()
             case = access.get_case_for(person, case_id, "edit")
@@ -993,7 +988,6 @@ def dong_meeting() -> ResponseReturnValue:
                     attendees=form.attendees.data,
                     decisions=decisions,
                 )
-                db.session.commit()
             except DomainError as error:
                 db.session.rollback()
                 if error.field and error.field.startswith("decisions-"):
@@ -1077,7 +1071,6 @@ def escalation(escalation_id: int) -> ResponseReturnValue:
                     services.return_escalation(
                         item, actor=person, agency_id=acting, guidance=return_form.guidance.data or ""
                     )
-                db.session.commit()
             except DomainError as error:
                 db.session.rollback()
                 _attach_error(chosen, error)

@@ -295,5 +295,4 @@ def open_letter(
         channel="download",
         basis=f"referral_letter:{letter.id}",
     )
-    db.session.commit()
     return letter, path

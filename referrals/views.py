@@ -135,7 +135,6 @@ def new() -> ResponseReturnValue:
                 )
                 if request.form.get("action") == "send":
                     services.send_referral(referral, actor=person)
-                db.session.commit()
                 return redirect(url_for("referrals.detail", referral_id=referral.id))
             except DomainError as error:
                 # Nothing is kept: the draft and its audit row go with the rollback.
@@ -185,7 +184,6 @@ def new_outside() -> ResponseReturnValue:
                 )
                 if request.form.get("action") == "send":
                     services.send_referral(referral, actor=person)
-                db.session.commit()
                 return redirect(url_for("referrals.detail", referral_id=referral.id))
             except DomainError as error:
                 # Nothing is kept: the draft and its audit row go with the rollback.
@@ -214,7 +212,6 @@ def _detail(
         channel="page",
         basis=f"referral:{referral.id}",
     )
-    db.session.commit()
     return render_template(
         "referrals/detail.html",
         referral=referral,
@@ -290,7 +287,6 @@ def act(referral_id: int, action: str) -> ResponseReturnValue:
             close(referral, actor=person, note=form.closing_note.data or "")
         else:
             abort(404)
-        db.session.commit()
     except DomainError as error:
         db.session.rollback()
         db.session.refresh(referral)

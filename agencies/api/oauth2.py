@@ -277,7 +277,6 @@ def _rate_limit() -> str:
 def _finish(response: Response, *, action: str) -> Response:
     """Commit a successful OAuth2 exchange, or roll it back and audit the refusal on its own."""
     if response.status_code == 200:
-        db.session.commit()
         return response
     db.session.rollback()
     error = (response.get_json(silent=True) or {}).get("error", "unknown")
