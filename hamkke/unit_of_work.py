@@ -111,6 +111,8 @@ def register_unit_of_work(app: Flask) -> None:
         token = request.environ.pop("hamkke.unit_of_work", None)
         if token is not None:
             _depth.reset(token)
+        # Only dispatched requests are edges; a test_request_context() around test code is not.
+        request.environ["hamkke.dispatched"] = True
         if _depth.get() > 0:
             return response  # a request inside another unit (never in production): the outer one commits
         if response.status_code >= 400:
@@ -259,6 +261,8 @@ def install_guard(app: Flask) -> None:
     def guard_request(error: BaseException | None) -> None:
         # Socket.IO events run in a request context too, so this covers every event of every namespace.
         event_name = (getattr(request, "event", None) or {}).get("message")
+        if not event_name and not request.environ.get("hamkke.dispatched"):
+            return
         if event_name:
             where = f"socket {request.namespace} {event_name}"  # type: ignore[attr-defined]
         else:
