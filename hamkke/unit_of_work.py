@@ -34,6 +34,8 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from hamkke.db import db
+from hamkke.errors import DomainError
+from hamkke.web import error_response
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +49,50 @@ WRITES_KEY = "hamkke_unsaved_writes"
 
 #: edges that ended with unsaved work while the guard was on ("where: what"); the test suite fails on any
 VIOLATIONS: list[str] = []
+
+
+#: session.info keys: work to redo if its transaction rolls back (pending), and work that was rolled back
+KEPT_KEY = "hamkke_kept_pending"
+LOST_KEY = "hamkke_kept_lost"
+
+
+def keep_after_rollback(redo: Callable[[], Any]) -> None:
+    """Redo ``redo`` in a fresh transaction at the edge if the current transaction rolls back.
+
+    For records that must outlive a failed unit of work: the access-log row of a disclosure that
+    was shown on a 4xx page (a form re-rendered with its errors) or before an explicit rollback.
+    """
+    db.session().info.setdefault(KEPT_KEY, []).append(redo)
+
+
+@event.listens_for(Session, "after_commit")
+def _kept_work_committed(session: Session) -> None:
+    if not session.in_nested_transaction():
+        session.info.pop(KEPT_KEY, None)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _kept_work_lost(session: Session, previous_transaction: Any) -> None:
+    if previous_transaction.parent is None and session.info.get(KEPT_KEY):
+        session.info.setdefault(LOST_KEY, []).extend(session.info.pop(KEPT_KEY))
+
+
+def _forget_kept_work() -> None:
+    session = db.session()
+    session.info.pop(KEPT_KEY, None)
+    session.info.pop(LOST_KEY, None)
+
+
+def _redo_lost_work() -> None:
+    """Redo (and commit) what a rollback of this unit discarded but must stay (:func:`keep_after_rollback`)."""
+    session = db.session()
+    lost = session.info.pop(LOST_KEY, [])
+    if not lost:
+        return
+    for redo in lost:
+        redo()
+    session.info.pop(LOST_KEY, None)  # a redo that rolled back itself is not redone twice
+    _commit()
 
 
 class CommitFailed(Exception):
@@ -73,6 +119,8 @@ def unit_of_work() -> Iterator[None]:
     :raises CommitFailed: the commit itself failed (the work is rolled back).
     """
     depth = _depth.get()
+    if depth == 0:
+        _forget_kept_work()
     token = _depth.set(depth + 1)
     try:
         yield
@@ -80,11 +128,13 @@ def unit_of_work() -> Iterator[None]:
         _depth.reset(token)
         if depth == 0:
             db.session.rollback()
+            _forget_kept_work()  # nothing of a failed event or task went out
         raise
     # Leave the unit before committing: after-commit callbacks (an eager task) start units of their own.
     _depth.reset(token)
     if depth == 0:
         _commit()
+        _redo_lost_work()
 
 
 def in_unit_of_work() -> bool:
@@ -104,6 +154,8 @@ def register_unit_of_work(app: Flask) -> None:
 
     @app.before_request
     def open_unit_of_work() -> None:
+        if _depth.get() == 0:
+            _forget_kept_work()
         request.environ["hamkke.unit_of_work"] = _depth.set(_depth.get() + 1)
 
     @app.after_request
@@ -115,13 +167,28 @@ def register_unit_of_work(app: Flask) -> None:
         request.environ["hamkke.dispatched"] = True
         if _depth.get() > 0:
             return response  # a request inside another unit (never in production): the outer one commits
-        if response.status_code >= 400:
-            db.session.rollback()
+        if response.status_code >= 500:
+            db.session.rollback()  # an error page shows nothing: nothing is kept either
+            _forget_kept_work()
             return response
         try:
-            _commit()
+            if response.status_code >= 400:
+                db.session.rollback()
+            else:
+                _commit()
+            # A 4xx page (a form with its errors) may show client data: its log rows are redone.
+            _redo_lost_work()
         except CommitFailed as failure:
             return _commit_failed_response(failure.error)
+        except DomainError as error:
+            # The redone access-log rows could not be written: fail closed, show nothing.
+            db.session.rollback()
+            _forget_kept_work()
+            return make_response(
+                error_response(
+                    error.status_code, code=error.code, message=error.message, english=error.english
+                )
+            )
         return response
 
     @app.teardown_request
@@ -134,8 +201,6 @@ def register_unit_of_work(app: Flask) -> None:
 
 
 def _commit_failed_response(error: SQLAlchemyError) -> Response:
-    from hamkke.web import error_response
-
     if isinstance(error, IntegrityError):
         # Another request changed the same rows first; nothing of this one is saved.
         return make_response(error_response(409, code="conflict"))
@@ -281,7 +346,7 @@ def _note_execute(state: ORMExecuteState) -> None:
     writes = state.is_insert or state.is_update or state.is_delete
     if not writes and not state.is_select:
         # Text statements (the access log's batch INSERT) say what they do only in their SQL.
-        writes = str(state.statement).lstrip().upper().startswith(_WRITE_VERBS)
+        writes = str(state.invoked_statement).lstrip().upper().startswith(_WRITE_VERBS)
     if writes:
         state.session.info[WRITES_KEY] = True
 

@@ -96,8 +96,8 @@ class _Collector(ast.NodeVisitor):
             self.visit(statement)
         self.stack.pop()
 
-    visit_FunctionDef = _function
-    visit_AsyncFunctionDef = _function
+    visit_FunctionDef = _function  # noqa: N815 -- ast.NodeVisitor's naming
+    visit_AsyncFunctionDef = _function  # noqa: N815
 
     def visit_Call(self, node: ast.Call) -> None:
         if self.stack:
