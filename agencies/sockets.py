@@ -97,6 +97,8 @@ def authenticate_socket() -> UserSession:
     reason = session_expiry_reason(record)
     if reason is not None:
         expire_session(record, reason)
+        # The refusal rolls the connect's unit of work back; the session's end must be saved all the same.
+        db.session.commit()
         raise ConnectionRefusedError("session_ended")
     if record.awaiting_approval:
         raise ConnectionRefusedError("awaiting_approval")
@@ -252,6 +254,8 @@ def sweep_live_sessions() -> int:
         if record is not None:
             expire_session(record, reason)
         dead[session_id] = reason
+    # The sweep is its own edge (a background loop, not an event): the ends are saved before the cut.
+    db.session.commit()
     cut = 0
     for reason in set(dead.values()):
         cut += disconnect_local_sockets([sid for sid, why in dead.items() if why == reason], reason)
