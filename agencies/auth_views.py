@@ -271,6 +271,7 @@ def _refuse(refusal: SignInError, *, provider_id: int | None) -> ResponseReturnV
         person_id=refusal.person_id,
         provider_error=refusal.provider_error,
     )
+    # The refusal's audit row outlives the 4xx answer (the edge rolls 4xx back).
     db.session.commit()
     korean, english = REFUSAL_MESSAGES.get(refusal.reason, _UNVERIFIED)
     return render_template(

@@ -1,8 +1,9 @@
 """Pages of the case process: caseload, the case timeline, one form per stage, dong meeting, escalations.
 
 Each view loads the case through ``cases.access`` (404/403), reads client data only through
-``consents.gate.view_client``, calls one service, commits once and redirects (303). A refused
-form is shown again with the reason next to its field and a 4xx status; nothing of it is saved.
+``consents.gate.view_client``, calls one service and redirects (303); the edge commits
+(``hamkke.unit_of_work``). A refused form is shown again with the reason next to its field and a
+4xx status; nothing of it is saved.
 """
 
 from __future__ import annotations

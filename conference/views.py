@@ -639,6 +639,7 @@ def start_action(action_id: int) -> ResponseReturnValue:
     services.lock_conference(action.conference_id)
     services.start_action(action, actor=person)
     room_open = _after_action_change(action.id, action.conference_id, person)
+    # Committed before the panels go out in a transaction of their own, as live events do.
     db.session.commit()
     if room_open:
         _send_case_data(action.conference_id)
@@ -658,6 +659,7 @@ def complete_action(action_id: int) -> ResponseReturnValue:
         flash(_("이미 완료한 실행과제입니다. 바뀐 것은 없습니다."), "info")
         return _back_to_actions(action_id)
     room_open = _after_action_change(action.id, action.conference_id, person)
+    # Committed before the panels go out in a transaction of their own, as live events do.
     db.session.commit()
     if room_open:
         _send_case_data(action.conference_id)

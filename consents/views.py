@@ -198,7 +198,6 @@ def create_consent(client_id: int) -> ResponseReturnValue:
     except DomainError as error:
         db.session.rollback()
         view = view_client(client, person, purpose="case_management", acting_agency_id=agency.id)
-        db.session.commit()
         return render_template(
             "consents/form.html",
             view=view,

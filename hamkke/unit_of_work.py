@@ -85,7 +85,7 @@ def _forget_kept_work() -> None:
 
 
 def _redo_lost_work() -> None:
-    """Redo (and commit) what a rollback of this unit discarded but must stay (:func:`keep_after_rollback`)."""
+    """Redo and commit what a rollback of this unit discarded but must stay (``keep_after_rollback``)."""
     session = db.session()
     lost = session.info.pop(LOST_KEY, [])
     if not lost:
