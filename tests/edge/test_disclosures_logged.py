@@ -59,6 +59,7 @@ FORMS_WITH_ERRORS: dict[str, Callable[[Demo], tuple[str, str]]] = {
     ),
 }
 
+
 #: disclosing routes and events found by the enumeration that have no live scenario here yet
 NOT_YET_LIVE = frozenset(
     {
