@@ -69,7 +69,19 @@ def edge_app(app_config: dict[str, Any], app: Flask) -> Flask:
         after_commit(write)
         return "ok"
 
+    @built.get("/_edge/savepoint")
+    def savepoint() -> str:
+        after_commit(lambda: RAN.append("after the commit"))
+        # The access log appends inside a savepoint: releasing it is no commit of the unit of work.
+        with _db.session.begin_nested():
+            _db.session.add(_beat("edge-savepoint"))
+        return "ran early" if RAN else "waiting"
+
     return built
+
+
+#: what the /_edge/savepoint route's after-commit callback recorded
+RAN: list[str] = []
 
 
 @pytest.fixture
@@ -129,3 +141,10 @@ def test_every_socket_namespace_commits_per_event(app: Flask) -> None:
             if name.startswith("on_"):
                 method = getattr(type(handler), name)
                 assert getattr(method, "__hamkke_unit_of_work__", False), f"{namespace} {name} unwrapped"
+
+
+def test_after_commit_callbacks_wait_for_the_edge_commit_not_a_savepoint(edge_client: FlaskClient) -> None:
+    RAN.clear()
+    answer = edge_client.get("/_edge/savepoint")
+    assert answer.get_data(as_text=True) == "waiting"
+    assert RAN == ["after the commit"]
