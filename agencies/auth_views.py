@@ -200,7 +200,6 @@ def callback() -> ResponseReturnValue:
         outcome = auth_services.sign_in_with_provider(provider, claims)
     except SignInError as refusal:
         return _refuse(refusal, provider_id=provider_id)
-    db.session.commit()
     if outcome.awaiting_approval:
         return redirect(url_for("auth.pending"))
     return redirect(safe_next_url(str(opened.get("next") or ""), fallback=url_for("core.index")))
@@ -232,7 +231,6 @@ def sign_out() -> ResponseReturnValue:
         record.id_token_hint = None  # not needed once signed out; keep no token longer than necessary
         session_id = record.id
         after_commit(lambda: auth_services.cut_live_sessions([session_id]))
-        db.session.commit()
         if provider is not None and id_token:
             base = current_app.config["BASE_URL"].rstrip("/")
             destination = oidc.logout_url(
@@ -278,7 +276,6 @@ def local_sign_in() -> ResponseReturnValue:
         return render_template(
             "auth/local.html", next_url=next_url, error=(korean, english), email=email
         ), refusal.status
-    db.session.commit()
     return redirect(next_url)
 
 
@@ -291,6 +288,7 @@ def _refuse(refusal: SignInError, *, provider_id: int | None) -> ResponseReturnV
         person_id=refusal.person_id,
         provider_error=refusal.provider_error,
     )
+    # The refusal's audit row outlives the 4xx answer (the edge rolls 4xx back).
     db.session.commit()
     korean, english = REFUSAL_MESSAGES.get(refusal.reason, _UNVERIFIED)
     return render_template(

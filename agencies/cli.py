@@ -33,6 +33,5 @@ def create_break_glass_command(email: str, name: str, password: str) -> None:
     except ValidationFailed as exc:
         db.session.rollback()
         raise click.ClickException(f"{exc.message} / {exc.english}") from exc
-    db.session.commit()
     click.echo(f"긴급 관리자 계정을 만들었습니다 / break-glass account created (id {person.id})")
     click.echo("로그인 / sign in: /auth/local")

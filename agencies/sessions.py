@@ -185,12 +185,14 @@ def load_session_for_request() -> ResponseReturnValue | None:
     reason = session_expiry_reason(record)
     if reason is not None:
         expire_session(record, reason)
+        # Saved now: the request may still end in a 4xx, which the edge rolls back.
         db.session.commit()
         session.pop(SESSION_TOKEN_KEY, None)
         g.session_ended_reason = reason
         _explain_ended_session(reason)
         return None
     if touch_session(record):
+        # Activity counts even when the request then fails: saved before the request's own unit of work.
         db.session.commit()
     if record.awaiting_approval:
         g.pending_session = record

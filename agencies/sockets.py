@@ -21,7 +21,7 @@ from typing import Any, NoReturn, TypeVar, cast
 import sqlalchemy as sa
 from flask import Flask, current_app, g, request, session
 from flask_socketio import ConnectionRefusedError as SocketRefused
-from flask_socketio import Namespace, disconnect, emit, join_room
+from flask_socketio import disconnect, emit, join_room
 from sqlalchemy.exc import SQLAlchemyError
 
 from agencies.models import UserSession
@@ -36,6 +36,7 @@ from hamkke.db import db
 from hamkke.errors import UNAVAILABLE_MESSAGE, UNAVAILABLE_MESSAGE_EN
 from hamkke.extensions import socketio
 from hamkke.time import now_utc
+from hamkke.unit_of_work import UnitOfWorkNamespace
 
 logger = logging.getLogger(__name__)
 
@@ -126,6 +127,7 @@ def authenticate_socket() -> UserSession:
     reason = session_expiry_reason(record)
     if reason is not None:
         expire_session(record, reason)
+        # The refusal rolls the connect's unit of work back; the session's end must be saved all the same.
         db.session.commit()
         refuse_connection("session_ended")
     if record.awaiting_approval:
@@ -165,11 +167,10 @@ def revalidate_socket(*, touch: bool = True) -> UserSession | None:
     reason = session_expiry_reason(record)
     if reason is not None:
         expire_session(record, reason)
-        db.session.commit()
         _refuse_event(reason)
         return None
-    if touch and touch_session(record):
-        db.session.commit()
+    if touch:
+        touch_session(record)  # saved by the event's unit of work
     g.user_session = record
     g.person = record.person
     return record
@@ -200,8 +201,11 @@ def authenticated_event(handler: H | None = None, *, touch: bool = True) -> Any:
     return decorate(handler) if handler is not None else decorate
 
 
-class AuthenticatedNamespace(Namespace):
-    """A namespace whose sockets are authenticated on connect and registered for cutting."""
+class AuthenticatedNamespace(UnitOfWorkNamespace):
+    """A namespace whose sockets are authenticated on connect and registered for cutting.
+
+    Every ``on_*`` handler is one unit of work (committed at its end, see ``hamkke.unit_of_work``).
+    """
 
     def on_connect(self, auth: dict[str, Any] | None = None) -> None:
         """Accept the socket only for a live, approved sign-in session (``unavailable`` in an outage)."""
@@ -285,6 +289,7 @@ def sweep_live_sessions() -> int:
         if record is not None:
             expire_session(record, reason)
         dead[session_id] = reason
+    # The sweep is its own edge (a background loop, not an event): the ends are saved before the cut.
     db.session.commit()
     cut = 0
     for reason in set(dead.values()):

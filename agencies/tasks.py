@@ -85,6 +85,5 @@ def send_invitation_email(invitation_id: int, token: str) -> str:
         html=html,
     )
     invitation.email_sent_at = now_utc()
-    db.session.commit()
     logger.info("Invitation e-mail for invitation %s sent", invitation_id)
     return "sent"

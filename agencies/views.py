@@ -159,7 +159,6 @@ def suspend(code: str) -> ResponseReturnValue:
             db.session.rollback()
             _attach_error(form, error)
             return _agency_with_form(agency, form, error.status_code)
-        db.session.commit()
         flash(_("%(name)s의 참여를 정지했습니다.", name=agency.name), "success")
         return _see_other("agencies.agency_page", code=agency.code)
     return _agency_with_form(agency, form, _invalid_status(form))
@@ -191,7 +190,6 @@ def reactivate(code: str) -> ResponseReturnValue:
     if not ConfirmForm().validate_on_submit():
         abort(400)
     services.reactivate_agency(agency, actor=person)
-    db.session.commit()
     flash(_("%(name)s의 참여를 다시 시작했습니다.", name=agency.name), "success")
     return _see_other("agencies.agency_page", code=agency.code)
 
@@ -279,7 +277,6 @@ def _staff_action(
         return _render_staff(
             agency, status=error.status_code, error=error.message, forms={(kind, membership.id): form}
         )
-    db.session.commit()
     flash(done, "success")
     return _see_other("agencies.staff", code=agency.code)
 
@@ -394,7 +391,6 @@ def api_clients(code: str) -> ResponseReturnValue:
         db.session.rollback()
         _attach_error(form, error)
         return _render_api_clients(agency, form, error.status_code)
-    db.session.commit()
     response = current_app.make_response(
         render_template(
             "agencies/api_client_created.html",
@@ -419,7 +415,6 @@ def revoke_api_client(code: str, client_id: int) -> ResponseReturnValue:
     if client.agency_id != agency.id or not ConfirmForm().validate_on_submit():
         abort(404 if client.agency_id != agency.id else 400)
     services.revoke_api_client(client, actor=person)
-    db.session.commit()
     flash(_("API 클라이언트를 폐기했습니다. 발급된 토큰도 모두 더 이상 쓸 수 없습니다."), "success")
     return _see_other("agencies.api_clients", code=agency.code)
 
@@ -445,6 +440,7 @@ def _joining_person() -> tuple[Person | None, UserSession | None]:
 def _refuse_invitation(error: onboarding.InvitationRefused, person: Person | None) -> ResponseReturnValue:
     db.session.rollback()
     onboarding.record_invitation_refusal(error, actor_id=person.id if person else None)
+    # The refusal's audit row outlives the 4xx answer (the edge rolls 4xx back).
     db.session.commit()
     if wants_json():
         return {"error": {"code": error.code, "message": error.message, "message_en": error.english}}, (
@@ -473,7 +469,6 @@ def join(token: str) -> ResponseReturnValue:
             onboarding.accept_invitation(token, person=person, session_record=session_record)
         except onboarding.InvitationRefused as error:
             return _refuse_invitation(error, person)
-        db.session.commit()
         flash(_("기관관리자로 가입했습니다. 업무협약을 읽고 동의하면 참여가 시작됩니다."), "success")
         return _see_other("agencies.agreement", code=invitation.agency.code)
     return render_template("agencies/join.html", invitation=invitation, person=person, form=form)
@@ -503,7 +498,6 @@ def agreement(code: str) -> ResponseReturnValue:
             return render_template(
                 "agencies/agreement.html", agency=agency, agreement=text, form=form, can_accept=True
             ), error.status_code
-        db.session.commit()
         flash(
             _("업무협약에 동의했습니다. %(name)s이(가) 네트워크에 참여합니다.", name=agency.name), "success"
         )
@@ -603,7 +597,6 @@ def invite() -> ResponseReturnValue:
         db.session.rollback()
         _attach_error(form, error)
         return _render_invite(district, form, error.status_code)
-    db.session.commit()
     return _one_time_link_page(invitation, token)
 
 
@@ -627,7 +620,6 @@ def reissue_invitation(invitation_id: int) -> ResponseReturnValue:
     if not ConfirmForm().validate_on_submit():
         abort(400)
     replacement, token = onboarding.reissue_invitation(invitation, actor=person)
-    db.session.commit()
     return _one_time_link_page(replacement, token)
 
 
@@ -640,7 +632,6 @@ def revoke_invitation(invitation_id: int) -> ResponseReturnValue:
     if not ConfirmForm().validate_on_submit():
         abort(400)
     onboarding.revoke_invitation(invitation, actor=person)
-    db.session.commit()
     flash(_("초대를 취소했습니다."), "success")
     return _see_other("agencies.network", district=invitation.district_id)
 
@@ -683,7 +674,6 @@ def new_provider() -> ResponseReturnValue:
         db.session.rollback()
         _attach_error(form, error)
         return _render_provider(district, form, None, error.status_code)
-    db.session.commit()
     flash(_("인증 서버를 등록했습니다."), "success")
     return _see_other("agencies.network", district=district.id)
 
@@ -717,7 +707,6 @@ def edit_provider(provider_id: int) -> ResponseReturnValue:
         db.session.rollback()
         _attach_error(form, error)
         return _render_provider(district, form, provider, error.status_code)
-    db.session.commit()
     flash(_("인증 서버 설정을 저장했습니다."), "success")
     return _see_other("agencies.network", district=district.id)
 
@@ -762,6 +751,5 @@ def end_session(session_id: int) -> ResponseReturnValue:
         # Ending this very session is signing out, which has its own button and flow.
         return _see_other("account.index")
     services.end_own_session(person, session_id)
-    db.session.commit()
     flash(_("선택한 세션을 끝냈습니다."), "success")
     return _see_other("account.index")

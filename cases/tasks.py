@@ -50,5 +50,4 @@ def purge_expired_records_task() -> int:
     files.extend(_orphan_files())
     # Files go only once the rows that named them are gone for good.
     after_commit(lambda: _remove_files(files))
-    db.session.commit()
     return purged

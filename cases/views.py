@@ -1,8 +1,9 @@
 """Pages of the case process: caseload, the case timeline, one form per stage, dong meeting, escalations.
 
 Each view loads the case through ``cases.access`` (404/403), reads client data only through
-``consents.gate.view_client``, calls one service, commits once and redirects (303). A refused
-form is shown again with the reason next to its field and a 4xx status; nothing of it is saved.
+``consents.gate.view_client``, calls one service and redirects (303); the edge commits
+(``hamkke.unit_of_work``). A refused form is shown again with the reason next to its field and a
+4xx status; nothing of it is saved.
 """
 
 from __future__ import annotations
@@ -249,7 +250,6 @@ def new_case() -> ResponseReturnValue:
                 if StaffRole.case_worker in access.roles_for(person, acting)
                 else None,
             )
-            db.session.commit()
         except DomainError as error:
             db.session.rollback()
             _attach_error(form, error)
@@ -341,7 +341,6 @@ def transition(case_id: int) -> ResponseReturnValue:
             reason=form.reason.data,
             target=CaseStage(form.target.data) if form.target.data else None,
         )
-        db.session.commit()
     except DomainError as error:
         db.session.rollback()
         case = access.get_case_for(person, case_id, "edit")
@@ -376,7 +375,6 @@ def _stage_form(
     elif form.validate_on_submit():
         try:
             save(case, form, person)
-            db.session.commit()
         except DomainError as error:
             db.session.rollback()
             case = access.get_case_for(person, case_id, permission)
@@ -646,7 +644,6 @@ def approve_closure(case_id: int, review_id: int) -> ResponseReturnValue:
     if review is None or review.case_id != case.id or not FlaskForm().validate_on_submit():
         abort(404 if review is None or review.case_id != case.id else 400)
     services.approve_closure(review, actor=person, agency_id=_acting())
-    db.session.commit()
     flash(_("종결을 승인했습니다."), "success")
     return _see_other("cases.show_case", case_id=case.id)
 
@@ -927,7 +924,6 @@ def attachments(case_id: int) -> ResponseReturnValue:
                 data=upload.read(services.MAX_ATTACHMENT_BYTES + 1),
                 **_common(person),
             )
-            db.session.commit()
         except DomainError as error:
             db.session.rollback()
             case = access.get_case_for(person, case_id, "edit")
@@ -1018,7 +1014,6 @@ def dong_meeting() -> ResponseReturnValue:
                     attendees=form.attendees.data,
                     decisions=decisions,
                 )
-                db.session.commit()
             except DomainError as error:
                 db.session.rollback()
                 if error.field and error.field.startswith("decisions-"):
@@ -1112,7 +1107,6 @@ def escalation(escalation_id: int) -> ResponseReturnValue:
                     services.return_escalation(
                         item, actor=person, agency_id=acting, guidance=return_form.guidance.data or ""
                     )
-                db.session.commit()
             except DomainError as error:
                 db.session.rollback()
                 _attach_error(chosen, error)

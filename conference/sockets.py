@@ -367,6 +367,7 @@ class ConferenceNamespace(AuthenticatedNamespace):
         except (KeyError, TypeError, ValueError) as error:
             self._refuse_connect("no_conference", error)
         try:
+            # End the session check's read transaction before taking the conference lock.
             db.session.commit()
             services.lock_conference(conference_id)
             conference = access.get_conference_for(record.person, conference_id)
@@ -384,6 +385,7 @@ class ConferenceNamespace(AuthenticatedNamespace):
             if services.set_presence(attendance, connected=True):
                 publish_delta(conference, attendances=[attendance])
             publish_state(conference, room=sid)
+            # The join is committed before the case panels go out in their own short transaction.
             db.session.commit()
         except PermissionDenied as error:
             self._refuse_connect("not_checked_in", error)
@@ -435,6 +437,7 @@ class ConferenceNamespace(AuthenticatedNamespace):
                 )
 
     def _leave(self, seat: SocketSeat) -> None:
+        # End the read transaction before taking the conference lock.
         db.session.commit()
         services.lock_conference(seat.conference_id)
         attendance = db.session.get(Attendance, seat.attendance_id)
@@ -452,6 +455,7 @@ class ConferenceNamespace(AuthenticatedNamespace):
             publish_state(conference, room=conference_room(conference.id))
         elif changed:
             publish_delta(conference, attendances=[attendance])
+        # Each attempt of the retry loop around _leave is whole: committed here.
         db.session.commit()
 
     @conference_event(writes=False)
@@ -673,6 +677,7 @@ def republish_conferences_of_case(case_id: int) -> int:
         if item.conference.status == ConferenceStatus.live
     ]
     unique = {conference.id: conference for conference in live}
+    # End the read transaction: each conference below is locked and committed on its own.
     db.session.commit()
     for conference_id in unique:
         services.lock_conference(conference_id)
@@ -680,6 +685,7 @@ def republish_conferences_of_case(case_id: int) -> int:
         if conference is not None:
             # The items' consent flags to everyone, then the panels per agency through the gate.
             publish_delta(conference, items=conference.items)
+        # One conference at a time: its lock is released before its panels go out.
         db.session.commit()
         send_case_data(conference_id)
     return len(unique)

@@ -50,7 +50,6 @@ def send_conference_minutes(conference_id: int) -> int:
     if conference is None or conference.finalized_at is None:
         return 0
     sent = send_minutes(conference)
-    db.session.commit()
     logger.info("Sent minutes of conference %s to %s attendee(s)", conference_id, sent)
     return sent
 
@@ -68,7 +67,6 @@ def sweep_minutes() -> int:
         sent = send_minutes(conference)
         locked = lock_minutes_if_due(conference)
         touched += int(bool(sent) or locked)
-    db.session.commit()
     return touched
 
 
@@ -90,7 +88,6 @@ def send_reminders() -> int:
         days = (to_local(conference.starts_at).date() - today).days
         if days in (7, 1):
             sent += remind(conference, days_before=days)
-    db.session.commit()
     return sent
 
 
@@ -102,7 +99,6 @@ def generate_regular_conferences() -> int:
     rules = db.session.scalars(sa.select(ConferenceRule).where(ConferenceRule.is_active.is_(True))).all()
     for rule in rules:
         generate_next_instance(rule)
-    db.session.commit()
     return len(rules)
 
 
@@ -112,5 +108,4 @@ def send_action_reminders() -> int:
     from conference.services import remind_due_actions
 
     sent = remind_due_actions(today_local())
-    db.session.commit()
     return sent

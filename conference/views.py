@@ -108,7 +108,6 @@ def check_in(conference_id: int) -> ResponseReturnValue:
     person = _person()
     conference = access.get_conference_for(person, conference_id)
     services.check_in(conference, person=person, agency_id=_acting_agency(person, conference))
-    db.session.commit()
     return redirect(url_for("conference.room", conference_id=conference.id), code=303)
 
 
@@ -125,7 +124,6 @@ def pledge(conference_id: int) -> ResponseReturnValue:
         flash(_("서약에 동의해야 회의 자료를 볼 수 있습니다."), "error")
         return redirect(url_for("conference.room", conference_id=conference.id), code=303)
     services.accept_pledge(attendance, version=request.form.get("version", ""))
-    db.session.commit()
     return redirect(url_for("conference.room", conference_id=conference.id), code=303)
 
 
@@ -154,7 +152,6 @@ def sign_off(conference_id: int) -> ResponseReturnValue:
     services.sign_off(
         attendance, signed=request.form.get("decision") == "sign", comment=request.form.get("comment")
     )
-    db.session.commit()
     flash(_("회의록 확인을 기록했습니다."), "success")
     return redirect(url_for("conference.room", conference_id=conference.id), code=303)
 
@@ -273,7 +270,6 @@ def new() -> ResponseReturnValue:
             services.invite(conference, actor=person, agency_id=agency_id)
     if request.form.get("recurring") == "yes":
         services.make_recurring(conference, actor=person, agency_ids=agency_ids)
-    db.session.commit()
     flash(_("회의를 잡았습니다."), "success")
     return redirect(url_for("conference.plan", conference_id=conference.id), code=303)
 
@@ -347,7 +343,6 @@ def invite(conference_id: int) -> ResponseReturnValue:
         person_id=_form_int("person_id", _("사람"), required=False),
         role=_form_enum(InvitationRole, "role", _("참석 구분")),
     )
-    db.session.commit()
     flash(_("초대했습니다."), "success")
     return _back(conference.id, "#invitations")
 
@@ -364,7 +359,6 @@ def rsvp(invitation_id: int) -> ResponseReturnValue:
         rsvp=_form_enum(Rsvp, "rsvp", _("참석 여부")),
         deputy_id=_form_int("deputy_id", _("대리 참석자"), required=False),
     )
-    db.session.commit()
     flash(_("참석 여부를 알렸습니다."), "success")
     return _back(invitation.conference_id, "#invitations")
 
@@ -399,7 +393,6 @@ def propose(conference_id: int) -> ResponseReturnValue:
         presenter_id=person.id,
         time_box_minutes=_form_int("time_box_minutes", _("시간")) or 0,
     )
-    db.session.commit()
     flash(_("안건을 제안했습니다."), "success")
     return _back(conference.id, "#agenda")
 
@@ -413,7 +406,6 @@ def draft_agenda(conference_id: int) -> ResponseReturnValue:
     if conference.status != ConferenceStatus.scheduled:
         raise InvalidTransition("시작 전 회의에서만 초안을 만듭니다.", english="The meeting has started.")
     added = services.build_draft_agenda(conference)
-    db.session.commit()
     flash(_("자동 안건 초안에 %(count)d건을 더했습니다.", count=len(added)), "success")
     return _back(conference.id, "#agenda")
 
@@ -431,7 +423,6 @@ def edit_item(item_id: int) -> ResponseReturnValue:
         time_box_minutes=_form_int("time_box_minutes", _("시간")) or 0,
         presenter_id=_form_int("presenter_id", _("발표자"), required=False),
     )
-    db.session.commit()
     flash(_("안건을 고쳤습니다."), "success")
     return _back(item.conference_id, f"#item-{item.id}")
 
@@ -443,7 +434,6 @@ def move_item(item_id: int) -> ResponseReturnValue:
     person = _person()
     item = access.get_item_for(person, item_id, "manage")
     services.move_item(item, actor=person, offset=-1 if request.form.get("direction") == "up" else 1)
-    db.session.commit()
     return _back(item.conference_id, f"#item-{item.id}")
 
 
@@ -454,7 +444,6 @@ def withdraw_item(item_id: int) -> ResponseReturnValue:
     person = _person()
     item = access.get_item_for(person, item_id, "manage")
     services.withdraw_item(item, actor=person)
-    db.session.commit()
     flash(_("안건을 뺐습니다."), "success")
     return _back(item.conference_id, "#agenda")
 
@@ -466,7 +455,6 @@ def carry_reason(item_id: int) -> ResponseReturnValue:
     person = _person()
     item = access.get_item_for(person, item_id, "manage")
     services.set_carry_reason(item, actor=person, reason=_form_enum(CarryReason, "reason", _("이월 사유")))
-    db.session.commit()
     flash(_("이월 사유를 바꿨습니다."), "success")
     return _back(item.conference_id, f"#item-{item.id}")
 
@@ -484,7 +472,6 @@ def carry(conference_id: int) -> ResponseReturnValue:
     if conference.status != ConferenceStatus.scheduled:
         raise InvalidTransition("시작 전 회의로만 이월합니다.", english="The meeting has started.")
     services.carry_action(action, conference, reason=_form_enum(CarryReason, "reason", _("이월 사유")))
-    db.session.commit()
     flash(_("과제를 이월했습니다."), "success")
     return _back(conference.id, "#agenda")
 
@@ -498,7 +485,6 @@ def approve(conference_id: int) -> ResponseReturnValue:
     if conference.status != ConferenceStatus.scheduled:
         raise InvalidTransition("시작 전 회의의 안건만 확정합니다.", english="The meeting has started.")
     services.approve_agenda(conference, actor=person)
-    db.session.commit()
     flash(_("안건을 확정했습니다."), "success")
     return _back(conference.id, "#agenda")
 
@@ -525,7 +511,6 @@ def briefing_page(conference_id: int) -> ResponseReturnValue:
     if briefing.is_open(conference):
         packets = briefing.packets_for(conference, person, agency_id, channel="page")
         # The gate logged each disclosure in this transaction; keep the log with the view.
-        db.session.commit()
     return render_template(
         "conference/briefing.html",
         conference=conference,
@@ -549,7 +534,6 @@ def briefing_pdf(conference_id: int) -> ResponseReturnValue:
     body = briefing.render_briefing_pdf(
         conference, queries.agency_names([agency_id]).get(agency_id, ""), packets
     )
-    db.session.commit()
     return Response(
         body,
         mimetype="application/pdf",
@@ -585,7 +569,6 @@ def action_referral(action_id: int) -> ResponseReturnValue:
         requested_services=request.form.get("requested_services", ""),
         field_groups=[code for code in request.form.getlist("field_groups") if code in FIELD_GROUPS],
     )
-    db.session.commit()
     flash(_("의뢰서 초안을 만들었습니다. 내용을 확인하고 보내세요."), "success")
     return redirect(url_for("referrals.detail", referral_id=referral.id), code=303)
 
@@ -656,6 +639,7 @@ def start_action(action_id: int) -> ResponseReturnValue:
     services.lock_conference(action.conference_id)
     services.start_action(action, actor=person)
     room_open = _after_action_change(action.id, action.conference_id, person)
+    # Committed before the panels go out in a transaction of their own, as live events do.
     db.session.commit()
     if room_open:
         _send_case_data(action.conference_id)
@@ -675,6 +659,7 @@ def complete_action(action_id: int) -> ResponseReturnValue:
         flash(_("이미 완료한 실행과제입니다. 바뀐 것은 없습니다."), "info")
         return _back_to_actions(action_id)
     room_open = _after_action_change(action.id, action.conference_id, person)
+    # Committed before the panels go out in a transaction of their own, as live events do.
     db.session.commit()
     if room_open:
         _send_case_data(action.conference_id)

@@ -20,6 +20,7 @@ from hamkke.audit import current_request_id
 from hamkke.db import db
 from hamkke.errors import DomainError
 from hamkke.time import now_utc
+from hamkke.unit_of_work import keep_after_rollback
 
 logger = logging.getLogger(__name__)
 
@@ -88,6 +89,7 @@ def log_disclosure(
     created_at = now_utc().astimezone(UTC)
     request_id = current_request_id()
     ip_address = request.remote_addr if has_request_context() else None
+    field_groups = sorted(set(field_groups))  # read once: every attempt (and a redo) needs the groups
     for _attempt in range(APPEND_ATTEMPTS):
         entry = AccessLogEntry(
             created_at=created_at,
@@ -107,6 +109,19 @@ def log_disclosure(
         try:
             with db.session.begin_nested():
                 db.session.add(entry)
+            # Shown is shown: if the unit of work rolls back (a 4xx form page), the row is written again.
+            keep_after_rollback(
+                lambda: log_disclosure(
+                    actor_id=actor_id,
+                    agency_id=agency_id,
+                    client_id=client_id,
+                    field_groups=field_groups,
+                    purpose=purpose,
+                    channel=channel,
+                    basis=basis,
+                    reason=reason,
+                )
+            )
             return entry
         except IntegrityError:
             # Another writer appended after the same head; read the new head and try again.
@@ -254,6 +269,17 @@ def log_disclosures(
                     if inserted != sorted(inserted):
                         # The chain must run in id order: a batch numbered otherwise is rolled back.
                         raise AccessLogUnavailable()
+            # Shown is shown: if the unit of work rolls back (a 4xx form page), the rows are written again.
+            keep_after_rollback(
+                lambda: log_disclosures(
+                    disclosures,
+                    actor_id=actor_id,
+                    agency_id=agency_id,
+                    purpose=purpose,
+                    channel=channel,
+                    reason=reason,
+                )
+            )
             return len(rows)
         except IntegrityError:
             # Another writer appended after the same head; read the new head and try the batch again.

@@ -44,14 +44,14 @@ def verify_log_command() -> None:
 def anchor_log_command() -> None:
     """Record the access log's current head as an anchor (table, application log, anchor file)."""
     from consents.access_log import publish_anchor, write_anchor
-    from hamkke.db import db
+    from hamkke.db import after_commit
 
     anchor = write_anchor()
-    db.session.commit()
     if anchor is None:
         click.echo("새 기준점 없음 / head unchanged, no new anchor")
         return
-    publish_anchor(anchor)
+    # Only a committed anchor is copied out of the database: after the command's unit of work commits.
+    after_commit(lambda: publish_anchor(anchor))
     click.echo(f"기준점 기록 / anchor written: head row {anchor.head_id}, {anchor.chain_length} rows")
 
 
@@ -61,13 +61,11 @@ def anchor_log_command() -> None:
 def purge_log_command(dry_run: bool) -> None:
     """Delete access-log rows older than the retention (never younger than two years)."""
     from consents.access_log import purge_expired, retention_days
-    from hamkke.db import db
 
     count = purge_expired(dry_run=dry_run)
     if dry_run:
         click.echo(f"보존기간({retention_days()}일) 경과 {count}건 / {count} rows past retention")
         return
-    db.session.commit()
     click.echo(f"접속기록 {count}건 파기 / {count} rows purged")
 
 
@@ -76,8 +74,6 @@ def purge_log_command(dry_run: bool) -> None:
 def announce_expired_command() -> None:
     """Announce the clients whose consents ended yesterday, so live views redact them."""
     from consents.services import announce_expired_consents
-    from hamkke.db import db
 
     client_ids = announce_expired_consents()
-    db.session.commit()
     click.echo(f"만료 알림 {len(client_ids)}건 / {len(client_ids)} clients announced")

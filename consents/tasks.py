@@ -6,7 +6,7 @@ import logging
 
 from celery import shared_task
 
-from hamkke.db import db
+from hamkke.db import after_commit
 
 logger = logging.getLogger(__name__)
 
@@ -17,7 +17,6 @@ def announce_expired_consents() -> int:
     from consents.services import announce_expired_consents as announce
 
     client_ids = announce()
-    db.session.commit()
     logger.info("Announced expired consents of %s clients", len(client_ids))
     return len(client_ids)
 
@@ -28,7 +27,6 @@ def remind_request_deadlines() -> int:
     from consents.services import remind_overdue_requests
 
     reminded = remind_overdue_requests()
-    db.session.commit()
     return len(reminded)
 
 
@@ -38,7 +36,6 @@ def purge_access_log() -> int:
     from consents.access_log import purge_expired
 
     count = purge_expired()
-    db.session.commit()
     logger.info("Purged %s access-log rows past retention", count)
     return count
 
@@ -64,7 +61,6 @@ def review_access_log() -> int:
     from consents.services import review_last_month
 
     report = review_last_month()
-    db.session.commit()
     return len(report)
 
 
@@ -74,9 +70,8 @@ def anchor_access_log() -> int | None:
     from consents.access_log import publish_anchor, write_anchor
 
     anchor = write_anchor()
-    db.session.commit()
     if anchor is None:
         return None
-    # Only a committed anchor is copied out of the database.
-    publish_anchor(anchor)
+    # Only a committed anchor is copied out of the database: after the task's unit of work commits.
+    after_commit(lambda: publish_anchor(anchor))
     return anchor.head_id

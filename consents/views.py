@@ -162,7 +162,6 @@ def client_consents(client_id: int) -> ResponseReturnValue:
     person = _person()
     client = access.get_client_for_owner(person, _agency_id(), client_id)
     view = view_client(client, person, purpose="case_management", acting_agency_id=_agency_id())
-    db.session.commit()
     return render_template(
         "consents/history.html",
         view=view,
@@ -182,7 +181,6 @@ def new_consent(client_id: int) -> ResponseReturnValue:
     client = access.get_client_for_owner(person, _agency_id(), client_id)
     view = view_client(client, person, purpose="case_management", acting_agency_id=_agency_id())
     agency = access.acting_agency(person, _agency_id())
-    db.session.commit()
     return render_template(
         "consents/form.html", view=view, errors={}, values={}, **_form_context(client.id, agency)
     )
@@ -200,7 +198,6 @@ def create_consent(client_id: int) -> ResponseReturnValue:
     except DomainError as error:
         db.session.rollback()
         view = view_client(client, person, purpose="case_management", acting_agency_id=agency.id)
-        db.session.commit()
         return render_template(
             "consents/form.html",
             view=view,
@@ -208,7 +205,6 @@ def create_consent(client_id: int) -> ResponseReturnValue:
             values=request.form,
             **_form_context(client.id, agency),
         ), 422
-    db.session.commit()
     flash(_("동의를 기록했습니다."), "success")
     return _see_other("consents.show_consent", consent_id=consent.id)
 
@@ -223,7 +219,6 @@ def show_consent(consent_id: int) -> ResponseReturnValue:
     client = db.session.get(Client, consent.client_id)
     if client is not None:
         view_client(client, person, purpose="case_management", acting_agency_id=_agency_id())
-        db.session.commit()
     return render_template(
         "consents/show.html", consent=consent, purposes=PURPOSE_LABELS, field_groups=FIELD_GROUPS
     )
@@ -252,7 +247,6 @@ def download_scan(consent_id: int) -> ResponseReturnValue:
         basis="owner",
         reason="consent_scan",
     )
-    db.session.commit()
     return send_file(path, mimetype=consent.attachment_type, as_attachment=True)
 
 
@@ -276,7 +270,6 @@ def revoke_consent(consent_id: int) -> ResponseReturnValue:
         db.session.rollback()
         flash(error.message, "error")
         return _see_other("consents.show_consent", consent_id=consent.id)
-    db.session.commit()
     flash(_("동의 철회를 기록했습니다. 지금부터 다른 기관에 보이지 않습니다."), "success")
     return _see_other("consents.show_consent", consent_id=consent.id)
 
@@ -304,7 +297,6 @@ def client_panel(client_id: int) -> ResponseReturnValue:
     view = view_client(
         client, person, purpose=_purpose_arg(), acting_agency_id=_agency_id(), context=_gate_context()
     )
-    db.session.commit()
     return render_template(
         "consents/panel.html", view=view, field_groups=FIELD_GROUPS, purposes=PURPOSE_LABELS
     )
@@ -326,7 +318,6 @@ def client_json(client_id: int) -> ResponseReturnValue:
         context=_gate_context(),
         channel=AccessChannel.api,
     )
-    db.session.commit()
     return jsonify(view.as_dict())
 
 
@@ -411,7 +402,6 @@ def export_access_log() -> ResponseReturnValue:
         agency_id=_agency_id(),
         data={"rows": len(entries), "filters": filters.as_dict()},
     )
-    db.session.commit()
     return Response(
         "\ufeff" + buffer.getvalue(),
         mimetype="text/csv",
@@ -490,7 +480,6 @@ def _fulfil_page(
     plan = services.erasure_plan(client) if client is not None and item.kind == RequestKind.deletion else None
     closed_by = queries.people_by_id([item.closed_by_id]) if item.closed_by_id else []
     lifted_by = queries.people_by_id([item.suspension_lifted_by_id]) if item.suspension_lifted_by_id else []
-    db.session.commit()
     return render_template(
         "consents/fulfil.html",
         item=item,
@@ -561,7 +550,6 @@ def fulfil_request(request_id: int) -> ResponseReturnValue:
         return _fulfil_page(
             item, client, errors={error.field or "form": error.message}, status=error.status_code
         )
-    db.session.commit()
     flash(_("요청을 반영하고 처리 완료로 기록했습니다."), "success")
     return _see_other("consents.list_requests")
 
@@ -586,7 +574,6 @@ def create_request(client_id: int) -> ResponseReturnValue:
         db.session.rollback()
         flash(error.message, "error")
         return _see_other("consents.client_consents", client_id=client.id)
-    db.session.commit()
     flash(_("요청을 접수했습니다. 10일 안에 처리해야 합니다."), "success")
     return _see_other("consents.client_consents", client_id=client.id)
 
@@ -608,7 +595,6 @@ def close_request(request_id: int) -> ResponseReturnValue:
         db.session.rollback()
         flash(error.message, "error")
         return _see_other("consents.list_requests")
-    db.session.commit()
     flash(_("요청 처리를 기록했습니다."), "success")
     return _see_other("consents.list_requests")
 
@@ -630,7 +616,6 @@ def lift_suspension(request_id: int) -> ResponseReturnValue:
         db.session.rollback()
         errors = {item.id: {error.field or "form": error.message}}
         return _requests_page(item.agency_id, lift_errors=errors, status=error.status_code)
-    db.session.commit()
     flash(_("처리정지를 해제했습니다. 이제 동의 범위 안에서 다시 공유됩니다."), "success")
     return _see_other("consents.list_requests")
 
@@ -648,7 +633,6 @@ def export_request(request_id: int, fmt: str) -> ResponseReturnValue:
     data = services.export_client_data(
         client, actor=person, agency=agency, reason=f"data_subject_request:{item.id}"
     )
-    db.session.commit()
     if fmt == "json":
         return Response(
             json.dumps(data, ensure_ascii=False, indent=2),

@@ -22,6 +22,7 @@ from hamkke.config import (
 from hamkke.db import db, import_all_models
 from hamkke.extensions import csrf, limiter, migrate, oauth, socketio
 from hamkke.i18n import init_i18n
+from hamkke.unit_of_work import install_guard, register_unit_of_work, wrap_cli_commands
 from hamkke.web import register_error_handlers, register_outage_handlers, register_request_hooks
 
 #: domains in a fixed order; each exposes ``init_app(app)`` and registers its own parts there
@@ -81,6 +82,11 @@ def create_app(config_override: Mapping[str, Any] | None = None) -> Flask:
     register_request_hooks(app)
     register_error_handlers(app)
     register_outage_handlers(app)
+    # After the other hooks: the commit runs first among the after_request hooks (see the module).
+    register_unit_of_work(app)
+    wrap_cli_commands(app.cli)
+    if app.testing:
+        install_guard(app)
     app.jinja_env.globals["is_production"] = is_production(app.config)
     return app
 

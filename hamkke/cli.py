@@ -92,6 +92,7 @@ def demo_command(force: bool) -> None:
         click.echo("데모 데이터: 이미 데이터가 있어 건너뜁니다 / database not empty, skipped")
         return
     summary = load_demo()
+    # The ``hamkke`` group's own commands are not on app.cli (no edge wrapper): saved here.
     db.session.commit()
     click.echo(
         "데모 데이터를 불러왔습니다 / demo loaded: " + ", ".join(f"{k} {v}" for k, v in summary.items())
@@ -141,6 +142,7 @@ def up_command() -> None:
     upgrade(directory=str(REPO_ROOT / "migrations"))
     if database_is_empty():
         summary = load_demo()
+        # The ``hamkke`` group's own commands are not on app.cli (no edge wrapper): saved here.
         db.session.commit()
         click.echo("데모 지역 '한빛구'를 불러왔습니다 / loaded the demo district:")
         for key, value in summary.items():

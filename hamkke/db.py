@@ -156,6 +156,10 @@ def after_commit(callback: Callable[[], Any], session: Session | None = None) ->
 
 @event.listens_for(Session, "after_commit")
 def _run_after_commit_callbacks(session: Session) -> None:
+    if session.in_nested_transaction():
+        # SQLAlchemy fires after_commit for a released savepoint too (the access log writes in one):
+        # the callbacks wait for the commit of the whole unit of work.
+        return
     callbacks = session.info.pop(_CALLBACKS_KEY, [])
     for callback in callbacks:
         callback()

@@ -46,6 +46,7 @@ def claim(outbox_id: int) -> OutboxMessage | None:
         )
         .execution_options(synchronize_session=False)
     )
+    # The claim is saved before the e-mail goes out: no other worker may send it too.
     db.session.commit()
     if result.rowcount != 1:  # type: ignore[attr-defined]
         return None
@@ -128,6 +129,7 @@ def deliver(outbox_id: int) -> str:
     message.claimed_until = None
     message.last_error = None
     _record_sent(message)
+    # Each message's outcome is saved before the sweep sends the next one.
     db.session.commit()
     logger.info("Outbox message %s sent on attempt %s", message.id, message.attempts)
     return "sent"
@@ -144,6 +146,7 @@ def _consent_still_allows(message: OutboxMessage) -> bool:
     message.claimed_until = None
     message.last_error = "consent_withdrawn"
     record("notifications.delivery_cancelled", obj=message, data={"reason": "consent_withdrawn"})
+    # Each message's outcome is saved before the sweep sends the next one.
     db.session.commit()
     return False
 
@@ -176,6 +179,7 @@ def _record_failure(message: OutboxMessage, error: str) -> str:
         message.status = DeliveryStatus.pending
         message.next_attempt_at = now_utc() + backoff_for(message.attempts)
         outcome = "retry"
+    # Each message's outcome is saved before the sweep sends the next one.
     db.session.commit()
     logger.warning("Outbox message %s attempt %s: %s (%s)", message.id, message.attempts, outcome, error)
     return outcome

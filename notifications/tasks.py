@@ -6,7 +6,6 @@ import logging
 
 from celery import shared_task
 
-from hamkke.db import db
 from notifications.delivery import deliver, due_message_ids
 from notifications.digest import send_weekly_digests
 from worker.retry import RETRY_TRANSIENT
@@ -36,5 +35,4 @@ def sweep_outbox() -> int:
 def weekly_digest() -> int:
     """Queue this week's "needs update" digest of every agency (once per agency, person and ISO week)."""
     count = send_weekly_digests()
-    db.session.commit()
     return count

@@ -57,7 +57,6 @@ def read(notification_id: int) -> ResponseReturnValue:
     person = current_person()
     assert person is not None  # noqa: S101
     services.mark_read(notification, actor=person)
-    db.session.commit()
     return redirect(notification.link or url_for("notifications.inbox"))
 
 
@@ -68,7 +67,6 @@ def read_all() -> ResponseReturnValue:
     person = current_person()
     assert person is not None  # noqa: S101
     count = services.mark_all_read(actor=person)
-    db.session.commit()
     flash(_("알림 %(count)d건을 읽음으로 표시했습니다.", count=count), "success")
     return redirect(url_for("notifications.inbox"))
 
@@ -83,7 +81,6 @@ def preferences() -> ResponseReturnValue:
         chosen = set(request.form.getlist("email"))
         for kind in NOTIFICATION_KINDS:
             services.set_email_preference(person, kind, kind in chosen, actor=person)
-        db.session.commit()
         flash(_("알림 설정을 저장했습니다."), "success")
         return redirect(url_for("notifications.preferences"))
     enabled = {kind for kind in NOTIFICATION_KINDS if services.wants_email(person, kind)}

@@ -154,7 +154,6 @@ def _detail(referral: Referral, call: ApiCall) -> ReferralDetail:
             channel="api",
             basis=f"referral:{referral.id};api_client:{call.client.id}",
         )
-    db.session.commit()
     return {
         **_out(referral),
         "reason": by_name["reason"],
@@ -242,7 +241,6 @@ def accept_referral(call: ApiCall) -> ReferralDetail:
     """Accept the referral for the receiving agency (409 when its state does not allow it)."""
     referral = _referral(call)
     services.accept(referral, actor=_system(call), note=_text(call, "note"))
-    db.session.commit()
     return _detail(referral, call)
 
 
@@ -266,7 +264,6 @@ def reject_referral(call: ApiCall) -> ReferralDetail:
             "거절 사유 코드가 올바르지 않습니다.", field="reason", english="Unknown reason."
         )
     services.reject(referral, actor=_system(call), reason=reason, note=_text(call, "note"))
-    db.session.commit()
     return _detail(referral, call)
 
 
@@ -290,5 +287,4 @@ def complete_referral(call: ApiCall) -> ReferralDetail:
         outcome=_text(call, "outcome", required=True),
         result_report=_text(call, "result_report"),
     )
-    db.session.commit()
     return _detail(referral, call)

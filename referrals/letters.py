@@ -345,7 +345,6 @@ def open_letter(
             channel="download",
             basis=f"referral_letter:{letter.id}",
         )
-        db.session.commit()
         return letter, path
     reissue = _reissue(referral.id, letter.kind, letter.version) if letter.version != FIRST_VERSION else None
     content = build_letter(referral, letter.kind, allowed, client, reissue=reissue, rerendered=True)
@@ -364,5 +363,4 @@ def open_letter(
         obj=letter,
         data={"withheld_groups": withheld, "served_groups": allowed, "stored_groups": letter.field_groups},
     )
-    db.session.commit()
     return letter, content

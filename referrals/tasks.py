@@ -40,5 +40,4 @@ def sweep_letters() -> int:
 def deadline_reminders() -> int:
     """Send due-soon and overdue reminders and escalations computed from the referrals' deadlines."""
     count = services.run_deadline_reminders()
-    db.session.commit()
     return count

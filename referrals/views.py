@@ -136,7 +136,6 @@ def new() -> ResponseReturnValue:
                 )
                 if request.form.get("action") == "send":
                     services.send_referral(referral, actor=person)
-                db.session.commit()
                 return redirect(url_for("referrals.detail", referral_id=referral.id))
             except DomainError as error:
                 # Nothing is kept: the draft and its audit row go with the rollback.
@@ -186,7 +185,6 @@ def new_outside() -> ResponseReturnValue:
                 )
                 if request.form.get("action") == "send":
                     services.send_referral(referral, actor=person)
-                db.session.commit()
                 return redirect(url_for("referrals.detail", referral_id=referral.id))
             except DomainError as error:
                 # Nothing is kept: the draft and its audit row go with the rollback.
@@ -208,7 +206,6 @@ def _detail(
     shown = disclosure.disclose_to_person(
         client, referral, person, acting_agency_id=agency.id, channel="page", basis=f"referral:{referral.id}"
     )
-    db.session.commit()
     return render_template(
         "referrals/detail.html",
         referral=referral,
@@ -287,7 +284,6 @@ def act(referral_id: int, action: str) -> ResponseReturnValue:
             close(referral, actor=person, note=form.closing_note.data or "")
         else:
             abort(404)
-        db.session.commit()
     except DomainError as error:
         db.session.rollback()
         db.session.refresh(referral)

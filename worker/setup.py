@@ -10,6 +10,7 @@ from celery import Celery, Task
 from celery.signals import worker_process_init
 from flask import Flask, has_app_context
 
+from hamkke.unit_of_work import run_task
 from worker.retry import RETRY_TRANSIENT
 from worker.schedule import beat_schedule
 
@@ -57,10 +58,12 @@ def celery_init_app(app: Flask) -> Celery:
             # Called in-process (a command, another task, a test) the task runs in the caller's app:
             # tasks are shared, so the Celery app they resolve to is the last one created, whose Flask
             # app may hold other settings. In a worker no context is active and this app's is pushed.
+            # The task is one unit of work: committed when it returns, rolled back when it raises
+            # (joining the caller's unit when called in-process from a request, event or task).
             if has_app_context():
-                return self.run(*args, **kwargs)
+                return run_task(self.name, self.run, args, kwargs)
             with app.app_context():
-                return self.run(*args, **kwargs)
+                return run_task(self.name, self.run, args, kwargs)
 
     celery_app = Celery(app.name, task_cls=FlaskTask)
     broker_url = app.config["BROKER_URL"]

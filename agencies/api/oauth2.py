@@ -277,7 +277,6 @@ def _rate_limit() -> str:
 def _finish(response: Response, *, action: str) -> Response:
     """Commit a successful OAuth2 exchange, or roll it back and audit the refusal on its own."""
     if response.status_code == 200:
-        db.session.commit()
         return response
     db.session.rollback()
     error = (response.get_json(silent=True) or {}).get("error", "unknown")
@@ -285,6 +284,7 @@ def _finish(response: Response, *, action: str) -> Response:
     credentials = request.authorization
     client_id = (credentials.username if credentials else None) or request.form.get("client_id") or ""
     audit.record(action, data={"error": str(error)[:40], "client_id": client_id[:64]})
+    # The refusal's audit row outlives the 4xx answer (the edge rolls 4xx back).
     db.session.commit()
     return response
 

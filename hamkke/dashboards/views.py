@@ -107,7 +107,6 @@ def show(kind: str, object_id: int) -> ResponseReturnValue:
         if agency is not None:
             needed = action_needed(agency, person, today=today)
     _audit("dashboard.viewed", scope, period, listed_clients=len(needed.all_items()) if needed else 0)
-    db.session.commit()
     return render_template(
         "dashboards/dashboard.html",
         scope=scope,
@@ -201,7 +200,6 @@ def export_table(kind: str, object_id: int, key: str, fmt: str) -> ResponseRetur
     if table is None:
         raise NotFound("이 대시보드에 그런 표가 없습니다.", english="No such table on this dashboard.")
     _audit("dashboard.exported", scope, period, table=key, format=fmt)
-    db.session.commit()
     name = f"hamkke-{scope.kind}-{scope.object_id}-{key}-{period.code}"
     if fmt == "csv":
         return _download(exports.table_csv(table, scope, period), "text/csv; charset=utf-8", f"{name}.csv")
@@ -220,7 +218,6 @@ def export_workbook(kind: str, object_id: int) -> ResponseReturnValue:
     period = _period()
     tables = queries.dashboard_tables(scope, period)
     _audit("dashboard.exported", scope, period, table="*", format="xlsx")
-    db.session.commit()
     return _download(
         exports.tables_xlsx(tables, scope, period),
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -243,7 +240,6 @@ def report(kind: str, object_id: int) -> ResponseReturnValue:
     tables = queries.dashboard_tables(scope, period)
     person = current_person()
     _audit("dashboard.exported", scope, period, table="*", format="pdf")
-    db.session.commit()
     data = report_pdf.monthly_report(
         tables, scope, period, generated_at=now_utc(), author=person.name if person else ""
     )

@@ -51,7 +51,7 @@ def test_invitation_email_is_sent_in_korean_with_the_link(
 ) -> None:
     record, token = invitation
 
-    assert send_invitation_email.run(record.id, token) == "sent"
+    assert send_invitation_email(record.id, token) == "sent"
 
     (message,) = mailbox.to("director@mail.example")
     assert message["Subject"] == "[함께] 바다가족센터 통합사례관리 네트워크 참여 초대"
@@ -73,8 +73,8 @@ def test_invitation_email_is_sent_once(
 ) -> None:
     record, token = invitation
 
-    send_invitation_email.run(record.id, token)
-    assert send_invitation_email.run(record.id, token) == "skipped:already_sent"
+    send_invitation_email(record.id, token)
+    assert send_invitation_email(record.id, token) == "skipped:already_sent"
 
     assert len(mailbox.to("director@mail.example")) == 1
 
@@ -84,8 +84,8 @@ def test_stale_or_wrong_token_sends_nothing(
 ) -> None:
     record, _token = invitation
 
-    assert send_invitation_email.run(record.id, "not-the-token") == "skipped:unknown"
-    assert send_invitation_email.run(record.id + 10_000, "x") == "skipped:unknown"
+    assert send_invitation_email(record.id, "not-the-token") == "skipped:unknown"
+    assert send_invitation_email(record.id + 10_000, "x") == "skipped:unknown"
     assert mailbox.messages == []
 
 
@@ -95,7 +95,7 @@ def test_expired_invitation_is_not_mailed(
     record, token = invitation
 
     with time_machine.travel(now_utc() + timedelta(days=8), tick=False):
-        assert send_invitation_email.run(record.id, token) == "skipped:expired"
+        assert send_invitation_email(record.id, token) == "skipped:expired"
     assert mailbox.messages == []
 
 
@@ -108,7 +108,7 @@ def test_smtp_refusal_raises_so_celery_retries(
     mailbox.refuse_next = 1
 
     with pytest.raises(smtplib.SMTPException):
-        send_invitation_email.run(record.id, token)
+        send_invitation_email(record.id, token)
     db.session.refresh(record)
     assert record.email_sent_at is None
-    assert send_invitation_email.run(record.id, token) == "sent"
+    assert send_invitation_email(record.id, token) == "sent"

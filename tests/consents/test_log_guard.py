@@ -165,6 +165,8 @@ def test_verify_log_detects_newest_rows_cut_off(app: Flask, db: Any) -> None:
     drop_log_guard(db)
     # Cut off the two newest rows: the remaining chain is still perfectly linked.
     db.session.execute(sa.delete(AccessLogEntry).where(AccessLogEntry.id >= rows[3].id))
+    # The command is a unit of work that fails (exit 1) and rolls back: the cut must be committed.
+    db.session.commit()
     assert verify_chain().ok
     result = app.test_cli_runner().invoke(args=["consents", "verify-log"])
     assert result.exit_code == 1
