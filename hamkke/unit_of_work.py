@@ -36,8 +36,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from hamkke.db import db
-from hamkke.errors import UNAVAILABLE_MESSAGE, UNAVAILABLE_MESSAGE_EN
-from hamkke.errors import DomainError
+from hamkke.errors import UNAVAILABLE_MESSAGE, UNAVAILABLE_MESSAGE_EN, DomainError
 from hamkke.web import error_response
 
 logger = logging.getLogger(__name__)
