@@ -104,3 +104,7 @@ def test_worker_benchmark_sends_every_letter_and_e_mail_once(bench_env: BenchEnv
     assert throughput.baseline is not None
     assert throughput.baseline > 0
     assert figures["worker RSS"].value > 0
+    share = figures["pipeline vs PDFs alone"]
+    assert share.rounds == 5  # one referral per round, pipeline and rendering alone alternating
+    assert share.spread is not None
+    assert share.spread[0] <= share.value <= share.spread[1]
