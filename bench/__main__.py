@@ -3,8 +3,8 @@
 PostgreSQL runs with durable settings (fsync, synchronous_commit and full_page_writes on); every
 setting that differs from the server's defaults is recorded with the figures. Prints a table and writes
 ``bench/results/latest.json`` with the figures, the machine and the git revision; a full run (every
-benchmark, not ``--quick``) also writes ``bench/results/history/<date>-<revision>.json`` and regenerates
-the figures section of ``docs/benchmarks.md`` from it.
+benchmark, not ``--quick``, scale 1 or more) also writes ``bench/results/history/<date>-<revision>.json``
+and regenerates the figures section of ``docs/benchmarks.md`` from it.
 Options: ``--scale`` (1.0; 0.1 and 10 work), ``--only pages,gate``, ``--quick`` (a tiny
 district and a handful of requests: checks the harness, says nothing about speed).
 """
@@ -292,12 +292,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     print(f"\n{len(figures)} figures in {total / 60:.1f} min → {args.output}")
-    if history.is_full_run(quick=args.quick, chosen=args.chosen, every=list(BENCHMARKS)):
+    if history.is_full_run(quick=args.quick, chosen=args.chosen, every=list(BENCHMARKS), scale=args.scale):
         kept = history.write(result)
         report.main([])
         print(f"full run kept in {kept.relative_to(REPO_ROOT)}: commit it with docs/benchmarks.md")
     else:
-        print("not a full run (--quick or --only): nothing added to bench/results/history/")
+        print("not a full run (--quick, --only or --scale < 1): nothing added to bench/results/history/")
     crashed = {name: text for name, text in failures.items() if "does not exist yet" not in text}
     return 1 if crashed else 0
 

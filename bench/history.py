@@ -1,7 +1,8 @@
 """The committed history of full benchmark runs: one small JSON per full run in ``bench/results/history/``.
 
-Only a full run (every benchmark, not ``--quick``) is kept: it is the only source of the figures in
-``docs/benchmarks.md``. Large per-sample arrays are cut down to their length so the files stay small.
+Only a full run (every benchmark, not ``--quick``, at the district's full scale or more) is kept: it is
+the only source of the figures in ``docs/benchmarks.md``. Large per-sample arrays are cut down to their
+length so the files stay small.
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ HISTORY_DIR = Path(__file__).resolve().parent / "results" / "history"
 MAX_LIST = 20
 
 
-def is_full_run(*, quick: bool, chosen: Sequence[str], every: Sequence[str]) -> bool:
-    """Whether a run may go into the history: not ``--quick`` and every benchmark (no ``--only`` subset)."""
-    return not quick and set(chosen) == set(every)
+def is_full_run(*, quick: bool, chosen: Sequence[str], every: Sequence[str], scale: float) -> bool:
+    """Whether a run may go into the history: not ``--quick``, every benchmark (no ``--only`` subset),
+    and at least the full district (a smaller one would flatter the pages and the gate)."""
+    return not quick and set(chosen) == set(every) and scale >= 1.0
 
 
 def strip_samples(value: Any) -> Any:

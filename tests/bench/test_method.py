@@ -107,9 +107,10 @@ def test_live_p99_is_per_delivery_and_per_change_for_the_whole_room() -> None:
 
 def test_only_a_full_run_goes_into_the_history() -> None:
     every = ["pages", "gate", "live", "worker", "embedded_start"]
-    assert history.is_full_run(quick=False, chosen=every, every=every)
-    assert not history.is_full_run(quick=True, chosen=every, every=every)
-    assert not history.is_full_run(quick=False, chosen=["pages", "gate"], every=every)
+    assert history.is_full_run(quick=False, chosen=every, every=every, scale=1.0)
+    assert not history.is_full_run(quick=True, chosen=every, every=every, scale=1.0)
+    assert not history.is_full_run(quick=False, chosen=["pages", "gate"], every=every, scale=1.0)
+    assert not history.is_full_run(quick=False, chosen=every, every=every, scale=0.1)
 
 
 def _record(date: str, revision: str, **extra: Any) -> dict[str, Any]:
