@@ -24,7 +24,11 @@ def test_alternate_flips_the_order_every_round() -> None:
     calls: list[str] = []
 
     def side(name: str) -> Any:
-        return lambda: calls.append(name) or len(calls)
+        def call() -> int:
+            calls.append(name)
+            return len(calls)
+
+        return call
 
     results = alternate(4, {"a": side("a"), "b": side("b")})
 
