@@ -81,7 +81,7 @@ test-postgres: install  ## The suite on PostgreSQL + Redis (started by the fixtu
 test-embedded: install  ## The embedded default's pass: marked tests on SQLite and the filesystem broker
 	$(BIN)/pytest -m embedded --backend sqlite $(PYTEST_ARGS)
 
-bench: install system-deps  ## Benchmarks against same-run baselines; writes bench/results/latest.json
+bench: install system-deps  ## Benchmarks (durable PostgreSQL, alternating rounds); a full run adds bench/results/history/ and regenerates docs/benchmarks.md
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 migration: $(STAMPS)/python  ## Autogenerate a migration against a throwaway PostgreSQL: make migration m="what changed"

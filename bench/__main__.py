@@ -1,7 +1,11 @@
 """``python -m bench`` (``make bench``): start PostgreSQL and Redis, generate the district, run everything.
 
-Prints a table and writes ``bench/results/latest.json`` with the figures, the machine and the git
-revision. Options: ``--scale`` (1.0; 0.1 and 10 work), ``--only pages,gate``, ``--quick`` (a tiny
+PostgreSQL runs with durable settings (fsync, synchronous_commit and full_page_writes on); every
+setting that differs from the server's defaults is recorded with the figures. Prints a table and writes
+``bench/results/latest.json`` with the figures, the machine and the git revision; a full run (every
+benchmark, not ``--quick``, scale 1 or more) also writes ``bench/results/history/<date>-<revision>.json``
+and regenerates the figures section of ``docs/benchmarks.md`` from it.
+Options: ``--scale`` (1.0; 0.1 and 10 work), ``--only pages,gate``, ``--quick`` (a tiny
 district and a handful of requests: checks the harness, says nothing about speed).
 """
 
@@ -26,7 +30,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bench import history, report
 from bench.harness import BenchEnv, Figure
+from bench.report import format_number, format_spread
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 #: benchmark name (for --only) → module
@@ -92,26 +98,18 @@ def machine_info(database_url: str | None, redis_url: str | None) -> dict[str, A
     return info
 
 
-def _format_number(value: float | None) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and math.isnan(value):
-        return "—"
-    if abs(value) >= 100:
-        return f"{value:,.0f}"
-    return f"{value:.2f}"
-
-
 def table(figures: Sequence[Figure]) -> str:
     """The figures as a plain-text table."""
-    headers = ("benchmark", "figure", "value", "unit", "baseline", "goal", "met")
+    headers = ("benchmark", "figure", "value", "unit", "baseline", "rounds", "spread", "goal", "met")
     rows = [
         (
             figure.benchmark,
             figure.name,
-            _format_number(figure.value),
+            format_number(figure.value),
             figure.unit,
-            _format_number(figure.baseline),
+            format_number(figure.baseline),
+            figure.rounds or "",
+            format_spread(figure.spread),
             figure.goal,
             {True: "yes", False: "NO", None: ""}[figure.met],
         )
@@ -134,6 +132,36 @@ def _json_safe(value: Any) -> Any:
     if isinstance(value, list):
         return [_json_safe(item) for item in value]
     return value
+
+
+#: settings a connection sets for itself, not the server's configuration
+SESSION_SOURCES = ("default", "override", "client", "session")
+#: where the throwaway server listens (a free port, a temporary folder): different every run, no effect
+WHERE_IT_LISTENS = ("port", "unix_socket_directories")
+
+
+def server_settings(database_url: str) -> dict[str, str]:
+    """Every PostgreSQL setting whose value does not come from the built-in default, with its unit."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(
+                sa.text(
+                    "SELECT name, current_setting(name) FROM pg_settings"
+                    " WHERE (source <> ALL(:sources) AND name <> ALL(:where)) OR name = ANY(:always)"
+                    " ORDER BY name"
+                ),
+                {
+                    "sources": list(SESSION_SOURCES),
+                    "where": list(WHERE_IT_LISTENS),
+                    "always": list(report.DURABILITY),
+                },
+            )
+            return {str(name): str(value) for name, value in rows}
+    finally:
+        engine.dispose()
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -169,12 +197,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     workdir = Path(tempfile.mkdtemp(prefix="hamkke-bench-"))
     os.chmod(workdir, 0o755)  # noqa: S103 -- the postgres user must reach its data folder inside
     os.environ["HAMKKE_INSTANCE_PATH"] = str(workdir / "instance")
-    postgres = PostgresServer(workdir / "postgres")
+    postgres = PostgresServer(workdir / "postgres", durable=True)
     redis_server = RedisServer(workdir / "redis")
     figures: list[Figure] = []
     failures: dict[str, str] = {}
     generation: dict[str, Any] = {}
     info: dict[str, Any] = {}
+    settings: dict[str, str] = {}
     try:
         print(f"PostgreSQL, Redis → {workdir}", flush=True)
         postgres.start()
@@ -212,6 +241,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
             generation[f"{env.small_scale:g}"] = {"seconds": round(small.seconds, 1), "rows": small.counts}
         info = machine_info(env.database_url, env.redis_url)
+        settings = server_settings(env.database_url)
+        print(
+            "PostgreSQL settings (not built-in defaults): "
+            + ", ".join(f"{name}={value}" for name, value in settings.items()),
+            flush=True,
+        )
         for name in args.chosen:
             module_name = BENCHMARKS[name]
             try:
@@ -243,19 +278,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     print()
     print(table(figures))
     info["load_average_after"] = list(os.getloadavg())
-    report = {
+    result = {
         "scale": args.scale,
         "quick": args.quick,
         "benchmarks": args.chosen,
         "total_seconds": round(total, 1),
         "machine": info,
+        "postgresql_settings": settings,
         "generation": generation,
         "figures": [_json_safe(asdict(figure)) for figure in figures],
         "failures": failures,
     }
     args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    args.output.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     print(f"\n{len(figures)} figures in {total / 60:.1f} min → {args.output}")
+    if history.is_full_run(quick=args.quick, chosen=args.chosen, every=list(BENCHMARKS), scale=args.scale):
+        kept = history.write(result)
+        report.main([])
+        print(f"full run kept in {kept.relative_to(REPO_ROOT)}: commit it with docs/benchmarks.md")
+    else:
+        print("not a full run (--quick, --only or --scale < 1): nothing added to bench/results/history/")
     crashed = {name: text for name, text in failures.items() if "does not exist yet" not in text}
     return 1 if crashed else 0
 

@@ -6,6 +6,9 @@ agency's). The chair's ``edit`` makes this server send what Hamkke sends after a
 change: one ``state`` to the conference room and one ``case_data`` per agency room, padded to the sizes
 measured on Hamkke in the same run (``BENCH_BARE_STATE_BYTES`` and ``BENCH_BARE_CASE_BYTES``), with no
 database, no authorization and no consent filtering. What Hamkke adds on top is what the ratio shows.
+The sizes can also come from ``BENCH_BARE_SIZES_FILE``, written by the benchmark once Hamkke's first
+round has run (the servers start before that). A join gets a ``state`` and a ``case_data`` of those
+sizes, as a Hamkke join gets the whole state and its agency's case panel.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+from pathlib import Path
 from typing import Any
 
 import socketio
@@ -20,6 +24,16 @@ import socketio
 NAMESPACE = "/conference"
 STATE_BYTES = int(os.environ.get("BENCH_BARE_STATE_BYTES", "2000"))
 CASE_BYTES = int(os.environ.get("BENCH_BARE_CASE_BYTES", "1000"))
+_measured: dict[str, int] = {}
+
+
+def sizes() -> tuple[int, int]:
+    """The state and case-data sizes to pad to: from the sizes file once it exists, else the environment."""
+    if not _measured:
+        path = os.environ.get("BENCH_BARE_SIZES_FILE")
+        if path and Path(path).exists():
+            _measured.update(json.loads(Path(path).read_text()))
+    return _measured.get("state_bytes", STATE_BYTES), _measured.get("case_bytes", CASE_BYTES)
 
 
 def padded(payload: dict[str, Any], size: int) -> dict[str, Any]:
@@ -44,6 +58,10 @@ class BareConference(socketio.Namespace):
         agency_id = int((auth or {})["agency_id"])
         self.enter_room(sid, f"conference:{conference_id}")
         self.enter_room(sid, f"conference:{conference_id}:agency:{agency_id}")
+        state_bytes, case_bytes = sizes()
+        base = {"conference_id": conference_id, "revision": self._revisions.get(conference_id, 0)}
+        self.emit("state", padded({**base, "items": []}, state_bytes), to=sid)
+        self.emit("case_data", padded({**base, "agency_id": agency_id, "items": {}}, case_bytes), to=sid)
 
     def on_edit(self, sid: str, data: dict[str, Any]) -> dict[str, Any]:
         """Broadcast one change: the shared state to the room, case data to each agency's room."""
@@ -53,13 +71,14 @@ class BareConference(socketio.Namespace):
             revision = self._revisions.get(conference_id, 0) + 1
             self._revisions[conference_id] = revision
         version = int(data["version"])
+        state_bytes, case_bytes = sizes()
         state = padded(
             {
                 "conference_id": conference_id,
                 "revision": revision,
                 "items": [{"id": item_id, "version": version, "stage": str(data.get("stage", ""))}],
             },
-            STATE_BYTES,
+            state_bytes,
         )
         self.emit("state", state, room=f"conference:{conference_id}")
         soap = {"S": {"text": str(data["text"]), "version": version}}
@@ -71,7 +90,7 @@ class BareConference(socketio.Namespace):
                     "agency_id": agency_id,
                     "items": {str(item_id): {"visible": True, "soap": soap}},
                 },
-                CASE_BYTES,
+                case_bytes,
             )
             self.emit("case_data", case_data, room=f"conference:{conference_id}:agency:{agency_id}")
         return {"ok": True}

@@ -4,6 +4,11 @@ Each client process holds whole meetings (so it knows when every participant of 
 everything) and alternates participants between the two web processes, so every change is relayed
 through Redis. Times are CLOCK_MONOTONIC nanoseconds, one clock for every process on the machine: a
 chair records the time just before it emits a change, a participant the time its handler starts.
+
+The parent drives the process line by line: ``connected``, then any number of rounds (``go`` →
+``finished``, the chairs' changes of one round and the wait for their delivery), then ``report``. A join
+counts what it received (the whole ``state`` and, for a pledged participant, its agency's ``case_data``)
+and every refused attempt, so a participant without its case panel is never counted as served.
 """
 
 from __future__ import annotations
@@ -77,6 +82,10 @@ class Participant:
     #: the server cut the socket before the benchmark closed it (a browser would reconnect and sync)
     dropped: bool = False
     closing: bool = False
+    #: the events this socket received at least once (a join must bring ``state`` and ``case_data``)
+    events: set[str] = field(default_factory=set)
+    #: every refused or failed join attempt, also those a retry made good
+    join_failures: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.client = socketio.AsyncClient(reconnection=False)
@@ -89,6 +98,7 @@ class Participant:
 
     async def _receive(self, event: str, data: Any = None) -> None:
         arrived = now_ns()
+        self.events.add(event)
         for key in keys_in(event, data, self.item_id):
             if key not in self.seen:
                 self.seen[key] = (int(data.get("revision", 0)), arrived)
@@ -103,12 +113,22 @@ class Meeting:
 
     spec: dict[str, Any]
     participants: list[Participant]
-    sends: list[tuple[str, int, int]] = field(default_factory=list)  # (kind, value, time) of acked changes
+    #: (kind, value, time, round) of acknowledged changes
+    sends: list[tuple[str, int, int, int]] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)
+    # The chair's view of the item, kept from one round to the next.
+    version: int = 0
+    soap_version: int = 0
+    text: str = ""
+    stage: int = 0
+    next_action: int = 0
+
+    def __post_init__(self) -> None:
+        self.version = int(self.spec["item_version"])
 
     def complete(self) -> bool:
         """Whether every connected participant has seen every acknowledged change."""
-        keys = [(kind, value) for kind, value, _ in self.sends]
+        keys = [(kind, value) for kind, value, _, _ in self.sends]
         return all(key in p.seen for p in self.participants if p.client.connected for key in keys)
 
 
@@ -131,25 +151,30 @@ async def connect(
                 return None
             except (TimeoutError, socketio.exceptions.ConnectionError, OSError) as failure:
                 error = f"{type(failure).__name__}: {failure}"
+                participant.join_failures.append(error)
         await asyncio.sleep(1 + attempt)
     return error
 
 
-async def chair_loop(meeting: Meeting, mode: str, actions: int, interval: float) -> None:
-    """The chair's changes: SOAP saves and agenda-stage moves in turn, one every ``interval`` seconds."""
+async def chair_loop(meeting: Meeting, mode: str, actions: int, interval: float, round_number: int) -> None:
+    """One round of the chair's changes: SOAP saves and stage moves in turn, one every ``interval`` s."""
     spec = meeting.spec
     chair = meeting.participants[0].client
-    version = int(spec["item_version"])
-    soap_version = 0
-    text = ""
-    stage = 0
     await asyncio.sleep(random.uniform(0, interval))  # spread the meetings over the interval
-    for action in range(actions):
+    for _ in range(actions):
+        action = meeting.next_action
+        meeting.next_action += 1
         soap = action % 2 == 0
         if soap:
-            text = marker(action)
+            meeting.text = marker(action)
         else:
-            stage = 1 - stage
+            meeting.stage = 1 - meeting.stage
+        version, soap_version, text, stage = (
+            meeting.version,
+            meeting.soap_version,
+            meeting.text,
+            meeting.stage,
+        )
         base = {"conference_id": spec["id"], "item_id": spec["item_id"]}
         if mode == "bare":
             event = "edit"
@@ -175,24 +200,60 @@ async def chair_loop(meeting: Meeting, mode: str, actions: int, interval: float)
             ack = None
         if isinstance(ack, dict) and ack.get("ok"):
             if soap:
-                soap_version = int(ack.get("version", soap_version))
-                meeting.sends.append(("soap", action, sent))
+                meeting.soap_version = int(ack.get("version", soap_version))
+                meeting.sends.append(("soap", action, sent, round_number))
             else:
-                version += 1
-                meeting.sends.append(("stage", version, sent))
+                meeting.version += 1
+                meeting.sends.append(("stage", meeting.version, sent, round_number))
         elif ack is not None:
             meeting.refused.append(f"{event}: {ack}")
             if not soap:
-                stage = 1 - stage
+                meeting.stage = 1 - meeting.stage
         await asyncio.sleep(interval * random.uniform(0.8, 1.2))
 
 
-async def signal_and_wait(word: str, expected: str) -> None:
-    """Say ``word`` to the parent (stdout), then wait for its ``expected`` line (stdin): clients sync here."""
+async def signal_and_wait(word: str) -> str:
+    """Say ``word`` to the parent (stdout), then return its next line (stdin): clients sync here."""
     print(word, flush=True)
     line = await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
-    if line.strip() != expected:
-        raise RuntimeError(f"expected {expected!r} from the benchmark, got {line!r}")
+    return line.strip()
+
+
+async def act_round(meetings: list[Meeting], plan: dict[str, Any], round_number: int) -> None:
+    """The chairs' changes of one round, then the wait until everyone has them (or the tail ends)."""
+    await asyncio.gather(
+        *(
+            chair_loop(m, plan["mode"], plan["actions"], plan["interval"], round_number)
+            for m in meetings
+            if m.participants[0].client.connected
+        )
+    )
+    deadline = time.monotonic() + plan["tail_seconds"]
+    while time.monotonic() < deadline and not all(m.complete() for m in meetings):
+        await asyncio.sleep(0.1)
+
+
+def sizes_of(meetings: list[Meeting]) -> dict[str, list[int]]:
+    """The payload sizes sampled so far, per kind."""
+    sizes: dict[str, list[int]] = {"state": [], "case_data": []}
+    for m in meetings:
+        for p in m.participants:
+            for kind, values in p.sizes.items():
+                sizes[kind].extend(values)
+    return sizes
+
+
+def join_report(meetings: list[Meeting]) -> dict[str, Any]:
+    """What the joins brought: sockets without ``state`` or without their case panel, refused attempts."""
+    joined = [p for m in meetings for p in m.participants if p.client.connected or p.dropped]
+    failures = [text for m in meetings for p in m.participants for text in p.join_failures]
+    return {
+        "joined": len(joined),
+        "without_state": sum(1 for p in joined if "state" not in p.events),
+        "without_case_panel": sum(1 for p in joined if "case_data" not in p.events),
+        "refused_attempts": len(failures),
+        "refused_examples": failures[:5],
+    }
 
 
 async def run_plan(plan: dict[str, Any]) -> dict[str, Any]:
@@ -218,30 +279,24 @@ async def run_plan(plan: dict[str, Any]) -> dict[str, Any]:
     other_errors = await asyncio.gather(*(connect(p, url, plan["cookie_name"], gate) for p, url in others))
     connect_seconds = (now_ns() - started) / 1e9
     failures = [error for error in [*chair_errors, *other_errors] if error]
-    await signal_and_wait("connected", "go")
-    await asyncio.gather(
-        *(
-            chair_loop(m, plan["mode"], plan["actions"], plan["interval"])
-            for m in meetings
-            if m.participants[0].client.connected
-        )
-    )
-    deadline = time.monotonic() + plan["tail_seconds"]
-    while time.monotonic() < deadline and not all(m.complete() for m in meetings):
-        await asyncio.sleep(0.1)
-    await signal_and_wait("finished", "report")
+    line, round_number = await signal_and_wait("connected"), 0
+    while line == "go":
+        await act_round(meetings, plan, round_number)
+        round_number += 1
+        # The parent pads the bare baseline to these sizes from Hamkke's first round on.
+        Path(plan["sizes"]).write_text(json.dumps(sizes_of(meetings)))
+        line = await signal_and_wait("finished")
+    if line != "report":
+        raise RuntimeError(f"expected 'go' or 'report' from the benchmark, got {line!r}")
     received = [
         [m.spec["id"], p.person_id, kind, value, revision, arrived]
         for m in meetings
         for p in m.participants
         for (kind, value), (revision, arrived) in p.seen.items()
     ]
-    sizes: dict[str, list[int]] = {"state": [], "case_data": []}
-    for m in meetings:
-        for p in m.participants:
-            for kind, values in p.sizes.items():
-                sizes[kind].extend(values)
+    sizes = sizes_of(meetings)
     dropped = sum(1 for m in meetings for p in m.participants if p.dropped)
+    joins = join_report(meetings)
     for m in meetings:
         for p in m.participants:
             p.closing = True
@@ -249,7 +304,12 @@ async def run_plan(plan: dict[str, Any]) -> dict[str, Any]:
         *(p.client.disconnect() for m in meetings for p in m.participants if p.client.connected)
     )
     return {
-        "sends": [[m.spec["id"], kind, value, sent] for m in meetings for kind, value, sent in m.sends],
+        "sends": [
+            [m.spec["id"], kind, value, sent, number]
+            for m in meetings
+            for kind, value, sent, number in m.sends
+        ],
+        "joins": joins,
         "received": received,
         "refused": [text for m in meetings for text in m.refused],
         "connect_failures": failures,

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
+
+T = TypeVar("T")
+#: the fewest alternating rounds a ratio may be the median of in a full run
+MIN_ROUNDS = 5
 
 
 @dataclass(frozen=True)
@@ -23,6 +27,10 @@ class Figure:
     met: bool | None = None
     #: free text shown with the figure (sample count, what was left out and why)
     note: str = ""
+    #: how many alternating rounds the value is the median of (None: a single measurement)
+    rounds: int | None = None
+    #: the lowest and highest per-round value behind a median of rounds
+    spread: tuple[float, float] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """The figure as a JSON-ready dictionary."""
@@ -114,3 +122,62 @@ def at_most(value: float, limit: float) -> bool:
 def ratio(value: float, baseline: float) -> float:
     """``value / baseline``, guarding a zero baseline (then the ratio is infinite)."""
     return value / baseline if baseline > 0 else math.inf
+
+
+@dataclass(frozen=True)
+class Rounds:
+    """Per-round values and their median and spread (lowest, highest)."""
+
+    values: tuple[float, ...]
+
+    @property
+    def median(self) -> float:
+        """The median of the rounds (the figure's value)."""
+        return statistics.median(self.values) if self.values else math.nan
+
+    @property
+    def spread(self) -> tuple[float, float]:
+        """The lowest and the highest round."""
+        return (min(self.values), max(self.values)) if self.values else (math.nan, math.nan)
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+
+def per_round_ratios(values: Sequence[float], baselines: Sequence[float]) -> Rounds:
+    """The ratio of each round's value to the same round's baseline (a round is one pair)."""
+    if len(values) != len(baselines):
+        raise ValueError(f"{len(values)} rounds against {len(baselines)} baseline rounds")
+    return Rounds(tuple(ratio(value, base) for value, base in zip(values, baselines, strict=True)))
+
+
+def alternate(rounds: int, sides: Mapping[str, Callable[[], T]]) -> dict[str, list[T]]:
+    """Run every side once per round, alternating, and reverse the order every other round.
+
+    A B, B A, A B, …: a machine that slows down or speeds up during the run affects both sides alike,
+    and neither side always runs first (warm caches) or last.
+    """
+    names = list(sides)
+    results: dict[str, list[T]] = {name: [] for name in names}
+    for number in range(rounds):
+        for name in names if number % 2 == 0 else reversed(names):
+            results[name].append(sides[name]())
+    return results
+
+
+def ratio_figure(
+    benchmark: str, name: str, rounds: Rounds, *, goal: str = "", met: bool | None = None, note: str = ""
+) -> Figure:
+    """A ratio reported as the median of its rounds, with the rounds' spread."""
+    low, high = rounds.spread
+    return Figure(
+        benchmark,
+        name,
+        rounds.median,
+        "ratio",
+        goal=goal,
+        met=met,
+        note=note,
+        rounds=len(rounds),
+        spread=(low, high),
+    )

@@ -136,6 +136,10 @@ def test_pages_benchmark_measures_every_page_at_both_scales(district: BenchEnv) 
         assert p95.baseline is not None
         assert p95.baseline > 0
         assert p95.met is not None
+        growth = next(figure for figure in figures if figure.name.startswith(f"{page} p95 growth"))
+        assert growth.rounds == pages.ROUNDS >= 5
+        assert growth.spread is not None
+        assert growth.spread[0] <= growth.value <= growth.spread[1]
     dashboard = [figure for figure in figures if figure.name.startswith("district dashboard")]
     assert dashboard  # measured, or a figure that says why it was left out
     assert all(not math.isnan(figure.value) or figure.note for figure in dashboard)
@@ -144,15 +148,20 @@ def test_pages_benchmark_measures_every_page_at_both_scales(district: BenchEnv) 
 def test_gate_benchmark_compares_with_plain_reads(district: BenchEnv) -> None:
     figures = gate.run(district, log=lambda _line: None)
     _assert_figures(figures, "gate")
-    ratio = next(figure for figure in figures if figure.name == "gate / plain ORM")
-    assert ratio.value > 0
-    assert ratio.met is not None
+    for name in ("gate / plain ORM", "gate / plain ORM, 1 client"):
+        ratio = next(figure for figure in figures if figure.name == name)
+        assert ratio.value > 0
+        assert ratio.met is not None
+        assert ratio.rounds is not None
+        assert ratio.rounds >= 5  # never a ratio from fewer than five alternating rounds
+        assert ratio.spread is not None
+        assert ratio.spread[0] <= ratio.value <= ratio.spread[1]
     read = next(figure for figure in figures if figure.name.startswith("gate read of"))
     assert read.baseline is not None
     assert read.baseline > 0
 
 
-def test_embedded_start_benchmark_starts_hamkke_up_twice(district: BenchEnv, tmp_path: Path) -> None:
+def test_embedded_start_benchmark_signs_in_and_runs_a_task(district: BenchEnv, tmp_path: Path) -> None:
     env = BenchEnv(
         database_url=district.database_url,
         redis_url=district.redis_url,
@@ -163,9 +172,11 @@ def test_embedded_start_benchmark_starts_hamkke_up_twice(district: BenchEnv, tmp
     )
     figures = embedded_start.run(env, log=lambda _line: None)
     _assert_figures(figures, "embedded_start")
-    second = next(figure for figure in figures if figure.name == "second start to first page")
-    assert second.value > 0
+    second = next(figure for figure in figures if figure.name == "second start until sign-in and a task")
+    first_page = next(figure for figure in figures if figure.name == "second start to first page")
+    assert second.value >= first_page.value > 0  # a person signs in only after the first page answers
     assert second.met is not None
+    assert "sign-in round trip" in second.note
     assert (tmp_path / "embedded-instance" / "hamkke.db").exists()
 
 
@@ -175,8 +186,22 @@ def test_harness_options_and_table() -> None:
     assert args.scale < 1
     with pytest.raises(SystemExit):
         parse_args(["--only", "nonsense"])
-    text = table([Figure("gate", "gate / plain ORM", 2.5, "ratio", goal="<= 1.3", met=False)])
+    text = table(
+        [
+            Figure(
+                "gate",
+                "gate / plain ORM",
+                2.5,
+                "ratio",
+                goal="<= 1.3",
+                met=False,
+                rounds=5,
+                spread=(2.1, 3.4),
+            )
+        ]
+    )
     assert "gate / plain ORM" in text
     assert "NO" in text
+    assert "2.10–3.40" in text
     assert percentile([1.0, 2.0, 3.0, 4.0], 0.5) == 2.5
     assert percentile([5.0], 0.95) == 5.0
