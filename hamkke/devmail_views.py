@@ -64,7 +64,11 @@ def run_job(name: str) -> ResponseReturnValue:
     except jobs.UnknownJob:
         abort(404)
     result = jobs.run_job(job.name)
-    flash(_("'%(job)s' 작업을 실행했습니다 (결과: %(result)s).", job=job.label, result=result), "success")
+    # Tasks return counts, dicts or nothing: only a count is worth saying to a person.
+    if isinstance(result, int) and not isinstance(result, bool):
+        flash(_("'%(job)s' 작업을 실행했습니다 (처리 %(count)d건).", job=job.label, count=result), "success")
+    else:
+        flash(_("'%(job)s' 작업을 실행했습니다.", job=job.label), "success")
     return redirect(url_for("devmail.mail"))
 
 

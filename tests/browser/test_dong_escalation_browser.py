@@ -50,6 +50,11 @@ def test_dong_worker_goes_from_intake_to_escalation(page: Any, live_server: Live
     expect(page.locator("#main_complaint-error")).to_contain_text("꼭 입력해 주세요")
     complaint.fill("추워서 잠을 못 자요")
     page.get_by_label("상담자 의견 (사실과 구분)").fill("고립감이 커 보임")
+    # No consent is on file yet: the intake is refused until a ground is chosen; a 주민센터 cites its statute.
+    page.get_by_role("button", name="저장").click()
+    expect(page.get_by_label("개인정보 수집 근거")).to_have_attribute("aria-invalid", "true")
+    page.get_by_label("개인정보 수집 근거").select_option(label="법령상 근거 (공공기관의 소관 업무)")
+    page.get_by_label("근거 법령과 조항", exact=False).fill("사회보장급여법 제42조의2")
     page.get_by_role("button", name="저장").click()
     expect(page.locator(".flash--success")).to_contain_text("초기상담 기록")
 
@@ -73,7 +78,8 @@ def test_dong_worker_goes_from_intake_to_escalation(page: Any, live_server: Live
     page.get_by_label("의뢰 사유").fill("고립과 난방 중단, 동 자원만으로 해결 어려움")
     page.get_by_label("긴급도").select_option(label="긴급(위기)")
     page.get_by_label("지금까지 한 개입").fill("긴급지원 신청, 복지관 연계 시도")
-    page.get_by_label("동의 상태").select_option(label="제3자 제공 동의 있음")
+    # The consent status is derived from the records, shown, never chosen.
+    expect(page.get_by_role("main")).to_contain_text("동의 없음")
     page.get_by_role("button", name="저장").click()
     expect(page.get_by_role("region", name="구청 의뢰")).to_contain_text("구청 검토 중")
 
