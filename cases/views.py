@@ -52,6 +52,7 @@ from cases.models import (
 from consents.gate import ClientView, view_client, view_clients
 from hamkke.db import db
 from hamkke.errors import DomainError, NotFound
+from hamkke.korean import particle
 from hamkke.time import today_local
 from hamkke.web import page_arg, parse_id
 
@@ -384,7 +385,7 @@ def _stage_form(
             case = access.get_case_for(person, case_id, permission)
             _attach_error(form, error)
         else:
-            flash(_("%(title)s을(를) 저장했습니다.", title=title), "success")
+            flash(_("%(title)s%(eul)s 저장했습니다.", title=title, eul=particle(str(title), "을")), "success")
             return _see_other("cases.show_case", case_id=case.id)
     status = 200 if request.method == "GET" else _invalid_status(form) if form.errors else 422
     return render_template(
@@ -584,7 +585,14 @@ def logs(case_id: int) -> ResponseReturnValue:
             **_common(person),
         )
         if action.value != "none":
-            flash(_("점검 결과에 따라 '%(action)s'이(가) 필요합니다.", action=action.label), "info")
+            flash(
+                _(
+                    "점검 결과에 따라 '%(action)s'%(i_ga)s 필요합니다.",
+                    action=action.label,
+                    i_ga=particle(str(action.label), "이"),
+                ),
+                "info",
+            )
 
     return _stage_form(case_id, forms.LogForm, _("상담일지"), "상담일지 (필수서식7)", save)
 

@@ -48,6 +48,7 @@ from conference.models import (
 from hamkke import audit
 from hamkke.db import db
 from hamkke.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
+from hamkke.korean import with_particle
 from hamkke.time import SEOUL, now_utc, to_local, today_local
 
 logger = logging.getLogger(__name__)
@@ -164,7 +165,7 @@ def _check_staff(agency_id: int, person_id: int | None, field: str, label: str) 
     )
     if member is None:
         raise ValidationFailed(
-            f"{label}은(는) 주관 기관의 직원이어야 합니다.",
+            f"{with_particle(label, '은')} 주관 기관의 직원이어야 합니다.",
             field=field,
             english="Choose a member of the host agency.",
         )
