@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 #: what a withheld value shows instead, everywhere
 OUT_OF_SCOPE = "동의 범위 밖"
@@ -81,3 +82,52 @@ def group_of_column(column: str) -> str | None:
         if column in group.columns:
             return group.code
     return None
+
+
+#: Korean labels of the client columns the groups cover, for every page, packet and letter
+COLUMN_LABELS: dict[str, str] = {
+    "name": "성명",
+    "sex": "성별",
+    "birth_date": "생년월일",
+    "phone": "연락처",
+    "address": "주소",
+    "emergency_contact": "비상연락처",
+    "rrn_masked": "주민등록번호",
+    "rrn_legal_basis": "처리 근거",
+    "relationship_to_head": "가구주와의 관계",
+    "lives_together": "동거 여부",
+    "benefit_category": "급여 구분",
+    "monthly_income": "월 소득",
+    "debt_amount": "부채",
+    "debt_reason": "부채 사유",
+    "housing": "주거",
+    "physical_health": "신체 건강",
+    "mental_health": "정신 건강",
+    "disability": "장애",
+    "addiction": "중독",
+    "family_relations": "가족관계",
+}
+#: columns kept in 만원 (ten thousand won)
+_MANWON = frozenset({"monthly_income", "debt_amount"})
+#: yes/no columns in words that read as a sentence on a letter
+_YES_NO: dict[str, tuple[str, str]] = {"lives_together": ("함께 삶", "따로 삶")}
+
+
+def column_label(column: str) -> str:
+    """Return the Korean label of a client column (the column's own name only for an unknown one)."""
+    return COLUMN_LABELS.get(column, column)
+
+
+def display_value(column: str, value: object) -> str:
+    """Return a client value as a person reads it: no True/False, None or ISO codes on a page or letter."""
+    if value is None or value == "":
+        return "-"
+    if isinstance(value, bool):
+        yes, no = _YES_NO.get(column, ("예", "아니요"))
+        return yes if value else no
+    if isinstance(value, date):
+        return value.strftime("%Y. %m. %d.")
+    if column in _MANWON and isinstance(value, int):
+        return f"{value:,}만원"
+    label = getattr(value, "label", None)
+    return str(label) if label is not None else str(value)

@@ -738,9 +738,9 @@ def main_client(case_id: int) -> ResponseReturnValue:
     def prepare(case: Case, form: Any) -> None:
         view = _client_view(case, _person())
         choices = [("", "고르세요")]
-        for member in case.household.members:
-            # Members are named through the gate too; withheld names show only their number.
-            label = f"가구원 #{member.id}"
+        for position, member in enumerate(case.household.members, start=1):
+            # Members are named through the gate too; a withheld name shows only its place in the household.
+            label = f"가구원 {position}"
             if view is not None:
                 with contextlib.suppress(NotFound):
                     label = view_client(

@@ -364,6 +364,11 @@ def district_agencies(district_id: int) -> list[Agency]:
     )
 
 
+def district_staff(district_id: int) -> dict[int, list[StaffChoice]]:
+    """Return the active members of every active agency of a district (the invitation's person picker)."""
+    return staff_of([agency.id for agency in district_agencies(district_id)])
+
+
 def person_names(conference: Conference) -> dict[int, str]:
     """Return the names of the people a planning page mentions (chair, recorder, invitees, presenters)."""
     ids = {conference.chair_id, conference.recorder_id}

@@ -310,6 +310,7 @@ def plan(conference_id: int) -> ResponseReturnValue:
         people=queries.person_names(conference),
         staff=queries.staff_of(sorted(invited | {i.agency_id for i in conference.invitations})),
         district_agencies=queries.district_agencies(conference.district_id) if manager else [],
+        district_staff=queries.district_staff(conference.district_id) if manager else {},
         own_cases=queries.proposable_cases(acting) if acting in invited else [],
         consent=queries.consent_flags(conference),
         carry_candidates=candidates,

@@ -21,7 +21,7 @@ from agencies.models import Agency, Person
 from agencies.sessions import current_person, current_session, login_required
 from cases.fields import FIELD_GROUPS
 from cases.models import Client
-from consents import access, queries, services
+from consents import access, log_labels, queries, services
 from consents.gate import view_client
 from consents.models import (
     PURPOSE_LABELS,
@@ -377,6 +377,9 @@ def access_log_page() -> ResponseReturnValue:
         filters=filters,
         channels=list(AccessChannel),
         args=request.args,
+        names=log_labels.names_for(entries),
+        labels=log_labels,
+        agencies=log_labels.names_for_agencies(scope),
     )
 
 
@@ -440,6 +443,7 @@ def unusual_access() -> ResponseReturnValue:
         "consents/unusual.html",
         report=report,
         people=people,
+        agencies=log_labels.names_for_agencies(scope),
         month=f"{year:04d}-{month:02d}",
         threshold=threshold,
     )

@@ -428,7 +428,7 @@ def _add_demo_conference(
                 conference_id=conference.id,
                 case_id=case.id,
                 position=position,
-                title=f"사례 #{case.id} 통합 서비스 계획과 역할 분담",
+                title=f"사례 {case.number} 통합 서비스 계획과 역할 분담",
                 source=ItemSource.review_due
                 if case.stage == CaseStage.closure_review
                 else ItemSource.proposed,

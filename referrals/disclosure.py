@@ -15,6 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from agencies.models import Agency, Person
+from cases.fields import column_label, display_value
 from cases.models import Client
 from hamkke.audit import record
 from hamkke.db import db
@@ -35,21 +36,6 @@ GROUP_LABELS: dict[str, str] = {
     "crisis": "위기도",
     "counselling": "상담내용",
     "service_history": "서비스 이력",
-}
-
-
-#: Korean labels of client columns shown in letters
-COLUMN_LABELS: dict[str, str] = {
-    "name": "성명",
-    "sex": "성별",
-    "birth_date": "생년월일",
-    "phone": "연락처",
-    "address": "주소",
-    "emergency_contact": "비상연락처",
-    "relationship_to_head": "가구주와의 관계",
-    "benefit_category": "급여 구분",
-    "housing": "주거",
-    "family_relations": "가족관계",
 }
 
 
@@ -116,7 +102,7 @@ def client_fields(client: Client, groups: Iterable[str]) -> list[tuple[str, str]
         for column in _group_registry()[group]:
             value = values.get(column)
             if value is not None and value != "":
-                rows.append((COLUMN_LABELS.get(column, column), str(value)))
+                rows.append((column_label(column), display_value(column, value)))
     return rows
 
 
@@ -206,5 +192,5 @@ def disclose_to_person(
             for column in registry[group]:
                 value = view.value(group, column)
                 if value is not None and value != "":
-                    rows.append((COLUMN_LABELS.get(column, column), str(value)))
+                    rows.append((column_label(column), display_value(column, value)))
     return rows

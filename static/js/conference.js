@@ -149,9 +149,10 @@
     (data.actions || []).forEach(function (action) {
       var entry = el("li", { "class": "action" }, action.text + " — " + agencyName(action.owner_agency_id) + " · " + action.due_on + " ");
       if (action.referral_id) {
-        entry.appendChild(el("span", { "class": "badge" }, L.referred + " #" + action.referral_id));
+        // The referral is named by a link to it, never by its row number.
+        entry.appendChild(el("a", { href: root.dataset.referralDetailUrl.replace(/0$/, String(action.referral_id)), "class": "badge" }, L.referred));
       } else if ((action.status === "open" || action.status === "in_progress") && root.dataset.referralUrl) {
-        entry.appendChild(el("a", { href: root.dataset.referralUrl.replace("0", String(action.id)), "class": "button button--small button--secondary" }, L.makeReferral));
+        entry.appendChild(el("a", { href: root.dataset.referralUrl.replace("/0/", "/" + action.id + "/"), "class": "button button--small button--secondary" }, L.makeReferral));
       }
       actions.appendChild(entry);
     });
