@@ -115,20 +115,10 @@ def names_for(entries: Sequence[Any]) -> LogNames:
     client_ids = {e.client_id for e in entries if e.client_id is not None}
     people = db.session.execute(sa.select(Person.id, Person.name).where(Person.id.in_(person_ids))).all()
     agencies = db.session.execute(sa.select(Agency.id, Agency.name).where(Agency.id.in_(agency_ids))).all()
-    cases: dict[int, list[str]] = {}
-    # Every member of a household is known by the household's cases.
-    rows = db.session.execute(
-        sa.select(Client.id, Case)
-        .join(Case, Case.household_id == Client.household_id)
-        .where(Client.id.in_(client_ids))
-        .order_by(Case.opened_on, Case.id)
-    ).all()
-    for client_id, case in rows:
-        cases.setdefault(client_id, []).append(case.number)
     return LogNames(
         people={int(row.id): str(row.name) for row in people},
         agencies={int(row.id): str(row.name) for row in agencies},
-        cases={client_id: "사례 " + ", ".join(numbers) for client_id, numbers in cases.items()},
+        cases=case_numbers_for(client_ids),
     )
 
 
@@ -138,3 +128,18 @@ def names_for_agencies(agency_ids: Iterable[int]) -> dict[int, str]:
         sa.select(Agency.id, Agency.name).where(Agency.id.in_(list(agency_ids))).order_by(Agency.name)
     ).all()
     return {int(agency_id): str(name) for agency_id, name in rows}
+
+
+def case_numbers_for(client_ids: Iterable[int]) -> dict[int, str]:
+    """Return "사례 260101-001, …" per client: the numbers of the cases of the client's household."""
+    numbers: dict[int, list[str]] = {}
+    # Every member of a household is known by the household's cases.
+    rows = db.session.execute(
+        sa.select(Client.id, Case)
+        .join(Case, Case.household_id == Client.household_id)
+        .where(Client.id.in_(list(client_ids)))
+        .order_by(Case.opened_on, Case.id)
+    ).all()
+    for client_id, case in rows:
+        numbers.setdefault(client_id, []).append(case.number)
+    return {client_id: "사례 " + ", ".join(found) for client_id, found in numbers.items()}

@@ -470,9 +470,11 @@ def _requests_page(
         item.suspension_lifted_by_id for item in closed if item.suspension_lifted_by_id
     ]
     people = {p.id: p for p in queries.people_by_id(people_ids)}
+    open_requests = queries.list_open_requests(agency_id)
     return render_template(
         "consents/requests.html",
-        requests=queries.list_open_requests(agency_id),
+        requests=open_requests,
+        client_cases=log_labels.case_numbers_for([item.client_id for item in [*open_requests, *closed]]),
         closed=closed,
         people=people,
         today=today_local(),

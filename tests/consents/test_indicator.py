@@ -70,7 +70,8 @@ def test_panel_of_another_agency_names_consent_purpose_recipient_validity_and_wh
     reason = re.search(r'<li class="scope-reason">(.*?)</li>', box, re.DOTALL)
     assert reason is not None
     text = " ".join(reason.group(1).split())
-    assert f"동의서 #{consent.id}" in text
+    assert f"{consent.valid_from}부터 유효한 동의서" in text
+    assert f"#{consent.id}" not in text
     assert "특정 기관 의뢰" in text
     assert "다음정신건강복지센터" in text
     assert f"{consent.valid_from} ~ 사례 종결 시까지" in text
