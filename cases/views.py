@@ -272,6 +272,13 @@ def new_case() -> ResponseReturnValue:
 # --- the case page -----------------------------------------------------------------------------
 
 
+def _can_refer(person: Person, case: Case) -> bool:
+    """Tell whether the case page offers "서비스 의뢰" (the referral form checks the same rule)."""
+    from referrals.access import can_refer_from_case
+
+    return not case.is_deleted and can_refer_from_case(person, case) is not None
+
+
 def _case_context(case: Case, person: Person) -> dict[str, Any]:
     acting = _acting()
     view = _client_view(case, person)
@@ -294,6 +301,7 @@ def _case_context(case: Case, person: Person) -> dict[str, Any]:
         "transitions": workflow.transitions_from(case.stage),
         "can_edit": access.can_on_case(person, case, "edit", agency_id=acting),
         "can_supervise": access.can_on_case(person, case, "supervise", agency_id=acting),
+        "can_refer": _can_refer(person, case),
         "escalations": escalations,
         "transition_form": forms.TransitionForm(),
         "reviews": view.records("case_closure_reviews") if view else (),

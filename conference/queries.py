@@ -262,6 +262,8 @@ def _action(action: ActionItem) -> dict[str, Any]:
         "assignee_id": action.assignee_id,
         "due_on": _iso(action.due_on),
         "referral_id": action.referral_id,
+        # A referral needs a case: the room offers "의뢰 만들기" only when there is one.
+        "has_case": action.case_id is not None,
         "status": str(action.status),
     }
 

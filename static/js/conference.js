@@ -151,7 +151,7 @@
       if (action.referral_id) {
         // The referral is named by a link to it, never by its row number.
         entry.appendChild(el("a", { href: root.dataset.referralDetailUrl.replace(/0$/, String(action.referral_id)), "class": "badge" }, L.referred));
-      } else if ((action.status === "open" || action.status === "in_progress") && root.dataset.referralUrl) {
+      } else if ((action.status === "open" || action.status === "in_progress") && action.has_case && root.dataset.referralUrl) {
         entry.appendChild(el("a", { href: root.dataset.referralUrl.replace("/0/", "/" + action.id + "/"), "class": "button button--small button--secondary" }, L.makeReferral));
       }
       actions.appendChild(entry);
