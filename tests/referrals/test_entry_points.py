@@ -73,3 +73,28 @@ def test_the_list_is_ordered_and_paginated(
     assert f'href="/referrals/{drafts[0].id}"' in oldest
     # An unknown order or page falls back instead of failing.
     assert client.get("/referrals/?box=sent&order=bogus&page=99").status_code == 200
+
+
+def test_home_page_is_my_work_with_each_referral_one_click_away(
+    client: FlaskClient,
+    db: Any,
+    network: ReferralNetwork,
+    make_referral: Callable[..., Any],
+    login_as: Callable[..., Any],
+) -> None:
+    from referrals import services
+
+    anonymous = client.get("/").get_data(as_text=True)
+    assert "내 할 일" not in anonymous
+    referral = services.send_referral(make_referral(), actor=network.sender)
+    db.session.commit()
+
+    login_as(network.receiver)
+    html = client.get("/").get_data(as_text=True)
+    assert "내 할 일" in html
+    section = html.split('data-section="referrals"')[1].split("</section>")[0]
+    assert f'href="/referrals/{referral.id}"' in section
+    assert network.dong_centre.name in section
+    assert referral.response_due_on.isoformat() in section
+    assert 'data-section="actions"' in html
+    assert 'data-section="conferences"' in html
