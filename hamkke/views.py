@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, redirect, render_template, request, session
+from flask import Blueprint, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 
 from hamkke.i18n import SUPPORTED_LOCALES
@@ -54,6 +54,12 @@ def inject_navigation() -> dict[str, Any]:
         return True
 
     return {"nav_allowed": nav_allowed}
+
+
+@bp.get("/favicon.ico")
+def favicon() -> ResponseReturnValue:
+    """Answer the browsers that ask for /favicon.ico with the site's icon (instead of a 404)."""
+    return redirect(url_for("static", filename="favicon.svg"), code=301)
 
 
 @bp.post("/language")
