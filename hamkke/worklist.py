@@ -30,6 +30,7 @@ from consents.access import can_handle_requests
 from consents.models import Consent, ConsentRevocation, DataSubjectRequest, RequestStatus
 from hamkke.dashboards.access import home_scope
 from hamkke.db import db
+from hamkke.time import to_local
 from referrals.models import Referral
 from referrals.queries import RECEIVER_ACTION
 
@@ -157,7 +158,7 @@ def _conferences(person: Person, agency_id: int, now: datetime) -> WorkSection:
             WorkLine(
                 f"{conference.title} · {'진행 중: 입장' if live else '회의 준비'}",
                 url_for("conference.room" if live else "conference.plan", conference_id=conference.id),
-                conference.starts_at.date(),
+                to_local(conference.starts_at).date(),
             )
         )
     to_sign = db.session.scalars(

@@ -48,6 +48,8 @@ def _serious(page: Any, source: str) -> list[str]:
     ]
 
 
+# Five sign-ins in a row: start and end with empty sign-in rate-limit counters (10 a minute).
+@pytest.mark.usefixtures("reset_rate_limits")
 def test_pages_reachable_from_navigation_pass_axe_for_every_role(
     chromium: Any, live_server: LiveServer
 ) -> None:
