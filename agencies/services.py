@@ -53,6 +53,7 @@ from hamkke import audit
 from hamkke.crypto import encrypt_text
 from hamkke.db import after_commit, db
 from hamkke.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
+from hamkke.korean import with_particle
 from hamkke.time import now_utc
 
 logger = logging.getLogger(__name__)
@@ -89,7 +90,7 @@ def normalise_domains(values: Iterable[str]) -> tuple[str, ...]:
             continue
         if not DOMAIN_PATTERN.match(domain):
             raise ValidationFailed(
-                f"'{domain[:60]}'은(는) 올바른 도메인이 아닙니다. 예: hanbit.go.kr",
+                with_particle(f"'{domain[:60]}'", "은") + " 올바른 도메인이 아닙니다. 예: hanbit.go.kr",
                 field="allowed_email_domains",
                 english="Enter valid e-mail domains, one per line.",
             )

@@ -47,6 +47,7 @@ from agencies.sessions import current_pending_session, current_person, current_s
 from hamkke.db import db
 from hamkke.errors import DomainError, NotFound, PermissionDenied
 from hamkke.extensions import limiter
+from hamkke.korean import particle
 from hamkke.time import now_utc
 from hamkke.web import page_arg, parse_id, wants_json
 
@@ -499,7 +500,12 @@ def agreement(code: str) -> ResponseReturnValue:
                 "agencies/agreement.html", agency=agency, agreement=text, form=form, can_accept=True
             ), error.status_code
         flash(
-            _("업무협약에 동의했습니다. %(name)s이(가) 네트워크에 참여합니다.", name=agency.name), "success"
+            _(
+                "업무협약에 동의했습니다. %(name)s%(i_ga)s 네트워크에 참여합니다.",
+                name=agency.name,
+                i_ga=particle(agency.name, "이"),
+            ),
+            "success",
         )
         return _see_other("agencies.agency_page", code=agency.code)
     return render_template(

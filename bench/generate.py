@@ -31,6 +31,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from hamkke.korean import with_particle
+
 #: e-mail addresses of the accounts benchmarks sign in as (looked up with :func:`load_manifest`)
 COORDINATOR_EMAIL = "bench.coordinator@hannuri.go.kr"
 WORKER_EMAIL = "bench.worker@hannuri-welfare.or.kr"
@@ -466,7 +468,8 @@ class DistrictBuilder:
                     "email": f"contact@{code}.hannuri.bench.invalid",
                     "address": f"서울특별시 한누리구 {street} {rng.randint(1, 200)}",
                     "website": None,
-                    "description": f"{name}은(는) 한누리구 통합사례관리 네트워크의 회원 기관입니다.",
+                    "description": with_particle(name, "은")
+                    + " 한누리구 통합사례관리 네트워크의 회원 기관입니다.",
                     "identity_provider_id": provider_id,
                     "agreement_version": "2026-11",
                     "agreement_accepted_at": accepted,

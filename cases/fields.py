@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from types import MappingProxyType
 
 #: what a withheld value shows instead, everywhere
@@ -171,3 +172,24 @@ def group_of_column(column: str) -> str | None:
         if column in group.columns:
             return group.code
     return None
+
+
+#: columns kept in 만원 (ten thousand won)
+_MANWON = frozenset({"monthly_income", "debt_amount"})
+#: yes/no columns in words that read as a sentence on a letter
+_YES_NO: dict[str, tuple[str, str]] = {"lives_together": ("함께 삶", "따로 삶")}
+
+
+def display_value(column: str, value: object) -> str:
+    """Return a client value as a person reads it: no True/False, None or ISO codes on a page or letter."""
+    if value is None or value == "":
+        return "-"
+    if isinstance(value, bool):
+        yes, no = _YES_NO.get(column, ("예", "아니요"))
+        return yes if value else no
+    if isinstance(value, date):
+        return value.strftime("%Y. %m. %d.")
+    if column in _MANWON and isinstance(value, int):
+        return f"{value:,}만원"
+    label = getattr(value, "label", None)
+    return str(label) if label is not None else str(value)

@@ -68,6 +68,7 @@ from hamkke import audit
 from hamkke.crypto import encrypt_text
 from hamkke.db import db
 from hamkke.errors import DomainError, InvalidTransition, PermissionDenied, ValidationFailed
+from hamkke.korean import with_particle
 from hamkke.time import today_local
 
 #: monitoring → action (seed 001 §2.6; seed 000 §1.4)
@@ -107,9 +108,11 @@ def _text(
 ) -> str:
     cleaned = (value or "").strip()
     if required and not cleaned:
-        raise ValidationFailed(f"{label}을(를) 입력해 주세요.", field=field_name)
+        raise ValidationFailed(f"{with_particle(label, '을')} 입력해 주세요.", field=field_name)
     if len(cleaned) > limit:
-        raise ValidationFailed(f"{label}은(는) {limit}자 이내로 적어 주세요.", field=field_name)
+        raise ValidationFailed(
+            f"{with_particle(label, '은')} {limit}자 이내로 적어 주세요.", field=field_name
+        )
     return cleaned
 
 
@@ -119,9 +122,9 @@ def _optional(value: str | None, field_name: str, label: str, limit: int = MAX_T
 
 def _past(day: date | None, field_name: str, label: str) -> date:
     if day is None:
-        raise ValidationFailed(f"{label}을(를) 입력해 주세요.", field=field_name)
+        raise ValidationFailed(f"{with_particle(label, '을')} 입력해 주세요.", field=field_name)
     if day > today_local():
-        raise ValidationFailed(f"{label}은(는) 미래일 수 없습니다.", field=field_name)
+        raise ValidationFailed(f"{with_particle(label, '은')} 미래일 수 없습니다.", field=field_name)
     return day
 
 
@@ -168,7 +171,8 @@ def _require_stage(case: Case, *stages: CaseStage, what: str) -> None:
     if case.stage not in stages:
         names = ", ".join(stage.label for stage in stages)
         raise InvalidTransition(
-            f"'{case.stage.label}' 단계에서는 {what}을(를) 기록할 수 없습니다. ({names} 단계에서 합니다.)",
+            f"'{case.stage.label}' 단계에서는 {with_particle(what, '을')} 기록할 수 없습니다. "
+            f"({names} 단계에서 합니다.)",
             english=f"Cannot record {what} in stage {case.stage.value}.",
         )
 
@@ -969,7 +973,7 @@ def hold_dong_meeting(
             )
         if case.stage != CaseStage.selection:
             raise InvalidTransition(
-                f"사례 {case.number}은(는) '{case.stage.label}' 단계라 판정할 수 없습니다. "
+                f"사례 {with_particle(case.number, '은')} '{case.stage.label}' 단계라 판정할 수 없습니다. "
                 "사정을 마친 사례만 판정합니다.",
                 field=f"decisions-{index}",
             )

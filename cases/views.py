@@ -51,6 +51,7 @@ from cases.models import (
 from consents.gate import ClientView, view_client, view_clients
 from hamkke.db import db
 from hamkke.errors import DomainError, NotFound
+from hamkke.korean import particle
 from hamkke.time import today_local
 from hamkke.web import page_arg, parse_id
 
@@ -269,6 +270,13 @@ def new_case() -> ResponseReturnValue:
 # --- the case page -----------------------------------------------------------------------------
 
 
+def _can_refer(person: Person, case: Case) -> bool:
+    """Tell whether the case page offers "서비스 의뢰" (the referral form checks the same rule)."""
+    from referrals.access import can_refer_from_case
+
+    return not case.is_deleted and can_refer_from_case(person, case) is not None
+
+
 def _case_context(case: Case, person: Person) -> dict[str, Any]:
     acting = _acting()
     view = _client_view(case, person)
@@ -291,6 +299,7 @@ def _case_context(case: Case, person: Person) -> dict[str, Any]:
         "transitions": workflow.transitions_from(case.stage),
         "can_edit": access.can_on_case(person, case, "edit", agency_id=acting),
         "can_supervise": access.can_on_case(person, case, "supervise", agency_id=acting),
+        "can_refer": _can_refer(person, case),
         "escalations": escalations,
         "transition_form": forms.TransitionForm(),
         "reviews": view.records("case_closure_reviews") if view else (),
@@ -380,7 +389,7 @@ def _stage_form(
             case = access.get_case_for(person, case_id, permission)
             _attach_error(form, error)
         else:
-            flash(_("%(title)s을(를) 저장했습니다.", title=title), "success")
+            flash(_("%(title)s%(eul)s 저장했습니다.", title=title, eul=particle(str(title), "을")), "success")
             return _see_other("cases.show_case", case_id=case.id)
     status = 200 if request.method == "GET" else _invalid_status(form) if form.errors else 422
     return render_template(
@@ -595,7 +604,14 @@ def logs(case_id: int) -> ResponseReturnValue:
             **_common(person),
         )
         if action.value != "none":
-            flash(_("점검 결과에 따라 '%(action)s'이(가) 필요합니다.", action=action.label), "info")
+            flash(
+                _(
+                    "점검 결과에 따라 '%(action)s'%(i_ga)s 필요합니다.",
+                    action=action.label,
+                    i_ga=particle(str(action.label), "이"),
+                ),
+                "info",
+            )
 
     return _stage_form(case_id, forms.LogForm, _("상담일지"), "상담일지 (필수서식7)", save)
 
@@ -752,9 +768,9 @@ def main_client(case_id: int) -> ResponseReturnValue:
     def prepare(case: Case, form: Any) -> None:
         view = _client_view(case, _person())
         choices = [("", "고르세요")]
-        for member in case.household.members:
-            # Members are named through the gate too; withheld names show only their number.
-            label = f"가구원 #{member.id}"
+        for position, member in enumerate(case.household.members, start=1):
+            # Members are named through the gate too; a withheld name shows only its place in the household.
+            label = f"가구원 {position}"
             if view is not None:
                 with contextlib.suppress(NotFound):
                     label = view_client(

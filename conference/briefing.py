@@ -8,12 +8,12 @@ consent carry the agenda facts and no client data at all.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
 from agencies.models import Person
-from cases.fields import FIELD_GROUPS
+from cases.fields import FIELD_GROUPS, display_value
 from cases.models import Case
 from conference import access
 from conference.models import AgendaItem, Conference, ConferenceStatus, ItemSource, ItemStatus
@@ -56,6 +56,8 @@ class Packet:
     presenter: str | None
     proposing_agency: str | None
     case_id: int | None
+    #: the case number people know the case by (the row id is never shown)
+    case_number: str | None
     stage: str | None
     consent_ok: bool
     #: the gate disclosed client data to this agency (False: only the agenda facts)
@@ -86,16 +88,6 @@ def briefing_agency_for(person: Person | None, conference: Conference, agency_id
     ):
         raise NotFound("사전자료를 찾을 수 없습니다.", english="The briefing does not exist.")
     return agency_id
-
-
-def _text(value: object) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, bool):
-        return "예" if value else "아니오"
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value)
 
 
 def _items(conference: Conference) -> list[AgendaItem]:
@@ -133,6 +125,7 @@ def packets_for(conference: Conference, person: Person, agency_id: int, *, chann
             presenter=presenters.get(item.presenter_id) if item.presenter_id else None,
             proposing_agency=names.get(item.proposed_by_agency_id) if item.proposed_by_agency_id else None,
             case_id=item.case_id,
+            case_number=case.number if case is not None else None,
             stage=case.stage.label if case is not None else None,
             consent_ok=consent_ok,
             disclosed=False,
@@ -160,7 +153,10 @@ def packets_for(conference: Conference, person: Person, agency_id: int, *, chann
         for code, group in FIELD_GROUPS.items():
             if not view.can_see(code):
                 continue
-            values = [(group.label_of(column), _text(view.value(code, column))) for column in group.columns]
+            values = [
+                (group.label_of(column), display_value(column, view.value(code, column)))
+                for column in group.columns
+            ]
             records = sum(len(view.records(table)) for table in group.relations if table != "households")
             groups.append(PacketGroup(label=group.label, values=values, records=records))
         packets.append(replace(base, disclosed=True, client_name=view.name, groups=groups))
@@ -191,7 +187,7 @@ def render_briefing_pdf(conference: Conference, agency_name: str, packets: list[
             f"시간: {packet.time_box_minutes}분",
         ]
         if packet.case_id is not None:
-            lines.append(f"사례: #{packet.case_id} ({packet.stage or '-'})")
+            lines.append(f"사례: {packet.case_number or '-'} ({packet.stage or '-'})")
         if not packet.consent_ok and packet.case_id is not None:
             lines.append("회의 공유 동의가 없어 대상자 정보를 싣지 않았습니다.")
         elif packet.case_id is not None and not packet.disclosed:

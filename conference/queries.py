@@ -262,6 +262,8 @@ def _action(action: ActionItem) -> dict[str, Any]:
         "assignee_id": action.assignee_id,
         "due_on": _iso(action.due_on),
         "referral_id": action.referral_id,
+        # A referral needs a case: the room offers "의뢰 만들기" only when there is one.
+        "has_case": action.case_id is not None,
         "status": str(action.status),
     }
 
@@ -362,6 +364,11 @@ def district_agencies(district_id: int) -> list[Agency]:
             .order_by(Agency.name)
         )
     )
+
+
+def district_staff(district_id: int) -> dict[int, list[StaffChoice]]:
+    """Return the active members of every active agency of a district (the invitation's person picker)."""
+    return staff_of([agency.id for agency in district_agencies(district_id)])
 
 
 def person_names(conference: Conference) -> dict[int, str]:

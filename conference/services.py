@@ -48,6 +48,7 @@ from conference.models import (
 from hamkke import audit
 from hamkke.db import db
 from hamkke.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
+from hamkke.korean import with_particle
 from hamkke.time import SEOUL, now_utc, to_local, today_local
 
 logger = logging.getLogger(__name__)
@@ -164,7 +165,7 @@ def _check_staff(agency_id: int, person_id: int | None, field: str, label: str) 
     )
     if member is None:
         raise ValidationFailed(
-            f"{label}은(는) 주관 기관의 직원이어야 합니다.",
+            f"{with_particle(label, '은')} 주관 기관의 직원이어야 합니다.",
             field=field,
             english="Choose a member of the host agency.",
         )
@@ -410,7 +411,7 @@ def build_draft_agenda(conference: Conference) -> list[AgendaItem]:
             propose_item(
                 conference,
                 actor=None,
-                title=f"사례 #{case.id} 종결·재사정 검토",
+                title=f"사례 {case.number} 종결·재사정 검토",
                 agency_id=case.owning_agency_id,
                 case_id=case.id,
                 presenter_id=case.case_worker_id,
@@ -449,7 +450,7 @@ def _escalation_items(conference: Conference) -> list[AgendaItem]:
             propose_item(
                 conference,
                 actor=None,
-                title=f"사례 #{escalation.case_id} 동 구청 의뢰(고난도) 검토",
+                title=f"사례 {_case_number(escalation.case_id)} 동 구청 의뢰(고난도) 검토",
                 agency_id=escalation.from_agency_id,
                 case_id=escalation.case_id,
                 presenter_id=escalation.case_worker_id,
@@ -505,7 +506,7 @@ def _stalled_referral_items(conference: Conference) -> list[AgendaItem]:
         propose_item(
             conference,
             actor=None,
-            title=f"정체된 의뢰 #{referral.id} 점검",
+            title=_stalled_title(referral),
             agency_id=referral.sending_agency_id,
             case_id=referral.case_id,
             source=ItemSource.stalled_referral,
@@ -1302,9 +1303,28 @@ CARRY_REASON_LABELS = {
 }
 
 
+def _case_number(case_id: int | None) -> str:
+    """Return the case number people know a case by (never its row id)."""
+    case = db.session.get(Case, case_id) if case_id is not None else None
+    return case.number if case is not None else "-"
+
+
+def _stalled_title(referral: Any) -> str:
+    # Agencies and the document number are not client data: every attendee may read them.
+    number = referral.request_document_number
+    route = f"{referral.sending_agency.name} → {referral.recipient_name}"
+    return f"정체된 의뢰 점검: {number or route}"
+
+
 def _carried_title(action: ActionItem, reason: CarryReason) -> str:
-    # The action's text is case data: the title reaches every attendee, so it names the action only.
-    return f"이월 과제 #{action.id} ({CARRY_REASON_LABELS[reason]})"
+    # The action's text is case data: the title reaches every attendee, so it names the case and the
+    # due date only.
+    case_id = action.case_id
+    if case_id is None:
+        origin = db.session.get(AgendaItem, action.item_id)
+        case_id = origin.case_id if origin is not None else None
+    subject = f"사례 {_case_number(case_id)}" if case_id is not None else f"{action.due_on:%Y. %m. %d.} 기한"
+    return f"이월 과제: {subject} ({CARRY_REASON_LABELS[reason]})"
 
 
 def carry_action(action: ActionItem, conference: Conference, *, reason: CarryReason) -> AgendaItem:

@@ -125,7 +125,13 @@ def _sid() -> str:
 
 def _refuse(event: str, error: DomainError) -> dict[str, Any]:
     db.session.rollback()
-    payload = {"event": event, "code": error.code, "message": error.message, "field": error.field}
+    payload = {
+        "event": event,
+        "code": error.code,
+        "message": error.message,
+        "english": error.english,
+        "field": error.field,
+    }
     logger.warning(
         "Refused conference event %s from sid %s: %s (%s)", event, _sid(), error.code, error.english
     )
@@ -299,9 +305,9 @@ def conference_event(
                 logger.exception("Conference event %s failed in the database", event)
                 return _refuse(event, ServiceUnavailable())
             except (KeyError, TypeError, ValueError) as error:
-                return _refuse(
-                    event, ValidationFailed("잘못된 요청입니다.", english=f"Malformed payload: {error!r}")
-                )
+                # The detail goes to the log; the person reads a plain sentence.
+                logger.warning("Malformed %s payload: %r", event, error)
+                return _refuse(event, ValidationFailed("잘못된 요청입니다.", english="Malformed request."))
             refresh = g.pop("conference_case_refresh", None)
             if refresh is not None:
                 conference_id, attendance_id, room = refresh

@@ -30,6 +30,7 @@ from conference.models import (
 )
 from hamkke.db import db
 from hamkke.errors import InvalidTransition, PermissionDenied, ValidationFailed
+from hamkke.korean import with_particle
 from hamkke.time import SEOUL, now_utc, today_local
 from hamkke.web import parse_id
 
@@ -181,13 +182,15 @@ def _form_int(name: str, label: str, *, required: bool = True) -> int | None:
     raw = (request.form.get(name) or "").strip()
     if not raw:
         if required:
-            raise ValidationFailed(f"{label}을(를) 입력하세요.", field=name, english=f"{name} is required.")
+            raise ValidationFailed(
+                f"{with_particle(label, '을')} 입력하세요.", field=name, english=f"{name} is required."
+            )
         return None
     try:
         return int(raw)
     except ValueError:
         raise ValidationFailed(
-            f"{label}은(는) 숫자여야 합니다.", field=name, english=f"{name} must be a number."
+            f"{with_particle(label, '은')} 숫자여야 합니다.", field=name, english=f"{name} must be a number."
         ) from None
 
 
@@ -196,7 +199,9 @@ def _form_enum(enum_type: type[_E], name: str, label: str) -> _E:
     try:
         return enum_type(raw)
     except ValueError:
-        raise ValidationFailed(f"{label}을(를) 고르세요.", field=name, english=f"Choose {name}.") from None
+        raise ValidationFailed(
+            f"{with_particle(label, '을')} 고르세요.", field=name, english=f"Choose {name}."
+        ) from None
 
 
 def _form_starts_at() -> datetime:
@@ -301,6 +306,7 @@ def plan(conference_id: int) -> ResponseReturnValue:
         people=queries.person_names(conference),
         staff=queries.staff_of(sorted(invited | {i.agency_id for i in conference.invitations})),
         district_agencies=queries.district_agencies(conference.district_id) if manager else [],
+        district_staff=queries.district_staff(conference.district_id) if manager else {},
         own_cases=queries.proposable_cases(acting) if acting in invited else [],
         consent=queries.consent_flags(conference),
         carry_candidates=candidates,

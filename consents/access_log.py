@@ -19,6 +19,7 @@ from consents.models import AccessChannel, AccessLogAnchor, AccessLogCheckpoint,
 from hamkke.audit import current_request_id
 from hamkke.db import db
 from hamkke.errors import DomainError
+from hamkke.korean import with_particle
 from hamkke.time import now_utc
 from hamkke.unit_of_work import keep_after_rollback
 
@@ -519,7 +520,8 @@ def verify_anchors(limit: int = 5) -> AnchorReport:
             return AnchorReport(
                 False,
                 checked,
-                f"끝부분 삭제 감지: {record.created_at} 기준점의 마지막 행 {record.head_id}이(가) 없습니다",
+                f"끝부분 삭제 감지: {record.created_at} 기준점의 마지막 행 "
+                f"{with_particle(record.head_id, '이')} 없습니다",
                 record,
             )
         if row.row_hash != record.head_hash:

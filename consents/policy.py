@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from cases.fields import FIELD_GROUPS, OUT_OF_SCOPE
+from hamkke.korean import particle
 
 #: every field group of the case record, in registry order
 ALL_GROUPS: tuple[str, ...] = tuple(FIELD_GROUPS)
@@ -32,7 +33,7 @@ NOTICE_TEMPLATES: dict[str, dict[str, str]] = {
     "2026-11": {
         "title": "사례관리 및 개인정보 수집·이용·제3자 제공 동의서",
         "preamble": (
-            "{agency}은(는) 「개인정보 보호법」 제15조·제17조·제22조에 따라 "
+            "{agency}{eun} 「개인정보 보호법」 제15조·제17조·제22조에 따라 "
             "아래 내용을 알려드리고 동의를 받습니다. "
             "동의하신 목적 외로는 이용하거나 제공하지 않으며, "
             "언제든지 동의를 철회하거나 열람·정정·삭제·처리정지를 요구하실 수 있습니다."
@@ -252,7 +253,8 @@ def render_notice(
     template = NOTICE_TEMPLATES[version]
     lines = [
         template["title"],
-        template["preamble"].format(agency=agency),
+        # The particle follows the agency's name (…센터는, …복지관은), never both forms written out.
+        template["preamble"].format(agency=agency, eun=particle(agency, "은")),
         template["signer"].format(subject=subject, signer=signer, capacity=capacity),
     ]
     lines.extend(

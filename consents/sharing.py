@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from cases.fields import FIELD_GROUPS, OUT_OF_SCOPE, REFERRAL_TEXT_GROUPS
+from cases.fields import FIELD_GROUPS, OUT_OF_SCOPE, REFERRAL_TEXT_GROUPS, display_value
 from consents import gate
 from consents.policy import ANY_ATTENDEE, ViewerFacts, conference_shares
 from consents.queries import suspended_client_ids
@@ -136,8 +136,6 @@ def client_rows(values: dict[str, Any], groups: Iterable[str]) -> list[tuple[str
             value = values.get(column)
             if value is None or value == "" or value == OUT_OF_SCOPE:
                 continue
-            if isinstance(value, bool):
-                # A person reads 예/아니오, never True/False.
-                value = "예" if value else "아니오"
-            rows.append((group.label_of(column), str(value)))
+            # A person reads words (함께 삶, 2026. 01. 05., 만원), never True/False or ISO codes.
+            rows.append((group.label_of(column), display_value(column, value)))
     return rows

@@ -21,7 +21,7 @@ from agencies.models import Agency, Person
 from agencies.sessions import current_person, current_session, login_required
 from cases.fields import FIELD_GROUPS
 from cases.models import Client
-from consents import access, queries, services
+from consents import access, log_labels, queries, services
 from consents.gate import view_client
 from consents.models import (
     PURPOSE_LABELS,
@@ -368,6 +368,9 @@ def access_log_page() -> ResponseReturnValue:
         filters=filters,
         channels=list(AccessChannel),
         args=request.args,
+        names=log_labels.names_for(entries),
+        labels=log_labels,
+        agencies=log_labels.names_for_agencies(scope),
     )
 
 
@@ -430,6 +433,7 @@ def unusual_access() -> ResponseReturnValue:
         "consents/unusual.html",
         report=report,
         people=people,
+        agencies=log_labels.names_for_agencies(scope),
         month=f"{year:04d}-{month:02d}",
         threshold=threshold,
     )
@@ -456,9 +460,11 @@ def _requests_page(
         item.suspension_lifted_by_id for item in closed if item.suspension_lifted_by_id
     ]
     people = {p.id: p for p in queries.people_by_id(people_ids)}
+    open_requests = queries.list_open_requests(agency_id)
     return render_template(
         "consents/requests.html",
-        requests=queries.list_open_requests(agency_id),
+        requests=open_requests,
+        client_cases=log_labels.case_numbers_for([item.client_id for item in [*open_requests, *closed]]),
         closed=closed,
         people=people,
         today=today_local(),

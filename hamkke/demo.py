@@ -176,6 +176,7 @@ def database_is_empty() -> bool:
 def load_demo(seed: int = 20261122) -> dict[str, str]:
     """Create the demo district; return what it made and what to show once (flushes; the caller commits)."""
     from agencies.demo_extras import load_demo_network
+    from hamkke.demo_consents import load_demo_consents
     from referrals.demo import load_demo_referrals
 
     rng = random.Random(seed)
@@ -258,6 +259,7 @@ def load_demo(seed: int = 20261122) -> dict[str, str]:
         district, regions["north"], agencies["hanbit-gu-team"], people.get("demo-coordinator")
     )
     db.session.flush()
+    consents = load_demo_consents(conference) if conference else 0
     shown = load_demo_network()
     referrals = load_demo_referrals()
     _add_demo_history()
@@ -270,6 +272,7 @@ def load_demo(seed: int = 20261122) -> dict[str, str]:
         "사례": cases,
         "회의": 1 if conference else 0,
         "의뢰": referrals,
+        "동의": consents,
     }
     return {**{key: str(value) for key, value in counts.items()}, **shown}
 
@@ -428,7 +431,7 @@ def _add_demo_conference(
                 conference_id=conference.id,
                 case_id=case.id,
                 position=position,
-                title=f"사례 #{case.id} 통합 서비스 계획과 역할 분담",
+                title=f"사례 {case.number} 통합 서비스 계획과 역할 분담",
                 source=ItemSource.review_due
                 if case.stage == CaseStage.closure_review
                 else ItemSource.proposed,

@@ -9,6 +9,7 @@ from flask import Flask, current_app, request, session
 from flask_babel import format_date, format_datetime, get_locale
 
 from hamkke.extensions import babel
+from hamkke.korean import particle, with_particle
 from hamkke.time import to_local
 
 SUPPORTED_LOCALES = ("ko", "en")
@@ -61,3 +62,6 @@ def init_i18n(app: Flask) -> None:
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.filters["local_datetime"] = local_datetime
     app.jinja_env.filters["local_date"] = local_date
+    # {{ name|josa("을") }} → "기록을"; particle(name, "이") gives the particle alone for _() strings.
+    app.jinja_env.filters["josa"] = with_particle
+    app.jinja_env.globals["particle"] = particle

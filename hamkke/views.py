@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, session
+from typing import Any
+
+from flask import Blueprint, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 
 from hamkke.i18n import SUPPORTED_LOCALES
@@ -14,7 +16,50 @@ bp = Blueprint("core", __name__)
 @bp.get("/")
 def index() -> ResponseReturnValue:
     """Show the start page (signed-in users see their work; others the introduction)."""
-    return render_template("index.html")
+    from agencies.models import Agency
+    from agencies.sessions import current_person, current_session
+    from hamkke.db import db
+    from hamkke.time import now_utc, today_local
+    from hamkke.worklist import my_work
+
+    person = current_person()
+    record = current_session()
+    agency = (
+        db.session.get(Agency, record.acting_agency_id)
+        if person and record and record.acting_agency_id
+        else None
+    )
+    if person is None or agency is None:
+        return render_template("index.html")
+    sections = my_work(person, agency, today=today_local(), now=now_utc())
+    return render_template("home.html", sections=sections, agency=agency, today=today_local())
+
+
+@bp.app_context_processor
+def inject_navigation() -> dict[str, Any]:
+    """Let the header show only the links the signed-in person can use (no link that ends in a 404)."""
+
+    def nav_allowed(name: str) -> bool:
+        from agencies.queries import list_network_districts
+        from agencies.sessions import current_person
+        from hamkke.dashboards.access import home_scope
+
+        person = current_person()
+        if person is None:
+            return False
+        if name == "dashboards":
+            return home_scope(person) is not None
+        if name == "directory":
+            return bool(list_network_districts(person))
+        return True
+
+    return {"nav_allowed": nav_allowed}
+
+
+@bp.get("/favicon.ico")
+def favicon() -> ResponseReturnValue:
+    """Answer the browsers that ask for /favicon.ico with the site's icon (instead of a 404)."""
+    return redirect(url_for("static", filename="favicon.svg"), code=301)
 
 
 @bp.post("/language")

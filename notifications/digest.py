@@ -43,8 +43,8 @@ class AgencyDigest:
     overdue_ids: set[int] = field(default_factory=set)
     #: referrals the agency sent that the receiver has not answered yet
     unanswered: list[Referral] = field(default_factory=list)
-    #: the agency's open conference action items past their due date: (conference id, due date)
-    overdue_actions: list[tuple[int, date]] = field(default_factory=list)
+    #: the agency's open conference action items past their due date: (conference title, due date)
+    overdue_actions: list[tuple[str, date]] = field(default_factory=list)
 
     @property
     def is_empty(self) -> bool:
@@ -60,7 +60,7 @@ def iso_week(day: date) -> str:
 
 def build_digest(agency: Agency, today: date) -> AgencyDigest:
     """Collect the agency's open items as of ``today`` (local date)."""
-    from conference.models import UNFINISHED_ACTION_STATUSES, ActionItem
+    from conference.models import UNFINISHED_ACTION_STATUSES, ActionItem, Conference
     from referrals.models import AWAITING_RESPONSE, Referral
     from referrals.queries import RECEIVER_ACTION
 
@@ -85,10 +85,12 @@ def build_digest(agency: Agency, today: date) -> AgencyDigest:
             .order_by(Referral.sent_at, Referral.id)
         )
     )
+    # Named by the conference's title (its attendees' shared name for it), never by a row id.
     digest.overdue_actions = [
-        (item.conference_id, item.due_on)
-        for item in db.session.scalars(
-            sa.select(ActionItem)
+        (title, due_on)
+        for title, due_on in db.session.execute(
+            sa.select(Conference.title, ActionItem.due_on)
+            .join(Conference, Conference.id == ActionItem.conference_id)
             .where(
                 ActionItem.owner_agency_id == agency.id,
                 ActionItem.status.in_(UNFINISHED_ACTION_STATUSES),

@@ -17,6 +17,7 @@ from consents import sharing
 from hamkke.audit import record
 from hamkke.db import db
 from hamkke.errors import NotFound
+from hamkke.korean import with_particle
 from hamkke.pdf import KoreanDocument
 from hamkke.time import now_utc, to_local
 from referrals import access, disclosure
@@ -102,7 +103,11 @@ def build_letter(
     _row(document, "수신", addressee)
     _row(document, "제목", "서비스 의뢰" if request else "서비스 의뢰 회신(결과보고)")
     if reissue is not None and base is not None:
-        _row(document, "재발급", f"{version}차 (앞 문서 {versioned_number(base, version - 1)}를 대신함)")
+        _row(
+            document,
+            "재발급",
+            f"{version}차 (앞 문서 {with_particle(versioned_number(base, version - 1), '을')} 대신함)",
+        )
         _row(document, "재발급 사유", reissue.reason)
     document.ln(3)
     if request:

@@ -19,6 +19,7 @@ from consents import sharing
 from hamkke.audit import record
 from hamkke.db import after_commit, db
 from hamkke.errors import ConsentRequired, InvalidTransition, NotFound, ValidationFailed
+from hamkke.korean import with_particle
 from hamkke.realtime import publish
 from hamkke.time import SEOUL, now_utc, today_local
 from notifications.models import Notification, WebhookEndpoint
@@ -132,7 +133,8 @@ def allowed_transition(current: ReferralStatus, target: ReferralStatus) -> acces
         if current.value in {s.value for s in (S.rejected, S.completed, S.cancelled, S.revoked)}:
             message = f"이미 종결된 의뢰({current.label})는 바꿀 수 없습니다."
         else:
-            message = f"'{current.label}' 상태의 의뢰는 '{target.label}'(으)로 바꿀 수 없습니다."
+            target_quoted = with_particle(f"'{target.label}'", "으로")
+            message = f"'{current.label}' 상태의 의뢰는 {target_quoted} 바꿀 수 없습니다."
         raise InvalidTransition(message, english=f"Cannot move a referral from {current} to {target}.")
     return side
 
@@ -231,7 +233,8 @@ def _check_consent_for(client: Client, referral: Referral) -> None:
 def _check_recipient(receiving_agency: Agency, service: Service | None, sending_agency: Agency) -> None:
     if not receiving_agency.is_active:
         raise ValidationFailed(
-            f"{receiving_agency.name}은(는) 지금 네트워크에서 활동하지 않는 기관이라 의뢰할 수 없습니다.",
+            f"{with_particle(receiving_agency.name, '은')} 지금 네트워크에서 활동하지 않는 기관이라 "
+            "의뢰할 수 없습니다.",
             field="receiving_agency",
             english="The receiving agency is not active.",
         )
@@ -618,7 +621,9 @@ def reroute(
     )
     new.rerouted_from_id = referral.id
     if referral.status != S.rejected:
-        _close_by_sender(referral, S.cancelled, actor=actor, note=f"{receiving_agency.name}(으)로 재의뢰")
+        _close_by_sender(
+            referral, S.cancelled, actor=actor, note=f"{with_particle(receiving_agency.name, '으로')} 재의뢰"
+        )
     send_referral(new, actor=actor)
     return new
 
@@ -705,7 +710,7 @@ def _notify_other_side(referral: Referral, side: access.Side, previous: Referral
             for person in agency_staff(referral.receiving_agency):
                 _notify(referral, person, "referral.received", title, link)
         elif previous != S.draft:
-            title = f"{referral.sending_agency.name}이(가) 의뢰를 {status.label}했습니다"
+            title = f"{with_particle(referral.sending_agency.name, '이')} 의뢰를 {status.label}했습니다"
             for person in agency_staff(referral.receiving_agency):
                 _notify(referral, person, f"referral.{status.value}", title, link)
         return
@@ -713,7 +718,7 @@ def _notify_other_side(referral: Referral, side: access.Side, previous: Referral
         return  # receipt is shown on the timeline; a notification for it would only be noise
     sender = referral.sender
     if sender.is_active and access.is_member(sender, referral.sending_agency_id):
-        title = f"{referral.receiving_agency.name}이(가) 의뢰에 답했습니다: {status.label}"
+        title = f"{with_particle(referral.receiving_agency.name, '이')} 의뢰에 답했습니다: {status.label}"
         _notify(referral, sender, f"referral.{status.value.replace('-', '_')}", title, link)
 
 
@@ -822,7 +827,7 @@ def reissue_letter(
     )
     if number is None:
         raise InvalidTransition(
-            f"아직 발급되지 않은 {kind.label}는 재발급할 수 없습니다.",
+            f"아직 발급되지 않은 {with_particle(kind.label, '은')} 재발급할 수 없습니다.",
             english="This letter has not been issued yet.",
         )
     reason = " ".join(reason.split())

@@ -17,8 +17,8 @@ from agencies.sessions import current_person, current_session, login_required
 from cases.models import Case, Client
 from hamkke.db import db
 from hamkke.errors import DomainError, NotFound
-from hamkke.web import parse_id
-from referrals import access, directory, disclosure, letters, queries, services
+from hamkke.web import page_arg, parse_id
+from referrals import access, directory, disclosure, entry, letters, queries, services
 from referrals.disclosure import group_label
 from referrals.forms import (
     CompleteForm,
@@ -76,11 +76,19 @@ def index() -> ResponseReturnValue:
     """List the agency's received or sent referrals, those needing action first."""
     _person, agency = _actor()
     box = "sent" if request.args.get("box") == "sent" else "received"
-    items = queries.list_referrals(agency.id, box)  # type: ignore[arg-type]
+    order = entry.parse_order(request.args.get("order"))
+    listing = entry.paginate(
+        queries.list_referrals(agency.id, box),  # type: ignore[arg-type]
+        order=order,
+        page=page_arg(),
+        needs_action=lambda referral: queries.needs_action(referral, box),  # type: ignore[arg-type]
+    )
     return render_template(
         "referrals/index.html",
         box=box,
-        referrals=items,
+        order=order,
+        listing=listing,
+        referrals=listing.items,
         needs_action=lambda referral: queries.needs_action(referral, box),  # type: ignore[arg-type]
         is_overdue=queries.is_overdue,
         action_count=queries.action_count(agency.id),
@@ -93,6 +101,11 @@ def index() -> ResponseReturnValue:
 def new() -> ResponseReturnValue:
     """Write a referral from a case, choosing the service from the resource directory."""
     person, agency = _actor()
+    if not request.args.get("case_id"):
+        # "새 의뢰" and "이 기관에 의뢰" start here: first the case, then the form for it.
+        return render_template(
+            "referrals/pick_case.html", cases=entry.referrable_cases(person), q=request.args.get("q", "")
+        )
     case = db.session.get(Case, parse_id(request.args.get("case_id")) or 0)
     if case is None or case.is_deleted or access.can_refer_from_case(person, case) is None:
         raise NotFound("사례를 찾을 수 없습니다.", english="Case not found.")

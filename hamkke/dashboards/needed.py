@@ -218,4 +218,5 @@ def _label(needed: ActionNeeded, person: Person, agency: Agency) -> None:
     names = {view.client_id: view.name for view in views}
     for item in items:
         if item.client_id is not None:
-            item.subject = names.get(item.client_id, f"대상자 #{item.client_id}")
+            # A name the gate withheld is not replaced by the row id: the case number already names it.
+            item.subject = names.get(item.client_id, "이름 비공개 대상자")

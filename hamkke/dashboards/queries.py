@@ -383,7 +383,7 @@ def households_by_type(scope: Scope, period: Period) -> tuple[Table, Table]:
         title="선정 가구 유형",
         columns=[Column("가구유형", "text"), Column("가구 수")],
         body=[[name, totals.get(name, 0)] for name in categories],
-        note="사례관리 대상으로 선정된 가구, 유형은 구 설정(dashboard_household_types)에 따릅니다.",
+        note="사례관리 대상으로 선정된 가구, 유형은 구가 정한 가구 유형 분류에 따릅니다.",
         chart="bar",
     )
     total.body.append(["합계", sum(totals.values())])

@@ -9,11 +9,10 @@
   var conferenceId = Number(root.dataset.conferenceId);
   var personId = Number(root.dataset.personId);
   var L = document.getElementById("labels").dataset;
-  var announce = (window.hamkke && window.hamkke.announce) || function () {};
   var state = null;
   var caseData = { items: {} };
   var selectedItemId = null;
-  var lastStageKey = "";
+  var STAGES = ["present", "discuss", "agree", "wrap_up"];
   var sections = ["S", "O", "A", "P"];
   // Per section: the server version the textarea's text is based on, and a pending save timer.
   var soap = {};
@@ -28,10 +27,28 @@
     if (text !== undefined && text !== null) { node.textContent = String(text); }
     return node;
   }
+  // A refusal is shown in a visible alert at the top of the room (role="alert" also reads it out),
+  // in the page's language when the server gave an English wording.
+  function refusalText(payload) {
+    var english = document.documentElement.lang === "en" && payload.english;
+    return english || payload.message || L.refused;
+  }
+  function showRefusal(text) {
+    $("room-alert-text").textContent = text;
+    $("room-alert").hidden = false;
+  }
+  function hideRefusal() { $("room-alert").hidden = true; }
+  $("room-alert-close").addEventListener("click", hideRefusal);
   function send(event, data, done) {
     var payload = Object.assign({ conference_id: conferenceId }, data || {});
+    // A new click clears the last refusal; background saves and resyncs leave it standing.
+    if (event !== "soap_save" && event !== "sync") { hideRefusal(); }
     socket.emit(event, payload, function (ack) {
-      if (ack && ack.ok === false) { announce(ack.message); }
+      if (ack && ack.ok === false) {
+        showRefusal(refusalText(ack));
+        // Someone changed the item first: fetch the fresh state so the next click is legal.
+        if (ack.code === "invalid_transition") { resync(); }
+      }
       if (done) { done(ack || {}); }
     });
   }
@@ -132,9 +149,10 @@
     (data.actions || []).forEach(function (action) {
       var entry = el("li", { "class": "action" }, action.text + " — " + agencyName(action.owner_agency_id) + " · " + action.due_on + " ");
       if (action.referral_id) {
-        entry.appendChild(el("span", { "class": "badge" }, L.referred + " #" + action.referral_id));
-      } else if ((action.status === "open" || action.status === "in_progress") && root.dataset.referralUrl) {
-        entry.appendChild(el("a", { href: root.dataset.referralUrl.replace("0", String(action.id)), "class": "button button--small button--secondary" }, L.makeReferral));
+        // The referral is named by a link to it, never by its row number.
+        entry.appendChild(el("a", { href: root.dataset.referralDetailUrl.replace(/0$/, String(action.referral_id)), "class": "badge" }, L.referred));
+      } else if ((action.status === "open" || action.status === "in_progress") && action.has_case && root.dataset.referralUrl) {
+        entry.appendChild(el("a", { href: root.dataset.referralUrl.replace("/0/", "/" + action.id + "/"), "class": "button button--small button--secondary" }, L.makeReferral));
       }
       actions.appendChild(entry);
     });
@@ -172,6 +190,24 @@
     $("raise-hand").setAttribute("aria-pressed", mine && mine.hand_raised_at ? "true" : "false");
   }
 
+  // Only the legal moves are offered: one stage back, one stage forward, and "합의로 닫기" once the
+  // item reached 합의 (the server refuses anything else); before that a hint says what to do.
+  function stageName(stage) { return L["stage" + stage.charAt(0).toUpperCase() + stage.slice(1)] || stage; }
+  function renderStageSteps(item) {
+    var index = STAGES.indexOf(item.stage);
+    var back = STAGES[index - 1];
+    var next = STAGES[index + 1];
+    $("stage-current").textContent = stageName(item.stage);
+    $("stage-back").hidden = !back;
+    $("stage-next").hidden = !next;
+    if (back) { $("stage-back").textContent = L.stageBack.replace("{stage}", stageName(back)); $("stage-back").dataset.stage = back; }
+    if (next) { $("stage-next").textContent = L.stageNext.replace("{stage}", stageName(next)); $("stage-next").dataset.stage = next; }
+    var mayAgree = item.stage === "agree" || item.stage === "wrap_up";
+    $("close-agreed").hidden = !mayAgree;
+    $("stage-hint").textContent = mayAgree ? "" : L.agreeHint;
+    $("stage-hint").hidden = mayAgree;
+  }
+
   function renderChair() {
     var chair = isChair();
     var open = openItem();
@@ -179,13 +215,10 @@
     $("start-meeting").hidden = state.status !== "scheduled";
     $("finalize-meeting").hidden = state.status !== "live";
     $("item-controls").hidden = !(chair && open);
+    if (chair && open) { renderStageSteps(open); }
     var caseOpen = !!(chair && open && open.case_id);
     $("lead-form").hidden = !caseOpen;
     $("role-form").hidden = !caseOpen;
-    // Reset the stage picker only when the stage really changed, not on every presence update.
-    var stageKey = open ? open.id + ":" + open.stage : "";
-    if (open && stageKey !== lastStageKey) { $("stage-select").value = open.stage; }
-    lastStageKey = stageKey;
     $("conference-status").textContent = state.status === "live" ? L.live : state.status === "scheduled" ? L.scheduled : L.closedConf;
   }
 
@@ -294,9 +327,14 @@
     var text = refusalText(error);
     $("connection").textContent = text;
     $("connection").className = "badge badge--warn";
-    if (text !== L.disconnected) { announce(text); }
-    if (error && error.message === "unavailable" && !socket.active) {
-      window.setTimeout(function () { socket.connect(); }, 3000);
+    if (error && error.message === "unavailable") {
+      showRefusal(text !== L.disconnected ? text : L.joinBusy);
+      if (!socket.active) { window.setTimeout(function () { socket.connect(); }, 3000); }
+    } else if (error && error.type !== "TransportError" && error.message === "session_ended") {
+      window.location.reload();
+    } else if (error && error.type !== "TransportError") {
+      // The server refused this seat (not checked in, not signed in, another conference, …): say why.
+      showRefusal(text !== L.disconnected ? text : L.joinRefused);
     }
   });
   function resync() {
@@ -397,7 +435,8 @@
   socket.on("case_data", function (payload) { if (takeCaseData(payload)) { render(); } });
   socket.on("item_data", function (payload) { if (applyItemData(payload)) { render(); } });
   socket.on("error", function (payload) {
-    announce(payload.message);
+    // The event's ack already showed a refusal of this socket's own action; a pushed error is shown here.
+    if (payload.event === "case_data") { showRefusal(refusalText(payload)); }
     // The server could not send this agency's panels: ask for them again a little later.
     if (payload.event === "case_data") { window.setTimeout(resync, 3000); }
   });
@@ -411,9 +450,11 @@
     var mine = me();
     send("raise_hand", { raised: !(mine && mine.hand_raised_at) });
   });
-  $("set-stage").addEventListener("click", function () {
-    var item = openItem();
-    if (item) { send("advance_stage", { item_id: item.id, stage: $("stage-select").value, version: item.version }); }
+  ["stage-back", "stage-next"].forEach(function (id) {
+    $(id).addEventListener("click", function () {
+      var item = openItem();
+      if (item) { send("advance_stage", { item_id: item.id, stage: $(id).dataset.stage, version: item.version }); }
+    });
   });
   $("restart-timer").addEventListener("click", function () {
     var item = openItem();

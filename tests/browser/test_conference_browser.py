@@ -125,11 +125,36 @@ def _hold_meeting(
     for page in (chair, dong, welfare):
         _enter(page, url)
 
+    # Chair controls are the chair's alone (the hidden attribute wins over the toolbar's display).
+    expect(chair.get_by_role("button", name="회의 시작")).to_be_visible()
+    for page in (dong, welfare):
+        expect(page.locator("#chair-tools")).to_be_hidden()
+        expect(page.get_by_role("button", name="회의 시작")).to_be_hidden()
     chair.get_by_role("button", name="회의 시작").click()
     chair.locator(f'.agenda__item[data-item-id="{item_id}"] .agenda__open').click()
     for page in (chair, dong, welfare):
         expect(page.locator(f'.agenda__item[data-item-id="{item_id}"]')).to_contain_text("진행 중")
         expect(page.locator(".case-client")).to_be_visible()
+    for page in (dong, welfare):
+        expect(page.locator("#item-controls")).to_be_hidden()
+        expect(page.locator("#lead-form")).to_be_hidden()
+        expect(page.get_by_role("button", name="합의로 닫기")).to_be_hidden()
+    # Agenda titles are dark text, not the buttons' white.
+    title_colour = chair.locator(".agenda__pick").first.evaluate("node => getComputedStyle(node).color")
+    assert title_colour != "rgb(255, 255, 255)"
+
+    # At 발표 only the next stage and 재회의 are offered; 합의로 닫기 waits for 합의 and says so.
+    expect(chair.locator("#stage-current")).to_have_text("발표")
+    expect(chair.get_by_role("button", name="합의로 닫기")).to_be_hidden()
+    expect(chair.locator("#stage-hint")).to_contain_text("합의 단계")
+    expect(chair.locator("#stage-back")).to_be_hidden()
+
+    # A refused action is shown visibly, in Korean, with its reason.
+    chair.get_by_label("결정 사유").fill("후보 없이 결정")
+    chair.get_by_role("button", name="주 사례관리기관 결정").click()
+    expect(chair.get_by_role("alert")).to_contain_text("후보 기관 중에서 고르세요")
+    chair.get_by_role("button", name="알림 닫기").click()
+    expect(chair.locator("#room-alert")).to_be_hidden()
 
     chair.get_by_label("선정 방법").select_option("conference_decision")
     chair.locator(f"#candidate-{agencies['welfare']}").check()
@@ -162,9 +187,8 @@ def _hold_meeting(
     chair.get_by_role("button", name="실행과제 만들기").click()
     expect(dong.locator("#actions")).to_contain_text("주거 점검")
 
-    for stage in ("discuss", "agree"):
-        chair.locator("#stage-select").select_option(stage)
-        chair.get_by_role("button", name="단계 바꾸기").click()
+    for stage, label in (("discuss", "논의"), ("agree", "합의")):
+        chair.get_by_role("button", name=f"다음 단계: {label}").click()
         # Wait for the server's state: the next event must carry the item's new version.
         expect(chair.locator(f'.agenda__item[data-item-id="{item_id}"]')).to_have_attribute(
             "data-stage", stage

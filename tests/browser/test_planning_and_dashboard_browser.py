@@ -42,6 +42,19 @@ def _sign_in(chromium: Any, live_server: LiveServer, name: str) -> Any:
     return page
 
 
+def _case_number(live_server: LiveServer, case_id: int) -> str:
+    """Return the number people know the case by."""
+    from cases.models import Case
+    from hamkke.db import db
+
+    with live_server.app.app_context():
+        case = db.session.get(Case, case_id)
+        assert case is not None
+        number = case.number
+        db.session.remove()
+    return number
+
+
 def _guest_case_id(live_server: LiveServer) -> int:
     """Return an open case the guest agency owns or leads (the one its worker may put on the agenda)."""
     from agencies.models import Agency
@@ -192,7 +205,9 @@ def _prepare_conference(coordinator: Any, worker: Any, *, live_server: LiveServe
     expect(worker.get_by_text(f"받는 기관: {GUEST_AGENCY_NAME}")).to_be_visible()
     packet = worker.get_by_role("region", name=re.compile(r"^\d+\. " + re.escape(EDITED) + "$"))
     expect(packet).to_be_visible()
-    expect(packet).to_contain_text(f"#{case_id}")
+    # The packet names the case by its number, never by its row id.
+    expect(packet).to_contain_text(_case_number(live_server, case_id))
+    expect(packet).not_to_contain_text(f"#{case_id}")
     expect(packet).to_contain_text("20분")
     expect(worker.get_by_role("link", name="사전자료 PDF 내려받기")).to_be_visible()
 

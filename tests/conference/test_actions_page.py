@@ -300,3 +300,23 @@ def test_revision_admits_in_progress_and_downgrade_reopens_it(migration_app: Fla
         with pytest.raises(sa.exc.IntegrityError), db_.engine.begin() as connection:
             connection.execute(sa.text("UPDATE conference_action_items SET status = 'in_progress'"))
         db_.engine.dispose()
+
+
+def test_an_action_without_a_case_says_why_it_cannot_be_referred_before_any_form(
+    client: FlaskClient, login_as: Any, db: Any, meeting: Meeting
+) -> None:
+    with_case = _action(db, meeting, text="주거 점검", due_on=today_local() + timedelta(days=3))
+    without = _action(db, meeting, text="기관 간 협약 검토", due_on=today_local() + timedelta(days=3))
+    without.case_id = None
+    db.session.commit()
+    login_as(meeting.recorder)
+
+    html = client.get(PAGE).get_data(as_text=True)
+    row = html.split(f'id="action-{without.id}"')[1].split("</tr>")[0]
+    assert "사례가 연결되지 않아 의뢰할 수 없습니다" in row
+    assert f"/conferences/actions/{without.id}/referral" not in row
+    assert f"/conferences/actions/{with_case.id}/referral" in html
+
+    page = client.get(f"/conferences/actions/{without.id}/referral").get_data(as_text=True)
+    assert "사례가 연결되어 있지 않아 의뢰할 수 없습니다" in page
+    assert 'id="referral-create"' not in page

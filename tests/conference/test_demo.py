@@ -7,6 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from agencies.models import Person
+from cases.models import Case
 from conference import access, briefing, services
 from conference.models import Conference, ConferenceStatus, ItemStatus, Rsvp
 from hamkke.demo import load_demo
@@ -51,7 +52,7 @@ def test_demo_planning_and_briefing_pages_show_the_prepared_meeting(
 ) -> None:
     load_demo()
     db.session.commit()
-    conference = db.session.scalar(sa.select(Conference))
+    conference = db.session.scalar(sa.select(Conference).where(Conference.rule_id.is_not(None)))
     assert conference is not None
     chair = db.session.get(Person, conference.chair_id)
     assert chair is not None
@@ -65,3 +66,24 @@ def test_demo_planning_and_briefing_pages_show_the_prepared_meeting(
     assert 'id="approve-agenda"' in plan
     assert all(item.title in packets for item in conference.items)
     assert 'id="briefing-pdf"' in packets
+
+
+def test_demo_agenda_carries_realistic_consents_broad_narrow_and_withdrawn(db: Any) -> None:
+    from consents.models import Consent
+
+    load_demo()
+    db.session.commit()
+    conference = db.session.scalar(sa.select(Conference).where(Conference.rule_id.is_not(None)))
+    assert conference is not None
+    items = sorted(conference.items, key=lambda item: item.position)
+    flags = [
+        access.conference_sharing_consented(db.session.get(Case, item.case_id), conference) for item in items
+    ]
+    # Most items may be shown to the room; the withdrawn one is flagged, so not every item is alike.
+    assert flags.count(True) >= 2
+    assert False in flags
+    consents = db.session.scalars(sa.select(Consent)).all()
+    assert len(consents) >= len(items)
+    widths = {len(grant.field_groups) for consent in consents for grant in consent.grants}
+    assert len(widths) > 1  # some narrow, some broad
+    assert any(consent.revocations for consent in consents)

@@ -127,7 +127,9 @@ def test_a_carried_action_keeps_its_case_and_leaves_its_text_out_of_the_title(
 
     assert item.case_id == meeting.case.id
     assert SECRET not in item.title
-    assert f"#{action.id}" in item.title
+    # Named by the case number people know, never by the action's row id.
+    assert meeting.case.number in item.title
+    assert f"#{action.id}" not in item.title
     assert "기관 미이행" in item.title
 
 

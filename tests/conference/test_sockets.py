@@ -81,6 +81,38 @@ def test_chair_only_events_are_refused_for_others_and_nothing_changes(
     assert db.session.get(type(meeting.item), meeting.item.id).status == ItemStatus.approved
 
 
+def _hangul(text: str) -> bool:
+    return any("가" <= char <= "힣" for char in text)
+
+
+def test_every_refusal_carries_a_korean_reason_and_a_plain_english_one(
+    db: Any, meeting: Meeting, conference_socket: SocketFor
+) -> None:
+    chair = _live(db, meeting, conference_socket)
+    seat(db, meeting.conference, meeting.partner_worker, meeting.partner)
+    partner = conference_socket(meeting.partner_worker, meeting.conference.id)
+    assert _emit(chair, "open_item", meeting, item_id=meeting.item.id, version=meeting.item.version)["ok"]
+    db.session.expire_all()
+    version = db.session.get(type(meeting.item), meeting.item.id).version
+
+    refusals = [
+        _emit(partner, "advance_stage", meeting, item_id=meeting.item.id, stage="discuss", version=version),
+        _emit(chair, "advance_stage", meeting, item_id=meeting.item.id, stage="agree", version=version),
+        _emit(chair, "close_item", meeting, item_id=meeting.item.id, outcome="agreed", version=version),
+        _emit(chair, "open_item", meeting, item_id="not-a-number", version=version),
+    ]
+
+    for ack in refusals:
+        assert ack["ok"] is False
+        assert _hangul(ack["message"]), ack
+        assert "english" in ack
+    assert refusals[0]["english"] == "Chair only."
+    assert "합의 단계" in refusals[2]["message"]
+    # The malformed payload's detail stays in the log, never in front of the person.
+    assert refusals[3]["english"] == "Malformed request."
+    assert latest(partner, "error")["message"] == refusals[0]["message"]
+
+
 def test_unpledged_attendee_gets_no_case_data_and_cannot_act(
     db: Any, meeting: Meeting, conference_socket: SocketFor
 ) -> None:

@@ -37,7 +37,7 @@ def test_case_page_tells_the_owner_it_sees_everything_as_collector(
     html = client.get(f"/cases/{case.id}").get_data(as_text=True)
     box = _indicator(html)
     assert 'data-scope="owner"' in box
-    assert "함께복지관이(가) 수집한 기록입니다" in box
+    assert "함께복지관이 수집한 기록입니다" in box
     assert "모든 항목을 볼 수 있습니다" in box
     assert box.count("scope--visible") == 10
     assert "scope--hidden" not in box
@@ -66,11 +66,12 @@ def test_panel_of_another_agency_names_consent_purpose_recipient_validity_and_wh
     html = client.get(f"/consents/panel/{person.id}?purpose=referral").get_data(as_text=True)
     box = _indicator(html)
     assert 'data-scope="consent"' in box
-    assert "함께복지관이(가) 수집한 기록입니다. 대상자가 동의한 항목만 보입니다." in box
+    assert "함께복지관이 수집한 기록입니다. 대상자가 동의한 항목만 보입니다." in box
     reason = re.search(r'<li class="scope-reason">(.*?)</li>', box, re.DOTALL)
     assert reason is not None
     text = " ".join(reason.group(1).split())
-    assert f"동의서 #{consent.id}" in text
+    assert f"{consent.valid_from}부터 유효한 동의서" in text
+    assert f"#{consent.id}" not in text
     assert "특정 기관 의뢰" in text
     assert "다음정신건강복지센터" in text
     assert f"{consent.valid_from} ~ 사례 종결 시까지" in text

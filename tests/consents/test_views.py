@@ -63,6 +63,9 @@ def test_consent_form_walks_through_the_five_notice_items(
     response = http.get(f"/consents/clients/{client_record.id}/new")
     html = response.get_data(as_text=True)
     assert response.status_code == 200
+    # The legal notice names the agency with the particle its name takes.
+    assert "함께복지관은 「개인정보 보호법」" in html
+    assert "은(는)" not in html
     for item in (
         "① 제공받는 자",
         "② 제공받는 자의 이용 목적",
@@ -194,7 +197,16 @@ def test_access_log_page_is_for_auditors_only_and_export_is_audited(
     assert 'href="/consents/access-log"' in http.get("/").get_data(as_text=True)
     page = http.get(f"/consents/access-log?client_id={record.id}&channel=page")
     assert page.status_code == 200
-    assert f'<td data-label="대상자">{record.id}</td>' in page.get_data(as_text=True)
+    html = page.get_data(as_text=True)
+    table = html.split("<tbody>")[1].split("</tbody>")[0]
+    # Names and Korean labels, never row ids or stored codes.
+    assert consent_world.worker.name in table
+    assert consent_world.owner.name in table
+    assert "사례 기록 없는 대상자" in table
+    for label in ("화면", "사례관리(수집·이용)", "수집 기관"):
+        assert label in table
+    for raw in ("None", "case_management", ">page<", ">owner<", f">{record.id}<"):
+        assert raw not in table, raw
     csv_response = http.get(f"/consents/access-log.csv?client_id={record.id}")
     assert csv_response.status_code == 200
     lines = csv_response.get_data(as_text=True).strip().splitlines()

@@ -144,9 +144,10 @@ def test_agency_sees_its_own_numbers_unsuppressed_with_action_needed_first(
     # The list names clients only through the gate: one access-log row per client shown.
     after = db.session.scalar(sa.select(sa.func.count()).select_from(AccessLogEntry))
     # Cases 9 and 10 are the centre's own clients; the referred client of 가동 has no consent for
-    # the centre, so the gate withholds the name (shown by number) and logs nothing for it.
+    # the centre, so the gate withholds the name (said so, never replaced by a row id) and logs nothing.
     assert after - before == 2
-    assert "대상자 #" in html
+    assert "이름 비공개 대상자" in html
+    assert "대상자 #" not in html
     entry = db.session.scalars(sa.select(AccessLogEntry).order_by(AccessLogEntry.id.desc())).first()
     assert entry is not None
     assert entry.channel == "page"

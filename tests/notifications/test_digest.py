@@ -99,16 +99,18 @@ def test_digest_goes_once_per_iso_week_to_opted_in_members_in_korean(
     [received] = mailbox.to(network.receiver.email)
     assert "한빛종합사회복지관 주간 확인 필요 목록 (2026-W49)" in str(received["Subject"])
     text = received.get_body(("plain",)).get_content()
-    assert f"의뢰 #{sent.id} 솔내동 주민센터" in text
+    assert f"의뢰 {sent.request_document_number} 솔내동 주민센터" in text
+    assert f"#{sent.id}" not in text
     assert "(기한 지남)" in text
-    assert f"회의 #{action.conference_id} · 기한 2026-11-27" in text
+    conference_title = db.session.get(Conference, action.conference_id).title
+    assert f"{conference_title} · 기한 2026-11-27" in text
     assert "김하나" not in text  # no client data in e-mail: names stay behind the gate
     html = received.get_body(("html",)).get_content()
     assert f"/referrals/{sent.id}" in html
     [sender_mail] = mailbox.to(network.sender.email)
     sender_text = sender_mail.get_body(("plain",)).get_content()
     assert "보냈으나 아직 답이 없는 의뢰: 2건" in sender_text
-    assert f"의뢰 #{unanswered_elsewhere.id} → 한빛노인복지관" in sender_text
+    assert f"의뢰 {unanswered_elsewhere.request_document_number} → 한빛노인복지관" in sender_text
     assert mailbox.to(network.receiver_colleague.email) == []
 
     # Next ISO week: a new digest; an answered referral drops out of it.

@@ -134,3 +134,20 @@ def test_download_needs_a_side_of_the_referral_and_is_logged(
         ("letter", None),
         ("download", network.receiver.id),
     ]
+
+
+@pytest.mark.embedded
+def test_letter_values_are_words_not_codes(
+    app: Flask, db: Any, network: ReferralNetwork, make_referral: Callable[..., Referral]
+) -> None:
+    network.client.lives_together = True
+    network.client.relationship_to_head = "본인"
+    referral = services.send_referral(make_referral(groups=("basic", "household")), actor=network.sender)
+    db.session.commit()
+
+    letter = letters.ensure_letter(referral.id, LetterKind.request)
+    assert letter is not None
+    text = _text(app, letter)
+    assert "동거여부:함께삶" in text
+    assert "True" not in text
+    assert "lives_together" not in text
