@@ -60,7 +60,7 @@ def check_binding(domains: Sequence[str], claim: str | None, *, existing: Identi
     public = sorted(domain for domain in domains if domain.lower() in PUBLIC_MAIL_DOMAINS)
     if public:
         raise ValidationFailed(
-            f"'{public[0]}'은(는) 누구나 가입할 수 있는 전자우편 서비스라 기관 직원을 구별하지 못합니다. "
+            f"{public[0]} 도메인은 누구나 가입할 수 있는 전자우편 서비스라 기관 직원을 구별하지 못합니다. "
             "기관 고유의 도메인을 적거나 비워 두고 클레임 규칙을 쓰세요.",
             field="allowed_email_domains",
             english="A public mail domain does not identify an agency's staff.",

@@ -38,6 +38,7 @@ from agencies.services import IdentityProviderData, _validate_provider, email_al
 from hamkke import audit
 from hamkke.db import db
 from hamkke.errors import ValidationFailed
+from hamkke.korean import with_particle
 from hamkke.time import now_utc
 
 #: district and 권역 codes appear in URLs and exports: lower-case letters, digits and hyphens
@@ -190,11 +191,12 @@ def _parse_row(
     ):
         if not value:
             raise SetupError(
-                f"CSV {line}행: '{korean}'이(가) 비어 있습니다.", f"CSV row {line}: {english} is empty"
+                f"CSV {line}행: {with_particle(korean, '이')} 비어 있습니다.",
+                f"CSV row {line}: {english} is empty",
             )
     if not DONG_CODE_PATTERN.match(code):
         raise SetupError(
-            f"CSV {line}행: 행정동코드 '{code[:40]}'은(는) 숫자·영문·하이픈 40자 이내여야 합니다.",
+            f"CSV {line}행: 행정동코드는 숫자·영문·하이픈 40자 이내여야 합니다 (받은 값: '{code[:40]}').",
             f"CSV row {line}: dong_code must be up to 40 letters, digits or hyphens",
         )
     if len(name) > 100 or len(region) > 100:
@@ -203,7 +205,7 @@ def _parse_row(
         )
     if region_code is not None and not CODE_PATTERN.match(region_code):
         raise SetupError(
-            f"CSV {line}행: 권역코드 '{region_code[:40]}'은(는) 영문 소문자·숫자·하이픈이어야 합니다.",
+            f"CSV {line}행: 권역코드는 영문 소문자·숫자·하이픈이어야 합니다 (받은 값: '{region_code[:40]}').",
             f"CSV row {line}: region_code must be lower-case letters, digits and hyphens",
         )
     if code in seen:
@@ -237,7 +239,7 @@ def check_provider_reachable(issuer: str) -> None:
         "/"
     ):
         raise SetupError(
-            f"--issuer: {url}이(가) 알려 준 issuer가 입력한 주소와 다릅니다.",
+            f"--issuer: {url} 문서의 issuer가 입력한 주소와 다릅니다.",
             f"--issuer: the discovery document at {url} names another issuer",
         )
 

@@ -121,7 +121,7 @@ def setup_command(
         raise click.ClickException(exc.message) from exc
     regions = len(result.district.regions)
     click.echo(
-        f"지역 '{result.district.name}'을(를) 만들었습니다 / district created: "
+        f"지역을 만들었습니다: '{result.district.name}' / district created: "
         f"권역 {regions}, 행정동 {len(dongs)}, 기관 '{result.team.name}', 인증 서버 '{result.provider.name}'"
     )
     click.echo(
