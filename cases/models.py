@@ -520,6 +520,15 @@ class Client(TimestampMixin, SoftDeleteMixin, Model):
 # --- the case ----------------------------------------------------------------------------------
 
 
+def case_number(opened_on: date, case_id: int) -> str:
+    """Return the case number people read: the opening day and the case's own sequence (YYMMDD-000).
+
+    The sequence is the whole row number, padded to three digits: two cases opened on one day must
+    never share a number, which ``id % 1000`` allowed once the district passed a thousand cases.
+    """
+    return f"{opened_on:%y%m%d}-{case_id:03d}"
+
+
 class Case(TimestampMixin, SoftDeleteMixin, Model):
     """A household's case in the process, owned by one agency and possibly led by another."""
 
@@ -572,8 +581,8 @@ class Case(TimestampMixin, SoftDeleteMixin, Model):
 
     @property
     def number(self) -> str:
-        """Case number in the manual's YYMMDD-000 form."""
-        return f"{self.opened_on:%y%m%d}-{self.id % 1000:03d}"
+        """Case number in the manual's YYMMDD-000 form (see :func:`case_number`)."""
+        return case_number(self.opened_on, self.id)
 
 
 class CaseEvent(Model):

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from agencies.models import Agency, Person
 from cases import deadlines
-from cases.models import Case, CaseStage, Client, CounsellingLog, ServicePlan
+from cases.models import Case, CaseStage, Client, CounsellingLog, ServicePlan, case_number
 from conference.models import UNFINISHED_ACTION_STATUSES, ActionItem
 from consents.gate import view_clients
 from consents.models import AccessChannel, Consent, ConsentRevocation
@@ -66,7 +66,7 @@ class ActionNeeded:
 
 def _numbers(case_ids: set[int]) -> dict[int, str]:
     rows = db.session.execute(sa.select(Case.id, Case.opened_on).where(Case.id.in_(case_ids))).tuples().all()
-    return {case_id: f"{opened:%y%m%d}-{case_id % 1000:03d}" for case_id, opened in rows}
+    return {case_id: case_number(opened, case_id) for case_id, opened in rows}
 
 
 def action_needed(agency: Agency, person: Person, *, today: date) -> ActionNeeded:

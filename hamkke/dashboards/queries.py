@@ -32,6 +32,7 @@ from cases.models import (
     Household,
     IntakeRecord,
     SelectionOutcome,
+    case_number,
 )
 from conference.models import (
     UNFINISHED_ACTION_STATUSES,
@@ -962,7 +963,7 @@ def dong_activity(scope: Scope, period: Period) -> list[Table]:
         ],
         body=[
             [
-                f"{opened:%y%m%d}-{case_id % 1000:03d}",
+                case_number(opened, case_id),
                 submitted.isoformat(),
                 urgency.label,
                 status.label,

@@ -26,11 +26,13 @@ import socketio
 from hamkke.time import now_utc, to_local, today_local
 from tests.fixtures.embedded import LOCKED, EmbeddedInstance, embedded_instance
 from tests.fixtures.people import (
+    COLLECTION_GRANT,
     Person,
     Tally,
     answer_referral,
     location_id,
     open_case,
+    record_consent,
     record_intake,
 )
 from tests.fixtures.processes import wait_until
@@ -85,6 +87,12 @@ class Journey:
         """The dong worker takes a household from intake to 구청 의뢰; the coordinator accepts it."""
         dong = self.people[DONG]
         case_id = open_case(dong, "홍길순")
+        # The client signs before the 초기상담 is recorded: the intake rests on that consent.
+        self.facts["case_id"] = case_id
+        number = re.search(r"\b(\d{6}-\d{3,})\b", dong.get(f"/cases/{case_id}").text)
+        assert number, "the case page shows no case number"
+        self.facts["case_number"] = number.group(1)
+        self.consent()
         record_intake(dong, case_id)
         dong.post(
             f"/cases/{case_id}/needs",
@@ -110,7 +118,6 @@ class Journey:
                 "reason": "고립과 난방 중단, 동 자원만으로 해결 어려움",
                 "urgency": "urgent",
                 "tried": "긴급지원 신청, 복지관 연계 시도",
-                "consent_status": "third_party",
             },
             token_from=f"/cases/{case_id}/escalate",
         )
@@ -129,45 +136,35 @@ class Journey:
     # --- 2. consent -------------------------------------------------------------------------------
 
     def consent(self) -> None:
-        """The dong worker records the client's consent: the network's conference, a referral."""
+        """The dong worker records the client's consent: collection, the network's conference, a referral."""
         dong = self.people[DONG]
-        page = dong.get(f"/cases/{self.facts['case_id']}").text
-        found = re.search(r"#(\d+) · <strong>주요 클라이언트", page)
-        assert found, "the case page names no main client"
-        client_id = int(found.group(1))
-        form = dong.get(f"/consents/clients/{client_id}/new").text
-        dong.post(
-            f"/consents/clients/{client_id}",
-            {
-                "signer_capacity": "self",
-                "signer_name": "홍길순",
-                "method": "signed_in_person",
-                "signed_on": today_local().isoformat(),
-                "case_id": str(self.facts["case_id"]),
-                "notice_version": _field(form, "notice_version"),
-                "grants-0-include": "1",
-                "grants-0-purpose": "conference_sharing",
-                "grants-0-recipient_kind": "network",
-                "grants-0-field_groups": ["basic", "needs"],
-                "grants-0-notice_recipient": "한빛구 통합사례관리 네트워크",
-                "grants-0-notice_purpose": "통합사례회의",
-                "grants-0-notice_items": "기본정보, 욕구",
-                "grants-0-notice_retention": "종결 시까지",
-                "grants-0-notice_refusal": "거부할 수 있으며 거부해도 불이익이 없습니다.",
-                "grants-1-include": "1",
-                "grants-1-purpose": "referral",
-                "grants-1-recipient_kind": "agency",
-                "grants-1-recipient_agency_id": str(_option_value(form, "한빛종합사회복지관")),
-                "grants-1-field_groups": ["basic"],
-                "grants-1-notice_recipient": "한빛종합사회복지관",
-                "grants-1-notice_purpose": "서비스 의뢰",
-                "grants-1-notice_items": "기본정보",
-                "grants-1-notice_retention": "서비스 종료 시까지",
-                "grants-1-notice_refusal": "거부할 수 있으며 거부하면 연계가 늦어질 수 있습니다.",
-            },
-            token_from=f"/consents/clients/{client_id}/new",
+        case_id = self.facts["case_id"]
+        form = dong.get(f"/cases/{case_id}").text
+        welfare = _option_value(dong.get(_consent_form_path(form)).text, "한빛종합사회복지관")
+        conference = {
+            "purpose": "conference_sharing",
+            "recipient_kind": "network",
+            "field_groups": ["basic", "needs"],
+            "notice_recipient": "한빛구 통합사례관리 네트워크",
+            "notice_purpose": "통합사례회의",
+            "notice_items": "기본정보, 욕구",
+            "notice_retention": "종결 시까지",
+            "notice_refusal": "거부할 수 있으며 거부해도 불이익이 없습니다.",
+        }
+        referral = {
+            "purpose": "referral",
+            "recipient_kind": "agency",
+            "recipient_agency_id": str(welfare),
+            "field_groups": ["basic"],
+            "notice_recipient": "한빛종합사회복지관",
+            "notice_purpose": "서비스 의뢰",
+            "notice_items": "기본정보",
+            "notice_retention": "서비스 종료 시까지",
+            "notice_refusal": "거부할 수 있으며 거부하면 연계가 늦어질 수 있습니다.",
+        }
+        self.facts["client_id"] = record_consent(
+            dong, case_id, [COLLECTION_GRANT, conference, referral], signer="홍길순"
         )
-        self.facts["client_id"] = client_id
 
     # --- 3. conference ----------------------------------------------------------------------------
 
@@ -201,7 +198,7 @@ class Journey:
             f"/conferences/{conference_id}/draft-agenda", {}, token_from=f"/conferences/{conference_id}/plan"
         )
         plan = chair.get(f"/conferences/{conference_id}/plan").text
-        assert f"사례 #{self.facts['case_id']}" in plan, "the escalation is not on the draft agenda"
+        assert f"사례 {self.facts['case_number']}" in plan, "the escalation is not on the draft agenda"
         chair.post(
             f"/conferences/{conference_id}/approve", {}, token_from=f"/conferences/{conference_id}/plan"
         )
@@ -228,7 +225,7 @@ class Journey:
         conference_id, agencies = self.facts["conference_id"], self.facts["agencies"]
         base = {"conference_id": conference_id}
         state = chair.call(chair_socket, NS, "sync", base)["state"]
-        [item] = [i for i in state["items"] if f"사례 #{self.facts['case_id']}" in i["title"]]
+        [item] = [i for i in state["items"] if f"사례 {self.facts['case_number']}" in i["title"]]
         item_id = item["id"]
         chair.call(chair_socket, NS, "start", base)
         chair.call(
@@ -394,6 +391,12 @@ def _field(page: str, name: str) -> str:
     return html.unescape(found.group(1))
 
 
+def _consent_form_path(case_page: str) -> str:
+    found = re.search(r'href="(/consents/clients/\d+/new)"', case_page)
+    assert found, "the case page offers no link to record a consent"
+    return found.group(1)
+
+
 def _option_value(page: str, text: str) -> int:
     found = re.search(r'<option value="(\d+)"[^>]*>\s*' + re.escape(text), page)
     assert found, f"no option {text}"
@@ -419,7 +422,6 @@ def test_the_whole_journey_from_outside(backend: str, tmp_path: Path) -> None:
         try:
             for step in (
                 "escalate",
-                "consent",
                 "schedule",
                 "join",
                 "hold",

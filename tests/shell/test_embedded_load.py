@@ -23,11 +23,13 @@ import pytest
 
 from tests.fixtures.embedded import LOCKED, EmbeddedInstance, embedded_instance
 from tests.fixtures.people import (
+    COLLECTION_GRANT,
     Person,
     Tally,
     answer_referral,
     open_case,
     received_referrals,
+    record_consent,
     record_intake,
     send_referral,
 )
@@ -84,7 +86,9 @@ class Crew:
 
     def dong_worker(self, person: Person) -> None:
         """Open a case, record the 초기상담, refer the client to a service, read the lists."""
-        case_id = open_case(person, f"부하시험{random.randint(1000, 9999)}")
+        name = f"부하시험{random.randint(1000, 9999)}"
+        case_id = open_case(person, name)
+        record_consent(person, case_id, [COLLECTION_GRANT], signer=name)
         self.tally.did("case.opened")
         record_intake(person, case_id)
         self.tally.did("case.intake")
