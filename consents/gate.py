@@ -33,6 +33,7 @@ from consents.policy import (
     decide,
 )
 from consents.queries import suspended_client_ids
+from hamkke.audit import record_refusal
 from hamkke.crypto import decrypt_text
 from hamkke.db import db
 from hamkke.errors import NotFound
@@ -627,6 +628,15 @@ def view_client(
         reason=reason,
     )
     if not views:
+        # A refused disclosure is audited (who asked for whom, for what), and the row outlives the 404.
+        record_refusal(
+            "consents.disclosure_refused",
+            actor_id=actor.id,
+            agency_id=acting_agency_id,
+            object_type="clients",
+            object_id=client.id,
+            data={"purpose": purpose, "channel": str(getattr(channel, "value", channel))},
+        )
         raise NotFound("대상자를 찾을 수 없습니다.", english="The client does not exist.")
     return views[0]
 

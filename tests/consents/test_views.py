@@ -283,3 +283,31 @@ def test_data_subject_request_listed_and_exported_as_json_and_html(
     assert item.status == "fulfilled"
     outsider = signed_in(consent_world.outsider_worker, consent_world.outsider.id)
     assert outsider.get(f"/consents/requests/{item.id}/export.json").status_code == 404
+
+
+def test_a_refused_disclosure_is_audited_although_the_404_rolls_the_request_back(
+    db: Any,
+    consent_world: ConsentWorld,
+    create_client: Callable[..., Client],
+    signed_in: Callable[..., FlaskClient],
+) -> None:
+    client_record = create_client()  # no consent names the recipient agency
+    db.session.commit()
+    http = signed_in(consent_world.recipient_worker, consent_world.recipient.id)
+    assert http.get(f"/consents/panel/{client_record.id}?purpose=referral").status_code == 404
+    refusals = db.session.scalars(
+        sa.select(AuditEntry).where(
+            AuditEntry.action == "consents.disclosure_refused", AuditEntry.object_id == client_record.id
+        )
+    ).all()
+    assert [(row.actor_id, row.agency_id, row.data["purpose"]) for row in refusals] == [
+        (consent_world.recipient_worker.id, consent_world.recipient.id, "referral")
+    ]
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(AccessLogEntry)
+            .where(AccessLogEntry.client_id == client_record.id)
+        )
+        == 0
+    )
