@@ -32,7 +32,13 @@ from flask.cli import with_appcontext
 from flask_socketio import ConnectionRefusedError as SocketRefused
 from flask_socketio import Namespace
 from sqlalchemy import event
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import (
+    DisconnectionError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    SQLAlchemyError,
+)
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from hamkke.db import db
@@ -212,11 +218,31 @@ def _commit_failed_response(error: SQLAlchemyError) -> Response:
 # -- Socket.IO --------------------------------------------------------------------------------------
 
 
+#: errors that mean the database cannot be reached (not a bug of the event): answered as an outage
+DATABASE_UNREACHABLE = (OperationalError, InterfaceError, DisconnectionError)
+
+
+def _unavailable(handler_name: str, cause: BaseException, *, saved_nothing: bool) -> dict[str, Any]:
+    """Refuse a connect, or answer any other event, with the outage's code and words."""
+    message, english = (
+        ("저장하지 못했습니다. 잠시 후 다시 시도하세요.", "Nothing was saved; please try again shortly.")
+        if saved_nothing
+        else (UNAVAILABLE_MESSAGE, UNAVAILABLE_MESSAGE_EN)
+    )
+    if handler_name == "on_connect":
+        # Flask-SocketIO's refusal, whose data reaches the browser (the built-in one loses it).
+        raise SocketRefused(
+            "unavailable", {"code": "unavailable", "message": message, "message_en": english}
+        ) from cause
+    return {"ok": False, "code": "unavailable", "message": message, "message_en": english}
+
+
 def socket_unit_of_work(handler: F) -> F:
     """Run a socket event handler as one unit of work: commit after it returns, roll back if it raises.
 
-    A failed commit refuses the event: a connect raises ``ConnectionRefusedError("unavailable")``,
-    any other event answers ``{"ok": False, "code": "unavailable"}`` instead of its own ack.
+    A failed commit or an unreachable database refuses the event: a connect is refused with the code
+    ``unavailable``, any other event answers ``{"ok": False, "code": "unavailable", …}`` with Korean
+    and English words instead of its own ack (never a silent drop, never a stack trace).
     """
 
     @wraps(handler)
@@ -225,22 +251,10 @@ def socket_unit_of_work(handler: F) -> F:
             with unit_of_work():
                 return handler(*args, **kwargs)
         except CommitFailed as failure:
-            if handler.__name__ == "on_connect":
-                # Flask-SocketIO's refusal, whose data reaches the browser (the built-in one loses it).
-                raise SocketRefused(
-                    "unavailable",
-                    {
-                        "code": "unavailable",
-                        "message": UNAVAILABLE_MESSAGE,
-                        "message_en": UNAVAILABLE_MESSAGE_EN,
-                    },
-                ) from failure
-            return {
-                "ok": False,
-                "code": "unavailable",
-                "message": "저장하지 못했습니다. 잠시 후 다시 시도하세요.",
-                "message_en": "Nothing was saved; please try again shortly.",
-            }
+            return _unavailable(handler.__name__, failure, saved_nothing=True)
+        except DATABASE_UNREACHABLE as error:
+            logger.warning("Socket event %s: database unreachable: %r", handler.__name__, error)
+            return _unavailable(handler.__name__, error, saved_nothing=False)
 
     wrapper.__hamkke_unit_of_work__ = True  # type: ignore[attr-defined]
     return cast(F, wrapper)

@@ -516,8 +516,16 @@ def test_a_database_outage_is_answered_as_an_outage_and_saves_nothing(topology: 
     page = browser.get("/conferences/new")
     assert page.status_code == 200
     before = topology.sql("SELECT count(*) FROM conferences")
+    # The browser's /live channel, open before the outage, asks for its session's time left during it.
+    live = socketio.Client(http_session=browser.http, reconnection=False)
+    live.connect(topology.url, namespaces=["/live"], transports=["websocket"], wait_timeout=30)
     topology.postgres.stop()
     try:
+        ack = live.call("check_session", {}, namespace="/live", timeout=30)
+        assert ack["ok"] is False, ack
+        assert ack["code"] == "unavailable", ack
+        assert UNAVAILABLE in ack["message"]
+        live.disconnect()
         assert_unavailable_page(browser.get("/"))
         assert_unavailable_json(browser.get("/", headers={"HX-Request": "true"}))
         assert_unavailable_json(browser.get("/api/v1/agencies", headers={"Authorization": "Bearer x"}))
