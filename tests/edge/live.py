@@ -93,3 +93,48 @@ def eventually(check: Callable[[], bool], *, attempts: int = 100) -> bool:
             return True
         time.sleep(0.1)
     return check()
+
+
+class RoomSocket:
+    """A real python-socketio client of /conference on the live server, recording what it receives."""
+
+    def __init__(self, url: str, cookie: str) -> None:
+        import threading
+
+        import socketio
+
+        self.url = url
+        self.cookie = cookie
+        self.events: list[tuple[str, Any]] = []
+        self._lock = threading.Lock()
+        self.client = socketio.Client(reconnection=False)
+        self.client.on("*", self._record, namespace="/conference")
+
+    def _record(self, event: str, data: Any = None) -> None:
+        with self._lock:
+            self.events.append((event, data))
+
+    def connect(self, conference_id: int) -> None:
+        """Join the conference's room (polling: the live server is plain Werkzeug)."""
+        self.client.connect(
+            self.url,
+            namespaces=["/conference"],
+            headers={"Cookie": self.cookie},
+            auth={"conference_id": conference_id},
+            transports=["polling"],
+            wait_timeout=30,
+        )
+
+    def call(self, event: str, data: dict[str, Any]) -> Any:
+        """Emit an event and wait for its acknowledgement."""
+        return self.client.call(event, data, namespace="/conference", timeout=60)
+
+    def count(self, name: str) -> int:
+        """How many events of a name arrived so far."""
+        with self._lock:
+            return sum(1 for event, _data in self.events if event == name)
+
+    def close(self) -> None:
+        """Leave the room."""
+        if self.client.connected:
+            self.client.disconnect()

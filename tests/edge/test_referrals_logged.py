@@ -59,7 +59,9 @@ def test_refused_referral_step_is_logged(
     assert after > before, "the refused step showed the client again but left no log row"
 
 
-def test_letter_download_is_logged(live_server: LiveServer, world: World, second_connection: sa.Engine) -> None:
+def test_letter_download_is_logged(
+    live_server: LiveServer, world: World, second_connection: sa.Engine
+) -> None:
     """The request letter, rendered by the letter task, downloaded by the receiver: logged."""
     referral_id = send_referral(live_server.app, world, letter=True)
     letter_id = letter_of(live_server.app, referral_id)
@@ -99,13 +101,15 @@ def api_token(live_server: LiveServer, world: World) -> dict[str, str]:
 
 
 def _api(
-    live_server: LiveServer, headers: dict[str, str], method: str, path: str, body: dict[str, str] | None = None
+    live_server: LiveServer,
+    headers: dict[str, str],
+    method: str,
+    path: str,
+    body: dict[str, str] | None = None,
 ) -> requests.Response:
     session = requests.Session()
     session.trust_env = False  # loopback only
-    return session.request(
-        method, f"{live_server.url}/api/v1{path}", headers=headers, json=body, timeout=30
-    )
+    return session.request(method, f"{live_server.url}/api/v1{path}", headers=headers, json=body, timeout=30)
 
 
 @pytest.mark.parametrize(
@@ -132,7 +136,9 @@ def test_referral_api_is_logged(
     referral_id = send_referral(live_server.app, world)
     *earlier, (method, suffix, body) = steps
     for earlier_method, earlier_suffix, earlier_body in earlier:
-        answer = _api(live_server, api_token, earlier_method, f"/referrals/{referral_id}{earlier_suffix}", earlier_body)
+        answer = _api(
+            live_server, api_token, earlier_method, f"/referrals/{referral_id}{earlier_suffix}", earlier_body
+        )
         assert answer.status_code == 200, answer.text[:500]
     before = log_rows(second_connection, agency_id=world.welfare_centre_id, client_id=world.client_id)
     answer = _api(live_server, api_token, method, f"/referrals/{referral_id}{suffix}", body)

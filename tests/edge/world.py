@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
+
 from flask import Flask
 
 from tests.edge.live import committed
@@ -74,7 +75,7 @@ def build_world(app: Flask) -> World:
 
 
 def send_referral(app: Flask, world: World, *, letter: bool = False) -> int:
-    """Send a referral of the case to the welfare centre's service (basic group); optionally render its letter."""
+    """Send a referral of the case to the welfare centre (basic group); optionally render its letter."""
     from agencies.models import Agency, Person, Service
     from cases.models import Case
     from referrals import services
@@ -202,3 +203,34 @@ def add_action(app: Flask, world: World, meeting: Meeting) -> int:
         )
         return int(action.id)
 
+
+def open_item(app: Flask, world: World, meeting: Meeting) -> None:
+    """Start the meeting and open its case item, as the chair would in the room."""
+    from agencies.models import Person
+    from conference import services
+    from conference.models import AgendaItem, Conference
+
+    with committed(app) as session:
+        chair = session.get(Person, world.coordinator_id)
+        services.start_conference(session.get(Conference, meeting.conference_id), actor=chair)
+        services.open_item(session.get(AgendaItem, meeting.item_id), actor=chair)
+
+
+def item_version(app: Flask, meeting: Meeting) -> int:
+    """The agenda item's current version (events name the version they act on)."""
+    from conference.models import AgendaItem
+
+    with committed(app) as session:
+        return int(session.get(AgendaItem, meeting.item_id).version)
+
+
+def start_meeting(app: Flask, world: World, meeting: Meeting) -> None:
+    """Start the meeting without opening an item, as the chair would."""
+    from agencies.models import Person
+    from conference import services
+    from conference.models import Conference
+
+    with committed(app) as session:
+        services.start_conference(
+            session.get(Conference, meeting.conference_id), actor=session.get(Person, world.coordinator_id)
+        )
