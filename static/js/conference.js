@@ -314,7 +314,7 @@
   // A join the server refused because the database was busy is tried again; other refusals stand.
   // A refusal carries its reason code (error.message) and the server's words (error.data.message);
   // the page's own label for the code comes first, so the reason reads in the page's language.
-  function refusalText(error) {
+  function connectRefusalText(error) {
     var code = error && error.message ? String(error.message) : "";
     var key = "refused" + code.split("_").map(function (part) {
       return part.charAt(0).toUpperCase() + part.slice(1);
@@ -324,7 +324,7 @@
     return L.disconnected;
   }
   socket.on("connect_error", function (error) {
-    var text = refusalText(error);
+    var text = connectRefusalText(error);
     $("connection").textContent = text;
     $("connection").className = "badge badge--warn";
     if (error && error.message === "unavailable") {
