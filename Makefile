@@ -76,10 +76,12 @@ typecheck: $(STAMPS)/python  ## mypy on the shell, the worker, devidp and every 
 	$(BIN)/mypy hamkke worker devidp $(wildcard */services.py */access.py)
 
 test-postgres: install  ## The suite on PostgreSQL + Redis (started by the fixtures)
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -m "not own_session" $(PYTEST_ARGS)
+	$(BIN)/pytest -m own_session $(PYTEST_ARGS)
 
 test-embedded: install  ## The embedded default's pass: marked tests on SQLite and the filesystem broker
-	$(BIN)/pytest -m embedded --backend sqlite $(PYTEST_ARGS)
+	$(BIN)/pytest -m "embedded and not own_session" --backend sqlite $(PYTEST_ARGS)
+	$(BIN)/pytest -m "embedded and own_session" --backend sqlite $(PYTEST_ARGS)
 
 bench: install system-deps  ## Benchmarks (durable PostgreSQL, alternating rounds); a full run adds bench/results/history/ and regenerates docs/benchmarks.md
 	$(BIN)/python -m bench $(BENCH_ARGS)
