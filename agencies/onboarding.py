@@ -447,8 +447,8 @@ def accept_invitation(token: str, *, person: Person, session_record: UserSession
 
 
 def record_invitation_refusal(error: InvitationRefused, *, actor_id: int | None) -> None:
-    """Audit a refused use of an invitation link (in its own unit of work, after the rollback)."""
-    audit.record(
+    """Audit a refused use of an invitation link; the row outlives the refusal's rolled-back 4xx."""
+    audit.record_refusal(
         "agency.invitation_refused",
         actor_id=actor_id,
         agency_id=error.agency_id,

@@ -441,8 +441,6 @@ def _joining_person() -> tuple[Person | None, UserSession | None]:
 def _refuse_invitation(error: onboarding.InvitationRefused, person: Person | None) -> ResponseReturnValue:
     db.session.rollback()
     onboarding.record_invitation_refusal(error, actor_id=person.id if person else None)
-    # The refusal's audit row outlives the 4xx answer (the edge rolls 4xx back).
-    db.session.commit()
     if wants_json():
         return {"error": {"code": error.code, "message": error.message, "message_en": error.english}}, (
             error.status_code
