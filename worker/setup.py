@@ -11,6 +11,7 @@ from celery.signals import worker_process_init
 from flask import Flask, has_app_context
 
 from hamkke.unit_of_work import run_task
+from worker import filesystem_broker
 from worker.retry import RETRY_TRANSIENT
 from worker.schedule import beat_schedule
 
@@ -28,6 +29,7 @@ TASK_MODULES = (
 
 def filesystem_transport_options(folder: str) -> dict[str, Any]:
     """Return kombu filesystem-transport options for the embedded, server-less broker."""
+    filesystem_broker.register()  # whole messages only: kombu's own writer races its reader
     queue_folder = Path(folder) / "queue"
     processed = Path(folder) / "processed"
     control = Path(folder) / "control"

@@ -176,7 +176,10 @@ def test_eight_people_for_a_minute_see_no_error_and_every_letter(backend: str, t
         worked = time.monotonic() - started
 
         # The worker renders every letter of what was sent and answered (no sweeper needed).
-        wait_until(lambda: up.query(MISSING_LETTERS)[0][0] == 0, timeout=120, message="every letter")
+        try:
+            wait_until(lambda: up.query(MISSING_LETTERS)[0][0] == 0, timeout=120, message="every letter")
+        except TimeoutError as error:
+            raise AssertionError(_why_letters_missing(up)) from error
         letters = up.query("SELECT kind, count(*) FROM referral_letters GROUP BY kind")
         # E-mail (the receivers' referral notices) reached the development mail catcher.
         wait_until(lambda: _undelivered(up) == 0, timeout=120, message="every e-mail delivered")
@@ -208,6 +211,17 @@ def test_eight_people_for_a_minute_see_no_error_and_every_letter(backend: str, t
     assert dict(letters).get("request", 0) >= len(crew.sent)
     assert caught > 0
     assert not OUTBOX_TROUBLE.search(log), OUTBOX_TROUBLE.search(log)  # nothing met a closed port
+
+
+def _why_letters_missing(up: EmbeddedInstance) -> str:
+    """Name the referrals whose letters never came, with what the processes logged about trouble."""
+    missing = up.query(MISSING_LETTERS.replace("SELECT count(*)", "SELECT r.id, r.status"))
+    trouble = [
+        line
+        for line in up.log_text().splitlines()
+        if any(word in line for word in ("ERROR", "Error", "Traceback", "Letter", "retry", "Retry"))
+    ]
+    return f"letters missing for referrals {missing}; log lines about trouble: {trouble[-60:]}"
 
 
 def _undelivered(up: EmbeddedInstance) -> int:
