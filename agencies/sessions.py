@@ -10,13 +10,15 @@ from functools import wraps
 from typing import Any, TypeVar, cast
 
 import sqlalchemy as sa
-from flask import current_app, flash, g, has_request_context, redirect, request, session, url_for
+from flask import abort, current_app, flash, g, has_request_context, redirect, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
+from agencies.access import active_memberships
 from agencies.models import Agency, AgencyStatus, Person, UserSession
 from hamkke import audit
 from hamkke.db import db
+from hamkke.errors import NotFound
 from hamkke.time import now_utc
 from hamkke.web import error_response, wants_json
 
@@ -270,3 +272,28 @@ def login_required(view: F) -> F:
         return view(*args, **kwargs)
 
     return cast(F, wrapper)
+
+
+def signed_in_person() -> Person:
+    """Return the signed-in person of a view behind ``login_required`` (401 if there is none)."""
+    person = current_person()
+    if person is None:  # login_required ran first; this narrows the type and guards a missed decorator
+        abort(401)
+    return person
+
+
+def acting_agency_id() -> int | None:
+    """Return the agency the signed-in person acts for in this request, or None."""
+    record = current_session()
+    return record.acting_agency_id if record is not None else None
+
+
+def current_actor() -> tuple[Person, Agency]:
+    """Return the signed-in person and the agency they act for; refuse a person acting for none."""
+    person = current_person()
+    agency_id = acting_agency_id()
+    agency = db.session.get(Agency, agency_id) if agency_id is not None else None
+    active = {membership.agency_id for membership in active_memberships(person)} if person else set()
+    if person is None or agency is None or agency.id not in active:
+        raise NotFound("기관 소속으로 로그인해 주세요.", english="Sign in for an agency.")
+    return person, agency

@@ -43,8 +43,15 @@ from agencies.models import (
     StaffRole,
     UserSession,
 )
-from agencies.sessions import current_pending_session, current_person, current_session, login_required
+from agencies.sessions import (
+    current_pending_session,
+    current_person,
+    current_session,
+    login_required,
+    signed_in_person,
+)
 from hamkke.db import db
+from hamkke.edge import attach_error, invalid_form_status, see_other
 from hamkke.errors import DomainError, NotFound, PermissionDenied
 from hamkke.extensions import limiter
 from hamkke.korean import particle
@@ -56,31 +63,6 @@ account_bp = Blueprint("account", __name__, url_prefix="/account")
 
 DIRECTORY_PER_PAGE = 30
 DEFAULT_JOIN_RATE_LIMIT = "30 per minute"
-
-
-def _person() -> Person:
-    person = current_person()
-    if person is None:  # login_required ran first; this only narrows the type
-        abort(401)
-    return person
-
-
-def _see_other(endpoint: str, **values: Any) -> Response:
-    return redirect(url_for(endpoint, **values), code=303)
-
-
-def _attach_error(form: FlaskForm, error: DomainError) -> None:
-    """Show a service's refusal next to the field it is about (or above the form)."""
-    field = form._fields.get(error.field) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-    else:
-        form.form_errors.append(error.message)
-
-
-def _invalid_status(form: FlaskForm) -> int:
-    # A failed CSRF check is a bad request; anything else is input the user can correct.
-    return 400 if "csrf_token" in form.errors else 422
 
 
 def _chosen_district(districts: list[District]) -> District:
@@ -103,7 +85,7 @@ def _chosen_district(districts: list[District]) -> District:
 @login_required
 def directory() -> ResponseReturnValue:
     """Search the agency directory of the person's district (htmx updates the results only)."""
-    person = _person()
+    person = signed_in_person()
     districts = queries.list_network_districts(person)
     district = access.get_district_for(person, _chosen_district(districts).id, "view_directory")
     facets = queries.directory_facets(district.id)
@@ -142,7 +124,7 @@ def directory() -> ResponseReturnValue:
 @login_required
 def agency_page(code: str) -> ResponseReturnValue:
     """Show an agency: information, services and (for network members) its staff contacts."""
-    agency = access.get_agency_for(_person(), code, "view")
+    agency = access.get_agency_for(signed_in_person(), code, "view")
     return _agency_with_form(agency, ReasonForm(formdata=None), 200)
 
 
@@ -150,7 +132,7 @@ def agency_page(code: str) -> ResponseReturnValue:
 @login_required
 def suspend(code: str) -> ResponseReturnValue:
     """Suspend an agency's participation (district coordinator)."""
-    person = _person()
+    person = signed_in_person()
     agency = access.get_agency_for(person, code, "change_status")
     form = ReasonForm()
     if form.validate_on_submit():
@@ -158,16 +140,16 @@ def suspend(code: str) -> ResponseReturnValue:
             services.suspend_agency(agency, actor=person, reason=form.reason.data or "")
         except DomainError as error:
             db.session.rollback()
-            _attach_error(form, error)
+            attach_error(form, error)
             return _agency_with_form(agency, form, error.status_code)
         flash(_("%(name)s의 참여를 정지했습니다.", name=agency.name), "success")
-        return _see_other("agencies.agency_page", code=agency.code)
-    return _agency_with_form(agency, form, _invalid_status(form))
+        return see_other("agencies.agency_page", code=agency.code)
+    return _agency_with_form(agency, form, invalid_form_status(form))
 
 
 def _agency_with_form(agency: Agency, form: ReasonForm, status: int) -> ResponseReturnValue:
     """Render the agency page (with the suspension form as given, errors included)."""
-    person = _person()
+    person = signed_in_person()
     page = render_template(
         "agencies/agency.html",
         agency=agency,
@@ -186,13 +168,13 @@ def _agency_with_form(agency: Agency, form: ReasonForm, status: int) -> Response
 @login_required
 def reactivate(code: str) -> ResponseReturnValue:
     """Let a suspended agency take part again (district coordinator)."""
-    person = _person()
+    person = signed_in_person()
     agency = access.get_agency_for(person, code, "change_status")
     if not ConfirmForm().validate_on_submit():
         abort(400)
     services.reactivate_agency(agency, actor=person)
     flash(_("%(name)s의 참여를 다시 시작했습니다.", name=agency.name), "success")
-    return _see_other("agencies.agency_page", code=agency.code)
+    return see_other("agencies.agency_page", code=agency.code)
 
 
 # --- staff and roles (agency admin) --------------------------------------------------------------
@@ -205,7 +187,7 @@ def _render_staff(
     error: str | None = None,
     forms: dict[tuple[str, int], FlaskForm] | None = None,
 ) -> ResponseReturnValue:
-    person = _person()
+    person = signed_in_person()
     members = queries.list_members_for_admin(agency)
     overrides = forms or {}
     assignable = [
@@ -250,12 +232,12 @@ def _blank_staff_form(kind: str, membership: Membership) -> FlaskForm:
 @login_required
 def staff(code: str) -> ResponseReturnValue:
     """Manage the agency's staff and roles; pending approvals come first (agency admin)."""
-    agency = access.get_agency_for(_person(), code, "manage")
+    agency = access.get_agency_for(signed_in_person(), code, "manage")
     return _render_staff(agency)
 
 
 def _membership_in(agency: Agency, membership_id: int) -> Membership:
-    membership = access.get_membership_for(_person(), membership_id)
+    membership = access.get_membership_for(signed_in_person(), membership_id)
     if membership.agency_id != agency.id:
         raise NotFound("직원을 찾을 수 없습니다.", english="No such member.")
     return membership
@@ -264,22 +246,22 @@ def _membership_in(agency: Agency, membership_id: int) -> Membership:
 def _staff_action(
     code: str, membership_id: int, kind: str, form_class: type[FlaskForm], action: Any, done: str
 ) -> ResponseReturnValue:
-    person = _person()
+    person = signed_in_person()
     agency = access.get_agency_for(person, code, "manage")
     membership = _membership_in(agency, membership_id)
     form = form_class(prefix=f"{kind}-{membership.id}")
     if not form.validate_on_submit():
-        return _render_staff(agency, status=_invalid_status(form), forms={(kind, membership.id): form})
+        return _render_staff(agency, status=invalid_form_status(form), forms={(kind, membership.id): form})
     try:
         action(person, membership, form)
     except DomainError as error:
         db.session.rollback()
-        _attach_error(form, error)
+        attach_error(form, error)
         return _render_staff(
             agency, status=error.status_code, error=error.message, forms={(kind, membership.id): form}
         )
     flash(done, "success")
-    return _see_other("agencies.staff", code=agency.code)
+    return see_other("agencies.staff", code=agency.code)
 
 
 @bp.post("/<code>/staff/<int:membership_id>/approve")
@@ -377,20 +359,20 @@ def _render_api_clients(agency: Agency, form: ApiClientForm, status: int = 200) 
 @login_required
 def api_clients(code: str) -> ResponseReturnValue:
     """List and register the agency's API clients; a new secret is shown once."""
-    person = _person()
+    person = signed_in_person()
     agency = access.get_agency_for(person, code, "manage")
     form = ApiClientForm()
     if request.method == "GET":
         return _render_api_clients(agency, form)
     if not form.validate_on_submit():
-        return _render_api_clients(agency, form, _invalid_status(form))
+        return _render_api_clients(agency, form, invalid_form_status(form))
     try:
         client, secret = services.register_api_client(
             agency, actor=person, name=form.name.data or "", scopes=form.scopes.data or []
         )
     except DomainError as error:
         db.session.rollback()
-        _attach_error(form, error)
+        attach_error(form, error)
         return _render_api_clients(agency, form, error.status_code)
     response = current_app.make_response(
         render_template(
@@ -410,14 +392,14 @@ def api_clients(code: str) -> ResponseReturnValue:
 @login_required
 def revoke_api_client(code: str, client_id: int) -> ResponseReturnValue:
     """Revoke an API client and every token it holds."""
-    person = _person()
+    person = signed_in_person()
     agency = access.get_agency_for(person, code, "manage")
     client = access.get_api_client_for(person, client_id)
     if client.agency_id != agency.id or not ConfirmForm().validate_on_submit():
         abort(404 if client.agency_id != agency.id else 400)
     services.revoke_api_client(client, actor=person)
     flash(_("API 클라이언트를 폐기했습니다. 발급된 토큰도 모두 더 이상 쓸 수 없습니다."), "success")
-    return _see_other("agencies.api_clients", code=agency.code)
+    return see_other("agencies.api_clients", code=agency.code)
 
 
 # --- onboarding: invitation link and agreement ---------------------------------------------------
@@ -469,7 +451,7 @@ def join(token: str) -> ResponseReturnValue:
         except onboarding.InvitationRefused as error:
             return _refuse_invitation(error, person)
         flash(_("기관관리자로 가입했습니다. 업무협약을 읽고 동의하면 참여가 시작됩니다."), "success")
-        return _see_other("agencies.agreement", code=invitation.agency.code)
+        return see_other("agencies.agreement", code=invitation.agency.code)
     return render_template("agencies/join.html", invitation=invitation, person=person, form=form)
 
 
@@ -477,7 +459,7 @@ def join(token: str) -> ResponseReturnValue:
 @login_required
 def agreement(code: str) -> ResponseReturnValue:
     """Show the current 업무협약 and let the joining agency's admin accept it."""
-    person = _person()
+    person = signed_in_person()
     agency = access.get_agency_for(person, code, "view")
     text = current_agreement()
     form = AgreementForm(data={"version": text.version} if request.method == "GET" else None)
@@ -487,12 +469,12 @@ def agreement(code: str) -> ResponseReturnValue:
         if not form.validate_on_submit():
             return render_template(
                 "agencies/agreement.html", agency=agency, agreement=text, form=form, can_accept=True
-            ), _invalid_status(form)
+            ), invalid_form_status(form)
         try:
             onboarding.accept_agreement(agency, actor=person, version=form.version.data or "")
         except DomainError as error:
             db.session.rollback()
-            _attach_error(form, error)
+            attach_error(form, error)
             form.version.data = text.version
             return render_template(
                 "agencies/agreement.html", agency=agency, agreement=text, form=form, can_accept=True
@@ -505,7 +487,7 @@ def agreement(code: str) -> ResponseReturnValue:
             ),
             "success",
         )
-        return _see_other("agencies.agency_page", code=agency.code)
+        return see_other("agencies.agency_page", code=agency.code)
     return render_template(
         "agencies/agreement.html", agency=agency, agreement=text, form=form, can_accept=can_accept
     )
@@ -515,7 +497,7 @@ def agreement(code: str) -> ResponseReturnValue:
 
 
 def _coordinated_district() -> District:
-    person = _person()
+    person = signed_in_person()
     districts = queries.list_coordinated_districts(person)
     if not districts:
         raise PermissionDenied(
@@ -539,7 +521,7 @@ def network() -> ResponseReturnValue:
         ),
         suspended=queries.list_agencies_by_status(district.id, (AgencyStatus.suspended,)),
         providers=queries.list_identity_providers(district.id),
-        can_edit_provider=lambda provider: access.can_manage_identity_provider(_person(), provider),
+        can_edit_provider=lambda provider: access.can_manage_identity_provider(signed_in_person(), provider),
         now=now_utc(),
         confirm_form=ConfirmForm(),
     )
@@ -580,7 +562,7 @@ def _invitation_data(form: InvitationForm) -> onboarding.AgencyInvitationData:
 @login_required
 def invite() -> ResponseReturnValue:
     """Invite an agency; the one-time link is e-mailed and shown here once (coordinator)."""
-    person = _person()
+    person = signed_in_person()
     district = _coordinated_district()
     form = InvitationForm()
     form.set_choices(
@@ -594,12 +576,12 @@ def invite() -> ResponseReturnValue:
     if request.method == "GET":
         return _render_invite(district, form)
     if not form.validate_on_submit():
-        return _render_invite(district, form, _invalid_status(form))
+        return _render_invite(district, form, invalid_form_status(form))
     try:
         invitation, token = onboarding.invite_agency(_invitation_data(form), actor=person, district=district)
     except DomainError as error:
         db.session.rollback()
-        _attach_error(form, error)
+        attach_error(form, error)
         return _render_invite(district, form, error.status_code)
     return _one_time_link_page(invitation, token)
 
@@ -619,7 +601,7 @@ def _one_time_link_page(invitation: Any, token: str) -> Response:
 @login_required
 def reissue_invitation(invitation_id: int) -> ResponseReturnValue:
     """Replace an invitation with a new link and e-mail it again (coordinator)."""
-    person = _person()
+    person = signed_in_person()
     invitation = access.get_invitation_for(person, invitation_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
@@ -631,13 +613,13 @@ def reissue_invitation(invitation_id: int) -> ResponseReturnValue:
 @login_required
 def revoke_invitation(invitation_id: int) -> ResponseReturnValue:
     """Stop an invitation link from working (coordinator)."""
-    person = _person()
+    person = signed_in_person()
     invitation = access.get_invitation_for(person, invitation_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     onboarding.revoke_invitation(invitation, actor=person)
     flash(_("초대를 취소했습니다."), "success")
-    return _see_other("agencies.network", district=invitation.district_id)
+    return see_other("agencies.network", district=invitation.district_id)
 
 
 def _provider_data(form: IdentityProviderForm) -> services.IdentityProviderData:
@@ -665,28 +647,28 @@ def _render_provider(
 @login_required
 def new_provider() -> ResponseReturnValue:
     """Register an identity provider for the district (coordinator)."""
-    person = _person()
+    person = signed_in_person()
     district = _coordinated_district()
     form = IdentityProviderForm(data={"is_active": True} if request.method == "GET" else None)
     if request.method == "GET":
         return _render_provider(district, form, None)
     if not form.validate_on_submit():
-        return _render_provider(district, form, None, _invalid_status(form))
+        return _render_provider(district, form, None, invalid_form_status(form))
     try:
         services.create_identity_provider(_provider_data(form), actor=person, district=district)
     except DomainError as error:
         db.session.rollback()
-        _attach_error(form, error)
+        attach_error(form, error)
         return _render_provider(district, form, None, error.status_code)
     flash(_("인증 서버를 등록했습니다."), "success")
-    return _see_other("agencies.network", district=district.id)
+    return see_other("agencies.network", district=district.id)
 
 
 @bp.route("/network/identity-providers/<int:provider_id>", methods=["GET", "POST"])
 @login_required
 def edit_provider(provider_id: int) -> ResponseReturnValue:
     """Edit an identity provider of the district; an empty secret keeps the stored one (coordinator)."""
-    person = _person()
+    person = signed_in_person()
     provider = access.get_identity_provider_for(person, provider_id)
     district = provider_district(provider)
     if request.method == "GET":
@@ -704,15 +686,15 @@ def edit_provider(provider_id: int) -> ResponseReturnValue:
         return _render_provider(district, form, provider)
     form = IdentityProviderForm()
     if not form.validate_on_submit():
-        return _render_provider(district, form, provider, _invalid_status(form))
+        return _render_provider(district, form, provider, invalid_form_status(form))
     try:
         services.update_identity_provider(provider, _provider_data(form), actor=person)
     except DomainError as error:
         db.session.rollback()
-        _attach_error(form, error)
+        attach_error(form, error)
         return _render_provider(district, form, provider, error.status_code)
     flash(_("인증 서버 설정을 저장했습니다."), "success")
-    return _see_other("agencies.network", district=district.id)
+    return see_other("agencies.network", district=district.id)
 
 
 def provider_district(provider: IdentityProvider) -> District:
@@ -730,7 +712,7 @@ def provider_district(provider: IdentityProvider) -> District:
 @login_required
 def index() -> ResponseReturnValue:
     """Show my memberships and roles, agreements waiting for me, and my sessions."""
-    person = _person()
+    person = signed_in_person()
     return render_template(
         "agencies/account.html",
         person=person,
@@ -747,13 +729,13 @@ def index() -> ResponseReturnValue:
 @login_required
 def end_session(session_id: int) -> ResponseReturnValue:
     """End one of my other sessions (e.g. a browser left signed in elsewhere)."""
-    person = _person()
+    person = signed_in_person()
     if not ConfirmForm().validate_on_submit():
         abort(400)
     current = current_session()
     if current is not None and current.id == session_id:
         # Ending this very session is signing out, which has its own button and flow.
-        return _see_other("account.index")
+        return see_other("account.index")
     services.end_own_session(person, session_id)
     flash(_("선택한 세션을 끝냈습니다."), "success")
-    return _see_other("account.index")
+    return see_other("account.index")
