@@ -72,16 +72,14 @@ lint: $(STAMPS)/python  ## ruff format --check and ruff check
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 
-typecheck: $(STAMPS)/python  ## mypy on the shell, the worker, devidp and every services.py and access.py
-	$(BIN)/mypy hamkke worker devidp $(wildcard */services.py */access.py)
+typecheck: $(STAMPS)/python  ## mypy on every product package (the list is in pyproject.toml)
+	$(BIN)/mypy
 
 test-postgres: install  ## The suite on PostgreSQL + Redis (started by the fixtures)
-	$(BIN)/pytest -m "not own_session" $(PYTEST_ARGS)
-	$(BIN)/pytest -m own_session $(PYTEST_ARGS)
+	$(BIN)/pytest $(PYTEST_ARGS)
 
 test-embedded: install  ## The embedded default's pass: marked tests on SQLite and the filesystem broker
-	$(BIN)/pytest -m "embedded and not own_session" --backend sqlite $(PYTEST_ARGS)
-	$(BIN)/pytest -m "embedded and own_session" --backend sqlite $(PYTEST_ARGS)
+	$(BIN)/pytest -m embedded --backend sqlite $(PYTEST_ARGS)
 
 bench: install system-deps  ## Benchmarks (durable PostgreSQL, alternating rounds); a full run adds bench/results/history/ and regenerates docs/benchmarks.md
 	$(BIN)/python -m bench $(BENCH_ARGS)

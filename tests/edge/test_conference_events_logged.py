@@ -24,9 +24,7 @@ from tests.edge.world import (
 )
 from tests.fixtures.live import LiveServer
 
-# In a session of their own (the Makefile's second run): after the whole suite has used the shared live
-# server, its /conference connects stopped being answered; alone they pass (see the session's note).
-pytestmark = [pytest.mark.embedded, pytest.mark.own_session]
+pytestmark = pytest.mark.embedded
 
 #: the disclosing events this module proves logged
 LIVE = frozenset(

@@ -76,7 +76,6 @@ def room(live_server: LiveServer, world: World) -> Iterator[tuple[Meeting, RoomS
     socket.close()
 
 
-@pytest.mark.own_session  # a connected chair: see test_conference_events_logged.py
 @pytest.mark.parametrize(
     ("endpoint", "steps"),
     [("conference.start_action", ("start",)), ("conference.complete_action", ("complete",))],
