@@ -1,7 +1,8 @@
 """Reads of the cases domain: caseload lists and counts with non-personal facts only.
 
 Lists return IDs, stages, dates and clocks; a name appears only where the page asks the consent
-gate for it, so another agency's list never carries personal data.
+gate for it, so another agency's list never carries personal data. The case page's facts are
+built in `cases.queries.case_page`.
 """
 
 from __future__ import annotations
