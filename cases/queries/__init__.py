@@ -12,7 +12,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from agencies.models import Agency, AgencyType, District
+from agencies.models import Agency, AgencyType, District, Dong
 from cases import deadlines
 from cases.models import (
     Case,
@@ -292,8 +292,6 @@ def accepted_escalations(
     district_id: int, *, placement: str, region_id: int | None = None
 ) -> list[AcceptedEscalation]:
     """Return accepted escalations of a district placed on a conference type (optionally one 권역's dongs)."""
-    from agencies.models import Dong
-
     query = (
         sa.select(Escalation, Case.case_worker_id)
         .join(Case, Case.id == Escalation.case_id)

@@ -25,6 +25,7 @@ from hamkke.errors import DomainError
 
 def _can_refer(person: Person, case: Case) -> bool:
     """Tell whether the case page offers "서비스 의뢰" (the referral form checks the same rule)."""
+    # Referrals sit above cases and import them; only this link on the page asks them, at request time.
     from referrals.access import can_refer_from_case
 
     return not case.is_deleted and can_refer_from_case(person, case) is not None

@@ -20,6 +20,7 @@ from cases.models import (
     MonitoringFinding,
     NeedDomain,
 )
+from cases.scores import CAPACITY_ITEMS, CLOSURE_REVIEW_THRESHOLD, EvaluationRow
 from cases.views import common
 from cases.views.common import actor_args, agency_choices, bp, stage_form
 from hamkke.db import db
@@ -198,7 +199,6 @@ def service_result(case_id: int) -> ResponseReturnValue:
 @login_required
 def capacity(case_id: int) -> ResponseReturnValue:
     """자활역량평가표 (활용서식1): the total and group are computed."""
-    from cases.scores import CAPACITY_ITEMS
 
     def save(case: Case, form: Any, person: Person) -> None:
         record = services.record_capacity_assessment(
@@ -221,7 +221,6 @@ def capacity(case_id: int) -> ResponseReturnValue:
 @login_required
 def evaluation(case_id: int) -> ResponseReturnValue:
     """사례관리 평가서 (활용서식9): averages computed; ≥ 8 suggests a closure review."""
-    from cases.scores import CLOSURE_REVIEW_THRESHOLD, EvaluationRow
 
     def save(case: Case, form: Any, person: Person) -> None:
         rows = [
