@@ -7,12 +7,7 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from cases.models.enums import (
-    ContactMethod,
-    NeedDomain,
-    RiskLevel,
-    SelectionOutcome,
-)
+from cases.models.enums import ContactMethod, NeedDomain, RiskLevel, SelectionOutcome
 from cases.models.pii import _pii
 from hamkke.db import Model, TimestampMixin, str_enum
 

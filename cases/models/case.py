@@ -7,12 +7,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from cases.models.enums import (
-    CaseIntensity,
-    CaseStage,
-    CaseType,
-    IntakeRoute,
-)
+from cases.models.enums import CaseIntensity, CaseStage, CaseType, IntakeRoute
 from cases.models.households import Client, Household
 from cases.models.pii import _pii
 from hamkke.db import Model, SoftDeleteMixin, TimestampMixin, UTCDateTime, str_enum

@@ -7,11 +7,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from cases.models.enums import (
-    ClosureType,
-    FollowUpMethod,
-    FollowUpOutcome,
-)
+from cases.models.enums import ClosureType, FollowUpMethod, FollowUpOutcome
 from cases.models.pii import _pii
 from hamkke.db import Model, TimestampMixin, UTCDateTime, str_enum
 

@@ -8,9 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from cases.models.enums import (
-    AttachmentKind,
-)
+from cases.models.enums import AttachmentKind
 from cases.models.pii import _pii
 from hamkke.db import Model, TimestampMixin, UTCDateTime, str_enum
 from hamkke.time import now_utc

@@ -7,13 +7,7 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from cases.models.enums import (
-    ContactMethod,
-    GoalTerm,
-    MonitoringChannel,
-    MonitoringFinding,
-    NeedDomain,
-)
+from cases.models.enums import ContactMethod, GoalTerm, MonitoringChannel, MonitoringFinding, NeedDomain
 from cases.models.pii import _pii
 from hamkke.db import Model, TimestampMixin, str_enum
 

@@ -7,11 +7,7 @@ from typing import Any
 
 from agencies.access import active_memberships
 from agencies.models import Membership, Person, StaffRole
-from cases.models import (
-    Case,
-    CaseEvent,
-    CaseStage,
-)
+from cases.models import Case, CaseEvent, CaseStage
 from hamkke import audit
 from hamkke.db import db
 from hamkke.errors import InvalidTransition, ValidationFailed

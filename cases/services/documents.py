@@ -11,13 +11,7 @@ from pathlib import Path
 from flask import current_app
 
 from agencies.models import Person, StaffRole
-from cases.models import (
-    Attachment,
-    AttachmentKind,
-    CapacityAssessment,
-    Case,
-    CaseEvaluation,
-)
+from cases.models import Attachment, AttachmentKind, CapacityAssessment, Case, CaseEvaluation
 from cases.scores import EvaluationRow, capacity_score, evaluation_result
 from cases.services.common import _event, _optional, _past, _staff_of
 from hamkke.db import db

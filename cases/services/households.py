@@ -7,15 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from agencies.models import Agency, AgencySector, Person, StaffRole
-from cases.models import (
-    Case,
-    CaseIntensity,
-    CaseStage,
-    CaseType,
-    Client,
-    Household,
-    IntakeRoute,
-)
+from cases.models import Case, CaseIntensity, CaseStage, CaseType, Client, Household, IntakeRoute
 from cases.services.common import _event, _optional, _past, _staff_of, _text
 from hamkke.crypto import encrypt_text
 from hamkke.db import db

@@ -9,15 +9,7 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 
 from agencies.models import Agency, Person
-from cases.models import (
-    Case,
-    CaseStage,
-    GoalTerm,
-    NeedDomain,
-    PlanGoal,
-    PlanService,
-    ServicePlan,
-)
+from cases.models import Case, CaseStage, GoalTerm, NeedDomain, PlanGoal, PlanService, ServicePlan
 from cases.services.common import _event, _optional, _past, _require_stage, _text
 from hamkke.db import db
 from hamkke.errors import ValidationFailed

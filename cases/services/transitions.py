@@ -4,11 +4,7 @@ from __future__ import annotations
 
 from agencies.models import Person
 from cases import workflow
-from cases.models import (
-    Case,
-    CaseEvent,
-    CaseStage,
-)
+from cases.models import Case, CaseEvent, CaseStage
 from cases.services.common import _event, _optional, _text
 from hamkke.db import db
 from hamkke.errors import InvalidTransition

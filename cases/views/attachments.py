@@ -8,9 +8,7 @@ from flask_babel import gettext as _
 
 from agencies.sessions import login_required, signed_in_person
 from cases import access, forms, services
-from cases.models import (
-    AttachmentKind,
-)
+from cases.models import AttachmentKind
 from cases.views import common
 from cases.views.common import actor_args, bp
 from hamkke.db import db

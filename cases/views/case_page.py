@@ -11,10 +11,7 @@ from flask_babel import gettext as _
 from agencies.models import Person
 from agencies.sessions import acting_agency_id, login_required, signed_in_person
 from cases import access, forms, services
-from cases.models import (
-    Case,
-    CaseStage,
-)
+from cases.models import Case, CaseStage
 from cases.queries import case_page
 from cases.views import common
 from cases.views.common import bp

@@ -12,14 +12,7 @@ from flask_babel import gettext as _
 from agencies.models import Agency, AgencyType, Person, StaffRole
 from agencies.sessions import acting_agency_id, login_required, signed_in_person
 from cases import access, deadlines, forms, queries, services
-from cases.models import (
-    Case,
-    CaseIntensity,
-    CaseStage,
-    CaseType,
-    Client,
-    IntakeRoute,
-)
+from cases.models import Case, CaseIntensity, CaseStage, CaseType, Client, IntakeRoute
 from cases.views.common import bp
 from consents.gate import view_clients
 from hamkke.db import db

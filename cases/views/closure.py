@@ -12,13 +12,7 @@ from flask_wtf import FlaskForm
 from agencies.models import Person, StaffRole
 from agencies.sessions import acting_agency_id, login_required, signed_in_person
 from cases import access, forms, services
-from cases.models import (
-    Case,
-    ClosureReview,
-    ClosureType,
-    FollowUpMethod,
-    FollowUpOutcome,
-)
+from cases.models import Case, ClosureReview, ClosureType, FollowUpMethod, FollowUpOutcome
 from cases.views.common import actor_args, agency_choices, bp, staff_choices, stage_form
 from hamkke.db import db
 from hamkke.edge import see_other

@@ -18,11 +18,7 @@ from wtforms import SelectChoice
 from agencies.models import Agency, Dong, Person, StaffRole
 from agencies.sessions import acting_agency_id, signed_in_person
 from cases import access, forms
-from cases.models import (
-    Case,
-    CaseStage,
-    MonitoringFinding,
-)
+from cases.models import Case, CaseStage, MonitoringFinding
 from consents.gate import ClientView, view_client
 from hamkke.db import db
 from hamkke.edge import attach_error, invalid_form_status, see_other

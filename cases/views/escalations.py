@@ -11,13 +11,7 @@ from flask_babel import gettext as _
 from agencies.models import Agency, AgencyType, Person
 from agencies.sessions import acting_agency_id, login_required, signed_in_person
 from cases import access, consent_basis, forms, queries, services
-from cases.models import (
-    Case,
-    EscalationPlacement,
-    EscalationStatus,
-    EscalationUrgency,
-    SelectionOutcome,
-)
+from cases.models import Case, EscalationPlacement, EscalationStatus, EscalationUrgency, SelectionOutcome
 from cases.views import common
 from cases.views.common import actor_args, bp, stage_form
 from hamkke.db import db

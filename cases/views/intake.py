@@ -12,15 +12,7 @@ from flask_babel import gettext as _
 from agencies.models import Person
 from agencies.sessions import acting_agency_id, login_required, signed_in_person
 from cases import consent_basis, forms, services
-from cases.models import (
-    Case,
-    CaseIntensity,
-    CaseType,
-    ContactMethod,
-    NeedDomain,
-    RiskLevel,
-    SelectionOutcome,
-)
+from cases.models import Case, CaseIntensity, CaseType, ContactMethod, NeedDomain, RiskLevel, SelectionOutcome
 from cases.views import common
 from cases.views.common import actor_args, bp, stage_form
 from consents.gate import view_client

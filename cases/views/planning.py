@@ -12,14 +12,7 @@ from wtforms import SelectChoice
 from agencies.models import Person
 from agencies.sessions import login_required, signed_in_person
 from cases import forms, services
-from cases.models import (
-    Case,
-    ContactMethod,
-    GoalTerm,
-    MonitoringChannel,
-    MonitoringFinding,
-    NeedDomain,
-)
+from cases.models import Case, ContactMethod, GoalTerm, MonitoringChannel, MonitoringFinding, NeedDomain
 from cases.scores import CAPACITY_ITEMS, CLOSURE_REVIEW_THRESHOLD, EvaluationRow
 from cases.views import common
 from cases.views.common import actor_args, agency_choices, bp, stage_form
