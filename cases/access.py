@@ -23,6 +23,7 @@ import sqlalchemy as sa
 
 from agencies.access import active_memberships
 from agencies.models import AgencyType, Person, StaffRole
+from agencies.sessions import acting_agency_id
 from cases.models import Case, Escalation, EscalationStatus
 from hamkke.db import db
 from hamkke.errors import NotFound, PermissionDenied
@@ -31,14 +32,6 @@ CasePermission = Literal["view", "edit", "supervise", "decide_escalation"]
 
 STAFF_ROLES = frozenset({StaffRole.case_worker, StaffRole.supervisor, StaffRole.agency_admin})
 EDIT_ROLES = frozenset({StaffRole.case_worker, StaffRole.supervisor})
-
-
-def acting_agency_id() -> int | None:
-    """Return the agency the signed-in person acts for in this request."""
-    from agencies.sessions import current_session
-
-    record = current_session()
-    return record.acting_agency_id if record is not None else None
 
 
 def roles_for(person: Person | None, agency_id: int | None) -> frozenset[StaffRole]:

@@ -12,19 +12,62 @@ from __future__ import annotations
 
 import enum
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import sqlalchemy as sa
+from flask import Flask, current_app
 
 from agencies.models import Agency, AgencySector, AgencyType
 from cases.models import Case, Client, ConsentStatus
 from hamkke.db import db
 from hamkke.errors import ValidationFailed
 
-if TYPE_CHECKING:
-    from consents.policy import GrantFacts
+
+class GrantInForce(Protocol):
+    """The facts of one consent grant in force that the case process reads."""
+
+    @property
+    def consent_id(self) -> int:
+        """The consent the grant belongs to."""
+
+    @property
+    def purpose(self) -> str:
+        """What the data may be used for (``case_management`` …)."""
+
+    @property
+    def recipient_kind(self) -> str:
+        """Who receives it: ``collector``, ``agency``, ``network`` …."""
+
+    @property
+    def recipient_agency_id(self) -> int | None:
+        """The receiving agency of an ``agency`` grant."""
+
+    @property
+    def district_id(self) -> int | None:
+        """The district of a ``network`` grant."""
+
+
+#: reads the client's grants in force on a day from the consent records
+GrantsInForce = Callable[[Client, date], Sequence[GrantInForce]]
+#: where ``consents.init_app`` leaves its reader: the consent records sit above the case process,
+#: so they hand the reader down instead of the case process importing them
+_READER_KEY = "cases.grants_in_force"
+
+
+def provide_grants_in_force(app: Flask, reader: GrantsInForce) -> None:
+    """Register the consent records' reader of a client's grants in force (``consents.init_app``)."""
+    app.extensions[_READER_KEY] = reader
+
+
+def _grants_in_force(client: Client, on: date) -> Sequence[GrantInForce]:
+    """Return the client's grants in force on ``on``, as the consent records say."""
+    reader: GrantsInForce | None = current_app.extensions.get(_READER_KEY)
+    if reader is None:
+        raise RuntimeError("consents.init_app has not registered the reader of the consent records")
+    return reader(client, on)
 
 
 class CollectionBasis(enum.StrEnum):
@@ -65,25 +108,6 @@ class ConsentSnapshot:
 
     status: ConsentStatus
     consent_ids: tuple[int, ...]
-
-
-def _age_on(birth_date: date, on: date) -> int:
-    return on.year - birth_date.year - ((on.month, on.day) < (birth_date.month, birth_date.day))
-
-
-def _grants_in_force(client: Client, on: date) -> list[GrantFacts]:
-    """Return the client's grants in force on ``on`` (under 14 only a 법정대리인's signature counts)."""
-    from consents.gate import field_values, load_grant_facts
-    from consents.policy import grant_is_active
-
-    # The owner's own check of its own client (no disclosure): read through the gate all the same.
-    birth_date = field_values(client, ("basic",))["birth_date"]
-    minor = birth_date is not None and _age_on(birth_date, on) < 14
-    return [
-        grant
-        for grant in load_grant_facts([client.id])[client.id]
-        if grant_is_active(grant, on) and (not minor or grant.signer_capacity == "legal_representative")
-    ]
 
 
 def collection_consent_ids(client: Client, on: date) -> tuple[int, ...]:

@@ -39,6 +39,7 @@ from cases.models import (
     RiskLevel,
     SelectionOutcome,
 )
+from cases.scores import CAPACITY_ITEMS, WORKER_POINTS
 
 REQUIRED = "꼭 입력해 주세요."
 CHOOSE = "목록에서 골라 주세요."
@@ -501,8 +502,6 @@ class ServiceResultForm(CaseForm):
 
 def capacity_form_class() -> type[CaseForm]:
     """Build the 자활역량평가표 form from the scorecard's items (one choice per item)."""
-    from cases.scores import CAPACITY_ITEMS, WORKER_POINTS
-
     fields: dict[str, Any] = {"assessed_on": _date("사정 일시")}
     for code, (label, maximum, criteria) in CAPACITY_ITEMS.items():
         fields[code] = SelectField(

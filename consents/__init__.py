@@ -8,10 +8,12 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Register this domain's blueprint, commands and the consent-scope template helper."""
-    from consents import access, views
+    """Register this domain's blueprint, commands, the consent-scope template helper and the grants reader."""
+    from cases import consent_basis
+    from consents import access, case_grants, views
     from consents.cli import consents_cli
 
+    consent_basis.provide_grants_in_force(app, case_grants.grants_in_force)
     app.register_blueprint(views.bp)
     app.cli.add_command(consents_cli)
 

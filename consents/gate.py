@@ -35,7 +35,7 @@ from consents.policy import (
 from consents.queries import suspended_client_ids
 from hamkke.audit import record_refusal
 from hamkke.crypto import decrypt_text
-from hamkke.db import db
+from hamkke.db import Model, db
 from hamkke.errors import NotFound
 from hamkke.time import now_utc, today_local
 
@@ -182,10 +182,11 @@ def _case_tables() -> dict[str, Any]:
     """Map each cases table name to its model (the registry is fixed once the models are imported)."""
     from cases import models
 
+    # The cases models live in one submodule per aggregate under the ``cases.models`` package.
     return {
         mapper.class_.__tablename__: mapper.class_
-        for mapper in models.Model.registry.mappers
-        if mapper.class_.__module__ == models.__name__
+        for mapper in Model.registry.mappers
+        if mapper.class_.__module__.startswith(f"{models.__name__}.")
     }
 
 

@@ -195,6 +195,6 @@ def test_the_case_page_prints_a_timeline_note_only_from_the_gates_counselling_vi
         decision = Decision(groups=frozenset({"basic"}), is_owner=False)
         return gate._build_view(person, decision, "case_management", case.id)
 
-    monkeypatch.setattr("cases.views._client_view", narrowed)
+    monkeypatch.setattr("cases.views.common.client_view", narrowed)
     page = client.get(f"/cases/{case.id}").get_data(as_text=True)
     assert "상담 중 자해 언급" not in page

@@ -1,7 +1,8 @@
 """Reads of the cases domain: caseload lists and counts with non-personal facts only.
 
 Lists return IDs, stages, dates and clocks; a name appears only where the page asks the consent
-gate for it, so another agency's list never carries personal data.
+gate for it, so another agency's list never carries personal data. The case page's facts are
+built in `cases.queries.case_page`.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from agencies.models import Agency, AgencyType, District
+from agencies.models import Agency, AgencyType, District, Dong
 from cases import deadlines
 from cases.models import (
     Case,
@@ -291,8 +292,6 @@ def accepted_escalations(
     district_id: int, *, placement: str, region_id: int | None = None
 ) -> list[AcceptedEscalation]:
     """Return accepted escalations of a district placed on a conference type (optionally one 권역's dongs)."""
-    from agencies.models import Dong
-
     query = (
         sa.select(Escalation, Case.case_worker_id)
         .join(Case, Case.id == Escalation.case_id)

@@ -1,0 +1,89 @@
+"""The case page: the timeline, its print version and the stage transitions posted from it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import flash, render_template
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+
+from agencies.models import Person
+from agencies.sessions import acting_agency_id, login_required, signed_in_person
+from cases import access, forms, services
+from cases.models import Case, CaseStage
+from cases.queries import case_page
+from cases.views import common
+from cases.views.common import bp
+from hamkke.db import db
+from hamkke.edge import invalid_form_status, see_other
+from hamkke.errors import DomainError
+
+
+def _can_refer(person: Person, case: Case) -> bool:
+    """Tell whether the case page offers "서비스 의뢰" (the referral form checks the same rule)."""
+    # Referrals sit above cases and import them; only this link on the page asks them, at request time.
+    from referrals.access import can_refer_from_case
+
+    return not case.is_deleted and can_refer_from_case(person, case) is not None
+
+
+def _case_context(case: Case, person: Person) -> dict[str, Any]:
+    """Build the case page: the case's facts (`cases.queries.case_page`) and the gate's view of the client."""
+    view = common.client_view(case, person)
+    return {
+        **case_page.case_page_facts(case, person, acting_agency_id=acting_agency_id()),
+        "view": view,
+        "can_refer": _can_refer(person, case),
+        "transition_form": forms.TransitionForm(),
+        "reviews": view.records("case_closure_reviews") if view else (),
+    }
+
+
+@bp.get("/<int:case_id>")
+@login_required
+def show_case(case_id: int) -> ResponseReturnValue:
+    """Show the case as a timeline of stages, events and documents."""
+    person = signed_in_person()
+    case = access.get_case_for(person, case_id, "view")
+    return render_template("cases/case.html", **_case_context(case, person))
+
+
+@bp.get("/<int:case_id>/print")
+@login_required
+def print_case(case_id: int) -> ResponseReturnValue:
+    """Print-friendly record of the case following the seed forms (needs client data: owning agency)."""
+    person = signed_in_person()
+    case = access.get_case_for(person, case_id, "edit")
+    return render_template("cases/print.html", **_case_context(case, person))
+
+
+@bp.post("/<int:case_id>/transition")
+@login_required
+def transition(case_id: int) -> ResponseReturnValue:
+    """Move the case one step (or loop back) with the worker's reason."""
+    person = signed_in_person()
+    case = access.get_case_for(person, case_id, "edit")
+    form = forms.TransitionForm()
+    if not form.validate_on_submit():
+        context = _case_context(case, person)
+        context["transition_form"] = form
+        return render_template("cases/case.html", **context), invalid_form_status(form)
+    try:
+        services.transition_case(
+            case,
+            form.action.data or "",
+            actor=person,
+            agency_id=acting_agency_id(),
+            reason=form.reason.data,
+            target=CaseStage(form.target.data) if form.target.data else None,
+        )
+    except DomainError as error:
+        db.session.rollback()
+        case = access.get_case_for(person, case_id, "edit")
+        context = _case_context(case, person)
+        context["transition_form"] = form
+        context["transition_error"] = error.message
+        return render_template("cases/case.html", **context), error.status_code
+    flash(_("'%(stage)s' 단계로 옮겼습니다.", stage=case.stage.label), "success")
+    return see_other("cases.show_case", case_id=case.id)
