@@ -30,8 +30,6 @@ from agencies.access import (
     can_manage_network,
     can_manage_person,
 )
-from agencies.api.credentials import generate_client_id, generate_client_secret, hash_credential
-from agencies.api.scopes import SCOPE_NAMES
 from agencies.models import (
     Agency,
     AgencyStatus,
@@ -50,6 +48,8 @@ from agencies.models import (
 from agencies.provider_rules import check_binding
 from agencies.sessions import end_session, end_sessions_for_agency, end_sessions_of
 from hamkke import audit
+from hamkke.api.credentials import generate_client_id, generate_client_secret, hash_credential
+from hamkke.api.scopes import SCOPE_NAMES
 from hamkke.crypto import encrypt_text
 from hamkke.db import after_commit, db
 from hamkke.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed

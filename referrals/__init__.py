@@ -7,6 +7,6 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register this domain's blueprint and its API endpoints."""
-    from referrals import views
+    from referrals import api, views  # noqa: F401 -- importing api declares /api/v1/referrals
 
     app.register_blueprint(views.bp)

@@ -13,8 +13,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from agencies import services
-from agencies.api.credentials import hash_credential
 from agencies.models import ApiToken
+from hamkke.api.credentials import hash_credential
 from hamkke.audit import AuditEntry
 from hamkke.time import now_utc
 from tests.agencies.conftest import Network
