@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import smtplib
 from email.message import EmailMessage
-from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,13 +13,12 @@ from flask import current_app
 
 from hamkke.audit import record
 from hamkke.db import db
+from hamkke.mail import MailTransportError, build_message, send_message
 from hamkke.time import now_utc
 from notifications.models import DeliveryChannel, DeliveryStatus, OutboxMessage
 from notifications.services import CLAIM_DURATION, backoff_for
 
 logger = logging.getLogger(__name__)
-
-SMTP_TIMEOUT_SECONDS = 20
 
 
 class DeliveryError(Exception):
@@ -61,17 +58,14 @@ def message_id_for(message: OutboxMessage) -> str:
 
 def build_email(message: OutboxMessage) -> EmailMessage:
     """Build the MIME message (plain text, plus HTML when given) for an e-mail delivery."""
-    email = EmailMessage()
-    email["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
-    email["To"] = message.recipient
-    email["Subject"] = message.payload["subject"]
-    email["Message-ID"] = message_id_for(message)
-    email["Date"] = format_datetime(now_utc())
-    if message.payload.get("reply_to"):
-        email["Reply-To"] = message.payload["reply_to"]
-    email.set_content(message.payload["text"])
-    if message.payload.get("html"):
-        email.add_alternative(message.payload["html"], subtype="html")
+    email = build_message(
+        to=message.recipient,
+        subject=message.payload["subject"],
+        text=message.payload["text"],
+        html=message.payload.get("html"),
+        message_id=message_id_for(message),
+        reply_to=message.payload.get("reply_to"),
+    )
     for attachment in message.payload.get("attachments") or []:
         email.add_attachment(
             _attachment_bytes(attachment),
@@ -96,16 +90,11 @@ def _attachment_bytes(attachment: dict[str, str]) -> bytes:
 
 def send_email(message: OutboxMessage) -> None:
     """Send one e-mail through the configured SMTP server; raise DeliveryError on a failure to retry."""
-    config = current_app.config
+    email = build_email(message)
     try:
-        with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=SMTP_TIMEOUT_SECONDS) as smtp:
-            if config["MAIL_USE_TLS"]:
-                smtp.starttls()
-            if config.get("MAIL_USERNAME"):
-                smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
-            smtp.send_message(build_email(message))
-    except (OSError, smtplib.SMTPException) as exc:
-        raise DeliveryError(f"smtp: {type(exc).__name__}: {str(exc)[:200]}") from exc
+        send_message(email)
+    except MailTransportError as exc:
+        raise DeliveryError(str(exc)) from exc
 
 
 def deliver(outbox_id: int) -> str:
