@@ -16,6 +16,7 @@ from hamkke.db import db
 from hamkke.mail import MailTransportError, build_message, send_message
 from hamkke.time import now_utc
 from notifications.models import DeliveryChannel, DeliveryStatus, OutboxMessage
+from notifications.send_checks import send_check
 from notifications.services import CLAIM_DURATION, backoff_for
 
 logger = logging.getLogger(__name__)
@@ -141,21 +142,21 @@ def _consent_still_allows(message: OutboxMessage) -> bool:
 
 
 def _domain_check(check: dict[str, Any]) -> bool:
-    """Run the re-check a domain attached to its e-mail (today: letters to outside organisations)."""
-    if check.get("kind") == "referral_outside":
-        from referrals.outside import outside_email_allowed
-
-        return outside_email_allowed(check)
-    return False  # an unknown check fails closed
+    """Run the re-check a domain registered for its e-mail's kind (e.g. letters to outside organisations)."""
+    registered = send_check(check.get("kind"))
+    if registered is None:
+        return False  # an unknown check fails closed
+    return registered.allows(check)
 
 
 def _record_sent(message: OutboxMessage) -> None:
     """Log what a sent e-mail disclosed, for domains whose e-mails carry client data (outside letters)."""
     check = message.payload.get("consent_check")
-    if check is not None and check.get("kind") == "referral_outside":
-        from referrals.outside import log_email_disclosure
-
-        log_email_disclosure(check)
+    if check is None:
+        return
+    registered = send_check(check.get("kind"))
+    if registered is not None and registered.on_sent is not None:
+        registered.on_sent(check)
 
 
 def _record_failure(message: OutboxMessage, error: str) -> str:
