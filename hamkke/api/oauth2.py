@@ -8,6 +8,8 @@
 * RFC 7009 revocation endpoint for clients to revoke their own tokens.
 * The token and revocation endpoints answer errors in RFC 6749 §5.2 form (``{"error": "..."}``),
   which every OAuth2 client library expects; the resource endpoints use the API's error form.
+* Clients and tokens are stored by the domain that owns them: agencies installs its store
+  (``agencies.api.clients``) with `use_credential_store`, so the shell imports no domain.
 """
 
 from __future__ import annotations
