@@ -25,7 +25,7 @@ Rules (ASVS 8.1.1: documented function- and data-level rules):
 * Network administration (inviting agencies, identity providers, suspending and reactivating
   agencies): coordinator of the district. The break-glass account (``hamkke agencies
   create-break-glass``, docs/deploy.md) may invite, re-issue and revoke invitations and manage
-  identity providers in every district, and nothing else: agencies/break_glass.py confines its
+  identity providers in every district, and nothing else: agencies/signin/break_glass.py confines its
   sessions to those pages, audits each request and ends the session after an hour.
 * Disabling or re-enabling a person platform-wide: a coordinator of the districts of every
   agency the person belongs to, or the agency_admin of every agency the person belongs to

@@ -25,7 +25,7 @@ def agencies_cli() -> None:
 @with_appcontext
 def create_break_glass_command(email: str, name: str, password: str) -> None:
     """Create the one break-glass administrator for first setup; refuse if one already exists."""
-    from agencies.auth_services import create_break_glass_account
+    from agencies.signin.services import create_break_glass_account
     from hamkke.db import db
 
     try:

@@ -20,10 +20,10 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from agencies.api.scopes import SCOPES
 from agencies.models import AgencySector, AgencyType, StaffRole
 from agencies.queries import MAX_KEYWORD_LENGTH
 from agencies.services import EMAIL_PATTERN
+from hamkke.api.scopes import SCOPES
 
 REQUIRED = "꼭 입력해 주세요."
 CHOOSE = "목록에서 골라 주세요."

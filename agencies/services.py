@@ -30,8 +30,6 @@ from agencies.access import (
     can_manage_network,
     can_manage_person,
 )
-from agencies.api.credentials import generate_client_id, generate_client_secret, hash_credential
-from agencies.api.scopes import SCOPE_NAMES
 from agencies.models import (
     Agency,
     AgencyStatus,
@@ -47,9 +45,11 @@ from agencies.models import (
     StaffRole,
     UserSession,
 )
-from agencies.provider_rules import check_binding
 from agencies.sessions import end_session, end_sessions_for_agency, end_sessions_of
+from agencies.signin.provider_rules import check_binding
 from hamkke import audit
+from hamkke.api.credentials import generate_client_id, generate_client_secret, hash_credential
+from hamkke.api.scopes import SCOPE_NAMES
 from hamkke.crypto import encrypt_text
 from hamkke.db import after_commit, db
 from hamkke.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
@@ -132,11 +132,11 @@ def _cut_live_sessions_after_commit(session_ids: list[int]) -> None:
 
     def cut() -> None:
         # The sessions are already ended server-side, so every HTTP request is refused at once;
-        # cutting open sockets is the socket side's job (agencies.auth_services, written by the
+        # cutting open sockets is the socket side's job (agencies.signin.services, written by the
         # sign-in work). If that module is not there yet, there is nothing to cut through.
-        if importlib.util.find_spec("agencies.auth_services") is None:
+        if importlib.util.find_spec("agencies.signin.services") is None:
             return
-        module = importlib.import_module("agencies.auth_services")
+        module = importlib.import_module("agencies.signin.services")
         module.cut_live_sessions(ids)
 
     after_commit(cut)

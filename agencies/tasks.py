@@ -3,51 +3,26 @@
 from __future__ import annotations
 
 import logging
-import smtplib
-import ssl
-from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
 
 from celery import shared_task
-from flask import current_app, render_template
+from flask import render_template
 from flask_babel import force_locale
 
 from agencies.models import Invitation, InvitationStatus
 from agencies.onboarding import hash_token, invitation_link
 from hamkke.db import db
 from hamkke.i18n import local_datetime
+from hamkke.mail import MailTransportError, build_message, send_message
 from hamkke.time import now_utc
 from worker.retry import TRANSIENT_ERRORS
 
 logger = logging.getLogger(__name__)
 
-#: seconds before an SMTP connection attempt is abandoned (the task retries later)
-SMTP_TIMEOUT = 30
-
-
-def deliver_email(*, to: str, subject: str, text: str, html: str) -> None:
-    """Send one Korean plain-text + HTML e-mail through the configured SMTP server."""
-    config = current_app.config
-    message = EmailMessage()
-    message["Subject"] = subject
-    message["From"] = config["MAIL_DEFAULT_SENDER"]
-    message["To"] = to
-    message["Date"] = formatdate(localtime=False)
-    message["Message-ID"] = make_msgid(domain=config["MAIL_DEFAULT_SENDER"].rpartition("@")[2] or None)
-    message.set_content(text, charset="utf-8")
-    message.add_alternative(html, subtype="html", charset="utf-8")
-    with smtplib.SMTP(config["MAIL_SERVER"], int(config["MAIL_PORT"]), timeout=SMTP_TIMEOUT) as smtp:
-        if config.get("MAIL_USE_TLS"):
-            smtp.starttls(context=ssl.create_default_context())
-        if config.get("MAIL_USERNAME"):
-            smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
-        smtp.send_message(message)
-
 
 @shared_task(
     name="agencies.send_invitation_email",
     # SMTP refusals as well as the transient failures every task retries (busy database, broker).
-    autoretry_for=(smtplib.SMTPException, *TRANSIENT_ERRORS),
+    autoretry_for=(MailTransportError, *TRANSIENT_ERRORS),
     retry_backoff=30,
     retry_backoff_max=1800,
     max_retries=6,
@@ -78,11 +53,13 @@ def send_invitation_email(invitation_id: int, token: str) -> str:
         }
         text = render_template("emails/agencies/invitation.txt", **context)
         html = render_template("emails/agencies/invitation.html", **context)
-    deliver_email(
-        to=invitation.email,
-        subject=f"[함께] {invitation.agency.name} 통합사례관리 네트워크 참여 초대",
-        text=text,
-        html=html,
+    send_message(
+        build_message(
+            to=invitation.email,
+            subject=f"[함께] {invitation.agency.name} 통합사례관리 네트워크 참여 초대",
+            text=text,
+            html=html,
+        )
     )
     invitation.email_sent_at = now_utc()
     logger.info("Invitation e-mail for invitation %s sent", invitation_id)

@@ -9,12 +9,12 @@ def init_app(app: Flask) -> None:
     """Register this domain's blueprint, sockets, receivers and commands."""
     from conference.sockets import register_namespaces
     from conference.views import bp
-    from consents.services import consent_changed_signal
+    from hamkke.signals import consent_changed
 
     app.register_blueprint(bp)
     register_namespaces()
     # A revocation mid-meeting must redact open panels at once, not at the next event.
-    consent_changed_signal.connect(_on_consent_changed, weak=False)
+    consent_changed.connect(_on_consent_changed, weak=False)
 
 
 def _on_consent_changed(client_id: int, **_kwargs: object) -> None:

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from blinker import Namespace
 from flask import current_app
 from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction
@@ -52,6 +51,7 @@ from hamkke.audit import record
 from hamkke.db import after_commit, db
 from hamkke.errors import InvalidTransition, ValidationFailed
 from hamkke.realtime import publish
+from hamkke.signals import consent_changed as consent_changed_signal
 from hamkke.time import now_utc, today_local
 
 if TYPE_CHECKING:
@@ -62,10 +62,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-_signals = Namespace()
-#: sent after commit when a client's consents change (sender: the client id); conferences and
-#: referrals connect receivers to drop withdrawn items
-consent_changed_signal = _signals.signal("consent-changed")
 
 #: PIPA 시행령 제41조④, 제43조③, 제44조②: answer within 10 days
 REQUEST_DEADLINE_DAYS = 10

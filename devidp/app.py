@@ -606,6 +606,8 @@ def rotate_keys(app: Flask) -> str:
 
 
 def _register_routes(app: Flask, server: IdpAuthorizationServer, state: IdpState) -> None:
+    """Register the discovery, keys, authorization, token and userinfo routes, then logout."""
+
     @app.get("/.well-known/openid-configuration")
     def discovery() -> ResponseReturnValue:
         """Publish the provider's metadata."""
@@ -616,56 +618,6 @@ def _register_routes(app: Flask, server: IdpAuthorizationServer, state: IdpState
         """Publish the public signing keys."""
         return jsonify(state.keys.jwks())
 
-    def error_page(error: OAuth2Error | str, status: int = 400) -> ResponseReturnValue:
-        if isinstance(error, str):
-            code, description = "invalid_request", error
-        else:
-            code, description = error.error, error.description or error.error
-            status = error.status_code or status
-        return render_template("error.html", error=code, description=description), status
-
-    def oauth_error(error: OAuth2Error) -> ResponseReturnValue:
-        # Authlib sets redirect_uri on an error only once the client exists and the URI matched
-        # a registered one; otherwise the error is shown here and nobody is redirected.
-        if getattr(error, "redirect_uri", None):
-            return with_issuer(server.handle_error_response(request, error), state.issuer)
-        return error_page(error)
-
-    def sign_in_page(grant: Any, signed_in: DemoAccount | None, **extra: Any) -> str:
-        query = urlencode([(k, v) for k, v in request.values.items(multi=True) if k not in _FORM_FIELDS])
-        return render_template(
-            "signin.html",
-            accounts=list(state.accounts.values()),
-            signed_in=signed_in,
-            hint=extra.pop("hint", request.values.get("login_hint", "")),
-            client_id=grant.client.client_id,
-            csrf=_csrf_token(),
-            query=query,
-            demo_password=DEMO_PASSWORD,
-            **extra,
-        )
-
-    def check_openid_request(grant: Any) -> None:
-        """Refuse what this OpenID-only provider cannot honour, back at the (validated) redirect URI."""
-        where = {"redirect_uri": grant.redirect_uri, "state": request.values.get("state")}
-        if "openid" not in (request.values.get("scope") or "").split():
-            raise InvalidScopeError("The 'openid' scope is required.", **where)
-        if request.values.get("response_mode", "query") != "query":
-            raise InvalidRequestError("Only response_mode=query is supported.", **where)
-        max_age = request.values.get("max_age")
-        if max_age is not None and not (max_age.isascii() and max_age.isdigit()):
-            raise InvalidRequestError("Invalid 'max_age'.", **where)
-
-    def reusable_session(grant: Any) -> DemoAccount | None:
-        """Return the person signed in to the provider if the request lets them continue as is."""
-        signed_in = state.accounts.get(session.get("subject", ""))
-        if signed_in is None or grant.prompt == "login":
-            return None
-        max_age = request.values.get("max_age")
-        if max_age is not None and state.now() - float(session.get("auth_time", 0)) > int(max_age):
-            return None
-        return signed_in
-
     @app.route("/authorize", methods=["GET", "POST"])
     def authorize() -> ResponseReturnValue:
         """Show the sign-in page; on a chosen account, issue a code to the client."""
@@ -673,13 +625,13 @@ def _register_routes(app: Flask, server: IdpAuthorizationServer, state: IdpState
             grant = server.get_consent_grant(
                 end_user=state.accounts.get(session.get("subject", "")),
             )
-            check_openid_request(grant)
-            signed_in = reusable_session(grant)
+            _check_openid_request(grant)
+            signed_in = _reusable_session(state, grant)
             prompts = request.values.get("prompt", "").split()
             if "none" in prompts and signed_in is None:
                 raise LoginRequiredError(redirect_uri=grant.redirect_uri, state=request.values.get("state"))
         except OAuth2Error as error:
-            return oauth_error(error)
+            return _oauth_error(server, state, error)
         # An authorization request may itself be a POST (OIDC Core 3.1.2.1); only a POST carrying
         # the CSRF field comes from this provider's own sign-in page.
         if request.method == "GET" or "csrf" not in request.form:
@@ -687,9 +639,9 @@ def _register_routes(app: Flask, server: IdpAuthorizationServer, state: IdpState
                 return with_issuer(
                     server.create_authorization_response(grant_user=signed_in, grant=grant), state.issuer
                 )
-            return sign_in_page(grant, signed_in)
+            return _sign_in_page(state, grant, signed_in)
         if not _csrf_ok():
-            return error_page("보안 토큰이 맞지 않습니다. 다시 시도해 주세요. / CSRF check failed.")
+            return _error_page("보안 토큰이 맞지 않습니다. 다시 시도해 주세요. / CSRF check failed.")
         if request.form.get("action") == "deny":
             return with_issuer(
                 server.create_authorization_response(grant_user=None, grant=grant), state.issuer
@@ -697,7 +649,9 @@ def _register_routes(app: Flask, server: IdpAuthorizationServer, state: IdpState
         account = _chosen_account(state, signed_in)
         if account is None:
             message = "전자우편 또는 비밀번호가 맞지 않습니다. / Wrong e-mail or password."
-            return sign_in_page(grant, signed_in, hint=request.form.get("email", ""), error=message), 401
+            return _sign_in_page(
+                state, grant, signed_in, hint=request.form.get("email", ""), error=message
+            ), 401
         if account is not signed_in:
             session["subject"] = account.subject
             session["auth_time"] = int(state.now())
@@ -715,17 +669,81 @@ def _register_routes(app: Flask, server: IdpAuthorizationServer, state: IdpState
         """Return the claims of the bearer token's subject."""
         return server.create_endpoint_response("userinfo")
 
+    _register_end_session(app, server)
+
+
+def _error_page(error: OAuth2Error | str, status: int = 400) -> ResponseReturnValue:
+    """Render an OAuth2 error (or a plain message) as this provider's error page."""
+    if isinstance(error, str):
+        code, description = "invalid_request", error
+    else:
+        code, description = error.error, error.description or error.error
+        status = error.status_code or status
+    return render_template("error.html", error=code, description=description), status
+
+
+def _oauth_error(server: IdpAuthorizationServer, state: IdpState, error: OAuth2Error) -> ResponseReturnValue:
+    """Answer an authorization error: back at a validated redirect URI, else on the error page."""
+    # Authlib sets redirect_uri on an error only once the client exists and the URI matched
+    # a registered one; otherwise the error is shown here and nobody is redirected.
+    if getattr(error, "redirect_uri", None):
+        return with_issuer(server.handle_error_response(request, error), state.issuer)
+    return _error_page(error)
+
+
+def _sign_in_page(state: IdpState, grant: Any, signed_in: DemoAccount | None, **extra: Any) -> str:
+    """Render the sign-in page for ``grant``, carrying the authorization request along."""
+    query = urlencode([(k, v) for k, v in request.values.items(multi=True) if k not in _FORM_FIELDS])
+    return render_template(
+        "signin.html",
+        accounts=list(state.accounts.values()),
+        signed_in=signed_in,
+        hint=extra.pop("hint", request.values.get("login_hint", "")),
+        client_id=grant.client.client_id,
+        csrf=_csrf_token(),
+        query=query,
+        demo_password=DEMO_PASSWORD,
+        **extra,
+    )
+
+
+def _check_openid_request(grant: Any) -> None:
+    """Refuse what this OpenID-only provider cannot honour, back at the (validated) redirect URI."""
+    where = {"redirect_uri": grant.redirect_uri, "state": request.values.get("state")}
+    if "openid" not in (request.values.get("scope") or "").split():
+        raise InvalidScopeError("The 'openid' scope is required.", **where)
+    if request.values.get("response_mode", "query") != "query":
+        raise InvalidRequestError("Only response_mode=query is supported.", **where)
+    max_age = request.values.get("max_age")
+    if max_age is not None and not (max_age.isascii() and max_age.isdigit()):
+        raise InvalidRequestError("Invalid 'max_age'.", **where)
+
+
+def _reusable_session(state: IdpState, grant: Any) -> DemoAccount | None:
+    """Return the person signed in to the provider if the request lets them continue as is."""
+    signed_in = state.accounts.get(session.get("subject", ""))
+    if signed_in is None or grant.prompt == "login":
+        return None
+    max_age = request.values.get("max_age")
+    if max_age is not None and state.now() - float(session.get("auth_time", 0)) > int(max_age):
+        return None
+    return signed_in
+
+
+def _register_end_session(app: Flask, server: IdpAuthorizationServer) -> None:
+    """Register RP-initiated logout (``/end-session``)."""
+
     @app.route("/end-session", methods=["GET", "POST"])
     def end_session() -> ResponseReturnValue:
         """RP-initiated logout: clear the provider session, then return only to a registered URI."""
         try:
             logout = server.validate_endpoint_request("end_session")
         except OAuth2Error as error:
-            return error_page(error)
+            return _error_page(error)
         wanted = request.values.get("post_logout_redirect_uri")
         client: IdpClient | None = logout.client
         if wanted and (client is None or wanted not in client.post_logout_redirect_uris):
-            return error_page(
+            return _error_page(
                 "등록되지 않은 로그아웃 후 주소입니다. / Unregistered post_logout_redirect_uri."
             )
         confirmed = request.method == "POST" and _csrf_ok()

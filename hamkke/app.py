@@ -69,6 +69,11 @@ def create_app(config_override: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(health.bp)
     for name in DOMAINS:
         importlib.import_module(name).init_app(app)
+    from hamkke.api import init_api
+
+    # After the domains: each declared its API endpoints in its init_app, and Flask takes no routes
+    # on a blueprint once it is registered.
+    init_api(app)
     from hamkke import devmail_views, jobs
 
     jobs.init_app(app)

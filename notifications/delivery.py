@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import smtplib
 from email.message import EmailMessage
-from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,13 +13,13 @@ from flask import current_app
 
 from hamkke.audit import record
 from hamkke.db import db
+from hamkke.mail import MailTransportError, build_message, send_message
 from hamkke.time import now_utc
 from notifications.models import DeliveryChannel, DeliveryStatus, OutboxMessage
+from notifications.send_checks import send_check
 from notifications.services import CLAIM_DURATION, backoff_for
 
 logger = logging.getLogger(__name__)
-
-SMTP_TIMEOUT_SECONDS = 20
 
 
 class DeliveryError(Exception):
@@ -61,17 +59,14 @@ def message_id_for(message: OutboxMessage) -> str:
 
 def build_email(message: OutboxMessage) -> EmailMessage:
     """Build the MIME message (plain text, plus HTML when given) for an e-mail delivery."""
-    email = EmailMessage()
-    email["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
-    email["To"] = message.recipient
-    email["Subject"] = message.payload["subject"]
-    email["Message-ID"] = message_id_for(message)
-    email["Date"] = format_datetime(now_utc())
-    if message.payload.get("reply_to"):
-        email["Reply-To"] = message.payload["reply_to"]
-    email.set_content(message.payload["text"])
-    if message.payload.get("html"):
-        email.add_alternative(message.payload["html"], subtype="html")
+    email = build_message(
+        to=message.recipient,
+        subject=message.payload["subject"],
+        text=message.payload["text"],
+        html=message.payload.get("html"),
+        message_id=message_id_for(message),
+        reply_to=message.payload.get("reply_to"),
+    )
     for attachment in message.payload.get("attachments") or []:
         email.add_attachment(
             _attachment_bytes(attachment),
@@ -96,16 +91,11 @@ def _attachment_bytes(attachment: dict[str, str]) -> bytes:
 
 def send_email(message: OutboxMessage) -> None:
     """Send one e-mail through the configured SMTP server; raise DeliveryError on a failure to retry."""
-    config = current_app.config
+    email = build_email(message)
     try:
-        with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=SMTP_TIMEOUT_SECONDS) as smtp:
-            if config["MAIL_USE_TLS"]:
-                smtp.starttls()
-            if config.get("MAIL_USERNAME"):
-                smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
-            smtp.send_message(build_email(message))
-    except (OSError, smtplib.SMTPException) as exc:
-        raise DeliveryError(f"smtp: {type(exc).__name__}: {str(exc)[:200]}") from exc
+        send_message(email)
+    except MailTransportError as exc:
+        raise DeliveryError(str(exc)) from exc
 
 
 def deliver(outbox_id: int) -> str:
@@ -152,21 +142,21 @@ def _consent_still_allows(message: OutboxMessage) -> bool:
 
 
 def _domain_check(check: dict[str, Any]) -> bool:
-    """Run the re-check a domain attached to its e-mail (today: letters to outside organisations)."""
-    if check.get("kind") == "referral_outside":
-        from referrals.outside import outside_email_allowed
-
-        return outside_email_allowed(check)
-    return False  # an unknown check fails closed
+    """Run the re-check a domain registered for its e-mail's kind (e.g. letters to outside organisations)."""
+    registered = send_check(check.get("kind"))
+    if registered is None:
+        return False  # an unknown check fails closed
+    return registered.allows(check)
 
 
 def _record_sent(message: OutboxMessage) -> None:
     """Log what a sent e-mail disclosed, for domains whose e-mails carry client data (outside letters)."""
     check = message.payload.get("consent_check")
-    if check is not None and check.get("kind") == "referral_outside":
-        from referrals.outside import log_email_disclosure
-
-        log_email_disclosure(check)
+    if check is None:
+        return
+    registered = send_check(check.get("kind"))
+    if registered is not None and registered.on_sent is not None:
+        registered.on_sent(check)
 
 
 def _record_failure(message: OutboxMessage, error: str) -> str:

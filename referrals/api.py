@@ -11,11 +11,11 @@ from typing import Annotated, Literal, NotRequired, TypedDict
 
 import sqlalchemy as sa
 
-from agencies.api.registry import ApiCall, Doc, Param, api
 from agencies.api.routes import PAGE_PARAMS
 from agencies.queries import paginate
 from cases.fields import FIELD_GROUPS
 from cases.models import Client
+from hamkke.api.registry import ApiCall, Doc, Param, api
 from hamkke.audit import record
 from hamkke.db import db
 from hamkke.errors import ValidationFailed

@@ -1,18 +1,15 @@
-"""The agency API under ``/api/v1``: OAuth2 client credentials, directory endpoints, OpenAPI document."""
+"""The agency side of the API: the directory endpoints, their shapes and the API clients' credentials.
+
+The framework (registry, OAuth2 server, OpenAPI) lives in ``hamkke.api``; `register_endpoints`
+declares this domain's part of it from ``agencies.init_app``.
+"""
 
 from __future__ import annotations
 
-from flask import Flask
 
+def register_endpoints() -> None:
+    """Declare the directory routes and hand the OAuth2 server the API clients' credential store."""
+    from agencies.api import clients, routes  # noqa: F401 -- importing declares the routes
+    from hamkke.api.oauth2 import use_credential_store
 
-def init_api(app: Flask) -> None:
-    """Register the API blueprint (CSRF-exempt: bearer tokens only, no cookies) and the OAuth2 server."""
-    from agencies.api import openapi, routes  # noqa: F401 -- importing declares the routes
-    from agencies.api.oauth2 import init_oauth2
-    from agencies.api.registry import bp
-    from hamkke.extensions import csrf
-    from referrals import api as referral_api  # noqa: F401 -- declares /referrals before bp is registered
-
-    csrf.exempt(bp)
-    init_oauth2(app)
-    app.register_blueprint(bp)
+    use_credential_store(clients.STORE)

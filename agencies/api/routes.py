@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from agencies.api.errors import ApiError
-from agencies.api.registry import ApiCall, Param, api
 from agencies.api.schemas import (
     AgencyDetail,
     AgencyPage,
@@ -24,6 +22,8 @@ from agencies.queries import (
     query_directory,
     query_services,
 )
+from hamkke.api.errors import ApiError
+from hamkke.api.registry import ApiCall, Param, api
 from hamkke.errors import NotFound
 
 DIRECTORY_SCOPE = "directory:read"

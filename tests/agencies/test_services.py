@@ -47,11 +47,11 @@ def open_session(app: Any, person: Person, agency: Agency | None = None) -> User
 
 @pytest.fixture
 def cut_calls(monkeypatch: pytest.MonkeyPatch) -> list[list[int]]:
-    """Record what is handed to agencies.auth_services.cut_live_sessions after commit."""
+    """Record what is handed to agencies.signin.services.cut_live_sessions after commit."""
     calls: list[list[int]] = []
-    import agencies.auth_services
+    import agencies.signin.services
 
-    monkeypatch.setattr(agencies.auth_services, "cut_live_sessions", lambda ids: calls.append(list(ids)))
+    monkeypatch.setattr(agencies.signin.services, "cut_live_sessions", lambda ids: calls.append(list(ids)))
     return calls
 
 
@@ -196,7 +196,7 @@ def test_rolled_back_disable_cuts_nothing(db: Any, network: Network, cut_calls: 
 def test_cut_is_skipped_when_the_socket_module_is_missing(
     db: Any, network: Network, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Until agencies.auth_services exists the sessions are still ended; there is simply nothing to cut.
+    # Until agencies.signin.services exists the sessions are still ended; there is simply nothing to cut.
     monkeypatch.setattr(services.importlib.util, "find_spec", lambda name: None)
     services.disable_person(network.worker, actor=network.admin, reason="퇴직")
     db.session.commit()

@@ -514,7 +514,7 @@ def test_sign_in_page_lists_providers_and_demo_accounts(
 def test_sign_in_endpoints_are_rate_limited_per_address(client: FlaskClient, db: Any) -> None:
     from limits import parse
 
-    from agencies.sign_in_limits import ADDRESS_LIMIT
+    from agencies.signin.limits import ADDRESS_LIMIT
 
     allowed = parse(ADDRESS_LIMIT).amount
     logins = [client.get("/auth/login/987654").status_code for _ in range(allowed + 1)]

@@ -11,7 +11,7 @@ from flask import Flask, url_for
 from limits import parse
 
 from agencies.models import Agency, IdentityProvider, Person
-from agencies.sign_in_limits import ACCOUNT_LIMIT
+from agencies.signin.limits import ACCOUNT_LIMIT
 from devidp.accounts import DemoAccount
 from devidp.app import IdpClient, IdpSettings
 from devidp.server import IdpServer

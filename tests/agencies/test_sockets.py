@@ -13,9 +13,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from flask_socketio import SocketIOTestClient
 
-from agencies.auth_services import cut_live_sessions
 from agencies.models import Agency, MembershipStatus, Person, UserSession
 from agencies.sessions import SESSION_TOKEN_KEY, end_session, end_sessions_of, start_session
+from agencies.signin.services import cut_live_sessions
 from agencies.sockets import LIVE_NAMESPACE, registry, sweep_live_sessions
 from hamkke.audit import AuditEntry
 from hamkke.extensions import socketio

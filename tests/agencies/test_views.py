@@ -340,9 +340,9 @@ def test_disable_person_through_the_page(
     db: Any,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import agencies.auth_services
+    import agencies.signin.services
 
-    monkeypatch.setattr(agencies.auth_services, "cut_live_sessions", lambda ids: None)
+    monkeypatch.setattr(agencies.signin.services, "cut_live_sessions", lambda ids: None)
     login_as(network.admin)
     membership = membership_of(network.worker, network.agency)
     url = f"/agencies/{network.agency.code}/staff/{membership.id}/disable"
@@ -367,9 +367,9 @@ def test_coordinator_suspends_and_reactivates_an_agency(
     db: Any,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import agencies.auth_services
+    import agencies.signin.services
 
-    monkeypatch.setattr(agencies.auth_services, "cut_live_sessions", lambda ids: None)
+    monkeypatch.setattr(agencies.signin.services, "cut_live_sessions", lambda ids: None)
     login_as(network.coordinator)
 
     refused = post_form(f"/agencies/{network.peer.code}/suspend", {"reason": ""})
@@ -762,9 +762,9 @@ def test_account_page_lists_memberships_roles_and_sessions(
     db: Any,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import agencies.auth_services
+    import agencies.signin.services
 
-    monkeypatch.setattr(agencies.auth_services, "cut_live_sessions", lambda ids: None)
+    monkeypatch.setattr(agencies.signin.services, "cut_live_sessions", lambda ids: None)
     other_browser = login_as(network.worker, test_client=app.test_client())
     current = login_as(network.worker)
 

@@ -13,8 +13,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from agencies import services
-from agencies.api.credentials import hash_credential
 from agencies.models import ApiToken
+from hamkke.api.credentials import hash_credential
 from hamkke.audit import AuditEntry
 from hamkke.time import now_utc
 from tests.agencies.conftest import Network
@@ -214,9 +214,9 @@ def test_suspending_the_agency_kills_its_tokens(
     db: Any,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import agencies.auth_services
+    import agencies.signin.services
 
-    monkeypatch.setattr(agencies.auth_services, "cut_live_sessions", lambda ids: None)
+    monkeypatch.setattr(agencies.signin.services, "cut_live_sessions", lambda ids: None)
     token = get_token(directory_client)
     services.suspend_agency(network.agency, actor=network.coordinator, reason="점검")
     db.session.commit()

@@ -10,9 +10,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from agencies.api.openapi import openapi_path
-from agencies.api.scopes import SCOPE_NAMES
 from agencies.models import Service
+from hamkke.api.openapi import openapi_path
+from hamkke.api.scopes import SCOPE_NAMES
 from tests.agencies.conftest import Network
 from tests.api.conftest import Credentials
 
@@ -200,7 +200,7 @@ def test_real_responses_match_their_documented_schemas(
 def test_registry_refuses_a_route_whose_path_parameters_do_not_match() -> None:
     from flask import Blueprint
 
-    from agencies.api.registry import ApiRegistry, Param
+    from hamkke.api.registry import ApiRegistry, Param
 
     registry = ApiRegistry(Blueprint("scratch", __name__, url_prefix="/api/v1"))
     with pytest.raises(ValueError, match="path parameters"):
@@ -221,9 +221,9 @@ def test_a_new_write_endpoint_is_documented_from_its_declaration(app: Flask) -> 
 
     from flask import Blueprint
 
-    from agencies.api.errors import ApiError
-    from agencies.api.openapi import build_document
-    from agencies.api.registry import ApiRegistry, Param, _json_body
+    from hamkke.api.errors import ApiError
+    from hamkke.api.openapi import build_document
+    from hamkke.api.registry import ApiRegistry, Param, _json_body
 
     class NoteIn(TypedDict):
         """A note to add."""

@@ -20,9 +20,9 @@ from hypothesis import strategies as st
 from schemathesis import GenerationMode
 from schemathesis.checks import CHECKS
 
-from agencies.api.scopes import SCOPE_NAMES
 from agencies.models import Person, StaffRole
 from agencies.services import register_api_client
+from hamkke.api.scopes import SCOPE_NAMES
 from hamkke.extensions import limiter
 from referrals import services as referral_services
 from referrals.models import Referral

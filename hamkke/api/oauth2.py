@@ -8,36 +8,32 @@
 * RFC 7009 revocation endpoint for clients to revoke their own tokens.
 * The token and revocation endpoints answer errors in RFC 6749 §5.2 form (``{"error": "..."}``),
   which every OAuth2 client library expects; the resource endpoints use the API's error form.
+* Clients and tokens are stored by the domain that owns them: agencies installs its store
+  (``agencies.api.clients``) with `use_credential_store`, so the shell imports no domain.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from datetime import timedelta
-from typing import Any
+from typing import Any, Protocol
 
-import sqlalchemy as sa
 from authlib.integrations.flask_oauth2 import AuthorizationServer, ResourceProtector
 from authlib.oauth2 import OAuth2Error
 from authlib.oauth2.rfc6749 import MissingAuthorizationError, grants
-from authlib.oauth2.rfc6749.util import scope_to_list
 from authlib.oauth2.rfc6750 import BearerTokenGenerator, BearerTokenValidator, InsufficientScopeError
 from authlib.oauth2.rfc7009 import RevocationEndpoint
 from flask import Flask, current_app, request
 from flask.typing import ResponseReturnValue
 from werkzeug.wrappers import Response
 
-from agencies.api.credentials import credential_matches, generate_access_token, hash_credential
-from agencies.api.errors import ApiError
-from agencies.api.registry import api
-from agencies.api.schemas import EmptyObject, RevocationRequest, TokenRequest, TokenResponse
-from agencies.api.scopes import SCOPES
-from agencies.models import Agency, AgencyStatus, ApiClient, ApiToken
 from hamkke import audit
+from hamkke.api.credentials import generate_access_token
+from hamkke.api.errors import ApiError
+from hamkke.api.registry import api
+from hamkke.api.schemas import EmptyObject, RevocationRequest, TokenRequest, TokenResponse
+from hamkke.api.scopes import SCOPES
 from hamkke.db import db
 from hamkke.extensions import limiter
-from hamkke.time import now_utc
 
 logger = logging.getLogger(__name__)
 
@@ -51,126 +47,43 @@ GRANT_TYPE = "client_credentials"
 REALM = "hamkke"
 
 
-@dataclass
-class OAuthClient:
-    """Authlib's view of an `ApiClient` (ClientMixin); the model stays free of protocol code."""
+class CredentialStore(Protocol):
+    """Where API clients and their tokens live; the domain that owns API clients supplies it.
 
-    model: ApiClient
+    Clients and tokens are Authlib adapters (``ClientMixin`` and ``TokenMixin``); a token's
+    ``principal()`` returns what a bearer-protected view receives as ``(client, agency)``.
+    """
 
-    def get_client_id(self) -> str:
-        """Return the public client ID."""
-        return self.model.client_id
+    def query_client(self, client_id: str) -> Any:
+        """Return a usable client for ``client_id`` or None (invalid_client)."""
 
-    def get_default_redirect_uri(self) -> None:
-        """Return None: the client-credentials grant has no redirects."""
-        return None
+    def save_token(self, token: dict[str, Any], request: Any) -> None:
+        """Store a newly issued token (flushes; the token view commits)."""
 
-    def get_allowed_scope(self, scope: str | None) -> str | None:
-        """Return the scopes to grant: all granted ones by default; None (invalid_scope) if asked for more."""
-        granted = list(self.model.scopes)
-        if not scope:
-            return " ".join(granted)
-        requested = scope_to_list(scope) or []
-        if any(item not in granted for item in requested):
-            return None
-        return " ".join(item for item in granted if item in requested)
+    def find_token(self, token_string: str) -> Any:
+        """Return the token presented as ``token_string`` or None."""
 
-    def check_redirect_uri(self, redirect_uri: str) -> bool:
-        """Refuse every redirect URI (no browser flows)."""
-        return False
-
-    def check_client_secret(self, client_secret: str) -> bool:
-        """Compare the presented secret with the stored hash in constant time."""
-        return credential_matches(client_secret, self.model.secret_hash)
-
-    def check_endpoint_auth_method(self, method: str, endpoint: str) -> bool:
-        """Allow HTTP Basic or form credentials; never unauthenticated ("none")."""
-        return method in CLIENT_AUTH_METHODS
-
-    def check_response_type(self, response_type: str) -> bool:
-        """Refuse every response type (no authorization endpoint)."""
-        return False
-
-    def check_grant_type(self, grant_type: str) -> bool:
-        """Allow the client-credentials grant only."""
-        return grant_type == GRANT_TYPE
+    def revoke_token(self, token: Any) -> None:
+        """Mark a token revoked and audit it (flushes)."""
 
 
-@dataclass
-class OAuthToken:
-    """Authlib's view of an `ApiToken` (TokenMixin)."""
-
-    model: ApiToken
-
-    def check_client(self, client: OAuthClient) -> bool:
-        """Tell whether the token belongs to ``client``."""
-        return self.model.api_client_id == client.model.id
-
-    def get_scope(self) -> str:
-        """Return the granted scopes."""
-        return self.model.scope
-
-    def get_expires_in(self) -> int:
-        """Return the lifetime in seconds."""
-        return int((self.model.expires_at - self.model.issued_at).total_seconds())
-
-    def is_expired(self) -> bool:
-        """Tell whether the token has expired."""
-        return self.model.expires_at <= now_utc()
-
-    def is_revoked(self) -> bool:
-        """Tell whether the token, its client or its agency has been switched off."""
-        client = self.model.client
-        return (
-            self.model.revoked_at is not None
-            or client.revoked_at is not None
-            or client.agency.status != AgencyStatus.active
-        )
-
-    def get_user(self) -> None:
-        """Return None: client-credentials tokens act for an agency system, not a person."""
-        return None
-
-    def get_client(self) -> OAuthClient:
-        """Return the client the token was issued to."""
-        return OAuthClient(self.model.client)
+_store: CredentialStore | None = None
 
 
-def query_client(client_id: str) -> OAuthClient | None:
-    """Return a usable client (not revoked, agency active) for ``client_id``; None makes it invalid_client."""
-    if not client_id or len(client_id) > 64:
-        return None
-    model = db.session.scalar(
-        sa.select(ApiClient).join(ApiClient.agency).where(ApiClient.client_id == client_id)
-    )
-    if model is None or model.revoked_at is not None or model.agency.status != AgencyStatus.active:
-        return None
-    return OAuthClient(model)
+def use_credential_store(store: CredentialStore) -> None:
+    """Install the store the authorization server and the bearer check read clients and tokens from."""
+    global _store  # one store per process, set by the owning domain's init_app
+    _store = store
 
 
-def save_token(token: dict[str, Any], request: Any) -> None:
-    """Store the hash of a newly issued token (flushes; the token view commits)."""
-    client: OAuthClient = request.client
-    now = now_utc()
-    record = ApiToken(
-        api_client_id=client.model.id,
-        token_hash=hash_credential(token["access_token"]),
-        scope=token.get("scope", ""),
-        issued_at=now,
-        expires_at=now + timedelta(seconds=int(token["expires_in"])),
-    )
-    client.model.last_used_at = now
-    db.session.add(record)
-    db.session.flush()
-    audit.record(
-        "api.token_issued",
-        agency_id=client.model.agency_id,
-        obj=client.model,
-        data={"client_id": client.model.client_id, "scope": record.scope, "token_id": record.id},
-    )
+def credential_store() -> CredentialStore:
+    """Return the installed credential store; without one the API cannot authenticate anybody."""
+    if _store is None:
+        raise RuntimeError("no API credential store is installed (agencies.api.register_endpoints)")
+    return _store
 
 
-def token_lifetime(client: OAuthClient, grant_type: str) -> int:
+def token_lifetime(client: Any, grant_type: str) -> int:
     """Return the configured token lifetime in seconds, never above one hour."""
     configured = int(current_app.config.get("API_TOKEN_LIFETIME_SECONDS") or DEFAULT_TOKEN_LIFETIME)
     return max(60, min(configured, MAX_TOKEN_LIFETIME))
@@ -191,37 +104,23 @@ class TokenRevocationEndpoint(RevocationEndpoint):
 
     CLIENT_AUTH_METHODS = CLIENT_AUTH_METHODS
 
-    def query_token(self, token_string: str, token_type_hint: str | None) -> OAuthToken | None:
+    def query_token(self, token_string: str, token_type_hint: str | None) -> Any:
         """Find a token by its hash (refresh tokens do not exist here)."""
-        model = db.session.scalar(
-            sa.select(ApiToken).where(ApiToken.token_hash == hash_credential(token_string))
-        )
-        return OAuthToken(model) if model is not None else None
+        return credential_store().find_token(token_string)
 
-    def revoke_token(self, token: OAuthToken, request: Any) -> None:
+    def revoke_token(self, token: Any, request: Any) -> None:
         """Mark the token revoked (never deleted, so its hash cannot be reissued unnoticed)."""
-        if token.model.revoked_at is None:
-            token.model.revoked_at = now_utc()
-            audit.record(
-                "api.token_revoked",
-                agency_id=token.model.client.agency_id,
-                obj=token.model.client,
-                data={"client_id": token.model.client.client_id, "token_id": token.model.id},
-            )
-        db.session.flush()
+        credential_store().revoke_token(token)
 
 
 class BearerValidator(BearerTokenValidator):
     """Look bearer tokens up by hash."""
 
-    def authenticate_token(self, token_string: str) -> OAuthToken | None:
+    def authenticate_token(self, token_string: str) -> Any:
         """Return the token for ``token_string`` or None."""
         if not token_string or len(token_string) > 200:
             return None
-        model = db.session.scalar(
-            sa.select(ApiToken).where(ApiToken.token_hash == hash_credential(token_string))
-        )
-        return OAuthToken(model) if model is not None else None
+        return credential_store().find_token(token_string)
 
 
 authorization = AuthorizationServer()
@@ -231,11 +130,11 @@ require_oauth = ResourceProtector()
 require_oauth.register_token_validator(BearerValidator(realm=REALM))
 
 
-def authenticate_bearer(scopes: tuple[str, ...]) -> tuple[ApiClient, Agency]:
+def authenticate_bearer(scopes: tuple[str, ...]) -> tuple[Any, Any]:
     """Check the request's bearer token for ``scopes`` (all of them); raise `ApiError` 401/403."""
     required = [" ".join(scopes)] if scopes else None
     try:
-        token: OAuthToken = require_oauth.acquire_token(required)
+        token = require_oauth.acquire_token(required)
     except MissingAuthorizationError:
         raise ApiError(
             401,
@@ -264,7 +163,8 @@ def authenticate_bearer(scopes: tuple[str, ...]) -> tuple[ApiClient, Agency]:
             "The access token is invalid, expired or revoked.",
             headers={"WWW-Authenticate": f'Bearer realm="{REALM}", error="invalid_token"'},
         ) from None
-    return token.model.client, token.model.client.agency
+    principal: tuple[Any, Any] = token.principal()
+    return principal
 
 
 api.authenticate = authenticate_bearer
@@ -340,7 +240,11 @@ def revoke_token() -> ResponseReturnValue:
 
 def init_oauth2(app: Flask) -> None:
     """Bind the authorization server and the bearer check to ``app``."""
-    authorization.init_app(app, query_client=query_client, save_token=save_token)
+    authorization.init_app(
+        app,
+        query_client=lambda client_id: credential_store().query_client(client_id),
+        save_token=lambda token, request: credential_store().save_token(token, request),
+    )
     # After init_app: Authlib's default generator would issue 10-day tokens for this grant.
     authorization.register_token_generator(
         "default", BearerTokenGenerator(_new_access_token, expires_generator=token_lifetime)

@@ -4,7 +4,7 @@ A provider may sign in only people it can vouch for as staff of its own agencies
 that: allowed e-mail domains that belong to the agencies (an organisation's own domain, never a
 public mail service anyone can sign up to, and never a domain another provider already vouches
 for), or the claim rule, whose agency codes only ever match agencies bound to the provider. The
-sign-in itself (``agencies.auth_services``) never links a provider's account to a person of an
+sign-in itself (``agencies.signin.services``) never links a provider's account to a person of an
 agency that does not trust that provider, whatever the e-mail says.
 """
 

@@ -25,8 +25,8 @@ from agencies.models import (
     Person,
     UserSession,
 )
-from agencies.oidc import SignInError, VerifiedClaims
 from agencies.sessions import end_session, start_session
+from agencies.signin.oidc import SignInError, VerifiedClaims
 from agencies.sockets import cut_live_sessions as _cut_live_sessions
 from hamkke import audit
 from hamkke.db import db

@@ -3,10 +3,11 @@
 The same declaration registers the view, parses and checks its query parameters, enforces its
 OAuth2 scopes and produces its OpenAPI entry, so the document cannot drift from the code.
 
-Adding an endpoint (e.g. referrals in a later issue)::
+A domain declares its endpoints in a module it imports from its ``init_app`` (before the shell
+registers the blueprint in ``hamkke.api.init_api``)::
 
-    from agencies.api.registry import Param, api
-    from agencies.api.schemas import ReferralPage   # a TypedDict; its JSON Schema is generated
+    from hamkke.api.registry import Param, api
+    from referrals.api import ReferralPage   # a TypedDict; its JSON Schema is generated
 
     @api.operation(
         "/referrals",
@@ -43,8 +44,7 @@ from typing import Any, Literal, NotRequired, Required, TypeVar, Union, get_args
 from flask import Blueprint, jsonify, make_response, request
 from flask.typing import ResponseReturnValue
 
-from agencies.api.errors import ApiError
-from agencies.models import Agency, ApiClient
+from hamkke.api.errors import ApiError
 from hamkke.web import error_response
 
 Auth = Literal["bearer", "client", "none"]
@@ -136,8 +136,10 @@ def _bad_parameter(name: str, detail: str) -> ApiError:
 class ApiCall:
     """What a bearer-protected view receives: the calling client, its agency and parsed parameters."""
 
-    client: ApiClient
-    agency: Agency
+    # ``agencies.models.ApiClient`` and ``Agency``, from the credential store; typed loosely so the
+    # shell does not import a domain.
+    client: Any
+    agency: Any
     query: Mapping[str, Any]
     path: Mapping[str, Any]
     #: the JSON object sent by routes declared with ``request_json`` (None otherwise)
@@ -175,8 +177,8 @@ class ApiRegistry:
 
     blueprint: Blueprint
     operations: list[Operation] = field(default_factory=list)
-    #: set by ``agencies.api.oauth2``: returns (client, agency) or raises `ApiError`
-    authenticate: Callable[[tuple[str, ...]], tuple[ApiClient, Agency]] | None = None
+    #: set by ``hamkke.api.oauth2``: returns (client, agency) or raises `ApiError`
+    authenticate: Callable[[tuple[str, ...]], tuple[Any, Any]] | None = None
 
     def operation(
         self,
@@ -242,7 +244,7 @@ class ApiRegistry:
         @functools.wraps(view)
         def handler(**path_values: Any) -> ResponseReturnValue:
             if self.authenticate is None:
-                raise RuntimeError("the OAuth2 resource protector is not set up (agencies.api.oauth2)")
+                raise RuntimeError("the OAuth2 resource protector is not set up (hamkke.api.oauth2)")
             client, agency = self.authenticate(operation.scopes)
             query = parse_query(operation.query)
             path_args = {p.name: p.parse(str(path_values[p.name])) for p in operation.path}

@@ -11,10 +11,12 @@ from flask_babel import LazyString
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from agencies import auth_services, oidc, sign_in_limits
 from agencies.models import IdentityProvider, MembershipStatus
-from agencies.oidc import SignInError
 from agencies.sessions import current_pending_session, current_person, current_session
+from agencies.signin import limits as sign_in_limits
+from agencies.signin import oidc
+from agencies.signin import services as auth_services
+from agencies.signin.oidc import SignInError
 from hamkke.config import is_production
 from hamkke.db import after_commit, db
 from hamkke.extensions import limiter
@@ -22,7 +24,7 @@ from hamkke.web import safe_next_url
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
-#: per client address; generous, so one office behind NAT signs in (see ``agencies.sign_in_limits``)
+#: per client address; generous, so one office behind NAT signs in (see ``agencies.signin.limits``)
 SIGN_IN_RATE_LIMIT = sign_in_limits.ADDRESS_LIMIT
 #: where open authorization requests wait for their callback: {state: {"provider_id", "next"}}
 AUTH_REQUESTS_KEY = "auth_requests"

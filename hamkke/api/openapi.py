@@ -8,9 +8,9 @@ from typing import Any
 from flask import current_app, jsonify
 from flask.typing import ResponseReturnValue
 
-from agencies.api.registry import ApiRegistry, Operation, SchemaRegistry, api
-from agencies.api.schemas import ErrorBody, OAuthErrorBody
-from agencies.api.scopes import SCOPES
+from hamkke.api.registry import ApiRegistry, Operation, SchemaRegistry, api
+from hamkke.api.schemas import ErrorBody, OAuthErrorBody
+from hamkke.api.scopes import SCOPES
 
 OPENAPI_VERSION = "3.1.0"
 API_VERSION = "1.0.0"
