@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from agencies.models import Agency, Person
 from agencies.sessions import current_person, current_session, login_required
 from cases.fields import FIELD_GROUPS
-from conference import access, briefing, queries, services
+from conference import access, briefing, queries
 from conference.briefing import SOURCE_LABELS
 from conference.minutes_pdf import render_minutes_pdf
 from conference.models import (
@@ -28,6 +28,8 @@ from conference.models import (
     InvitationRole,
     Rsvp,
 )
+from conference.services import actions as action_services
+from conference.services import agenda, live, minutes, scheduling
 from hamkke.db import db
 from hamkke.errors import InvalidTransition, PermissionDenied, ValidationFailed
 from hamkke.korean import with_particle
@@ -108,7 +110,7 @@ def check_in(conference_id: int) -> ResponseReturnValue:
     """Check the person in for their acting agency."""
     person = _person()
     conference = access.get_conference_for(person, conference_id)
-    services.check_in(conference, person=person, agency_id=_acting_agency(person, conference))
+    live.check_in(conference, person=person, agency_id=_acting_agency(person, conference))
     return redirect(url_for("conference.room", conference_id=conference.id), code=303)
 
 
@@ -124,7 +126,7 @@ def pledge(conference_id: int) -> ResponseReturnValue:
     if request.form.get("agree") != "yes":
         flash(_("서약에 동의해야 회의 자료를 볼 수 있습니다."), "error")
         return redirect(url_for("conference.room", conference_id=conference.id), code=303)
-    services.accept_pledge(attendance, version=request.form.get("version", ""))
+    live.accept_pledge(attendance, version=request.form.get("version", ""))
     return redirect(url_for("conference.room", conference_id=conference.id), code=303)
 
 
@@ -150,7 +152,7 @@ def sign_off(conference_id: int) -> ResponseReturnValue:
     attendance = access.attendance_of(person, conference)
     if attendance is None:
         raise PermissionDenied("참석하지 않은 회의입니다.")
-    services.sign_off(
+    minutes.sign_off(
         attendance, signed=request.form.get("decision") == "sign", comment=request.form.get("comment")
     )
     flash(_("회의록 확인을 기록했습니다."), "success")
@@ -248,14 +250,14 @@ def new() -> ResponseReturnValue:
             staff=queries.staff_of([host.id]).get(host.id, []),
             regions=queries.regions_of(host.district_id),
             agencies=queries.district_agencies(host.district_id),
-            default_briefing_days=services.DEFAULT_BRIEFING_DAYS,
+            default_briefing_days=scheduling.DEFAULT_BRIEFING_DAYS,
         )
     region_id = _form_int("region_id", _("권역"), required=False)
     if region_id is not None and region_id not in {
         region.id for region in queries.regions_of(host.district_id)
     }:
         raise ValidationFailed("이 구의 권역이 아닙니다.", field="region_id", english="Unknown region.")
-    conference = services.create_conference(
+    conference = scheduling.create_conference(
         actor=person,
         district_id=host.district_id,
         kind=_form_enum(ConferenceKind, "kind", _("회의 종류")),
@@ -272,9 +274,9 @@ def new() -> ResponseReturnValue:
     agency_ids = [i for i in map(parse_id, request.form.getlist("agency_ids")) if i is not None]
     for agency_id in dict.fromkeys(agency_ids):
         if agency_id != host.id:
-            services.invite(conference, actor=person, agency_id=agency_id)
+            scheduling.invite(conference, actor=person, agency_id=agency_id)
     if request.form.get("recurring") == "yes":
-        services.make_recurring(conference, actor=person, agency_ids=agency_ids)
+        scheduling.make_recurring(conference, actor=person, agency_ids=agency_ids)
     flash(_("회의를 잡았습니다."), "success")
     return redirect(url_for("conference.plan", conference_id=conference.id), code=303)
 
@@ -290,7 +292,7 @@ def plan(conference_id: int) -> ResponseReturnValue:
     acting = record.acting_agency_id if record is not None else None
     invited = access.invited_agency_ids(conference)
     actions = queries.actions_of_conference(conference)
-    candidates = services.carry_candidates(conference) if manager else []
+    candidates = agenda.carry_candidates(conference) if manager else []
     return render_template(
         "conference/plan.html",
         conference=conference,
@@ -312,7 +314,7 @@ def plan(conference_id: int) -> ResponseReturnValue:
         carry_candidates=candidates,
         actions=actions,
         readable_action_ids=_readable_action_ids(actions + candidates, acting),
-        reasons=services.CARRY_REASON_LABELS,
+        reasons=agenda.CARRY_REASON_LABELS,
         source_labels=SOURCE_LABELS,
         briefing_opens_at=briefing.opens_at(conference),
     )
@@ -342,7 +344,7 @@ def invite(conference_id: int) -> ResponseReturnValue:
     """Invite an agency, a person of an agency, or a guest (자문위원)."""
     person = _person()
     conference = access.get_conference_for(person, conference_id, "manage")
-    services.invite(
+    scheduling.invite(
         conference,
         actor=person,
         agency_id=_form_int("agency_id", _("기관")) or 0,
@@ -359,7 +361,7 @@ def rsvp(invitation_id: int) -> ResponseReturnValue:
     """Answer an invitation: attend, decline, or send a deputy of the same agency."""
     person = _person()
     invitation = access.get_invitation_for(person, invitation_id)
-    services.respond_to_invitation(
+    scheduling.respond_to_invitation(
         invitation,
         actor=person,
         rsvp=_form_enum(Rsvp, "rsvp", _("참석 여부")),
@@ -390,7 +392,7 @@ def propose(conference_id: int) -> ResponseReturnValue:
     title = request.form.get("title", "").strip()
     if not title:
         raise ValidationFailed("안건 제목을 입력하세요.", field="title", english="Enter a title.")
-    services.propose_item(
+    agenda.propose_item(
         conference,
         actor=person,
         title=title,
@@ -411,7 +413,7 @@ def draft_agenda(conference_id: int) -> ResponseReturnValue:
     conference = access.get_conference_for(person, conference_id, "manage")
     if conference.status != ConferenceStatus.scheduled:
         raise InvalidTransition("시작 전 회의에서만 초안을 만듭니다.", english="The meeting has started.")
-    added = services.build_draft_agenda(conference)
+    added = agenda.build_draft_agenda(conference)
     flash(_("자동 안건 초안에 %(count)d건을 더했습니다.", count=len(added)), "success")
     return _back(conference.id, "#agenda")
 
@@ -422,7 +424,7 @@ def edit_item(item_id: int) -> ResponseReturnValue:
     """Set an item's title, time box and presenter."""
     person = _person()
     item = access.get_item_for(person, item_id, "manage")
-    services.edit_item(
+    agenda.edit_item(
         item,
         actor=person,
         title=request.form.get("title", ""),
@@ -439,7 +441,7 @@ def move_item(item_id: int) -> ResponseReturnValue:
     """Move an item one place up or down."""
     person = _person()
     item = access.get_item_for(person, item_id, "manage")
-    services.move_item(item, actor=person, offset=-1 if request.form.get("direction") == "up" else 1)
+    agenda.move_item(item, actor=person, offset=-1 if request.form.get("direction") == "up" else 1)
     return _back(item.conference_id, f"#item-{item.id}")
 
 
@@ -449,7 +451,7 @@ def withdraw_item(item_id: int) -> ResponseReturnValue:
     """Take an item off the agenda."""
     person = _person()
     item = access.get_item_for(person, item_id, "manage")
-    services.withdraw_item(item, actor=person)
+    agenda.withdraw_item(item, actor=person)
     flash(_("안건을 뺐습니다."), "success")
     return _back(item.conference_id, "#agenda")
 
@@ -460,7 +462,7 @@ def carry_reason(item_id: int) -> ResponseReturnValue:
     """Choose why a carried action is back on the agenda."""
     person = _person()
     item = access.get_item_for(person, item_id, "manage")
-    services.set_carry_reason(item, actor=person, reason=_form_enum(CarryReason, "reason", _("이월 사유")))
+    agenda.set_carry_reason(item, actor=person, reason=_form_enum(CarryReason, "reason", _("이월 사유")))
     flash(_("이월 사유를 바꿨습니다."), "success")
     return _back(item.conference_id, f"#item-{item.id}")
 
@@ -472,12 +474,12 @@ def carry(conference_id: int) -> ResponseReturnValue:
     person = _person()
     conference = access.get_conference_for(person, conference_id, "manage")
     action_id = _form_int("action_id", _("실행과제")) or 0
-    action = next((a for a in services.carry_candidates(conference) if a.id == action_id), None)
+    action = next((a for a in agenda.carry_candidates(conference) if a.id == action_id), None)
     if action is None:
         raise ValidationFailed("이월할 수 있는 과제가 아닙니다.", field="action_id", english="Not carriable.")
     if conference.status != ConferenceStatus.scheduled:
         raise InvalidTransition("시작 전 회의로만 이월합니다.", english="The meeting has started.")
-    services.carry_action(action, conference, reason=_form_enum(CarryReason, "reason", _("이월 사유")))
+    agenda.carry_action(action, conference, reason=_form_enum(CarryReason, "reason", _("이월 사유")))
     flash(_("과제를 이월했습니다."), "success")
     return _back(conference.id, "#agenda")
 
@@ -490,7 +492,7 @@ def approve(conference_id: int) -> ResponseReturnValue:
     conference = access.get_conference_for(person, conference_id, "manage")
     if conference.status != ConferenceStatus.scheduled:
         raise InvalidTransition("시작 전 회의의 안건만 확정합니다.", english="The meeting has started.")
-    services.approve_agenda(conference, actor=person)
+    agenda.approve_agenda(conference, actor=person)
     flash(_("안건을 확정했습니다."), "success")
     return _back(conference.id, "#agenda")
 
@@ -567,7 +569,7 @@ def action_referral(action_id: int) -> ResponseReturnValue:
             ],
             field_groups=[(code, group.label) for code, group in FIELD_GROUPS.items()],
         )
-    referral = services.refer_from_action(
+    referral = action_services.refer_from_action(
         action,
         actor=person,
         receiving_agency_id=_form_int("receiving_agency_id", _("받는 기관")) or 0,
@@ -613,7 +615,7 @@ def _after_action_change(action_id: int, conference_id: int, person: Person) -> 
     conference = db.session.get(Conference, conference_id)
     if action is None or conference is None:
         return False
-    services.notify_action_change(action, actor=person)
+    action_services.notify_action_change(action, actor=person)
     if not any(attendance.connections > 0 for attendance in conference.attendances):
         return False
     publish_state(conference, room=conference_room(conference.id))
@@ -642,8 +644,8 @@ def start_action(action_id: int) -> ResponseReturnValue:
     person = _person()
     action = access.get_tracked_action_for(person, action_id, change=True)
     # The room's payloads carry the conference revision: take its lock first, as live events do.
-    services.lock_conference(action.conference_id)
-    services.start_action(action, actor=person)
+    live.lock_conference(action.conference_id)
+    action_services.start_action(action, actor=person)
     room_open = _after_action_change(action.id, action.conference_id, person)
     # Committed before the panels go out in a transaction of their own, as live events do.
     db.session.commit()
@@ -659,8 +661,8 @@ def complete_action(action_id: int) -> ResponseReturnValue:
     """Mark an action item done with an optional result note; a second completion changes nothing."""
     person = _person()
     action = access.get_tracked_action_for(person, action_id, change=True)
-    services.lock_conference(action.conference_id)
-    if not services.complete_action(action, actor=person, result_note=request.form.get("result_note")):
+    live.lock_conference(action.conference_id)
+    if not action_services.complete_action(action, actor=person, result_note=request.form.get("result_note")):
         db.session.rollback()
         flash(_("이미 완료한 실행과제입니다. 바뀐 것은 없습니다."), "info")
         return _back_to_actions(action_id)
