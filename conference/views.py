@@ -11,7 +11,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from agencies.models import Agency, Person
-from agencies.sessions import current_person, current_session, login_required
+from agencies.sessions import acting_agency_id, current_person, current_session, login_required
 from cases.fields import FIELD_GROUPS
 from conference import access, briefing, queries
 from conference.briefing import SOURCE_LABELS
@@ -24,14 +24,13 @@ from conference.models import (
     CaseRole,
     Conference,
     ConferenceKind,
-    ConferenceStatus,
     InvitationRole,
     Rsvp,
 )
 from conference.services import actions as action_services
 from conference.services import agenda, live, minutes, scheduling
 from hamkke.db import db
-from hamkke.errors import InvalidTransition, PermissionDenied, ValidationFailed
+from hamkke.errors import PermissionDenied, ValidationFailed
 from hamkke.korean import with_particle
 from hamkke.time import SEOUL, now_utc, today_local
 from hamkke.web import parse_id
@@ -46,18 +45,6 @@ def _person() -> Person:
     if person is None:  # login_required guarantees a person; this keeps the type honest
         raise PermissionDenied("로그인이 필요합니다.")
     return person
-
-
-def _acting_agency(person: Person, conference: Conference) -> int:
-    """The agency the person attends for: the session's acting agency, or their guest invitation's."""
-    record = current_session()
-    agency_id = record.acting_agency_id if record is not None else None
-    if agency_id is None:
-        invitation = access.invitation_for(person, conference, -1)
-        if invitation is None:
-            raise PermissionDenied("참석할 기관을 고르세요.")
-        agency_id = invitation.agency_id
-    return agency_id
 
 
 @bp.get("/")
@@ -110,7 +97,8 @@ def check_in(conference_id: int) -> ResponseReturnValue:
     """Check the person in for their acting agency."""
     person = _person()
     conference = access.get_conference_for(person, conference_id)
-    live.check_in(conference, person=person, agency_id=_acting_agency(person, conference))
+    agency_id = access.attending_agency_id(person, conference, acting_agency_id())
+    live.check_in(conference, person=person, agency_id=agency_id)
     return redirect(url_for("conference.room", conference_id=conference.id), code=303)
 
 
@@ -149,9 +137,7 @@ def sign_off(conference_id: int) -> ResponseReturnValue:
     """Sign the finalized minutes or object with a reason."""
     person = _person()
     conference = access.get_conference_for(person, conference_id)
-    attendance = access.attendance_of(person, conference)
-    if attendance is None:
-        raise PermissionDenied("참석하지 않은 회의입니다.")
+    attendance = access.get_attendance_for(person, conference)
     minutes.sign_off(
         attendance, signed=request.form.get("decision") == "sign", comment=request.form.get("comment")
     )
@@ -165,9 +151,7 @@ def minutes_pdf(conference_id: int) -> ResponseReturnValue:
     """Download the minutes in the 필수서식9 layout, filtered for the person's agency."""
     person = _person()
     conference = access.get_conference_for(person, conference_id)
-    attendance = access.attendance_of(person, conference)
-    if attendance is None or not access.has_current_pledge(attendance):
-        raise PermissionDenied("서약한 참석자만 회의록을 받을 수 있습니다.")
+    attendance = access.get_pledged_attendance_for(person, conference)
     body = render_minutes_pdf(conference, attendance.agency_id)
     return Response(
         body,
@@ -223,25 +207,13 @@ def _form_starts_at() -> datetime:
     return starts
 
 
-def _acting_agency_required(person: Person) -> Agency:
-    record = current_session()
-    agency = db.session.get(Agency, record.acting_agency_id) if record and record.acting_agency_id else None
-    if agency is None or agency.id not in access.agency_ids_of(person):
-        raise PermissionDenied("소속 기관을 골라 주세요.", english="Choose your acting agency.")
-    return agency
-
-
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def new() -> ResponseReturnValue:
     """Schedule a conference hosted by the acting agency (once, or monthly)."""
     person = _person()
-    host = _acting_agency_required(person)
-    if not access.can_schedule(person, host):
-        raise PermissionDenied(
-            "회의를 잡을 권한이 없습니다.",
-            english="Only coordinators, supervisors or admins schedule conferences.",
-        )
+    host = access.acting_agency_of(person, acting_agency_id())
+    access.require_can_schedule(person, host)
     if request.method == "GET":
         return render_template(
             "conference/new.html",
@@ -253,10 +225,6 @@ def new() -> ResponseReturnValue:
             default_briefing_days=scheduling.DEFAULT_BRIEFING_DAYS,
         )
     region_id = _form_int("region_id", _("권역"), required=False)
-    if region_id is not None and region_id not in {
-        region.id for region in queries.regions_of(host.district_id)
-    }:
-        raise ValidationFailed("이 구의 권역이 아닙니다.", field="region_id", english="Unknown region.")
     conference = scheduling.create_conference(
         actor=person,
         district_id=host.district_id,
@@ -377,28 +345,13 @@ def propose(conference_id: int) -> ResponseReturnValue:
     """An invited agency proposes an item (optionally one of its cases) for the agenda."""
     person = _person()
     conference = access.get_conference_for(person, conference_id)
-    agency = _acting_agency_required(person)
-    if agency.id not in access.invited_agency_ids(conference):
-        raise PermissionDenied(
-            "초대된 기관만 안건을 제안할 수 있습니다.", english="Only invited agencies propose."
-        )
-    case_id = _form_int("case_id", _("사례"), required=False)
-    if case_id is not None and case_id not in {case.id for case in queries.proposable_cases(agency.id)}:
-        raise ValidationFailed(
-            "사례를 맡은 기관만 그 사례를 안건으로 올릴 수 있습니다.",
-            field="case_id",
-            english="Only the case's own or lead agency may propose it.",
-        )
-    title = request.form.get("title", "").strip()
-    if not title:
-        raise ValidationFailed("안건 제목을 입력하세요.", field="title", english="Enter a title.")
-    agenda.propose_item(
+    agency = access.acting_agency_of(person, acting_agency_id())
+    agenda.propose_for_agency(
         conference,
         actor=person,
-        title=title,
         agency_id=agency.id,
-        case_id=case_id,
-        presenter_id=person.id,
+        title=request.form.get("title", ""),
+        case_id=_form_int("case_id", _("사례"), required=False),
         time_box_minutes=_form_int("time_box_minutes", _("시간")) or 0,
     )
     flash(_("안건을 제안했습니다."), "success")
@@ -411,8 +364,6 @@ def draft_agenda(conference_id: int) -> ResponseReturnValue:
     """Build the automatic draft agenda (escalations, reviews due, overdue actions, stalled referrals)."""
     person = _person()
     conference = access.get_conference_for(person, conference_id, "manage")
-    if conference.status != ConferenceStatus.scheduled:
-        raise InvalidTransition("시작 전 회의에서만 초안을 만듭니다.", english="The meeting has started.")
     added = agenda.build_draft_agenda(conference)
     flash(_("자동 안건 초안에 %(count)d건을 더했습니다.", count=len(added)), "success")
     return _back(conference.id, "#agenda")
@@ -473,13 +424,11 @@ def carry(conference_id: int) -> ResponseReturnValue:
     """Carry an unfinished action of an earlier conference to this agenda, with a reason code."""
     person = _person()
     conference = access.get_conference_for(person, conference_id, "manage")
-    action_id = _form_int("action_id", _("실행과제")) or 0
-    action = next((a for a in agenda.carry_candidates(conference) if a.id == action_id), None)
-    if action is None:
-        raise ValidationFailed("이월할 수 있는 과제가 아닙니다.", field="action_id", english="Not carriable.")
-    if conference.status != ConferenceStatus.scheduled:
-        raise InvalidTransition("시작 전 회의로만 이월합니다.", english="The meeting has started.")
-    agenda.carry_action(action, conference, reason=_form_enum(CarryReason, "reason", _("이월 사유")))
+    agenda.carry_to(
+        conference,
+        action_id=_form_int("action_id", _("실행과제")) or 0,
+        reason=_form_enum(CarryReason, "reason", _("이월 사유")),
+    )
     flash(_("과제를 이월했습니다."), "success")
     return _back(conference.id, "#agenda")
 
@@ -490,8 +439,6 @@ def approve(conference_id: int) -> ResponseReturnValue:
     """Approve the draft agenda in its current order."""
     person = _person()
     conference = access.get_conference_for(person, conference_id, "manage")
-    if conference.status != ConferenceStatus.scheduled:
-        raise InvalidTransition("시작 전 회의의 안건만 확정합니다.", english="The meeting has started.")
     agenda.approve_agenda(conference, actor=person)
     flash(_("안건을 확정했습니다."), "success")
     return _back(conference.id, "#agenda")
@@ -533,11 +480,7 @@ def briefing_page(conference_id: int) -> ResponseReturnValue:
 def briefing_pdf(conference_id: int) -> ResponseReturnValue:
     """Download the acting agency's briefing packets as a PDF."""
     person, conference, agency_id = _briefing_context(conference_id)
-    if not briefing.is_open(conference):
-        raise InvalidTransition(
-            f"사전자료는 회의 {conference.briefing_days}일 전부터 받을 수 있습니다.",
-            english="The briefing is not available yet.",
-        )
+    briefing.require_open(conference)
     packets = briefing.packets_for(conference, person, agency_id, channel="download")
     body = briefing.render_briefing_pdf(
         conference, queries.agency_names([agency_id]).get(agency_id, ""), packets
@@ -589,14 +532,8 @@ def action_referral(action_id: int) -> ResponseReturnValue:
 def actions() -> ResponseReturnValue:
     """List the action items the acting agency owns (a coordinator: the district's), unfinished first."""
     person = _person()
-    agency = _acting_agency_required(person)
+    agency = access.acting_agency_of(person, acting_agency_id())
     status = request.args.get("status", "open")
-    if status not in queries.ACTION_FILTERS:
-        raise ValidationFailed(
-            "보기 조건은 진행 중, 완료, 전체 가운데 하나입니다.",
-            field="status",
-            english="The filter is open, done or all.",
-        )
     rows = queries.tracked_actions(person, agency.id, status=status, today=today_local())
     return render_template(
         "conference/actions.html",

@@ -26,9 +26,10 @@ from conference.models import (
     ItemSource,
     ItemStatus,
 )
+from conference.queries import proposable_cases
 from hamkke import audit
 from hamkke.db import db
-from hamkke.errors import InvalidTransition, NotFound, ValidationFailed
+from hamkke.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
 from hamkke.time import now_utc, to_local
 
 #: a referral not moving for this long goes on the draft agenda as stalled
@@ -94,6 +95,39 @@ def propose_item(
     return item
 
 
+def propose_for_agency(
+    conference: Conference,
+    *,
+    actor: Person,
+    agency_id: int,
+    title: str,
+    case_id: int | None,
+    time_box_minutes: int,
+) -> AgendaItem:
+    """An invited agency proposes an item (optionally one of its open cases); the proposer presents it."""
+    if agency_id not in access.invited_agency_ids(conference):
+        raise PermissionDenied(
+            "초대된 기관만 안건을 제안할 수 있습니다.", english="Only invited agencies propose."
+        )
+    if case_id is not None and case_id not in {case.id for case in proposable_cases(agency_id)}:
+        raise ValidationFailed(
+            "사례를 맡은 기관만 그 사례를 안건으로 올릴 수 있습니다.",
+            field="case_id",
+            english="Only the case's own or lead agency may propose it.",
+        )
+    if not title.strip():
+        raise ValidationFailed("안건 제목을 입력하세요.", field="title", english="Enter a title.")
+    return propose_item(
+        conference,
+        actor=actor,
+        title=title.strip(),
+        agency_id=agency_id,
+        case_id=case_id,
+        presenter_id=actor.id,
+        time_box_minutes=time_box_minutes,
+    )
+
+
 def build_draft_agenda(conference: Conference) -> list[AgendaItem]:
     """Build the automatic draft agenda: cases due for review, overdue actions and stalled referrals.
 
@@ -101,6 +135,8 @@ def build_draft_agenda(conference: Conference) -> list[AgendaItem]:
     earlier conferences past their due date, and referrals requested or received but untouched for
     ``STALLED_REFERRAL_DAYS``. Dong escalations join once the cases domain exposes them.
     """
+    if conference.status != ConferenceStatus.scheduled:
+        raise InvalidTransition("시작 전 회의에서만 초안을 만듭니다.", english="The meeting has started.")
     added: list[AgendaItem] = []
     meeting_day = to_local(conference.starts_at).date()
     for case in _cases_in_scope(conference, stage=CaseStage.closure_review):
@@ -215,6 +251,8 @@ def _stalled_referral_items(conference: Conference) -> list[AgendaItem]:
 
 def approve_agenda(conference: Conference, *, actor: Person, order: Sequence[int] | None = None) -> None:
     """The chair approves the agenda, optionally reordering it; withdrawn items stay out."""
+    if conference.status != ConferenceStatus.scheduled:
+        raise InvalidTransition("시작 전 회의의 안건만 확정합니다.", english="The meeting has started.")
     by_id = {item.id: item for item in conference.items}
     if order is not None:
         if set(order) - set(by_id):
@@ -222,8 +260,8 @@ def approve_agenda(conference: Conference, *, actor: Person, order: Sequence[int
         for position, item_id in enumerate(order):
             by_id[item_id].position = position
     for item in conference.items:
-        if item.status == ItemStatus.draft:
-            item.status = ItemStatus.approved
+        if item.may("approve"):
+            item.apply("approve")
     conference.agenda_approved_at = now_utc()
     db.session.flush()
     audit.record("conference.agenda_approved", actor_id=actor.id, obj=conference)
@@ -237,10 +275,7 @@ def _active_items(conference: Conference) -> list[AgendaItem]:
 
 
 def _require_editable(item: AgendaItem) -> None:
-    if item.status not in (ItemStatus.draft, ItemStatus.approved):
-        raise InvalidTransition(
-            "논의를 시작한 안건은 고칠 수 없습니다.", english="The item was discussed already."
-        )
+    item.require("edit")
     if item.conference.status != ConferenceStatus.scheduled:
         raise InvalidTransition(
             "회의가 시작된 뒤에는 안건을 고칠 수 없습니다.", english="The meeting has started."
@@ -307,9 +342,7 @@ def move_item(item: AgendaItem, *, actor: Person, offset: int) -> list[AgendaIte
 
 def withdraw_item(item: AgendaItem, *, actor: Person) -> None:
     """Take an item off the agenda before it is discussed."""
-    if item.status not in (ItemStatus.draft, ItemStatus.approved):
-        raise InvalidTransition("논의한 안건은 뺄 수 없습니다.")
-    item.status = ItemStatus.withdrawn
+    item.apply("withdraw")
     item.version += 1
     db.session.flush()
     audit.record("conference.item_withdrawn", actor_id=actor.id, obj=item)
@@ -372,6 +405,16 @@ def carry_action(action: ActionItem, conference: Conference, *, reason: CarryRea
     action.carried_to_item_id = item.id
     db.session.flush()
     return item
+
+
+def carry_to(conference: Conference, *, action_id: int, reason: CarryReason) -> AgendaItem:
+    """Carry one of this conference's ``carry_candidates`` to its agenda, before the meeting starts."""
+    action = next((a for a in carry_candidates(conference) if a.id == action_id), None)
+    if action is None:
+        raise ValidationFailed("이월할 수 있는 과제가 아닙니다.", field="action_id", english="Not carriable.")
+    if conference.status != ConferenceStatus.scheduled:
+        raise InvalidTransition("시작 전 회의로만 이월합니다.", english="The meeting has started.")
+    return carry_action(action, conference, reason=reason)
 
 
 def set_carry_reason(item: AgendaItem, *, actor: Person, reason: CarryReason) -> ActionItem:

@@ -172,11 +172,10 @@ def open_item(item: AgendaItem, *, actor: Person, version: int | None = None) ->
     conference = item.conference
     _require_live(conference)
     _check_version(item, version)
-    if item.status not in (ItemStatus.approved, ItemStatus.closed):
-        raise InvalidTransition("열 수 없는 안건입니다.")
+    item.require("open")
     if any(other.status == ItemStatus.open for other in conference.items if other.id != item.id):
         raise InvalidTransition("열려 있는 안건을 먼저 닫으세요.")
-    item.status = ItemStatus.open
+    item.apply("open")
     item.stage = ItemStage.present
     # Create the four SOAP rows now, so concurrent first saves lock a row instead of racing to insert it.
     for section in SOAP_SECTIONS:
@@ -194,8 +193,7 @@ def advance_stage(
     """Move the open item along present → discuss → agree → wrap up (one step forward, or back)."""
     _require_live(item.conference)
     _check_version(item, version)
-    if item.status != ItemStatus.open:
-        raise InvalidTransition("닫힌 안건입니다.")
+    item.require("advance_stage")
     if abs(ITEM_STAGE_ORDER.index(stage) - ITEM_STAGE_ORDER.index(item.stage)) != 1:
         raise InvalidTransition("안건 진행 단계는 한 단계씩 옮깁니다.")
     item.stage = stage
@@ -206,8 +204,7 @@ def advance_stage(
 
 def restart_timer(item: AgendaItem, *, actor: Person) -> AgendaItem:
     """Restart the open item's time box."""
-    if item.status != ItemStatus.open:
-        raise InvalidTransition("닫힌 안건입니다.")
+    item.require("restart_timer")
     item.timer_started_at = now_utc()
     item.version += 1
     db.session.flush()
@@ -220,11 +217,10 @@ def close_item(
     """Close the open item as agreed (after wrap-up) or for 재회의 when there is no consensus."""
     _require_live(item.conference)
     _check_version(item, version)
-    if item.status != ItemStatus.open:
-        raise InvalidTransition("열린 안건만 닫을 수 있습니다.")
+    item.require("close")
     if outcome == ItemOutcome.agreed and item.stage not in (ItemStage.agree, ItemStage.wrap_up):
         raise InvalidTransition("합의 단계를 거친 뒤에 합의로 닫을 수 있습니다.")
-    item.status = ItemStatus.closed
+    item.apply("close")
     item.outcome = outcome
     item.closed_at = now_utc()
     item.timer_started_at = None

@@ -62,8 +62,7 @@ def save_soap(
     conference = item.conference
     if conference.is_locked or conference.finalized_at is not None:
         raise InvalidTransition("확정된 회의록은 추가기록으로만 고칩니다.")
-    if item.status not in (ItemStatus.open, ItemStatus.closed):
-        raise InvalidTransition("논의하지 않은 안건입니다.")
+    item.require("write_minutes")
     if len(text) > MAX_SOAP_LENGTH:
         raise ValidationFailed("내용이 너무 깁니다.", field="text")
     current = soap_section(item, section)

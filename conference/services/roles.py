@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 
@@ -17,14 +17,13 @@ from cases.models import Case
 from conference.models import (
     AgendaItem,
     CaseRole,
-    ItemStatus,
     LeadDecision,
     LeadMethod,
     RoleAssignment,
 )
 from hamkke import audit
 from hamkke.db import db
-from hamkke.errors import InvalidTransition, NotFound, ValidationFailed
+from hamkke.errors import NotFound, ValidationFailed
 from hamkke.time import now_utc, today_local
 
 
@@ -45,8 +44,7 @@ def decide_lead_agency(
     The cases domain has no lead-agency service yet, so the case's ``lead_agency_id`` is set here,
     with an audit row naming the decision.
     """
-    if item.status != ItemStatus.open or item.case_id is None:
-        raise InvalidTransition("열린 사례 안건에서만 주 사례관리기관을 정합니다.")
+    item.require("decide_lead")
     candidates = list(dict.fromkeys(candidate_agency_ids))
     if chosen_agency_id not in candidates:
         raise ValidationFailed("후보 기관 중에서 고르세요.", field="chosen_agency_id")
@@ -138,8 +136,7 @@ def assign_role(
     due_on: date | None = None,
 ) -> RoleAssignment:
     """Give an agency its role in the open item's case; a second lead is refused."""
-    if item.status != ItemStatus.open or item.case_id is None:
-        raise InvalidTransition("열린 사례 안건에서만 역할을 정합니다.")
+    item.require("assign_role")
     if role == CaseRole.lead and any(
         a.role == CaseRole.lead and a.agency_id != agency_id for a in _roles_of(item)
     ):
@@ -148,7 +145,8 @@ def assign_role(
     for entry in items:
         if not entry["service"].strip():
             raise ValidationFailed("서비스 이름을 적으세요.", field="isp_items")
-    assignment = _upsert_role(item, item.case_id, agency_id, role)
+    # The table refused an item without a case above.
+    assignment = _upsert_role(item, cast(int, item.case_id), agency_id, role)
     assignment.responsibilities = responsibilities.strip()
     assignment.isp_items = items
     assignment.due_on = due_on

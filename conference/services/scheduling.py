@@ -21,6 +21,7 @@ from conference.models import (
     InvitationRole,
     Rsvp,
 )
+from conference.queries import regions_of
 from hamkke import audit
 from hamkke.db import db
 from hamkke.errors import InvalidTransition, ValidationFailed
@@ -69,6 +70,8 @@ def create_conference(
     briefing_days: int = DEFAULT_BRIEFING_DAYS,
 ) -> Conference:
     """Schedule a conference of any kind."""
+    if region_id is not None and region_id not in {region.id for region in regions_of(district_id)}:
+        raise ValidationFailed("이 구의 권역이 아닙니다.", field="region_id", english="Unknown region.")
     place = (place or "").strip()[:300] or None
     video_url = (video_url or "").strip()[:500] or None
     if not (place or video_url):
