@@ -34,6 +34,7 @@ from flask_socketio import emit, join_room
 from sqlalchemy.exc import DataError, SQLAlchemyError
 
 from agencies.models import Person
+from agencies.sessions import signed_in_person
 from agencies.sockets import (
     AuthenticatedNamespace,
     authenticate_socket,
@@ -287,7 +288,7 @@ def conference_event(
                     # End the session check's read transaction, then lock before reading anything.
                     db.session.commit()
                     live.lock_conference(seat.conference_id)
-                person = cast(Person, g.person)
+                person = signed_in_person()
                 conference = access.get_conference_for(person, seat.conference_id)
                 attendance = db.session.get(Attendance, seat.attendance_id)
                 if attendance is None or attendance.person_id != person.id:

@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 
 from agencies.models import Agency, Person
-from agencies.sessions import acting_agency_id, current_person, login_required
+from agencies.sessions import acting_agency_id, login_required, signed_in_person
 from cases.fields import FIELD_GROUPS
 from conference import access, briefing, queries
 from conference.briefing import SOURCE_LABELS
@@ -46,17 +46,10 @@ from conference.services import actions as action_services
 from conference.services import agenda, live, minutes, scheduling
 from hamkke.db import db
 from hamkke.edge import attach_error, invalid_form_status, see_other
-from hamkke.errors import DomainError, PermissionDenied
+from hamkke.errors import DomainError
 from hamkke.time import today_local
 
 bp = Blueprint("conference", __name__, url_prefix="/conferences")
-
-
-def _person() -> Person:
-    person = current_person()
-    if person is None:  # login_required guarantees a person; this keeps the type honest
-        raise PermissionDenied("로그인이 필요합니다.")
-    return person
 
 
 def _refused(form: FlaskForm, error: DomainError) -> int:
@@ -70,7 +63,7 @@ def _refused(form: FlaskForm, error: DomainError) -> int:
 @login_required
 def index() -> ResponseReturnValue:
     """List the conferences the signed-in person is invited to."""
-    person = _person()
+    person = signed_in_person()
     agency_id = acting_agency_id()
     acting = db.session.get(Agency, agency_id) if agency_id else None
     return render_template(
@@ -84,7 +77,7 @@ def _render_room(
     conference: Conference, *, status: int = 200, form: FlaskForm | None = None
 ) -> ResponseReturnValue:
     """Render check-in, the pledge or the meeting room, whichever the person has reached."""
-    person = _person()
+    person = signed_in_person()
     attendance = access.attendance_of(person, conference)
     if attendance is None:
         return render_template("conference/check_in.html", conference=conference), status
@@ -115,14 +108,14 @@ def _render_room(
 @login_required
 def room(conference_id: int) -> ResponseReturnValue:
     """Show check-in, then the pledge, then the meeting room."""
-    return _render_room(access.get_conference_for(_person(), conference_id))
+    return _render_room(access.get_conference_for(signed_in_person(), conference_id))
 
 
 @bp.post("/<int:conference_id>/check-in")
 @login_required
 def check_in(conference_id: int) -> ResponseReturnValue:
     """Check the person in for their acting agency."""
-    person = _person()
+    person = signed_in_person()
     conference = access.get_conference_for(person, conference_id)
     agency_id = access.attending_agency_id(person, conference, acting_agency_id())
     live.check_in(conference, person=person, agency_id=agency_id)
@@ -133,7 +126,7 @@ def check_in(conference_id: int) -> ResponseReturnValue:
 @login_required
 def pledge(conference_id: int) -> ResponseReturnValue:
     """Accept the confidentiality pledge shown on the page."""
-    person = _person()
+    person = signed_in_person()
     conference = access.get_conference_for(person, conference_id)
     attendance = access.attendance_of(person, conference)
     if attendance is None:
@@ -155,7 +148,7 @@ def pledge(conference_id: int) -> ResponseReturnValue:
 @login_required
 def state(conference_id: int) -> ResponseReturnValue:
     """Return the attendee's current view as JSON (the page's first paint and a fallback re-fetch)."""
-    person = _person()
+    person = signed_in_person()
     conference = access.get_conference_for(person, conference_id)
     attendance = access.attendance_of(person, conference)
     payload: dict[str, Any] = {"state": queries.conference_payload(conference) if attendance else None}
@@ -168,7 +161,7 @@ def state(conference_id: int) -> ResponseReturnValue:
 @login_required
 def sign_off(conference_id: int) -> ResponseReturnValue:
     """Sign the finalized minutes or object with a reason."""
-    person = _person()
+    person = signed_in_person()
     conference = access.get_conference_for(person, conference_id)
     attendance = access.get_attendance_for(person, conference)
     form = SignOffForm()
@@ -186,7 +179,7 @@ def sign_off(conference_id: int) -> ResponseReturnValue:
 @login_required
 def minutes_pdf(conference_id: int) -> ResponseReturnValue:
     """Download the minutes in the 필수서식9 layout, filtered for the person's agency."""
-    person = _person()
+    person = signed_in_person()
     conference = access.get_conference_for(person, conference_id)
     attendance = access.get_pledged_attendance_for(person, conference)
     body = render_minutes_pdf(conference, attendance.agency_id)
@@ -242,7 +235,7 @@ def _schedule(person: Person, host: Agency, form: ScheduleForm) -> Conference:
 @login_required
 def new() -> ResponseReturnValue:
     """Schedule a conference hosted by the acting agency (once, or monthly)."""
-    person = _person()
+    person = signed_in_person()
     host = access.acting_agency_of(person, acting_agency_id())
     access.require_can_schedule(person, host)
     form = ScheduleForm()
@@ -262,7 +255,7 @@ def _render_plan(
     conference: Conference, *, status: int = 200, form: FlaskForm | None = None
 ) -> ResponseReturnValue:
     """Render the preparation page; a refused form's reasons are shown above it."""
-    person = _person()
+    person = signed_in_person()
     manager = access.can_manage(person, conference)
     acting = acting_agency_id()
     invited = access.invited_agency_ids(conference)
@@ -300,7 +293,7 @@ def _render_plan(
 @login_required
 def plan(conference_id: int) -> ResponseReturnValue:
     """Show the conference's preparation: invitations and RSVP, the agenda, carry-overs, briefing link."""
-    return _render_plan(access.get_conference_for(_person(), conference_id))
+    return _render_plan(access.get_conference_for(signed_in_person(), conference_id))
 
 
 def _readable_action_ids(actions: list[ActionItem], agency_id: int | None) -> set[int]:
@@ -340,7 +333,7 @@ def _plan_post(
 @login_required
 def invite(conference_id: int) -> ResponseReturnValue:
     """Invite an agency, a person of an agency, or a guest (자문위원)."""
-    person = _person()
+    person = signed_in_person()
     conference = access.get_conference_for(person, conference_id, "manage")
 
     def change(form: InviteForm) -> None:
@@ -359,7 +352,7 @@ def invite(conference_id: int) -> ResponseReturnValue:
 @login_required
 def rsvp(invitation_id: int) -> ResponseReturnValue:
     """Answer an invitation: attend, decline, or send a deputy of the same agency."""
-    person = _person()
+    person = signed_in_person()
     invitation = access.get_invitation_for(person, invitation_id)
 
     def change(form: RsvpForm) -> None:
@@ -374,7 +367,7 @@ def rsvp(invitation_id: int) -> ResponseReturnValue:
 @login_required
 def propose(conference_id: int) -> ResponseReturnValue:
     """An invited agency proposes an item (optionally one of its cases) for the agenda."""
-    person = _person()
+    person = signed_in_person()
     conference = access.get_conference_for(person, conference_id)
     agency = access.acting_agency_of(person, acting_agency_id())
 
@@ -395,7 +388,7 @@ def propose(conference_id: int) -> ResponseReturnValue:
 @login_required
 def draft_agenda(conference_id: int) -> ResponseReturnValue:
     """Build the automatic draft agenda (escalations, reviews due, overdue actions, stalled referrals)."""
-    person = _person()
+    person = signed_in_person()
     conference = access.get_conference_for(person, conference_id, "manage")
     added = agenda.build_draft_agenda(conference)
     flash(_("자동 안건 초안에 %(count)d건을 더했습니다.", count=len(added)), "success")
@@ -406,7 +399,7 @@ def draft_agenda(conference_id: int) -> ResponseReturnValue:
 @login_required
 def edit_item(item_id: int) -> ResponseReturnValue:
     """Set an item's title, time box and presenter."""
-    person = _person()
+    person = signed_in_person()
     item = access.get_item_for(person, item_id, "manage")
 
     def change(form: EditItemForm) -> None:
@@ -425,7 +418,7 @@ def edit_item(item_id: int) -> ResponseReturnValue:
 @login_required
 def move_item(item_id: int) -> ResponseReturnValue:
     """Move an item one place up or down."""
-    person = _person()
+    person = signed_in_person()
     item = access.get_item_for(person, item_id, "manage")
 
     def change(form: MoveItemForm) -> None:
@@ -438,7 +431,7 @@ def move_item(item_id: int) -> ResponseReturnValue:
 @login_required
 def withdraw_item(item_id: int) -> ResponseReturnValue:
     """Take an item off the agenda."""
-    person = _person()
+    person = signed_in_person()
     item = access.get_item_for(person, item_id, "manage")
     agenda.withdraw_item(item, actor=person)
     flash(_("안건을 뺐습니다."), "success")
@@ -449,7 +442,7 @@ def withdraw_item(item_id: int) -> ResponseReturnValue:
 @login_required
 def carry_reason(item_id: int) -> ResponseReturnValue:
     """Choose why a carried action is back on the agenda."""
-    person = _person()
+    person = signed_in_person()
     item = access.get_item_for(person, item_id, "manage")
 
     def change(form: CarryReasonForm) -> None:
@@ -464,7 +457,7 @@ def carry_reason(item_id: int) -> ResponseReturnValue:
 @login_required
 def carry(conference_id: int) -> ResponseReturnValue:
     """Carry an unfinished action of an earlier conference to this agenda, with a reason code."""
-    person = _person()
+    person = signed_in_person()
     conference = access.get_conference_for(person, conference_id, "manage")
 
     def change(form: CarryForm) -> None:
@@ -477,7 +470,7 @@ def carry(conference_id: int) -> ResponseReturnValue:
 @login_required
 def approve(conference_id: int) -> ResponseReturnValue:
     """Approve the draft agenda in its current order."""
-    person = _person()
+    person = signed_in_person()
     conference = access.get_conference_for(person, conference_id, "manage")
     agenda.approve_agenda(conference, actor=person)
     flash(_("안건을 확정했습니다."), "success")
@@ -488,7 +481,7 @@ def approve(conference_id: int) -> ResponseReturnValue:
 
 
 def _briefing_context(conference_id: int) -> tuple[Person, Conference, int]:
-    person = _person()
+    person = signed_in_person()
     conference = access.get_conference_for(person, conference_id)
     agency_id = briefing.briefing_agency_for(person, conference, acting_agency_id())
     return person, conference, agency_id
@@ -551,7 +544,7 @@ def _render_action_referral(
 @login_required
 def action_referral(action_id: int) -> ResponseReturnValue:
     """Create a draft referral from an action item ("의뢰 만들기"); consent is checked by referrals."""
-    person = _person()
+    person = signed_in_person()
     action = access.get_action_for(person, action_id)
     conference = access.get_conference_for(person, action.conference_id)
     form = ActionReferralForm()
@@ -598,7 +591,7 @@ def _render_actions(
 @login_required
 def actions() -> ResponseReturnValue:
     """List the action items the acting agency owns (a coordinator: the district's), unfinished first."""
-    return _render_actions(_person())
+    return _render_actions(signed_in_person())
 
 
 def _after_action_change(action_id: int, conference_id: int, person: Person) -> bool:
@@ -648,7 +641,7 @@ def _finish_action_change(person: Person, action: ActionItem, done: str) -> None
 @login_required
 def start_action(action_id: int) -> ResponseReturnValue:
     """Mark an action item in progress (진행 중): its owner agency's members or its assignee."""
-    person = _person()
+    person = signed_in_person()
     action = access.get_tracked_action_for(person, action_id, change=True)
     form = ActionProgressForm()
     if not form.validate_on_submit():
@@ -670,7 +663,7 @@ def start_action(action_id: int) -> ResponseReturnValue:
 @login_required
 def complete_action(action_id: int) -> ResponseReturnValue:
     """Mark an action item done with an optional result note; a second completion changes nothing."""
-    person = _person()
+    person = signed_in_person()
     action = access.get_tracked_action_for(person, action_id, change=True)
     form = ActionProgressForm()
     if not form.validate_on_submit():
