@@ -124,6 +124,49 @@ def can_schedule(person: Person | None, agency: Agency) -> bool:
     return bool(roles_in(person, agency) & ORGANIZER_ROLES)
 
 
+def require_can_schedule(person: Person | None, agency: Agency) -> None:
+    """Refuse (403) a person who may not schedule conferences hosted by ``agency``."""
+    if not can_schedule(person, agency):
+        raise PermissionDenied(
+            "회의를 잡을 권한이 없습니다.",
+            english="Only coordinators, supervisors or admins schedule conferences.",
+        )
+
+
+def acting_agency_of(person: Person, agency_id: int | None) -> Agency:
+    """Return the agency the person acts for in this session; 403 when there is none of theirs."""
+    agency = db.session.get(Agency, agency_id) if agency_id else None
+    if agency is None or agency.id not in agency_ids_of(person):
+        raise PermissionDenied("소속 기관을 골라 주세요.", english="Choose your acting agency.")
+    return agency
+
+
+def attending_agency_id(person: Person, conference: Conference, acting_agency_id: int | None) -> int:
+    """The agency the person attends for: the session's acting agency, or their guest invitation's."""
+    if acting_agency_id is not None:
+        return acting_agency_id
+    invitation = invitation_for(person, conference, -1)
+    if invitation is None:
+        raise PermissionDenied("참석할 기관을 고르세요.")
+    return invitation.agency_id
+
+
+def get_attendance_for(person: Person, conference: Conference) -> Attendance:
+    """Return the person's attendance of the conference; 403 if they did not attend."""
+    attendance = attendance_of(person, conference)
+    if attendance is None:
+        raise PermissionDenied("참석하지 않은 회의입니다.")
+    return attendance
+
+
+def get_pledged_attendance_for(person: Person, conference: Conference) -> Attendance:
+    """Return the person's attendance once they accepted the current pledge; 403 before that."""
+    attendance = attendance_of(person, conference)
+    if attendance is None or not has_current_pledge(attendance):
+        raise PermissionDenied("서약한 참석자만 회의록을 받을 수 있습니다.")
+    return attendance
+
+
 def can_manage(person: Person | None, conference: Conference) -> bool:
     """The chair, an organizer of the host agency, or a district coordinator prepares the conference."""
     if person is None:

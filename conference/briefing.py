@@ -18,7 +18,7 @@ from cases.models import Case
 from conference import access
 from conference.models import AgendaItem, Conference, ConferenceStatus, ItemSource, ItemStatus
 from hamkke.db import db
-from hamkke.errors import NotFound
+from hamkke.errors import InvalidTransition, NotFound
 from hamkke.pdf import KoreanDocument
 from hamkke.time import now_utc, to_local
 
@@ -76,6 +76,15 @@ def is_open(conference: Conference, *, now: datetime | None = None) -> bool:
     if conference.status in (ConferenceStatus.closed, ConferenceStatus.cancelled):
         return False
     return (now or now_utc()) >= opens_at(conference)
+
+
+def require_open(conference: Conference) -> None:
+    """Refuse (409) a briefing download before its window opens or after the meeting ended."""
+    if not is_open(conference):
+        raise InvalidTransition(
+            f"사전자료는 회의 {conference.briefing_days}일 전부터 받을 수 있습니다.",
+            english="The briefing is not available yet.",
+        )
 
 
 def briefing_agency_for(person: Person | None, conference: Conference, agency_id: int | None) -> int:

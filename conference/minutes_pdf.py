@@ -16,7 +16,7 @@ from conference.models import (
     LeadDecision,
 )
 from conference.queries import agency_names, roles_board
-from conference.services import SOAP_LABELS, SOAP_SECTIONS
+from conference.services.minutes import SOAP_LABELS, SOAP_SECTIONS
 from hamkke.db import db
 from hamkke.pdf import KoreanDocument
 from hamkke.time import now_utc, to_local

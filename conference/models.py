@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -10,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hamkke.db import Model, TimestampMixin, UTCDateTime, str_enum
+from hamkke.errors import InvalidTransition
 
 
 class ConferenceKind(enum.StrEnum):
@@ -246,6 +248,59 @@ class ItemOutcome(enum.StrEnum):
     reconvene = "reconvene"
 
 
+@dataclass(frozen=True)
+class ItemTransition:
+    """One thing done to an agenda item: the statuses it starts from, the status it leaves, its refusal."""
+
+    action: str
+    sources: frozenset[ItemStatus]
+    #: None: the status stays (an edit, a stage change, the minutes)
+    target: ItemStatus | None
+    #: what a person reads when the item is in another status (Korean, then English)
+    refusal: str
+    english: str | None = None
+    #: the action is about the item's case (lead agency, roles), so an item without one is refused
+    needs_case: bool = False
+
+
+_S = ItemStatus
+_NOT_DISCUSSED = frozenset({_S.draft, _S.approved})
+
+_ITEM_TRANSITIONS: tuple[ItemTransition, ...] = (
+    ItemTransition(
+        "approve", frozenset({_S.draft}), _S.approved, "확정할 안건이 아닙니다.", "The item is not a draft."
+    ),
+    # Editing, moving and changing a carry reason: only before the item is discussed.
+    ItemTransition(
+        "edit",
+        _NOT_DISCUSSED,
+        None,
+        "논의를 시작한 안건은 고칠 수 없습니다.",
+        "The item was discussed already.",
+    ),
+    ItemTransition("withdraw", _NOT_DISCUSSED, _S.withdrawn, "논의한 안건은 뺄 수 없습니다."),
+    # A closed item may be opened again (재논의) while the meeting runs.
+    ItemTransition("open", frozenset({_S.approved, _S.closed}), _S.open, "열 수 없는 안건입니다."),
+    ItemTransition("advance_stage", frozenset({_S.open}), None, "닫힌 안건입니다."),
+    ItemTransition("restart_timer", frozenset({_S.open}), None, "닫힌 안건입니다."),
+    ItemTransition("close", frozenset({_S.open}), _S.closed, "열린 안건만 닫을 수 있습니다."),
+    ItemTransition(
+        "decide_lead",
+        frozenset({_S.open}),
+        None,
+        "열린 사례 안건에서만 주 사례관리기관을 정합니다.",
+        needs_case=True,
+    ),
+    ItemTransition(
+        "assign_role", frozenset({_S.open}), None, "열린 사례 안건에서만 역할을 정합니다.", needs_case=True
+    ),
+    ItemTransition("write_minutes", frozenset({_S.open, _S.closed}), None, "논의하지 않은 안건입니다."),
+)
+
+#: action → transition: the one table the services, the pages and the tests read
+ITEM_TRANSITIONS: dict[str, ItemTransition] = {t.action: t for t in _ITEM_TRANSITIONS}
+
+
 class AgendaItem(TimestampMixin, Model):
     """One item of a conference's agenda, usually one case."""
 
@@ -279,6 +334,24 @@ class AgendaItem(TimestampMixin, Model):
 
     conference: Mapped[Conference] = relationship(back_populates="items")
     sections: Mapped[list[SoapSection]] = relationship(back_populates="item", cascade="all, delete-orphan")
+
+    def may(self, action: str) -> bool:
+        """Whether ``action`` (a key of ``ITEM_TRANSITIONS``) is allowed from the item's status."""
+        transition = ITEM_TRANSITIONS[action]
+        return self.status in transition.sources and (not transition.needs_case or self.case_id is not None)
+
+    def require(self, action: str) -> None:
+        """Refuse ``action`` (409, the table's message) unless the item's status allows it."""
+        if not self.may(action):
+            transition = ITEM_TRANSITIONS[action]
+            raise InvalidTransition(transition.refusal, english=transition.english)
+
+    def apply(self, action: str) -> None:
+        """Check ``action`` against the table and move the item to its target status, if it has one."""
+        self.require(action)
+        target = ITEM_TRANSITIONS[action].target
+        if target is not None:
+            self.status = target
 
 
 class SoapSection(Model):

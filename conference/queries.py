@@ -26,6 +26,7 @@ from conference.models import (
     RoleAssignment,
 )
 from hamkke.db import db
+from hamkke.errors import ValidationFailed
 
 
 def _iso(value: Any) -> str | None:
@@ -441,9 +442,16 @@ def tracked_actions(
 ) -> list[TrackedAction]:
     """Return the actions owned by the agency or assigned to the person (a coordinator: the district's).
 
-    Unfinished items come first, then by due date; ``status`` is one of ``ACTION_FILTERS``.
+    Unfinished items come first, then by due date; ``status`` must be one of ``ACTION_FILTERS`` (422).
     """
     from agencies.access import is_coordinator_of
+
+    if status not in ACTION_FILTERS:
+        raise ValidationFailed(
+            "보기 조건은 진행 중, 완료, 전체 가운데 하나입니다.",
+            field="status",
+            english="The filter is open, done or all.",
+        )
 
     agency = db.session.get(Agency, agency_id)
     mine = sa.or_(ActionItem.owner_agency_id == agency_id, ActionItem.assignee_id == person.id)

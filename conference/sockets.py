@@ -34,6 +34,7 @@ from flask_socketio import emit, join_room
 from sqlalchemy.exc import DataError, SQLAlchemyError
 
 from agencies.models import Person
+from agencies.sessions import signed_in_person
 from agencies.sockets import (
     AuthenticatedNamespace,
     authenticate_socket,
@@ -41,7 +42,7 @@ from agencies.sockets import (
     forget_socket,
     refuse_connection,
 )
-from conference import access, services
+from conference import access
 from conference.models import (
     AgendaItem,
     Attendance,
@@ -58,6 +59,8 @@ from conference.queries import (
     guest_payload,
     item_data,
 )
+from conference.services import actions as action_services
+from conference.services import live, minutes, roles
 from hamkke import realtime
 from hamkke.db import db
 from hamkke.errors import DomainError, NotFound, PermissionDenied, ServiceUnavailable, ValidationFailed
@@ -284,8 +287,8 @@ def conference_event(
                 if writes:
                     # End the session check's read transaction, then lock before reading anything.
                     db.session.commit()
-                    services.lock_conference(seat.conference_id)
-                person = cast(Person, g.person)
+                    live.lock_conference(seat.conference_id)
+                person = signed_in_person()
                 conference = access.get_conference_for(person, seat.conference_id)
                 attendance = db.session.get(Attendance, seat.attendance_id)
                 if attendance is None or attendance.person_id != person.id:
@@ -375,7 +378,7 @@ class ConferenceNamespace(AuthenticatedNamespace):
         try:
             # End the session check's read transaction before taking the conference lock.
             db.session.commit()
-            services.lock_conference(conference_id)
+            live.lock_conference(conference_id)
             conference = access.get_conference_for(record.person, conference_id)
             attendance = access.attendance_of(record.person, conference)
             if attendance is None:
@@ -388,7 +391,7 @@ class ConferenceNamespace(AuthenticatedNamespace):
             pledged = access.has_current_pledge(attendance)
             if pledged and not attendance.is_guest:
                 join_room(agency_room(conference.id, attendance.agency_id))
-            if services.set_presence(attendance, connected=True):
+            if live.set_presence(attendance, connected=True):
                 publish_delta(conference, attendances=[attendance])
             publish_state(conference, room=sid)
             # The join is committed before the case panels go out in their own short transaction.
@@ -445,17 +448,17 @@ class ConferenceNamespace(AuthenticatedNamespace):
     def _leave(self, seat: SocketSeat) -> None:
         # End the read transaction before taking the conference lock.
         db.session.commit()
-        services.lock_conference(seat.conference_id)
+        live.lock_conference(seat.conference_id)
         attendance = db.session.get(Attendance, seat.attendance_id)
         conference = db.session.get(Conference, seat.conference_id)
         if attendance is None or conference is None:
             db.session.rollback()
             return
-        changed = services.set_presence(attendance, connected=False)
+        changed = live.set_presence(attendance, connected=False)
         person = db.session.get(Person, seat.person_id)
         chair_before = conference.chair_id
         if attendance.connections == 0 and person is not None:
-            services.hand_over_chair(conference, leaving=person)
+            live.hand_over_chair(conference, leaving=person)
         if conference.chair_id != chair_before:
             # Chair, recorder and who may edit the minutes all changed: rare enough to resend it all.
             publish_state(conference, room=conference_room(conference.id))
@@ -481,7 +484,7 @@ class ConferenceNamespace(AuthenticatedNamespace):
         self, conference: Conference, attendance: Attendance, person: Person, data: dict[str, Any]
     ) -> dict[str, Any]:
         """Accept the 비밀유지 서약 and join the agency's case-data room."""
-        services.accept_pledge(attendance, version=str(data["version"]))
+        live.accept_pledge(attendance, version=str(data["version"]))
         if not attendance.is_guest:
             join_room(agency_room(conference.id, attendance.agency_id))
         publish_delta(conference, attendances=[attendance])
@@ -493,7 +496,7 @@ class ConferenceNamespace(AuthenticatedNamespace):
         self, conference: Conference, attendance: Attendance, person: Person, data: dict[str, Any]
     ) -> dict[str, Any]:
         """Raise or lower the attendee's hand."""
-        services.set_hand(attendance, raised=bool(data["raised"]))
+        live.set_hand(attendance, raised=bool(data["raised"]))
         publish_delta(conference, attendances=[attendance])
         return {}
 
@@ -502,7 +505,7 @@ class ConferenceNamespace(AuthenticatedNamespace):
         self, conference: Conference, attendance: Attendance, person: Person, data: dict[str, Any]
     ) -> dict[str, Any]:
         """Start the meeting."""
-        services.start_conference(conference, actor=person)
+        live.start_conference(conference, actor=person)
         publish_delta(conference, header=True, items=conference.items)
         refresh_case_data_after_commit(conference)
         return {}
@@ -512,7 +515,7 @@ class ConferenceNamespace(AuthenticatedNamespace):
         self, conference: Conference, attendance: Attendance, person: Person, data: dict[str, Any]
     ) -> dict[str, Any]:
         """Open an agenda item (its case data becomes visible to consented agencies)."""
-        item = services.open_item(_item(conference, data), actor=person, version=_version(data))
+        item = live.open_item(_item(conference, data), actor=person, version=_version(data))
         publish_delta(conference, items=[item])
         refresh_case_data_after_commit(conference)
         return {}
@@ -523,7 +526,7 @@ class ConferenceNamespace(AuthenticatedNamespace):
     ) -> dict[str, Any]:
         """Move the open item to the next (or previous) stage of the agenda flow."""
         item = _item(conference, data)
-        services.advance_stage(item, actor=person, stage=ItemStage(data["stage"]), version=_version(data))
+        live.advance_stage(item, actor=person, stage=ItemStage(data["stage"]), version=_version(data))
         publish_delta(conference, items=[item])
         return {}
 
@@ -532,7 +535,7 @@ class ConferenceNamespace(AuthenticatedNamespace):
         self, conference: Conference, attendance: Attendance, person: Person, data: dict[str, Any]
     ) -> dict[str, Any]:
         """Restart the open item's time box."""
-        item = services.restart_timer(_item(conference, data), actor=person)
+        item = live.restart_timer(_item(conference, data), actor=person)
         publish_delta(conference, items=[item])
         return {}
 
@@ -541,7 +544,7 @@ class ConferenceNamespace(AuthenticatedNamespace):
         self, conference: Conference, attendance: Attendance, person: Person, data: dict[str, Any]
     ) -> dict[str, Any]:
         """Close the open item as agreed or for 재회의."""
-        item = services.close_item(
+        item = live.close_item(
             _item(conference, data),
             actor=person,
             outcome=ItemOutcome(data["outcome"]),
@@ -561,7 +564,7 @@ class ConferenceNamespace(AuthenticatedNamespace):
         if not isinstance(votes, dict):
             raise ValidationFailed("투표 형식이 잘못되었습니다.", field="votes")
         item = _item(conference, data)
-        decision = services.decide_lead_agency(
+        decision = roles.decide_lead_agency(
             item,
             actor=person,
             method=LeadMethod(data["method"]),
@@ -582,7 +585,7 @@ class ConferenceNamespace(AuthenticatedNamespace):
     ) -> dict[str, Any]:
         """Give an agency its role and ISP items in the open item's case."""
         isp = [
-            services.IspItem(
+            roles.IspItem(
                 service=str(entry["service"]),
                 quantity=str(entry.get("quantity") or ""),
                 duration=str(entry.get("duration") or ""),
@@ -592,7 +595,7 @@ class ConferenceNamespace(AuthenticatedNamespace):
             for entry in data.get("isp_items") or []
         ]
         item = _item(conference, data)
-        assignment = services.assign_role(
+        assignment = roles.assign_role(
             item,
             actor=person,
             agency_id=int(data["agency_id"]),
@@ -616,7 +619,7 @@ class ConferenceNamespace(AuthenticatedNamespace):
         item = _item(conference, data)
         if not access.may_see_item_case(item, attendance.agency_id):
             raise PermissionDenied("이 안건의 내용을 볼 수 없습니다.")
-        result = services.save_soap(
+        result = minutes.save_soap(
             item, actor=person, section=str(data["section"]), text=text, base_version=data["base_version"]
         )
         section = result.section
@@ -635,7 +638,7 @@ class ConferenceNamespace(AuthenticatedNamespace):
         if due_on is None:
             raise ValidationFailed("기한을 정하세요.", field="due_on")
         item = _item(conference, data)
-        action = services.create_action_from_plan_line(
+        action = action_services.create_action_from_plan_line(
             item,
             actor=person,
             line=str(data["line"]),
@@ -655,7 +658,7 @@ class ConferenceNamespace(AuthenticatedNamespace):
         target = next((a for a in conference.attendances if a.person_id == int(data["person_id"])), None)
         if target is None:
             raise NotFound("참석자가 아닙니다.")
-        services.allow_minute_editor(target, actor=person, allowed=bool(data["allowed"]))
+        live.allow_minute_editor(target, actor=person, allowed=bool(data["allowed"]))
         publish_delta(conference, attendances=[target])
         return {}
 
@@ -664,7 +667,7 @@ class ConferenceNamespace(AuthenticatedNamespace):
         self, conference: Conference, attendance: Attendance, person: Person, data: dict[str, Any]
     ) -> dict[str, Any]:
         """End the meeting and finalize the minutes."""
-        version = services.finalize_minutes(conference, actor=person)
+        version = minutes.finalize_minutes(conference, actor=person)
         publish_delta(conference, header=True, items=conference.items)
         return {"minutes_version": version.version}
 
@@ -677,16 +680,16 @@ def republish_conferences_of_case(case_id: int) -> int:
     """
     from conference.models import ConferenceStatus
 
-    live = [
+    discussing = [
         item.conference
         for item in db.session.query(AgendaItem).filter(AgendaItem.case_id == case_id)
         if item.conference.status == ConferenceStatus.live
     ]
-    unique = {conference.id: conference for conference in live}
+    unique = {conference.id: conference for conference in discussing}
     # End the read transaction: each conference below is locked and committed on its own.
     db.session.commit()
     for conference_id in unique:
-        services.lock_conference(conference_id)
+        live.lock_conference(conference_id)
         conference = db.session.get(Conference, conference_id)
         if conference is not None:
             # The items' consent flags to everyone, then the panels per agency through the gate.

@@ -44,7 +44,7 @@ def schedule_after_finalize(conference_id: int) -> None:
 @shared_task(name="conference.send_minutes", acks_late=True)
 def send_conference_minutes(conference_id: int) -> int:
     """Send the minutes of one finalized conference to attendees not yet served; return how many."""
-    from conference.services import send_minutes
+    from conference.services.minutes import send_minutes
 
     conference = db.session.get(Conference, conference_id)
     if conference is None or conference.finalized_at is None:
@@ -57,7 +57,7 @@ def send_conference_minutes(conference_id: int) -> int:
 @shared_task(name="conference.sweep_minutes")
 def sweep_minutes() -> int:
     """Send any unsent minutes and lock minutes whose sign-off window closed; return conferences touched."""
-    from conference.services import lock_minutes_if_due, send_minutes
+    from conference.services.minutes import lock_minutes_if_due, send_minutes
 
     touched = 0
     finalized = db.session.scalars(
@@ -73,7 +73,7 @@ def sweep_minutes() -> int:
 @shared_task(name="conference.send_reminders")
 def send_reminders() -> int:
     """Send D-7 and D-1 reminders of scheduled conferences (deduplicated); return how many went out."""
-    from conference.services import send_reminders as remind
+    from conference.services.scheduling import send_reminders as remind
 
     today = today_local()
     sent = 0
@@ -94,7 +94,7 @@ def send_reminders() -> int:
 @shared_task(name="conference.generate_regular")
 def generate_regular_conferences() -> int:
     """Create the next instance of every active recurring rule (idempotent); return how many rules ran."""
-    from conference.services import generate_next_instance
+    from conference.services.scheduling import generate_next_instance
 
     rules = db.session.scalars(sa.select(ConferenceRule).where(ConferenceRule.is_active.is_(True))).all()
     for rule in rules:
@@ -105,7 +105,7 @@ def generate_regular_conferences() -> int:
 @shared_task(name="conference.action_reminders")
 def send_action_reminders() -> int:
     """Remind owners of unfinished action items due tomorrow or overdue (deduplicated); return how many."""
-    from conference.services import remind_due_actions
+    from conference.services.actions import remind_due_actions
 
     sent = remind_due_actions(today_local())
     return sent

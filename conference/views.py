@@ -1,70 +1,71 @@
-"""Pages of conferences: the list, check-in and pledge, the meeting room, sign-off and the minutes PDF."""
+"""Pages of conferences: the list, check-in and pledge, the meeting room, sign-off and the minutes PDF.
+
+Views translate requests: they load and authorize (``conference.access``), validate the posted form
+(``conference.forms``), call one service and answer. A refused form comes back as its page with the
+reason next to the field (422, or the refusal's own status), as on the case and agency pages.
+"""
 
 from __future__ import annotations
 
-import enum
-from datetime import date, datetime, time
-from typing import Any, TypeVar
+from typing import Any
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_wtf import FlaskForm
 
 from agencies.models import Agency, Person
-from agencies.sessions import current_person, current_session, login_required
+from agencies.sessions import acting_agency_id, login_required, signed_in_person
 from cases.fields import FIELD_GROUPS
-from conference import access, briefing, queries, services
+from conference import access, briefing, queries
 from conference.briefing import SOURCE_LABELS
+from conference.forms import (
+    ActionProgressForm,
+    ActionReferralForm,
+    CarryForm,
+    CarryReasonForm,
+    EditItemForm,
+    InviteForm,
+    MoveItemForm,
+    PledgeForm,
+    ProposeForm,
+    RsvpForm,
+    ScheduleForm,
+    SignOffForm,
+)
 from conference.minutes_pdf import render_minutes_pdf
 from conference.models import (
     LEAD_METHOD_LABELS,
     ActionItem,
     AgendaItem,
-    CarryReason,
     CaseRole,
     Conference,
     ConferenceKind,
-    ConferenceStatus,
-    InvitationRole,
-    Rsvp,
 )
+from conference.services import actions as action_services
+from conference.services import agenda, live, minutes, scheduling
 from hamkke.db import db
-from hamkke.errors import InvalidTransition, PermissionDenied, ValidationFailed
-from hamkke.korean import with_particle
-from hamkke.time import SEOUL, now_utc, today_local
-from hamkke.web import parse_id
-
-_E = TypeVar("_E", bound=enum.Enum)
+from hamkke.edge import attach_error, invalid_form_status, see_other
+from hamkke.errors import DomainError
+from hamkke.time import today_local
 
 bp = Blueprint("conference", __name__, url_prefix="/conferences")
 
 
-def _person() -> Person:
-    person = current_person()
-    if person is None:  # login_required guarantees a person; this keeps the type honest
-        raise PermissionDenied("로그인이 필요합니다.")
-    return person
-
-
-def _acting_agency(person: Person, conference: Conference) -> int:
-    """The agency the person attends for: the session's acting agency, or their guest invitation's."""
-    record = current_session()
-    agency_id = record.acting_agency_id if record is not None else None
-    if agency_id is None:
-        invitation = access.invitation_for(person, conference, -1)
-        if invitation is None:
-            raise PermissionDenied("참석할 기관을 고르세요.")
-        agency_id = invitation.agency_id
-    return agency_id
+def _refused(form: FlaskForm, error: DomainError) -> int:
+    """Undo the refused change and put its reason on the form; return the status to answer with."""
+    db.session.rollback()
+    attach_error(form, error)
+    return error.status_code
 
 
 @bp.get("/")
 @login_required
 def index() -> ResponseReturnValue:
     """List the conferences the signed-in person is invited to."""
-    person = _person()
-    record = current_session()
-    acting = db.session.get(Agency, record.acting_agency_id) if record and record.acting_agency_id else None
+    person = signed_in_person()
+    agency_id = acting_agency_id()
+    acting = db.session.get(Agency, agency_id) if agency_id else None
     return render_template(
         "conference/index.html",
         conferences=queries.conferences_for(person),
@@ -72,26 +73,27 @@ def index() -> ResponseReturnValue:
     )
 
 
-@bp.get("/<int:conference_id>")
-@login_required
-def room(conference_id: int) -> ResponseReturnValue:
-    """Show check-in, then the pledge, then the meeting room."""
-    person = _person()
-    conference = access.get_conference_for(person, conference_id)
+def _render_room(
+    conference: Conference, *, status: int = 200, form: FlaskForm | None = None
+) -> ResponseReturnValue:
+    """Render check-in, the pledge or the meeting room, whichever the person has reached."""
+    person = signed_in_person()
     attendance = access.attendance_of(person, conference)
     if attendance is None:
-        return render_template("conference/check_in.html", conference=conference)
+        return render_template("conference/check_in.html", conference=conference), status
     if not access.has_current_pledge(attendance):
         return render_template(
             "conference/pledge.html",
             conference=conference,
             pledge_version=access.CURRENT_PLEDGE_VERSION,
             pledge_text=access.PLEDGE_TEXTS[access.CURRENT_PLEDGE_VERSION],
-        )
+            form=form,
+        ), status
     return render_template(
         "conference/room.html",
         conference=conference,
         attendance=attendance,
+        form=form,
         lead_methods=LEAD_METHOD_LABELS,
         case_roles=[role.value for role in CaseRole],
         agencies=queries.agency_names(
@@ -99,40 +101,54 @@ def room(conference_id: int) -> ResponseReturnValue:
             + [invitation.agency_id for invitation in conference.invitations]
             + [a.agency_id for a in conference.attendances]
         ),
-    )
+    ), status
+
+
+@bp.get("/<int:conference_id>")
+@login_required
+def room(conference_id: int) -> ResponseReturnValue:
+    """Show check-in, then the pledge, then the meeting room."""
+    return _render_room(access.get_conference_for(signed_in_person(), conference_id))
 
 
 @bp.post("/<int:conference_id>/check-in")
 @login_required
 def check_in(conference_id: int) -> ResponseReturnValue:
     """Check the person in for their acting agency."""
-    person = _person()
+    person = signed_in_person()
     conference = access.get_conference_for(person, conference_id)
-    services.check_in(conference, person=person, agency_id=_acting_agency(person, conference))
-    return redirect(url_for("conference.room", conference_id=conference.id), code=303)
+    agency_id = access.attending_agency_id(person, conference, acting_agency_id())
+    live.check_in(conference, person=person, agency_id=agency_id)
+    return see_other("conference.room", conference_id=conference.id)
 
 
 @bp.post("/<int:conference_id>/pledge")
 @login_required
 def pledge(conference_id: int) -> ResponseReturnValue:
     """Accept the confidentiality pledge shown on the page."""
-    person = _person()
+    person = signed_in_person()
     conference = access.get_conference_for(person, conference_id)
     attendance = access.attendance_of(person, conference)
     if attendance is None:
-        return redirect(url_for("conference.room", conference_id=conference.id), code=303)
-    if request.form.get("agree") != "yes":
+        return see_other("conference.room", conference_id=conference.id)
+    form = PledgeForm()
+    if not form.validate_on_submit():
+        return _render_room(conference, status=invalid_form_status(form), form=form)
+    if form.agree.data != "yes":
         flash(_("서약에 동의해야 회의 자료를 볼 수 있습니다."), "error")
-        return redirect(url_for("conference.room", conference_id=conference.id), code=303)
-    services.accept_pledge(attendance, version=request.form.get("version", ""))
-    return redirect(url_for("conference.room", conference_id=conference.id), code=303)
+        return see_other("conference.room", conference_id=conference.id)
+    try:
+        live.accept_pledge(attendance, version=form.version.data or "")
+    except DomainError as error:
+        return _render_room(conference, status=_refused(form, error), form=form)
+    return see_other("conference.room", conference_id=conference.id)
 
 
 @bp.get("/<int:conference_id>/state.json")
 @login_required
 def state(conference_id: int) -> ResponseReturnValue:
     """Return the attendee's current view as JSON (the page's first paint and a fallback re-fetch)."""
-    person = _person()
+    person = signed_in_person()
     conference = access.get_conference_for(person, conference_id)
     attendance = access.attendance_of(person, conference)
     payload: dict[str, Any] = {"state": queries.conference_payload(conference) if attendance else None}
@@ -145,27 +161,27 @@ def state(conference_id: int) -> ResponseReturnValue:
 @login_required
 def sign_off(conference_id: int) -> ResponseReturnValue:
     """Sign the finalized minutes or object with a reason."""
-    person = _person()
+    person = signed_in_person()
     conference = access.get_conference_for(person, conference_id)
-    attendance = access.attendance_of(person, conference)
-    if attendance is None:
-        raise PermissionDenied("참석하지 않은 회의입니다.")
-    services.sign_off(
-        attendance, signed=request.form.get("decision") == "sign", comment=request.form.get("comment")
-    )
+    attendance = access.get_attendance_for(person, conference)
+    form = SignOffForm()
+    if not form.validate_on_submit():
+        return _render_room(conference, status=invalid_form_status(form), form=form)
+    try:
+        minutes.sign_off(attendance, signed=form.decision.data == "sign", comment=form.comment.data)
+    except DomainError as error:
+        return _render_room(conference, status=_refused(form, error), form=form)
     flash(_("회의록 확인을 기록했습니다."), "success")
-    return redirect(url_for("conference.room", conference_id=conference.id), code=303)
+    return see_other("conference.room", conference_id=conference.id)
 
 
 @bp.get("/<int:conference_id>/minutes.pdf")
 @login_required
 def minutes_pdf(conference_id: int) -> ResponseReturnValue:
     """Download the minutes in the 필수서식9 layout, filtered for the person's agency."""
-    person = _person()
+    person = signed_in_person()
     conference = access.get_conference_for(person, conference_id)
-    attendance = access.attendance_of(person, conference)
-    if attendance is None or not access.has_current_pledge(attendance):
-        raise PermissionDenied("서약한 참석자만 회의록을 받을 수 있습니다.")
+    attendance = access.get_pledged_attendance_for(person, conference)
     body = render_minutes_pdf(conference, attendance.agency_id)
     return Response(
         body,
@@ -177,123 +193,78 @@ def minutes_pdf(conference_id: int) -> ResponseReturnValue:
 # --- planning: scheduling, invitations, RSVP, agenda ------------------------------------------
 
 
-def _form_int(name: str, label: str, *, required: bool = True) -> int | None:
-    """Read an integer form field, refusing anything else with a Korean message (422)."""
-    raw = (request.form.get(name) or "").strip()
-    if not raw:
-        if required:
-            raise ValidationFailed(
-                f"{with_particle(label, '을')} 입력하세요.", field=name, english=f"{name} is required."
-            )
-        return None
-    try:
-        return int(raw)
-    except ValueError:
-        raise ValidationFailed(
-            f"{with_particle(label, '은')} 숫자여야 합니다.", field=name, english=f"{name} must be a number."
-        ) from None
+def _render_new(host: Agency, form: ScheduleForm, status: int = 200) -> ResponseReturnValue:
+    return render_template(
+        "conference/new.html",
+        host=host,
+        form=form,
+        kinds=list(ConferenceKind),
+        staff=queries.staff_of([host.id]).get(host.id, []),
+        regions=queries.regions_of(host.district_id),
+        agencies=queries.district_agencies(host.district_id),
+        default_briefing_days=scheduling.DEFAULT_BRIEFING_DAYS,
+    ), status
 
 
-def _form_enum(enum_type: type[_E], name: str, label: str) -> _E:
-    raw = request.form.get(name, "")
-    try:
-        return enum_type(raw)
-    except ValueError:
-        raise ValidationFailed(
-            f"{with_particle(label, '을')} 고르세요.", field=name, english=f"Choose {name}."
-        ) from None
-
-
-def _form_starts_at() -> datetime:
-    """Combine the date and time fields, entered in Asia/Seoul, into an aware datetime."""
-    try:
-        day = date.fromisoformat(request.form.get("date", ""))
-        at = time.fromisoformat(request.form.get("time", ""))
-    except ValueError:
-        raise ValidationFailed(
-            "회의 날짜와 시간을 바르게 입력하세요.", field="date", english="Enter a valid date and time."
-        ) from None
-    starts = datetime.combine(day, at.replace(tzinfo=None), tzinfo=SEOUL)
-    if starts < now_utc():
-        raise ValidationFailed(
-            "지난 시각에는 회의를 잡을 수 없습니다.", field="date", english="The start is in the past."
-        )
-    return starts
-
-
-def _acting_agency_required(person: Person) -> Agency:
-    record = current_session()
-    agency = db.session.get(Agency, record.acting_agency_id) if record and record.acting_agency_id else None
-    if agency is None or agency.id not in access.agency_ids_of(person):
-        raise PermissionDenied("소속 기관을 골라 주세요.", english="Choose your acting agency.")
-    return agency
+def _schedule(person: Person, host: Agency, form: ScheduleForm) -> Conference:
+    """Create the conference the form describes, invite its agencies and make it monthly if asked."""
+    conference = scheduling.create_conference(
+        actor=person,
+        district_id=host.district_id,
+        kind=form.kind.data,
+        title=form.title.data or "",
+        starts_at=form.starts_at(),
+        host_agency_id=host.id,
+        place=form.place.data,
+        video_url=form.video_url.data,
+        region_id=form.region_id.data,
+        chair_id=form.chair_id.data,
+        recorder_id=form.recorder_id.data,
+        briefing_days=form.briefing_days.data or 0,
+    )
+    agency_ids: list[int] = form.agency_ids.data or []
+    for agency_id in dict.fromkeys(agency_ids):
+        if agency_id != host.id:
+            scheduling.invite(conference, actor=person, agency_id=agency_id)
+    if form.recurring.data == "yes":
+        scheduling.make_recurring(conference, actor=person, agency_ids=agency_ids)
+    return conference
 
 
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def new() -> ResponseReturnValue:
     """Schedule a conference hosted by the acting agency (once, or monthly)."""
-    person = _person()
-    host = _acting_agency_required(person)
-    if not access.can_schedule(person, host):
-        raise PermissionDenied(
-            "회의를 잡을 권한이 없습니다.",
-            english="Only coordinators, supervisors or admins schedule conferences.",
-        )
+    person = signed_in_person()
+    host = access.acting_agency_of(person, acting_agency_id())
+    access.require_can_schedule(person, host)
+    form = ScheduleForm()
     if request.method == "GET":
-        return render_template(
-            "conference/new.html",
-            host=host,
-            kinds=list(ConferenceKind),
-            staff=queries.staff_of([host.id]).get(host.id, []),
-            regions=queries.regions_of(host.district_id),
-            agencies=queries.district_agencies(host.district_id),
-            default_briefing_days=services.DEFAULT_BRIEFING_DAYS,
-        )
-    region_id = _form_int("region_id", _("권역"), required=False)
-    if region_id is not None and region_id not in {
-        region.id for region in queries.regions_of(host.district_id)
-    }:
-        raise ValidationFailed("이 구의 권역이 아닙니다.", field="region_id", english="Unknown region.")
-    conference = services.create_conference(
-        actor=person,
-        district_id=host.district_id,
-        kind=_form_enum(ConferenceKind, "kind", _("회의 종류")),
-        title=request.form.get("title", ""),
-        starts_at=_form_starts_at(),
-        host_agency_id=host.id,
-        place=request.form.get("place"),
-        video_url=request.form.get("video_url"),
-        region_id=region_id,
-        chair_id=_form_int("chair_id", _("진행자"), required=False),
-        recorder_id=_form_int("recorder_id", _("서기"), required=False),
-        briefing_days=_form_int("briefing_days", _("사전자료 공개일")) or 0,
-    )
-    agency_ids = [i for i in map(parse_id, request.form.getlist("agency_ids")) if i is not None]
-    for agency_id in dict.fromkeys(agency_ids):
-        if agency_id != host.id:
-            services.invite(conference, actor=person, agency_id=agency_id)
-    if request.form.get("recurring") == "yes":
-        services.make_recurring(conference, actor=person, agency_ids=agency_ids)
+        return _render_new(host, form)
+    if not form.validate_on_submit():
+        return _render_new(host, form, invalid_form_status(form))
+    try:
+        conference = _schedule(person, host, form)
+    except DomainError as error:
+        return _render_new(host, form, _refused(form, error))
     flash(_("회의를 잡았습니다."), "success")
-    return redirect(url_for("conference.plan", conference_id=conference.id), code=303)
+    return see_other("conference.plan", conference_id=conference.id)
 
 
-@bp.get("/<int:conference_id>/plan")
-@login_required
-def plan(conference_id: int) -> ResponseReturnValue:
-    """Show the conference's preparation: invitations and RSVP, the agenda, carry-overs, briefing link."""
-    person = _person()
-    conference = access.get_conference_for(person, conference_id)
+def _render_plan(
+    conference: Conference, *, status: int = 200, form: FlaskForm | None = None
+) -> ResponseReturnValue:
+    """Render the preparation page; a refused form's reasons are shown above it."""
+    person = signed_in_person()
     manager = access.can_manage(person, conference)
-    record = current_session()
-    acting = record.acting_agency_id if record is not None else None
+    acting = acting_agency_id()
     invited = access.invited_agency_ids(conference)
     actions = queries.actions_of_conference(conference)
-    candidates = services.carry_candidates(conference) if manager else []
+    candidates = agenda.carry_candidates(conference) if manager else []
     return render_template(
         "conference/plan.html",
         conference=conference,
+        form=form,
         manager=manager,
         acting_agency_id=acting,
         can_propose=acting in invited,
@@ -312,10 +283,17 @@ def plan(conference_id: int) -> ResponseReturnValue:
         carry_candidates=candidates,
         actions=actions,
         readable_action_ids=_readable_action_ids(actions + candidates, acting),
-        reasons=services.CARRY_REASON_LABELS,
+        reasons=agenda.CARRY_REASON_LABELS,
         source_labels=SOURCE_LABELS,
         briefing_opens_at=briefing.opens_at(conference),
-    )
+    ), status
+
+
+@bp.get("/<int:conference_id>/plan")
+@login_required
+def plan(conference_id: int) -> ResponseReturnValue:
+    """Show the conference's preparation: invitations and RSVP, the agenda, carry-overs, briefing link."""
+    return _render_plan(access.get_conference_for(signed_in_person(), conference_id))
 
 
 def _readable_action_ids(actions: list[ActionItem], agency_id: int | None) -> set[int]:
@@ -332,179 +310,180 @@ def _readable_action_ids(actions: list[ActionItem], agency_id: int | None) -> se
     return readable
 
 
-def _back(conference_id: int, anchor: str = "") -> ResponseReturnValue:
-    return redirect(url_for("conference.plan", conference_id=conference_id) + anchor, code=303)
+def _plan_post(
+    conference: Conference, form: FlaskForm, change: Any, done: str | None, anchor: str
+) -> ResponseReturnValue:
+    """Validate a form of the preparation page, make its change, and go back to the page's section.
+
+    ``change`` is called with the valid form; a refused form or change re-renders the page with
+    the reason. ``done`` is the success message (none for moving an item).
+    """
+    if not form.validate_on_submit():
+        return _render_plan(conference, status=invalid_form_status(form), form=form)
+    try:
+        change(form)
+    except DomainError as error:
+        return _render_plan(conference, status=_refused(form, error), form=form)
+    if done:
+        flash(done, "success")
+    return see_other("conference.plan", conference_id=conference.id, _anchor=anchor)
 
 
 @bp.post("/<int:conference_id>/invitations")
 @login_required
 def invite(conference_id: int) -> ResponseReturnValue:
     """Invite an agency, a person of an agency, or a guest (자문위원)."""
-    person = _person()
+    person = signed_in_person()
     conference = access.get_conference_for(person, conference_id, "manage")
-    services.invite(
-        conference,
-        actor=person,
-        agency_id=_form_int("agency_id", _("기관")) or 0,
-        person_id=_form_int("person_id", _("사람"), required=False),
-        role=_form_enum(InvitationRole, "role", _("참석 구분")),
-    )
-    flash(_("초대했습니다."), "success")
-    return _back(conference.id, "#invitations")
+
+    def change(form: InviteForm) -> None:
+        scheduling.invite(
+            conference,
+            actor=person,
+            agency_id=form.agency_id.data or 0,
+            person_id=form.person_id.data,
+            role=form.role.data,
+        )
+
+    return _plan_post(conference, InviteForm(), change, _("초대했습니다."), "invitations")
 
 
 @bp.post("/invitations/<int:invitation_id>/rsvp")
 @login_required
 def rsvp(invitation_id: int) -> ResponseReturnValue:
     """Answer an invitation: attend, decline, or send a deputy of the same agency."""
-    person = _person()
+    person = signed_in_person()
     invitation = access.get_invitation_for(person, invitation_id)
-    services.respond_to_invitation(
-        invitation,
-        actor=person,
-        rsvp=_form_enum(Rsvp, "rsvp", _("참석 여부")),
-        deputy_id=_form_int("deputy_id", _("대리 참석자"), required=False),
-    )
-    flash(_("참석 여부를 알렸습니다."), "success")
-    return _back(invitation.conference_id, "#invitations")
+
+    def change(form: RsvpForm) -> None:
+        scheduling.respond_to_invitation(
+            invitation, actor=person, rsvp=form.rsvp.data, deputy_id=form.deputy_id.data
+        )
+
+    return _plan_post(invitation.conference, RsvpForm(), change, _("참석 여부를 알렸습니다."), "invitations")
 
 
 @bp.post("/<int:conference_id>/items")
 @login_required
 def propose(conference_id: int) -> ResponseReturnValue:
     """An invited agency proposes an item (optionally one of its cases) for the agenda."""
-    person = _person()
+    person = signed_in_person()
     conference = access.get_conference_for(person, conference_id)
-    agency = _acting_agency_required(person)
-    if agency.id not in access.invited_agency_ids(conference):
-        raise PermissionDenied(
-            "초대된 기관만 안건을 제안할 수 있습니다.", english="Only invited agencies propose."
+    agency = access.acting_agency_of(person, acting_agency_id())
+
+    def change(form: ProposeForm) -> None:
+        agenda.propose_for_agency(
+            conference,
+            actor=person,
+            agency_id=agency.id,
+            title=form.title.data or "",
+            case_id=form.case_id.data,
+            time_box_minutes=form.time_box_minutes.data or 0,
         )
-    case_id = _form_int("case_id", _("사례"), required=False)
-    if case_id is not None and case_id not in {case.id for case in queries.proposable_cases(agency.id)}:
-        raise ValidationFailed(
-            "사례를 맡은 기관만 그 사례를 안건으로 올릴 수 있습니다.",
-            field="case_id",
-            english="Only the case's own or lead agency may propose it.",
-        )
-    title = request.form.get("title", "").strip()
-    if not title:
-        raise ValidationFailed("안건 제목을 입력하세요.", field="title", english="Enter a title.")
-    services.propose_item(
-        conference,
-        actor=person,
-        title=title,
-        agency_id=agency.id,
-        case_id=case_id,
-        presenter_id=person.id,
-        time_box_minutes=_form_int("time_box_minutes", _("시간")) or 0,
-    )
-    flash(_("안건을 제안했습니다."), "success")
-    return _back(conference.id, "#agenda")
+
+    return _plan_post(conference, ProposeForm(), change, _("안건을 제안했습니다."), "agenda")
 
 
 @bp.post("/<int:conference_id>/draft-agenda")
 @login_required
 def draft_agenda(conference_id: int) -> ResponseReturnValue:
     """Build the automatic draft agenda (escalations, reviews due, overdue actions, stalled referrals)."""
-    person = _person()
+    person = signed_in_person()
     conference = access.get_conference_for(person, conference_id, "manage")
-    if conference.status != ConferenceStatus.scheduled:
-        raise InvalidTransition("시작 전 회의에서만 초안을 만듭니다.", english="The meeting has started.")
-    added = services.build_draft_agenda(conference)
+    added = agenda.build_draft_agenda(conference)
     flash(_("자동 안건 초안에 %(count)d건을 더했습니다.", count=len(added)), "success")
-    return _back(conference.id, "#agenda")
+    return see_other("conference.plan", conference_id=conference.id, _anchor="agenda")
 
 
 @bp.post("/items/<int:item_id>/edit")
 @login_required
 def edit_item(item_id: int) -> ResponseReturnValue:
     """Set an item's title, time box and presenter."""
-    person = _person()
+    person = signed_in_person()
     item = access.get_item_for(person, item_id, "manage")
-    services.edit_item(
-        item,
-        actor=person,
-        title=request.form.get("title", ""),
-        time_box_minutes=_form_int("time_box_minutes", _("시간")) or 0,
-        presenter_id=_form_int("presenter_id", _("발표자"), required=False),
-    )
-    flash(_("안건을 고쳤습니다."), "success")
-    return _back(item.conference_id, f"#item-{item.id}")
+
+    def change(form: EditItemForm) -> None:
+        agenda.edit_item(
+            item,
+            actor=person,
+            title=form.title.data or "",
+            time_box_minutes=form.time_box_minutes.data or 0,
+            presenter_id=form.presenter_id.data,
+        )
+
+    return _plan_post(item.conference, EditItemForm(), change, _("안건을 고쳤습니다."), f"item-{item.id}")
 
 
 @bp.post("/items/<int:item_id>/move")
 @login_required
 def move_item(item_id: int) -> ResponseReturnValue:
     """Move an item one place up or down."""
-    person = _person()
+    person = signed_in_person()
     item = access.get_item_for(person, item_id, "manage")
-    services.move_item(item, actor=person, offset=-1 if request.form.get("direction") == "up" else 1)
-    return _back(item.conference_id, f"#item-{item.id}")
+
+    def change(form: MoveItemForm) -> None:
+        agenda.move_item(item, actor=person, offset=-1 if form.direction.data == "up" else 1)
+
+    return _plan_post(item.conference, MoveItemForm(), change, None, f"item-{item.id}")
 
 
 @bp.post("/items/<int:item_id>/withdraw")
 @login_required
 def withdraw_item(item_id: int) -> ResponseReturnValue:
     """Take an item off the agenda."""
-    person = _person()
+    person = signed_in_person()
     item = access.get_item_for(person, item_id, "manage")
-    services.withdraw_item(item, actor=person)
+    agenda.withdraw_item(item, actor=person)
     flash(_("안건을 뺐습니다."), "success")
-    return _back(item.conference_id, "#agenda")
+    return see_other("conference.plan", conference_id=item.conference_id, _anchor="agenda")
 
 
 @bp.post("/items/<int:item_id>/carry-reason")
 @login_required
 def carry_reason(item_id: int) -> ResponseReturnValue:
     """Choose why a carried action is back on the agenda."""
-    person = _person()
+    person = signed_in_person()
     item = access.get_item_for(person, item_id, "manage")
-    services.set_carry_reason(item, actor=person, reason=_form_enum(CarryReason, "reason", _("이월 사유")))
-    flash(_("이월 사유를 바꿨습니다."), "success")
-    return _back(item.conference_id, f"#item-{item.id}")
+
+    def change(form: CarryReasonForm) -> None:
+        agenda.set_carry_reason(item, actor=person, reason=form.reason.data)
+
+    return _plan_post(
+        item.conference, CarryReasonForm(), change, _("이월 사유를 바꿨습니다."), f"item-{item.id}"
+    )
 
 
 @bp.post("/<int:conference_id>/carry")
 @login_required
 def carry(conference_id: int) -> ResponseReturnValue:
     """Carry an unfinished action of an earlier conference to this agenda, with a reason code."""
-    person = _person()
+    person = signed_in_person()
     conference = access.get_conference_for(person, conference_id, "manage")
-    action_id = _form_int("action_id", _("실행과제")) or 0
-    action = next((a for a in services.carry_candidates(conference) if a.id == action_id), None)
-    if action is None:
-        raise ValidationFailed("이월할 수 있는 과제가 아닙니다.", field="action_id", english="Not carriable.")
-    if conference.status != ConferenceStatus.scheduled:
-        raise InvalidTransition("시작 전 회의로만 이월합니다.", english="The meeting has started.")
-    services.carry_action(action, conference, reason=_form_enum(CarryReason, "reason", _("이월 사유")))
-    flash(_("과제를 이월했습니다."), "success")
-    return _back(conference.id, "#agenda")
+
+    def change(form: CarryForm) -> None:
+        agenda.carry_to(conference, action_id=form.action_id.data or 0, reason=form.reason.data)
+
+    return _plan_post(conference, CarryForm(), change, _("과제를 이월했습니다."), "agenda")
 
 
 @bp.post("/<int:conference_id>/approve")
 @login_required
 def approve(conference_id: int) -> ResponseReturnValue:
     """Approve the draft agenda in its current order."""
-    person = _person()
+    person = signed_in_person()
     conference = access.get_conference_for(person, conference_id, "manage")
-    if conference.status != ConferenceStatus.scheduled:
-        raise InvalidTransition("시작 전 회의의 안건만 확정합니다.", english="The meeting has started.")
-    services.approve_agenda(conference, actor=person)
+    agenda.approve_agenda(conference, actor=person)
     flash(_("안건을 확정했습니다."), "success")
-    return _back(conference.id, "#agenda")
+    return see_other("conference.plan", conference_id=conference.id, _anchor="agenda")
 
 
 # --- briefing packets ---------------------------------------------------------------------------
 
 
 def _briefing_context(conference_id: int) -> tuple[Person, Conference, int]:
-    person = _person()
+    person = signed_in_person()
     conference = access.get_conference_for(person, conference_id)
-    record = current_session()
-    agency_id = briefing.briefing_agency_for(
-        person, conference, record.acting_agency_id if record is not None else None
-    )
+    agency_id = briefing.briefing_agency_for(person, conference, acting_agency_id())
     return person, conference, agency_id
 
 
@@ -531,11 +510,7 @@ def briefing_page(conference_id: int) -> ResponseReturnValue:
 def briefing_pdf(conference_id: int) -> ResponseReturnValue:
     """Download the acting agency's briefing packets as a PDF."""
     person, conference, agency_id = _briefing_context(conference_id)
-    if not briefing.is_open(conference):
-        raise InvalidTransition(
-            f"사전자료는 회의 {conference.briefing_days}일 전부터 받을 수 있습니다.",
-            english="The briefing is not available yet.",
-        )
+    briefing.require_open(conference)
     packets = briefing.packets_for(conference, person, agency_id, channel="download")
     body = briefing.render_briefing_pdf(
         conference, queries.agency_names([agency_id]).get(agency_id, ""), packets
@@ -550,59 +525,73 @@ def briefing_pdf(conference_id: int) -> ResponseReturnValue:
 # --- referrals from action items ----------------------------------------------------------------
 
 
+def _render_action_referral(
+    action: ActionItem, conference: Conference, form: ActionReferralForm, status: int = 200
+) -> ResponseReturnValue:
+    return render_template(
+        "conference/action_referral.html",
+        action=action,
+        conference=conference,
+        form=form,
+        agencies=[
+            a for a in queries.district_agencies(conference.district_id) if a.id != action.owner_agency_id
+        ],
+        field_groups=[(code, group.label) for code, group in FIELD_GROUPS.items()],
+    ), status
+
+
 @bp.route("/actions/<int:action_id>/referral", methods=["GET", "POST"])
 @login_required
 def action_referral(action_id: int) -> ResponseReturnValue:
     """Create a draft referral from an action item ("의뢰 만들기"); consent is checked by referrals."""
-    person = _person()
+    person = signed_in_person()
     action = access.get_action_for(person, action_id)
     conference = access.get_conference_for(person, action.conference_id)
+    form = ActionReferralForm()
     if request.method == "GET":
-        return render_template(
-            "conference/action_referral.html",
-            action=action,
-            conference=conference,
-            agencies=[
-                a for a in queries.district_agencies(conference.district_id) if a.id != action.owner_agency_id
-            ],
-            field_groups=[(code, group.label) for code, group in FIELD_GROUPS.items()],
+        return _render_action_referral(action, conference, form)
+    if not form.validate_on_submit():
+        return _render_action_referral(action, conference, form, invalid_form_status(form))
+    try:
+        referral = action_services.refer_from_action(
+            action,
+            actor=person,
+            receiving_agency_id=form.receiving_agency_id.data or 0,
+            reason=form.reason.data or "",
+            requested_services=form.requested_services.data or "",
+            field_groups=form.field_groups.data or [],
         )
-    referral = services.refer_from_action(
-        action,
-        actor=person,
-        receiving_agency_id=_form_int("receiving_agency_id", _("받는 기관")) or 0,
-        reason=request.form.get("reason", ""),
-        requested_services=request.form.get("requested_services", ""),
-        field_groups=[code for code in request.form.getlist("field_groups") if code in FIELD_GROUPS],
-    )
+    except DomainError as error:
+        return _render_action_referral(action, conference, form, _refused(form, error))
     flash(_("의뢰서 초안을 만들었습니다. 내용을 확인하고 보내세요."), "success")
-    return redirect(url_for("referrals.detail", referral_id=referral.id), code=303)
+    return see_other("referrals.detail", referral_id=referral.id)
 
 
 # --- the actions page: an agency works its action items ---------------------------------------
+
+
+def _render_actions(
+    person: Person, *, status: int = 200, form: FlaskForm | None = None, shown: str | None = None
+) -> ResponseReturnValue:
+    """Render the acting agency's action items; a refused form's reasons are shown above them."""
+    agency = access.acting_agency_of(person, acting_agency_id())
+    shown = shown or request.args.get("status", "open")
+    rows = queries.tracked_actions(person, agency.id, status=shown, today=today_local())
+    return render_template(
+        "conference/actions.html",
+        agency=agency,
+        rows=rows,
+        status=shown,
+        form=form,
+        limit=queries.ACTIONS_PAGE_LIMIT,
+    ), status
 
 
 @bp.get("/actions")
 @login_required
 def actions() -> ResponseReturnValue:
     """List the action items the acting agency owns (a coordinator: the district's), unfinished first."""
-    person = _person()
-    agency = _acting_agency_required(person)
-    status = request.args.get("status", "open")
-    if status not in queries.ACTION_FILTERS:
-        raise ValidationFailed(
-            "보기 조건은 진행 중, 완료, 전체 가운데 하나입니다.",
-            field="status",
-            english="The filter is open, done or all.",
-        )
-    rows = queries.tracked_actions(person, agency.id, status=status, today=today_local())
-    return render_template(
-        "conference/actions.html",
-        agency=agency,
-        rows=rows,
-        status=status,
-        limit=queries.ACTIONS_PAGE_LIMIT,
-    )
+    return _render_actions(signed_in_person())
 
 
 def _after_action_change(action_id: int, conference_id: int, person: Person) -> bool:
@@ -613,7 +602,7 @@ def _after_action_change(action_id: int, conference_id: int, person: Person) -> 
     conference = db.session.get(Conference, conference_id)
     if action is None or conference is None:
         return False
-    services.notify_action_change(action, actor=person)
+    action_services.notify_action_change(action, actor=person)
     if not any(attendance.connections > 0 for attendance in conference.attendances):
         return False
     publish_state(conference, room=conference_room(conference.id))
@@ -628,46 +617,68 @@ def _send_case_data(conference_id: int) -> None:
     send_case_data(conference_id)
 
 
-def _back_to_actions(action_id: int) -> ResponseReturnValue:
-    status = request.form.get("return_status", "open")
-    if status not in queries.ACTION_FILTERS:
-        status = "open"
-    return redirect(url_for("conference.actions", status=status) + f"#action-{action_id}", code=303)
+def _return_status(form: ActionProgressForm) -> str:
+    """The actions page's filter to go back to (the page's own default when it is not one)."""
+    status = form.return_status.data or "open"
+    return status if status in queries.ACTION_FILTERS else "open"
+
+
+def _back_to_actions(form: ActionProgressForm, action_id: int) -> ResponseReturnValue:
+    return see_other("conference.actions", status=_return_status(form), _anchor=f"action-{action_id}")
+
+
+def _finish_action_change(person: Person, action: ActionItem, done: str) -> None:
+    """Notify, commit, then push the room's panels in their own transaction, as live events do."""
+    room_open = _after_action_change(action.id, action.conference_id, person)
+    # Committed before the panels go out in a transaction of their own, as live events do.
+    db.session.commit()
+    if room_open:
+        _send_case_data(action.conference_id)
+    flash(done, "success")
 
 
 @bp.post("/actions/<int:action_id>/start")
 @login_required
 def start_action(action_id: int) -> ResponseReturnValue:
     """Mark an action item in progress (진행 중): its owner agency's members or its assignee."""
-    person = _person()
+    person = signed_in_person()
     action = access.get_tracked_action_for(person, action_id, change=True)
+    form = ActionProgressForm()
+    if not form.validate_on_submit():
+        return _render_actions(
+            person, status=invalid_form_status(form), form=form, shown=_return_status(form)
+        )
     # The room's payloads carry the conference revision: take its lock first, as live events do.
-    services.lock_conference(action.conference_id)
-    services.start_action(action, actor=person)
-    room_open = _after_action_change(action.id, action.conference_id, person)
-    # Committed before the panels go out in a transaction of their own, as live events do.
-    db.session.commit()
-    if room_open:
-        _send_case_data(action.conference_id)
-    flash(_("실행과제를 진행 중으로 표시했습니다."), "success")
-    return _back_to_actions(action.id)
+    live.lock_conference(action.conference_id)
+    try:
+        action_services.start_action(action, actor=person)
+    except DomainError as error:
+        status = _refused(form, error)
+        return _render_actions(person, status=status, form=form, shown=_return_status(form))
+    _finish_action_change(person, action, _("실행과제를 진행 중으로 표시했습니다."))
+    return _back_to_actions(form, action.id)
 
 
 @bp.post("/actions/<int:action_id>/complete")
 @login_required
 def complete_action(action_id: int) -> ResponseReturnValue:
     """Mark an action item done with an optional result note; a second completion changes nothing."""
-    person = _person()
+    person = signed_in_person()
     action = access.get_tracked_action_for(person, action_id, change=True)
-    services.lock_conference(action.conference_id)
-    if not services.complete_action(action, actor=person, result_note=request.form.get("result_note")):
+    form = ActionProgressForm()
+    if not form.validate_on_submit():
+        return _render_actions(
+            person, status=invalid_form_status(form), form=form, shown=_return_status(form)
+        )
+    live.lock_conference(action.conference_id)
+    try:
+        changed = action_services.complete_action(action, actor=person, result_note=form.result_note.data)
+    except DomainError as error:
+        status = _refused(form, error)
+        return _render_actions(person, status=status, form=form, shown=_return_status(form))
+    if not changed:
         db.session.rollback()
         flash(_("이미 완료한 실행과제입니다. 바뀐 것은 없습니다."), "info")
-        return _back_to_actions(action_id)
-    room_open = _after_action_change(action.id, action.conference_id, person)
-    # Committed before the panels go out in a transaction of their own, as live events do.
-    db.session.commit()
-    if room_open:
-        _send_case_data(action.conference_id)
-    flash(_("실행과제를 완료했습니다."), "success")
-    return _back_to_actions(action.id)
+        return _back_to_actions(form, action_id)
+    _finish_action_change(person, action, _("실행과제를 완료했습니다."))
+    return _back_to_actions(form, action.id)
