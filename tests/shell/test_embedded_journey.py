@@ -39,7 +39,7 @@ from tests.fixtures.processes import wait_until
 
 CHAIR, DONG, WELFARE = "김조정", "이복지", "최사례"
 NS = "/conference"
-#: the subject of an action item's D-1 reminder (conference/services.py)
+#: the subject of an action item's D-1 reminder (conference/services/actions.py)
 REMINDER = "[기한 내일]"
 
 
