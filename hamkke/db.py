@@ -39,7 +39,7 @@ MODEL_MODULES = (
     "conference.models",
     "referrals.models",
     "notifications.models",
-    "hamkke.dashboards.models",
+    "dashboards.models",
 )
 
 

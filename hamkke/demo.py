@@ -279,7 +279,7 @@ def load_demo(seed: int = 20261122) -> dict[str, str]:
 
 def _add_demo_history() -> dict[str, int]:
     """Add two years of past cases, conferences and referrals so the dashboards show trends."""
-    from hamkke.dashboards.demo import load_demo_history
+    from dashboards.demo import load_demo_history
 
     return load_demo_history()
 

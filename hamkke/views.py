@@ -42,7 +42,7 @@ def inject_navigation() -> dict[str, Any]:
     def nav_allowed(name: str) -> bool:
         from agencies.queries import list_network_districts
         from agencies.sessions import current_person
-        from hamkke.dashboards.access import home_scope
+        from dashboards.access import home_scope
 
         person = current_person()
         if person is None:

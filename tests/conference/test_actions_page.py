@@ -16,9 +16,9 @@ from conference import services
 from conference.models import ActionItem, ActionStatus, ConferenceKind
 from conference.sockets import NAMESPACE
 from conference.tasks import send_action_reminders
+from dashboards import queries as dashboards
+from dashboards.queries import Period, Scope
 from hamkke.audit import AuditEntry
-from hamkke.dashboards import queries as dashboards
-from hamkke.dashboards.queries import Period, Scope
 from hamkke.db import db as db_
 from hamkke.time import today_local
 from notifications.models import Notification

@@ -7,6 +7,6 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register the dashboards blueprint."""
-    from hamkke.dashboards import views
+    from dashboards import views
 
     app.register_blueprint(views.bp)
