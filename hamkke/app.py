@@ -27,7 +27,7 @@ from hamkke.web import register_error_handlers, register_outage_handlers, regist
 
 #: domains in a fixed order; each exposes ``init_app(app)`` and registers its own parts there
 #: domain packages, then the cross-domain dashboards that read from them
-DOMAINS = ("agencies", "cases", "consents", "conference", "referrals", "notifications", "dashboards")
+DOMAINS = ("agencies", "cases", "consents", "conference", "referrals", "notifications", "dashboards", "demo")
 
 
 def create_app(config_override: Mapping[str, Any] | None = None) -> Flask:

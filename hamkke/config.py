@@ -17,6 +17,9 @@ ENV_PREFIX = "HAMKKE_"
 #: secret keys that must never reach production (the development default and obvious samples)
 WEAK_SECRETS = frozenset({"", "dev", "change-me", "changeme", "secret", "development-only-secret"})
 MIN_SECRET_LENGTH = 32
+#: the development provider's client: `hamkke up` starts devidp with it and the demo registers it
+DEV_CLIENT_ID = "hamkke-dev"
+DEV_CLIENT_SECRET = "hamkke-dev-secret"  # noqa: S105 -- the development provider's demo client only
 
 
 class ConfigError(Exception):
