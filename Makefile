@@ -72,8 +72,8 @@ lint: $(STAMPS)/python  ## ruff format --check and ruff check
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 
-typecheck: $(STAMPS)/python  ## mypy on the shell, the dashboards, the demo, the worker, devidp and every services.py and access.py
-	$(BIN)/mypy hamkke dashboards demo worker devidp $(wildcard */services.py */access.py)
+typecheck: $(STAMPS)/python  ## mypy on the shell, the dashboards, home, the demo, the worker, devidp and every services.py and access.py
+	$(BIN)/mypy hamkke dashboards home demo worker devidp $(wildcard */services.py */access.py)
 
 test-postgres: install  ## The suite on PostgreSQL + Redis (started by the fixtures)
 	$(BIN)/pytest -m "not own_session" $(PYTEST_ARGS)

@@ -27,7 +27,17 @@ from hamkke.web import register_error_handlers, register_outage_handlers, regist
 
 #: domains in a fixed order; each exposes ``init_app(app)`` and registers its own parts there
 #: domain packages, then the cross-domain dashboards that read from them
-DOMAINS = ("agencies", "cases", "consents", "conference", "referrals", "notifications", "dashboards", "demo")
+DOMAINS = (
+    "agencies",
+    "cases",
+    "consents",
+    "conference",
+    "referrals",
+    "notifications",
+    "dashboards",
+    "home",
+    "demo",
+)
 
 
 def create_app(config_override: Mapping[str, Any] | None = None) -> Flask:
@@ -63,9 +73,8 @@ def create_app(config_override: Mapping[str, Any] | None = None) -> Flask:
 
     celery_init_app(app)
 
-    from hamkke import health, views
+    from hamkke import health
 
-    app.register_blueprint(views.bp)
     app.register_blueprint(health.bp)
     for name in DOMAINS:
         importlib.import_module(name).init_app(app)
