@@ -239,7 +239,7 @@ def test_a_change_reaches_the_open_conference_room(
 
 
 def test_action_reminders_are_on_the_beat_schedule() -> None:
-    from worker.schedule import beat_schedule
+    from hamkke.schedule import beat_schedule
 
     assert beat_schedule()["conference-action-reminders"]["task"] == send_action_reminders.name
 
