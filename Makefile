@@ -74,7 +74,8 @@ lint: $(STAMPS)/python  ## ruff format --check, ruff check and the import contra
 	$(BIN)/lint-imports --no-logo --cache-dir $(STAMPS)/import-linter
 
 typecheck: $(STAMPS)/python  ## mypy on the shell, the dashboards, home, the demo, the worker, devidp and every services.py and access.py
-	$(BIN)/mypy hamkke dashboards home demo worker devidp $(wildcard */services.py */access.py)
+	$(BIN)/mypy hamkke dashboards home demo worker devidp \
+		$(filter-out dashboards/% home/% demo/%,$(wildcard */services.py */access.py))
 
 test-postgres: install  ## The suite on PostgreSQL + Redis (started by the fixtures)
 	$(BIN)/pytest -m "not own_session" $(PYTEST_ARGS)
