@@ -16,6 +16,7 @@ from flask_babel import gettext
 
 from agencies.models import Agency, Dong, Region
 from agencies.sessions import current_person, login_required
+from cases.access import acting_agency_id
 from dashboards import access, charts, exports, queries, report_pdf
 from dashboards.needed import ActionNeeded, action_needed
 from dashboards.queries import Period, Scope
@@ -65,8 +66,6 @@ def load_scope(kind: str, object_id: int) -> Scope:
 
 
 def _audit(action: str, scope: Scope, period: Period, **extra: Any) -> None:
-    from cases.access import acting_agency_id
-
     person = current_person()
     audit.record(
         action,
