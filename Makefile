@@ -68,9 +68,10 @@ system-deps:  ## Install postgresql, redis-server, nginx and chromium when missi
 	  fi; \
 	fi
 
-lint: $(STAMPS)/python  ## ruff format --check and ruff check
+lint: $(STAMPS)/python  ## ruff format --check, ruff check and the import contract (lint-imports, pyproject.toml)
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-logo --cache-dir $(STAMPS)/import-linter
 
 typecheck: $(STAMPS)/python  ## mypy on every product package (the list is in pyproject.toml)
 	$(BIN)/mypy

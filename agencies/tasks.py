@@ -13,8 +13,8 @@ from agencies.onboarding import hash_token, invitation_link
 from hamkke.db import db
 from hamkke.i18n import local_datetime
 from hamkke.mail import MailTransportError, build_message, send_message
+from hamkke.retry import TRANSIENT_ERRORS
 from hamkke.time import now_utc
-from worker.retry import TRANSIENT_ERRORS
 
 logger = logging.getLogger(__name__)
 

@@ -71,7 +71,17 @@ P99_GOAL_MS = 200.0
 RATIO_GOAL = 1.5
 RSS_GOAL_MB = 300.0
 #: packages whose frames a profile note names (the product, not the libraries under it)
-PRODUCT_PACKAGES = ("conference", "consents", "agencies", "cases", "referrals", "notifications", "hamkke")
+PRODUCT_PACKAGES = (
+    "conference",
+    "consents",
+    "agencies",
+    "cases",
+    "referrals",
+    "notifications",
+    "dashboards",
+    "home",
+    "hamkke",
+)
 
 
 def sizes_for(scale: float) -> tuple[int, int]:

@@ -180,9 +180,7 @@ def serve_scale(env: BenchEnv, database_url: str, label: str) -> Iterator[Served
     notes = (
         []
         if dashboard
-        else [
-            "district dashboard: no dashboards route in this app yet (hamkke/dashboards/views.py); left out"
-        ]
+        else ["district dashboard: no dashboards route in this app yet (dashboards/views.py); left out"]
     )
     with app.app_context():
         cookies = {

@@ -8,12 +8,15 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Register this domain's blueprint, commands, the consent-scope template helper and the grants reader."""
+    """Register the blueprint, commands, audit-link helper, grants reader and the outbox's consent check."""
     from cases import consent_basis
     from consents import access, case_grants, views
     from consents.cli import consents_cli
+    from notifications.send_checks import provide_message_gate
 
     consent_basis.provide_grants_in_force(app, case_grants.grants_in_force)
+    # Every outbox e-mail about a client is re-checked against consent as it goes.
+    provide_message_gate(app, access.outbox_message_allowed)
     app.register_blueprint(views.bp)
     app.cli.add_command(consents_cli)
 

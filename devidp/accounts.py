@@ -17,7 +17,7 @@ class DemoAccount:
     subject: str
     email: str
     name: str
-    #: code of the demo agency this person works for (see ``hamkke.demo``)
+    #: code of the demo agency this person works for (see ``demo.district``)
     agency_code: str
     #: role given by the demo loader (values of ``agencies.models.StaffRole``)
     role: str

@@ -11,7 +11,9 @@ import socketio as python_socketio
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from hamkke import devmail_views, health, jobs
 from hamkke.config import (
+    PACKAGES,
     REPO_ROOT,
     check_services,
     instance_path,
@@ -22,12 +24,9 @@ from hamkke.config import (
 from hamkke.db import db, import_all_models
 from hamkke.extensions import csrf, limiter, migrate, oauth, socketio
 from hamkke.i18n import init_i18n
+from hamkke.task_queue import celery_init_app, filesystem_transport_options
 from hamkke.unit_of_work import install_guard, register_unit_of_work, wrap_cli_commands
 from hamkke.web import register_error_handlers, register_outage_handlers, register_request_hooks
-
-#: domains in a fixed order; each exposes ``init_app(app)`` and registers its own parts there
-#: domain packages, then the cross-domain dashboards that read from them
-DOMAINS = ("agencies", "cases", "consents", "conference", "referrals", "notifications", "hamkke.dashboards")
 
 
 def create_app(config_override: Mapping[str, Any] | None = None) -> Flask:
@@ -59,23 +58,17 @@ def create_app(config_override: Mapping[str, Any] | None = None) -> Flask:
     init_i18n(app)
     _init_socketio(app)
 
-    from worker.setup import celery_init_app
-
     celery_init_app(app)
 
-    from hamkke import health, views
-
-    app.register_blueprint(views.bp)
     app.register_blueprint(health.bp)
-    for name in DOMAINS:
+    for name in PACKAGES:
+        # By name, not by import: the shell sits below the domains and never imports one statically.
         importlib.import_module(name).init_app(app)
     from hamkke.api import init_api
 
     # After the domains: each declared its API endpoints in its init_app, and Flask takes no routes
     # on a blueprint once it is registered.
     init_api(app)
-    from hamkke import devmail_views, jobs
-
     jobs.init_app(app)
     devmail_views.init_app(app)
 
@@ -109,8 +102,6 @@ def _init_socketio(app: Flask) -> None:
     if queue_url and queue_url.startswith("redis"):
         options["message_queue"] = queue_url
     elif queue_url and queue_url.startswith("filesystem://"):
-        from worker.setup import filesystem_transport_options
-
         folder = f"{app.config['BROKER_FOLDER']}/socketio"
         options["client_manager"] = python_socketio.KombuManager(
             "filesystem://", connection_options={"transport_options": filesystem_transport_options(folder)}

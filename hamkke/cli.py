@@ -1,4 +1,7 @@
-"""The ``hamkke`` command: start everything, serve, demo data, migrations and worker checks."""
+"""The ``hamkke`` command: start everything, serve, migrations and worker checks.
+
+The domains add their own commands to the app (``hamkke demo`` comes from ``demo/cli.py``).
+"""
 
 from __future__ import annotations
 
@@ -70,35 +73,6 @@ def serve_command(host: str, port: int) -> None:
     )
 
 
-@cli.command("demo")
-@click.option(
-    "--force", is_flag=True, help="Load even if the database already has data (adds nothing twice)."
-)
-@with_appcontext
-def demo_command(force: bool) -> None:
-    """Load the demo district 한빛구 when the database is empty."""
-    from hamkke.config import is_production
-    from hamkke.db import db
-    from hamkke.demo import database_is_empty, load_demo
-
-    if is_production(current_app.config):
-        # The demo registers a development-only provider and prints an invitation link and an API
-        # secret: never in a real district. `hamkke setup` creates a real one.
-        raise click.ClickException(
-            "운영 환경(HAMKKE_ENV=production)에서는 데모 데이터를 불러올 수 없습니다. "
-            "`hamkke setup`을 쓰세요 / the demo refuses to run in production; use `hamkke setup`"
-        )
-    if not force and not database_is_empty():
-        click.echo("데모 데이터: 이미 데이터가 있어 건너뜁니다 / database not empty, skipped")
-        return
-    summary = load_demo()
-    # The ``hamkke`` group's own commands are not on app.cli (no edge wrapper): saved here.
-    db.session.commit()
-    click.echo(
-        "데모 데이터를 불러왔습니다 / demo loaded: " + ", ".join(f"{k} {v}" for k, v in summary.items())
-    )
-
-
 @cli.command("ping-worker")
 @click.option("--timeout", default=30.0, show_default=True, help="Seconds to wait for the worker.")
 @with_appcontext
@@ -133,20 +107,17 @@ def up_command() -> None:
 
     from hamkke.config import is_production
     from hamkke.db import db
-    from hamkke.demo import database_is_empty, load_demo
 
     if is_production(current_app.config):
         raise click.ClickException(
             "hamkke up은 개발용입니다 / 'hamkke up' is for development; use docker-compose"
         )
     upgrade(directory=str(REPO_ROOT / "migrations"))
-    if database_is_empty():
-        summary = load_demo()
-        # The ``hamkke`` group's own commands are not on app.cli (no edge wrapper): saved here.
-        db.session.commit()
-        click.echo("데모 지역 '한빛구'를 불러왔습니다 / loaded the demo district:")
-        for key, value in summary.items():
-            click.echo(f"  {key}: {value}")
+    # The demo package registers `hamkke demo` on the app's commands (demo/cli.py); the shell knows it
+    # only by that name, so it sits below the demo data it loads.
+    demo = current_app.cli.get_command(click.get_current_context(), "demo")
+    if demo is not None:
+        click.get_current_context().invoke(demo, force=False)
     db.session.remove()
     db.engine.dispose()  # the children open their own connections
     base_url = current_app.config["BASE_URL"].rstrip("/")
@@ -181,7 +152,7 @@ def _with_mail_catcher(
 
 def _process_table(base_url: str, idp_url: str) -> list[tuple[str, list[str]]]:
     """List the processes of the embedded default; web and provider ports come from their URLs."""
-    from hamkke.demo import DEV_CLIENT_ID, DEV_CLIENT_SECRET
+    from hamkke.config import DEV_CLIENT_ID, DEV_CLIENT_SECRET
 
     python = sys.executable
     instance = Path(current_app.instance_path)

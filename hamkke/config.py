@@ -17,6 +17,24 @@ ENV_PREFIX = "HAMKKE_"
 #: secret keys that must never reach production (the development default and obvious samples)
 WEAK_SECRETS = frozenset({"", "dev", "change-me", "changeme", "secret", "development-only-secret"})
 MIN_SECRET_LENGTH = 32
+#: the installed packages, lowest layer first (like Django's INSTALLED_APPS): the app factory imports each
+#: by name and calls its ``init_app(app)``; their ``models`` and ``tasks`` modules are found from here.
+#: The shell imports no domain statically (the import contract in pyproject.toml checks it), so a
+#: domain is added to the product by adding its name here.
+PACKAGES = (
+    "agencies",
+    "cases",
+    "consents",
+    "conference",
+    "referrals",
+    "notifications",
+    "dashboards",
+    "home",
+    "demo",
+)
+#: the development provider's client: `hamkke up` starts devidp with it and the demo registers it
+DEV_CLIENT_ID = "hamkke-dev"
+DEV_CLIENT_SECRET = "hamkke-dev-secret"  # noqa: S105 -- the development provider's demo client only
 
 
 class ConfigError(Exception):

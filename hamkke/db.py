@@ -17,6 +17,7 @@ from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import event
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, registry
 
+from hamkke.config import PACKAGES
 from hamkke.time import now_utc
 
 logger = logging.getLogger(__name__)
@@ -29,18 +30,9 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-#: every package whose models must be imported before metadata is complete (Alembic, create_all)
-MODEL_MODULES = (
-    "hamkke.audit",
-    "hamkke.heartbeat",
-    "agencies.models",
-    "cases.models",
-    "consents.models",
-    "conference.models",
-    "referrals.models",
-    "notifications.models",
-    "hamkke.dashboards.models",
-)
+#: every module whose models must be imported before metadata is complete (Alembic, create_all): the
+#: shell's own, then each installed package's ``models`` (a package without one is skipped)
+MODEL_MODULES = ("hamkke.audit", "hamkke.heartbeat", *(f"{name}.models" for name in PACKAGES))
 
 
 class UTCDateTime(sa.types.TypeDecorator[datetime]):

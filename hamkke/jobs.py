@@ -17,7 +17,7 @@ from flask.cli import AppGroup
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
-from worker.schedule import beat_schedule
+from hamkke.schedule import beat_schedule
 
 #: what each job does, in words a person trying the product understands
 JOB_LABELS: dict[str, Any] = {

@@ -8,7 +8,7 @@ request wrote (access-log rows of a GET included) is lost.
   rolls back after any 4xx/5xx; a failed commit becomes an error response, never a success.
 * Socket.IO: events do not pass through ``after_request``; every namespace derives from
   :class:`UnitOfWorkNamespace`, which wraps each ``on_*`` handler in :func:`unit_of_work`.
-* Celery: the task base class (``worker.setup``) runs every task in :func:`unit_of_work`.
+* Celery: the task base class (``hamkke.task_queue``) runs every task in :func:`unit_of_work`.
 * CLI: :func:`wrap_cli_commands` wraps every command registered on ``app.cli``.
 
 Units nest: a task called in-process from a request, or a handler calling another wrapped

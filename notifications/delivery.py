@@ -16,7 +16,7 @@ from hamkke.db import db
 from hamkke.mail import MailTransportError, build_message, send_message
 from hamkke.time import now_utc
 from notifications.models import DeliveryChannel, DeliveryStatus, OutboxMessage
-from notifications.send_checks import send_check
+from notifications.send_checks import message_gate, send_check
 from notifications.services import CLAIM_DURATION, backoff_for
 
 logger = logging.getLogger(__name__)
@@ -127,10 +127,8 @@ def deliver(outbox_id: int) -> str:
 
 def _consent_still_allows(message: OutboxMessage) -> bool:
     """Re-check the consent gate at send time; a message whose client withdrew consent is cancelled."""
-    from consents.access import outbox_message_allowed
-
     check = message.payload.get("consent_check")
-    if outbox_message_allowed(message) and (check is None or _domain_check(check)):
+    if message_gate()(message) and (check is None or _domain_check(check)):
         return True
     message.status = DeliveryStatus.cancelled
     message.claimed_until = None

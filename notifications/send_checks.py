@@ -13,6 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from flask import Flask, current_app
+
 #: the check dictionary stored in the outbox payload
 Check = dict[str, Any]
 
@@ -40,3 +42,22 @@ def register_send_check(
 def send_check(kind: object) -> SendTimeCheck | None:
     """Return the check registered for ``kind``, or None (the caller fails closed)."""
     return _checks.get(kind) if isinstance(kind, str) else None
+
+
+#: where the app keeps the consent check every outbox e-mail passes at send time
+MESSAGE_GATE_KEY = "notifications.message_gate"
+
+
+def provide_message_gate(app: Flask, allows: Callable[[Any], bool]) -> None:
+    """Install the consent check every outbox message passes as it goes (consents provides it)."""
+    app.extensions[MESSAGE_GATE_KEY] = allows
+
+
+def message_gate() -> Callable[[Any], bool]:
+    """Return the installed consent check; without one nothing is sent (fail closed, loudly)."""
+    allows = current_app.extensions.get(MESSAGE_GATE_KEY)
+    if allows is None:
+        raise RuntimeError(
+            "No consent check is installed for outbox e-mail: the consents package is not set up"
+        )
+    return allows

@@ -6,9 +6,9 @@ import logging
 
 from celery import shared_task
 
+from hamkke.retry import RETRY_TRANSIENT
 from notifications.delivery import deliver, due_message_ids
 from notifications.digest import send_weekly_digests
-from worker.retry import RETRY_TRANSIENT
 
 logger = logging.getLogger(__name__)
 

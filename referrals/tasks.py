@@ -7,8 +7,8 @@ import logging
 from celery import shared_task
 
 from hamkke.db import db
+from hamkke.retry import RETRY_TRANSIENT
 from referrals import letters, services
-from worker.retry import RETRY_TRANSIENT
 
 logger = logging.getLogger(__name__)
 

@@ -6,9 +6,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from agencies.demo_extras import INVITED_CODE, PENDING_EMAIL, load_demo_network
 from agencies.models import Agency, AgencyStatus, ApiClient, Membership, MembershipStatus, Person
-from hamkke.demo import load_demo
+from demo.district import load_demo
+from demo.network import INVITED_CODE, PENDING_EMAIL, load_demo_network
 
 
 def test_demo_network_content_is_added_once(db: Any) -> None:

@@ -6,9 +6,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from cases.demo import HOUSEHOLD_TYPES
 from cases.models import Case, CaseStage, DongMeeting, Escalation, EscalationStatus, Household
-from hamkke.demo import load_demo
+from demo.cases import HOUSEHOLD_TYPES
+from demo.district import load_demo
 
 
 def test_demo_has_every_stage_escalations_and_household_types(db: Any) -> None:

@@ -16,9 +16,9 @@ from conference import services
 from conference.models import ActionItem, ActionStatus, ConferenceKind
 from conference.sockets import NAMESPACE
 from conference.tasks import send_action_reminders
+from dashboards import queries as dashboards
+from dashboards.queries import Period, Scope
 from hamkke.audit import AuditEntry
-from hamkke.dashboards import queries as dashboards
-from hamkke.dashboards.queries import Period, Scope
 from hamkke.db import db as db_
 from hamkke.time import today_local
 from notifications.models import Notification
@@ -239,7 +239,7 @@ def test_a_change_reaches_the_open_conference_room(
 
 
 def test_action_reminders_are_on_the_beat_schedule() -> None:
-    from worker.schedule import beat_schedule
+    from hamkke.schedule import beat_schedule
 
     assert beat_schedule()["conference-action-reminders"]["task"] == send_action_reminders.name
 

@@ -10,7 +10,7 @@ from agencies.models import Person
 from cases.models import Case
 from conference import access, briefing, services
 from conference.models import Conference, ConferenceStatus, ItemStatus, Rsvp
-from hamkke.demo import load_demo
+from demo.district import load_demo
 
 
 def test_demo_conference_can_be_started_by_the_demo_coordinator(db: Any) -> None:

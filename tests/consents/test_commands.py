@@ -16,9 +16,9 @@ from consents import access, services, tasks
 from consents.access_log import log_disclosure
 from consents.models import AccessLogEntry, Consent
 from hamkke.errors import ConsentRequired, ValidationFailed
+from hamkke.schedule import beat_schedule
 from hamkke.time import now_utc
 from tests.fixtures.consents import ConsentWorld, grant
-from worker.schedule import beat_schedule
 
 pytestmark = pytest.mark.embedded
 

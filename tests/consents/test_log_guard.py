@@ -212,7 +212,7 @@ def test_anchor_survives_a_legitimate_purge(db: Any) -> None:
 
 
 def test_anchor_task_is_on_the_beat_schedule() -> None:
-    from worker.schedule import beat_schedule
+    from hamkke.schedule import beat_schedule
 
     tasks_scheduled = {job["task"] for job in beat_schedule().values()}
     assert "consents.anchor_access_log" in tasks_scheduled

@@ -19,8 +19,8 @@ import sqlalchemy as sa
 from flask.testing import FlaskClient
 
 from agencies.models import Person
+from demo.district import load_demo
 from devidp.accounts import DEMO_ACCOUNTS
-from hamkke.demo import load_demo
 
 #: pages two clicks deep are enough to reach every list and its first detail page
 DEPTH = 2

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from flask.testing import FlaskClient
 
 from agencies.models import Agency, District, Person
-from hamkke.demo import load_demo
+from demo.district import load_demo
 from hamkke.time import today_local
 from tests.dashboards.test_views import page_tables
 

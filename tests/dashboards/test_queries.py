@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from cases import deadlines
-from hamkke.dashboards import queries
-from hamkke.dashboards.queries import Period, Scope
-from hamkke.dashboards.tables import Column, Measure, Ratio, Table, cell_text, suppressed
+from dashboards import queries
+from dashboards.queries import Period, Scope
+from dashboards.tables import Column, Measure, Ratio, Table, cell_text, suppressed
 from hamkke.errors import ValidationFailed
 from tests.dashboards.conftest import TODAY, World, add_case
 

@@ -1324,7 +1324,7 @@ def test_provider_stands_alone() -> None:
     script = (
         "import sys, devidp.app, devidp.server, devidp.__main__\n"
         "app_packages = {'hamkke', 'agencies', 'cases', 'consents', 'conference', 'referrals',"
-        " 'notifications', 'worker'}\n"
+        " 'notifications', 'dashboards', 'home', 'demo', 'worker'}\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in app_packages))\n"
     )
     result = subprocess.run(

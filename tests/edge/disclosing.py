@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 from flask import Flask
 
+from hamkke.config import PACKAGES as INSTALLED_PACKAGES
 from hamkke.config import REPO_ROOT
 
 #: the gate's entry points and the access log's writers, and the conference's deferred gate call
@@ -26,8 +27,8 @@ from hamkke.config import REPO_ROOT
 SINKS = frozenset(
     {"view_client", "view_clients", "log_disclosure", "log_disclosures", "refresh_case_data_after_commit"}
 )
-#: packages whose code can reach the gate
-PACKAGES = ("agencies", "cases", "consents", "conference", "referrals", "notifications", "hamkke")
+#: packages whose code can reach the gate: every installed package (the app's list) and the shell
+PACKAGES = (*INSTALLED_PACKAGES, "hamkke")
 #: the gate and the log themselves: their internal calls are the sinks, not callers of them
 SINK_MODULES = frozenset({"consents/gate.py", "consents/access_log.py"})
 

@@ -158,7 +158,7 @@ class World:
 @pytest.fixture
 def world(app: Flask, db: Any) -> World:
     """Load the demo district, add what it lacks (a consent, a data-subject request), and commit."""
-    from hamkke.demo import load_demo
+    from demo.district import load_demo
 
     shown = load_demo()
     if db.session.scalar(sa.select(Person.id).where(Person.email == INVITED_DIRECTOR)) is None:

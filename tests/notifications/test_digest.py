@@ -10,6 +10,7 @@ import sqlalchemy as sa
 import time_machine
 
 from conference.models import ActionItem, AgendaItem, Conference, ConferenceKind
+from hamkke.schedule import beat_schedule
 from notifications import services as notification_services
 from notifications.delivery import deliver
 from notifications.digest import iso_week, send_weekly_digests
@@ -19,7 +20,6 @@ from referrals import services
 from referrals.models import Referral
 from tests.fixtures.mail import SmtpSink
 from tests.fixtures.referrals import ReferralNetwork
-from worker.schedule import beat_schedule
 
 # Monday 2026-11-30, 09:00 in Seoul; the referral below was sent the Tuesday before (due Friday).
 MONDAY_9 = datetime(2026, 11, 30, 0, 0, tzinfo=UTC)

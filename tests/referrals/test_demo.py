@@ -7,12 +7,12 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Flask
 
-from referrals.demo import load_demo_referrals
+from demo.referrals import load_demo_referrals
 from referrals.models import Referral, ReferralStatus
 
 
 def test_demo_referrals_cover_the_loop_on_the_demo_district(app: Flask, db: Any) -> None:
-    from hamkke.demo import load_demo
+    from demo.district import load_demo
 
     load_demo()
     made = load_demo_referrals()

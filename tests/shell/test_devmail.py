@@ -105,7 +105,7 @@ def test_production_has_no_mail_page_and_refuses_the_catcher(tmp_path: Path) -> 
 
 
 def test_hamkke_jobs_lists_every_beat_job_and_runs_one(app: Flask, db: Any) -> None:
-    from worker.schedule import beat_schedule
+    from hamkke.schedule import beat_schedule
 
     runner = app.test_cli_runner()
     listed = runner.invoke(args=["jobs", "list"])

@@ -9,7 +9,7 @@ import pytest
 from kombu import Connection
 from kombu.utils.json import register_type
 
-from worker.setup import filesystem_transport_options
+from hamkke.task_queue import filesystem_transport_options
 
 
 class FolderWitness:

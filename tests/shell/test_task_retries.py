@@ -10,8 +10,8 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
+from hamkke.retry import TRANSIENT_ERRORS
 from referrals import tasks as referral_tasks
-from worker.retry import TRANSIENT_ERRORS
 
 pytestmark = pytest.mark.embedded
 

@@ -16,11 +16,12 @@ from flask_babel import gettext
 
 from agencies.models import Agency, Dong, Region
 from agencies.sessions import current_person, login_required
+from cases.access import acting_agency_id
+from dashboards import access, charts, exports, queries, report_pdf
+from dashboards.needed import ActionNeeded, action_needed
+from dashboards.queries import Period, Scope
+from dashboards.tables import SECONDARY_TEXT, SUPPRESSED_TEXT, Column, Table, cell_text, is_hidden
 from hamkke import audit
-from hamkke.dashboards import access, charts, exports, queries, report_pdf
-from hamkke.dashboards.needed import ActionNeeded, action_needed
-from hamkke.dashboards.queries import Period, Scope
-from hamkke.dashboards.tables import SECONDARY_TEXT, SUPPRESSED_TEXT, Column, Table, cell_text, is_hidden
 from hamkke.db import db
 from hamkke.errors import NotFound, ValidationFailed
 from hamkke.time import now_utc, today_local
@@ -65,8 +66,6 @@ def load_scope(kind: str, object_id: int) -> Scope:
 
 
 def _audit(action: str, scope: Scope, period: Period, **extra: Any) -> None:
-    from cases.access import acting_agency_id
-
     person = current_person()
     audit.record(
         action,

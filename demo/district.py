@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
@@ -25,14 +26,27 @@ from agencies.models import (
     StaffRole,
 )
 from cases.models import Case, CaseStage
-from conference.models import Conference, ConferenceKind
+from conference.models import (
+    AgendaItem,
+    Conference,
+    ConferenceInvitation,
+    ConferenceKind,
+    ConferenceRule,
+    ItemSource,
+    ItemStatus,
+    Rsvp,
+)
+from demo.cases import load_demo_cases
+from demo.consents import load_demo_consents
+from demo.history import load_demo_history
+from demo.network import load_demo_network
+from demo.referrals import load_demo_referrals
 from devidp.accounts import DEMO_ACCOUNTS
+from hamkke.config import DEV_CLIENT_ID, DEV_CLIENT_SECRET
 from hamkke.crypto import encrypt_text
 from hamkke.db import db
 from hamkke.time import SEOUL, now_utc, today_local
 
-DEV_CLIENT_ID = "hamkke-dev"
-DEV_CLIENT_SECRET = "hamkke-dev-secret"  # noqa: S105 -- the development provider's demo client only
 AGREEMENT_VERSION = "2026-1"
 
 REGIONS: tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...] = (
@@ -175,13 +189,39 @@ def database_is_empty() -> bool:
 
 def load_demo(seed: int = 20261122) -> dict[str, str]:
     """Create the demo district; return what it made and what to show once (flushes; the caller commits)."""
-    from agencies.demo_extras import load_demo_network
-    from hamkke.demo_consents import load_demo_consents
-    from referrals.demo import load_demo_referrals
-
     rng = random.Random(seed)
     district = District(code="hanbit", name="한빛구", settings={})
     db.session.add(district)
+    regions, dongs = _add_demo_places(district)
+    agencies = _add_demo_agencies(rng, district, regions, dongs)
+    db.session.flush()
+
+    people = _add_demo_people(agencies)
+    households, cases = _add_demo_cases(rng, agencies, dongs, people)
+    conference = _add_demo_conference(
+        district, regions["north"], agencies["hanbit-gu-team"], people.get("demo-coordinator")
+    )
+    db.session.flush()
+    consents = load_demo_consents(conference) if conference else 0
+    shown = load_demo_network()
+    referrals = load_demo_referrals()
+    _add_demo_history()
+    counts = {
+        "권역": len(regions),
+        "동": len(dongs),
+        "기관": len(agencies),
+        "직원": len(people),
+        "가구": households,
+        "사례": cases,
+        "회의": 1 if conference else 0,
+        "의뢰": referrals,
+        "동의": consents,
+    }
+    return {**{key: str(value) for key, value in counts.items()}, **shown}
+
+
+def _add_demo_places(district: District) -> tuple[dict[str, Region], dict[str, Dong]]:
+    """Add the district's 권역 and their dongs, by code."""
     dongs: dict[str, Dong] = {}
     regions: dict[str, Region] = {}
     for position, (region_code, region_name, dong_list) in enumerate(REGIONS):
@@ -191,6 +231,13 @@ def load_demo(seed: int = 20261122) -> dict[str, str]:
             dongs[dong_code] = Dong(
                 district=district, region=region, code=dong_code, name=dong_name, position=dong_position
             )
+    return regions, dongs
+
+
+def _add_demo_agencies(
+    rng: random.Random, district: District, regions: dict[str, Region], dongs: dict[str, Dong]
+) -> dict[str, Agency]:
+    """Add the agencies with their services, and a 주민센터 for every dong, on the development provider."""
     provider = IdentityProvider(
         name="한빛구 개발용 통합 계정 (개발 전용)",
         issuer=current_app.config["DEVIDP_URL"],
@@ -251,36 +298,11 @@ def load_demo(seed: int = 20261122) -> dict[str, str]:
                 area=dong.name,
             )
         )
-    db.session.flush()
-
-    people = _add_demo_people(agencies)
-    households, cases = _add_demo_cases(rng, agencies, dongs, people)
-    conference = _add_demo_conference(
-        district, regions["north"], agencies["hanbit-gu-team"], people.get("demo-coordinator")
-    )
-    db.session.flush()
-    consents = load_demo_consents(conference) if conference else 0
-    shown = load_demo_network()
-    referrals = load_demo_referrals()
-    _add_demo_history()
-    counts = {
-        "권역": len(regions),
-        "동": len(dongs),
-        "기관": len(agencies),
-        "직원": len(people),
-        "가구": households,
-        "사례": cases,
-        "회의": 1 if conference else 0,
-        "의뢰": referrals,
-        "동의": consents,
-    }
-    return {**{key: str(value) for key, value in counts.items()}, **shown}
+    return agencies
 
 
 def _add_demo_history() -> dict[str, int]:
     """Add two years of past cases, conferences and referrals so the dashboards show trends."""
-    from hamkke.dashboards.demo import load_demo_history
-
     return load_demo_history()
 
 
@@ -319,9 +341,7 @@ def _add_demo_people(agencies: dict[str, Agency]) -> dict[str, Person]:
 def _add_demo_cases(
     rng: random.Random, agencies: dict[str, Agency], dongs: dict[str, Dong], people: dict[str, Person]
 ) -> tuple[int, int]:
-    """Create households and cases at every stage, a 내부판정회의 and escalations (see cases.demo)."""
-    from cases.demo import load_demo_cases
-
+    """Create households and cases at every stage, a 내부판정회의 and escalations (see demo.cases)."""
     return load_demo_cases(rng, agencies, dongs, people)
 
 
@@ -339,15 +359,6 @@ def _add_demo_conference(
     district: District, region: Region, host: Agency, chair: Person | None
 ) -> Conference:
     """Add the region's recurring rule and its next meeting, ready to start (invitations, approved agenda)."""
-    from conference.models import (
-        AgendaItem,
-        ConferenceInvitation,
-        ConferenceRule,
-        ItemSource,
-        ItemStatus,
-        Rsvp,
-    )
-
     meeting_day = _second_wednesday_after(today_local())
     starts = datetime.combine(meeting_day, time(14, 0), tzinfo=SEOUL)
     # The recorder (서기) is another member of the host team, so the chair can hand over if they leave.
@@ -407,9 +418,14 @@ def _add_demo_conference(
     )
     db.session.add(conference)
     db.session.flush()
+    _add_invitations_and_agenda(conference, sorted(invited), cases)
+    return conference
+
+
+def _add_invitations_and_agenda(conference: Conference, ordered: list[int], cases: Sequence[Case]) -> None:
+    """Invite the agencies (every RSVP state shown) and put the cases on the approved agenda."""
     # Most invited agencies have answered; one sends a deputy and the last has not answered yet, so the
     # planning page shows every RSVP state.
-    ordered = sorted(invited)
     for index, agency_id in enumerate(ordered):
         invitation = ConferenceInvitation(conference_id=conference.id, agency_id=agency_id)
         if index < len(ordered) - 1:
@@ -441,4 +457,3 @@ def _add_demo_conference(
                 status=ItemStatus.approved,
             )
         )
-    return conference

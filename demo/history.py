@@ -9,6 +9,7 @@ Rows are written directly: they are finished history, not work to walk through t
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
@@ -39,6 +40,7 @@ from conference.models import (
     InvitationRole,
     ItemStatus,
 )
+from demo.cases import FAMILY, HOUSEHOLD_TYPES
 from hamkke.db import db
 from hamkke.time import SEOUL, today_local
 from referrals.models import Referral, ReferralStatus, RejectionReason
@@ -73,13 +75,10 @@ def _first_member(agency_id: int, role: StaffRole | None = None) -> Person | Non
 
 def load_demo_history(seed: int = 2026) -> dict[str, int]:
     """Add past cases, conferences, action items and referrals to the demo district 한빛구 (flushes only)."""
-    from cases.demo import HOUSEHOLD_TYPES
-
     district = db.session.scalar(sa.select(District).where(District.code == "hanbit"))
     if district is None:
         return {}
-    rng = random.Random(seed)  # noqa: S311 -- fictional demo data, not security-relevant
-    today = today_local()
+    rng = random.Random(seed)
     types = [kind[0] for kind in HOUSEHOLD_TYPES]
     # The demo counts its own six household types (seed 004's four and two more it uses).
     district.settings = {**(district.settings or {}), "dashboard_household_types": types}
@@ -107,8 +106,25 @@ def load_demo_history(seed: int = 2026) -> dict[str, int]:
     ).all()
     members = {agency.id: _first_member(agency.id) for agency in [*centres.values(), *partners, team]}
     made = {"cases": 0, "conferences": 0, "referrals": 0}
+    made["cases"], made["referrals"] = _add_past_cases(
+        rng, district, dongs, centres, partners, members, types
+    )
+    made["conferences"] = _add_past_conferences(rng, district, team, partners, members, coordinator, advisor)
+    return made
 
-    # --- cases with their outcomes, and a referral for each managed one ---
+
+def _add_past_cases(
+    rng: random.Random,
+    district: District,
+    dongs: Sequence[Dong],
+    centres: dict[int | None, Agency],
+    partners: Sequence[Agency],
+    members: dict[int, Person | None],
+    types: list[str],
+) -> tuple[int, int]:
+    """Add cases with their outcomes, and a referral for each managed one; return both counts."""
+    today = today_local()
+    made = {"cases": 0, "referrals": 0}
     # Rows are linked through relationships and flushed once: the history is a few hundred rows.
     referred: list[tuple[Case, Agency, Person, Agency, date]] = []
     for back in range(1, HISTORY_MONTHS + 1):
@@ -137,8 +153,20 @@ def load_demo_history(seed: int = 2026) -> dict[str, int]:
     for case, centre, worker, receiver, opened in referred:
         _past_referral(rng, case, district, centre, worker, receiver, opened)
         made["referrals"] += 1
+    return made["cases"], made["referrals"]
 
-    # --- the monthly 권역 conferences, with attendance and action items ---
+
+def _add_past_conferences(
+    rng: random.Random,
+    district: District,
+    team: Agency,
+    partners: Sequence[Agency],
+    members: dict[int, Person | None],
+    coordinator: Person | None,
+    advisor: Person | None,
+) -> int:
+    """Add the monthly 권역 conferences, with attendance and action items; return how many."""
+    today = today_local()
     regions = db.session.scalars(sa.select(Region).where(Region.district_id == district.id)).all()
     served = {
         region.id: list(
@@ -174,16 +202,13 @@ def load_demo_history(seed: int = 2026) -> dict[str, int]:
             meetings.add(
                 None, ConferenceKind.urgent, day + timedelta(days=2), [a.id for a in partners[:3]], None
             )
-    made["conferences"] = meetings.finish()
-    return made
+    return meetings.finish()
 
 
 def _past_case(
     rng: random.Random, centre: Agency, dong: Dong, worker: Person, opened: date, today: date, kind: str
 ) -> Case:
     """A past case with the outcome the district counts: managed (open or closed), linked, not selected."""
-    from cases.demo import FAMILY
-
     household = Household(owning_agency_id=centre.id, dong_id=dong.id, household_type=kind)
     client = Client(
         household=household,

@@ -28,7 +28,7 @@ from conference.models import (
 )
 from consents.access import can_handle_requests
 from consents.models import Consent, ConsentRevocation, DataSubjectRequest, RequestStatus
-from hamkke.dashboards.access import home_scope
+from dashboards.access import home_scope
 from hamkke.db import db
 from hamkke.time import to_local
 from referrals.models import Referral

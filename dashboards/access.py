@@ -16,7 +16,8 @@ from __future__ import annotations
 
 from agencies.models import Agency, AgencyType, District, Dong, Person, Region, StaffRole
 from cases.access import acting_agency_id, is_coordinator_for, roles_for
-from hamkke.dashboards.queries import Scope, dong_centre_of
+from dashboards.dong_tables import dong_centre_of
+from dashboards.queries import Scope
 from hamkke.db import db
 from hamkke.errors import NotFound
 

@@ -9,8 +9,8 @@ from collections.abc import Sequence
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from hamkke.dashboards.queries import Period, Scope
-from hamkke.dashboards.tables import (
+from dashboards.queries import Period, Scope
+from dashboards.tables import (
     SUPPRESSED_TEXT,
     SUPPRESSION_NOTE,
     Ratio,

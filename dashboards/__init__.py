@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import Flask
 
+from dashboards import views
+
 
 def init_app(app: Flask) -> None:
     """Register the dashboards blueprint."""
-    from hamkke.dashboards import views
-
     app.register_blueprint(views.bp)

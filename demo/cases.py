@@ -10,6 +10,8 @@ import random
 from datetime import date, timedelta
 from typing import Any
 
+import sqlalchemy as sa
+
 from agencies.models import Agency, Dong, Membership, MembershipRole, MembershipStatus, Person, StaffRole
 from cases import consent_basis, services
 from cases.consent_basis import CollectionBasis
@@ -17,6 +19,7 @@ from cases.models import (
     Case,
     CaseIntensity,
     CaseType,
+    ClosureReview,
     ClosureType,
     ContactMethod,
     EscalationPlacement,
@@ -30,6 +33,8 @@ from cases.models import (
     RiskLevel,
     SelectionOutcome,
 )
+from consents import gate
+from consents import services as consent_services
 from hamkke.db import db
 from hamkke.time import now_utc, today_local
 
@@ -91,8 +96,6 @@ TARGETS: tuple[str, ...] = (
 
 def _demo_grant(purpose: str, kind: str, groups: tuple[str, ...], recipient_id: int | None = None) -> Any:
     """Build one demo grant with the five notice items told."""
-    from consents import services as consent_services
-
     return consent_services.GrantInput(
         purpose=purpose,
         recipient_kind=kind,
@@ -124,9 +127,6 @@ class _Walker:
         Collection and use by the dong, and provision to the district team for a 구청 의뢰, so the
         intake rests on a recorded consent and escalations derive their status from it.
         """
-        from consents import gate
-        from consents import services as consent_services
-
         team = consent_basis.district_team_of(case)
         grants = [_demo_grant("case_management", "collector", COLLECTED)]
         if team is not None:
@@ -148,13 +148,35 @@ class _Walker:
 
     def walk(self, case: Case, target: str) -> None:
         """Record each stage and move on until ``target`` (a stage value, or ``service_link``)."""
-        actor, agency_id, today = self.worker, self.centre.id, self.today
-        _, domain, phenomenon, words, need = self.kind
         if target == "intake_pending":
             return
         self.step(case, "start_counselling")
         if target == "initial_counselling":
             return
+        self.intake(case)
+        if target == "assessment":
+            return
+        self.assess(case)
+        if target == "selection":
+            return
+        if target in {"not_selected", "service_link"}:
+            self.decline(case, target)
+            return
+        self.select(case)
+        if target == "planning":
+            return
+        self.deliver(case)
+        if target == "delivery":
+            return
+        self.review_closure(case)
+        if target == "closure_review":
+            return
+        self.follow_up(case, target)
+
+    def intake(self, case: Case) -> None:
+        """Take the signed consent and the initial counselling record; start the assessment."""
+        actor, agency_id, today = self.worker, self.centre.id, self.today
+        _, _, phenomenon, words, _ = self.kind
         self.consent(case)
         services.record_intake(
             case,
@@ -168,8 +190,11 @@ class _Walker:
             collection_basis=CollectionBasis.consent,
         )
         self.step(case, "start_assessment")
-        if target == "assessment":
-            return
+
+    def assess(self, case: Case) -> None:
+        """Record a need and the crisis rating, and submit the assessment."""
+        actor, agency_id, today = self.worker, self.centre.id, self.today
+        _, domain, phenomenon, words, need = self.kind
         services.add_need(
             case,
             actor=actor,
@@ -190,23 +215,25 @@ class _Walker:
             life_safety=domain == NeedDomain.family,
         )
         self.step(case, "submit_assessment")
-        if target == "selection":
-            return
-        if target in {"not_selected", "service_link"}:
-            outcome = (
-                SelectionOutcome.not_selected if target == "not_selected" else SelectionOutcome.service_link
-            )
-            services.record_selection(
-                case,
-                actor=actor,
-                agency_id=agency_id,
-                decided_on=today,
-                outcome=outcome,
-                reason="일회성 지원으로 해결 가능" if target == "not_selected" else "밑반찬 배달 연계로 충분",
-                alternative_services="긴급복지지원, 푸드뱅크 안내",
-            )
-            self.step(case, "not_select" if target == "not_selected" else "link_service_only")
-            return
+
+    def decline(self, case: Case, target: str) -> None:
+        """Record a 미선정 or 서비스연계 decision and close the case that way."""
+        actor, agency_id, today = self.worker, self.centre.id, self.today
+        outcome = SelectionOutcome.not_selected if target == "not_selected" else SelectionOutcome.service_link
+        services.record_selection(
+            case,
+            actor=actor,
+            agency_id=agency_id,
+            decided_on=today,
+            outcome=outcome,
+            reason="일회성 지원으로 해결 가능" if target == "not_selected" else "밑반찬 배달 연계로 충분",
+            alternative_services="긴급복지지원, 푸드뱅크 안내",
+        )
+        self.step(case, "not_select" if target == "not_selected" else "link_service_only")
+
+    def select(self, case: Case) -> None:
+        """Select the case for case management and classify it."""
+        actor, agency_id, today = self.worker, self.centre.id, self.today
         services.record_selection(
             case,
             actor=actor,
@@ -223,8 +250,11 @@ class _Walker:
             case_type=CaseType.integrated,
             intensity=self.rng.choice([CaseIntensity.intensive, CaseIntensity.simple]),
         )
-        if target == "planning":
-            return
+
+    def deliver(self, case: Case) -> None:
+        """Agree the service plan, start delivery and log a home visit."""
+        actor, agency_id, today = self.worker, self.centre.id, self.today
+        _, domain, _, _, need = self.kind
         services.create_plan(
             case,
             actor=actor,
@@ -256,8 +286,10 @@ class _Walker:
             worker_opinion="동기 향상",
             finding=MonitoringFinding.on_track,
         )
-        if target == "delivery":
-            return
+
+    def review_closure(self, case: Case) -> None:
+        """Propose closure and review it (a life-safety case needs the supervisor's approval)."""
+        actor, agency_id, today = self.worker, self.centre.id, self.today
         self.step(case, "propose_closure", "상황 호전으로 서비스 불필요")
         services.record_closure_review(
             case,
@@ -273,12 +305,14 @@ class _Walker:
             planned_closure_on=today,
         )
         if case.is_life_safety:
-            review = services.db.session.scalars(
-                services.sa.select(services.ClosureReview).where(services.ClosureReview.case_id == case.id)
+            review = db.session.scalars(
+                sa.select(ClosureReview).where(ClosureReview.case_id == case.id)
             ).one()
             services.approve_closure(review, actor=self.supervisor, agency_id=agency_id)
-        if target == "closure_review":
-            return
+
+    def follow_up(self, case: Case, target: str) -> None:
+        """Plan the follow-up; unless it is the target, confirm it and close the case."""
+        actor, agency_id, today = self.worker, self.centre.id, self.today
         services.plan_follow_up(
             case,
             actor=actor,

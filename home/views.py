@@ -1,4 +1,4 @@
-"""The start page and language switch of the shell."""
+"""The start page (my work, or the introduction), the header navigation and the language switch."""
 
 from __future__ import annotations
 
@@ -7,8 +7,15 @@ from typing import Any
 from flask import Blueprint, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 
+from agencies.models import Agency
+from agencies.queries import list_network_districts
+from agencies.sessions import current_person, current_session
+from dashboards.access import home_scope
+from hamkke.db import db
 from hamkke.i18n import SUPPORTED_LOCALES
+from hamkke.time import now_utc, today_local
 from hamkke.web import safe_next_url
+from home.worklist import my_work
 
 bp = Blueprint("core", __name__)
 
@@ -16,12 +23,6 @@ bp = Blueprint("core", __name__)
 @bp.get("/")
 def index() -> ResponseReturnValue:
     """Show the start page (signed-in users see their work; others the introduction)."""
-    from agencies.models import Agency
-    from agencies.sessions import current_person, current_session
-    from hamkke.db import db
-    from hamkke.time import now_utc, today_local
-    from hamkke.worklist import my_work
-
     person = current_person()
     record = current_session()
     agency = (
@@ -40,10 +41,6 @@ def inject_navigation() -> dict[str, Any]:
     """Let the header show only the links the signed-in person can use (no link that ends in a 404)."""
 
     def nav_allowed(name: str) -> bool:
-        from agencies.queries import list_network_districts
-        from agencies.sessions import current_person
-        from hamkke.dashboards.access import home_scope
-
         person = current_person()
         if person is None:
             return False

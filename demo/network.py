@@ -1,8 +1,8 @@
 """Demo content of the network work: a pending member, an invited agency and an API client.
 
-Called by the demo loader after ``hamkke.demo.load_demo()``, before its commit::
+Called by the demo loader after ``demo.district.load_demo()``, before its commit::
 
-    from agencies.demo_extras import load_demo_network
+    from demo.network import load_demo_network
     extras = load_demo_network()   # flushes; the caller commits
     db.session.commit()
 
@@ -39,7 +39,7 @@ API_CLIENT_NAME = "한빛종합사회복지관 사례관리 프로그램 (데모
 def _person(email: str) -> Person:
     person = db.session.scalar(sa.select(Person).where(Person.email == email))
     if person is None:
-        raise LookupError(f"demo person {email} is missing; run hamkke.demo.load_demo() first")
+        raise LookupError(f"demo person {email} is missing; run demo.district.load_demo() first")
     return person
 
 
@@ -53,7 +53,7 @@ def load_demo_network(district_code: str = "hanbit") -> dict[str, str]:
     """
     district = db.session.scalar(sa.select(District).where(District.code == district_code))
     if district is None:
-        raise LookupError(f"demo district {district_code} is missing; run hamkke.demo.load_demo() first")
+        raise LookupError(f"demo district {district_code} is missing; run demo.district.load_demo() first")
     welfare = db.session.scalar(sa.select(Agency).where(Agency.code == "hanbit-welfare"))
     if welfare is None:
         raise LookupError("demo agency hanbit-welfare is missing")

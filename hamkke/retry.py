@@ -17,7 +17,7 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
     OSError,
 )
 
-#: the retry policy of every task (worker/setup.py sets it on the task base class): first retry after
+#: the retry policy of every task (hamkke/task_queue.py sets it on the task base class): first retry after
 #: about a second, doubling up to a minute, with jitter so that retries of many tasks do not collide
 RETRY_TRANSIENT: dict[str, Any] = {
     "autoretry_for": TRANSIENT_ERRORS,

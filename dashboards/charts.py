@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
-from hamkke.dashboards.tables import Table, cell_number
+from dashboards.tables import Table, cell_number
 
 #: colour-blind-safe palette (Okabe–Ito), darkened where needed for contrast on white
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#7F7F00", "#000000")

@@ -10,21 +10,14 @@ from celery import Celery, Task
 from celery.signals import worker_process_init
 from flask import Flask, has_app_context
 
+from hamkke import filesystem_broker
+from hamkke.config import PACKAGES
+from hamkke.retry import RETRY_TRANSIENT
+from hamkke.schedule import beat_schedule
 from hamkke.unit_of_work import run_task
-from worker import filesystem_broker
-from worker.retry import RETRY_TRANSIENT
-from worker.schedule import beat_schedule
 
-#: modules that may define tasks; a domain without ``tasks.py`` yet is skipped
-TASK_MODULES = (
-    "hamkke.tasks",
-    "agencies.tasks",
-    "cases.tasks",
-    "consents.tasks",
-    "conference.tasks",
-    "referrals.tasks",
-    "notifications.tasks",
-)
+#: modules that may define tasks: the shell's, then each installed package's (skipped when it has none)
+TASK_MODULES = ("hamkke.tasks", *(f"{name}.tasks" for name in PACKAGES))
 
 
 def filesystem_transport_options(folder: str) -> dict[str, Any]:

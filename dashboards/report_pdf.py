@@ -8,9 +8,9 @@ from datetime import datetime
 
 from fpdf.fonts import FontFace
 
-from hamkke.dashboards.charts import PALETTE, chart_data
-from hamkke.dashboards.queries import Period, Scope
-from hamkke.dashboards.tables import SUPPRESSION_NOTE, Table, cell_text
+from dashboards.charts import PALETTE, chart_data
+from dashboards.queries import Period, Scope
+from dashboards.tables import SUPPRESSION_NOTE, Table, cell_text
 from hamkke.pdf import FONT_FAMILY, KoreanDocument
 
 APPROVERS = ("담당", "팀장", "과장")
