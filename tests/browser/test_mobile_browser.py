@@ -119,7 +119,8 @@ def test_caseload_referrals_and_dashboard_stack_on_a_phone(chromium: Any, live_s
 def test_live_room_fits_a_phone_and_its_buttons_take_a_thumb(chromium: Any, live_server: LiveServer) -> None:
     from playwright.sync_api import expect
 
-    page = _phone(chromium, live_server, "최사례")
+    # Someone no other browser test seats in the demo conference (a check-in is kept for the session).
+    page = _phone(chromium, live_server, "강자활")
     try:
         _nav(page, "통합사례회의")
         page.locator("table.conference-list tbody tr").first.get_by_role("link").first.click()
