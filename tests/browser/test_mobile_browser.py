@@ -80,7 +80,14 @@ def _measure(page: Any, where: str, *, tables: bool = True) -> list[str]:
 
 
 def _nav(page: Any, name: str) -> None:
+    """Follow a header link and wait for the new page's styles and scripts (measure nothing half-loaded)."""
+    from playwright.sync_api import expect
+
     page.get_by_role("navigation", name="주 메뉴").get_by_role("link", name=name, exact=True).click()
+    expect(page.get_by_role("navigation", name="주 메뉴").locator('a[aria-current="page"]')).to_have_text(
+        name
+    )
+    page.wait_for_load_state("load")
 
 
 @pytest.mark.usefixtures("reset_rate_limits")

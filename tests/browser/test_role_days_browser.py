@@ -146,12 +146,16 @@ def test_coordinator_decides_an_escalation_and_opens_the_conference_agenda(
         _home(page)
         meetings = _work(page, "conferences")
         expect(meetings.get_by_role("heading")).to_contain_text("준비하거나 서명할 통합사례회의")
-        meetings.get_by_role("listitem").first.get_by_role("link").click()
-        expect(page.get_by_role("heading", name="안건")).to_be_visible()
-        agenda = page.locator("table.agenda-table tbody tr")
-        expect(agenda.first).to_contain_text("통합 서비스 계획과 역할 분담")
+        # A scheduled meeting's line leads to its preparation page (other browser tests may have
+        # added meetings or closed the demo one: any meeting to prepare will do).
+        line = meetings.get_by_role("link").filter(has_text="회의 준비").first
+        title = line.inner_text().split(" · ")[0].strip()
+        line.click()
+        expect(page.get_by_role("heading", level=1)).to_have_text(title)
+        expect(page.get_by_role("heading", name="안건", exact=True)).to_be_visible()
+        expect(page.locator("table.agenda-table tbody tr").first).to_be_visible()
         page.get_by_role("link", name="회의실 입장").click()
-        expect(page.get_by_role("heading", level=1)).to_be_visible()
+        expect(page.get_by_role("heading", level=1)).to_contain_text(title)
     finally:
         page.context.close()
 
