@@ -94,3 +94,48 @@ def ensure_received_referral(live_server: LiveServer) -> int:
         referral_id = referral.id
         db.session.remove()
     return referral_id
+
+
+#: a meeting of the demo district that only the phone test enters (others close the demo's own meeting)
+PHONE_MEETING = "휴대전화 점검용 정기 통합사례회의"
+
+
+def ensure_open_conference(live_server: LiveServer) -> str:
+    """Return the title of a scheduled meeting the self-sufficiency centre is invited to, making one once.
+
+    The demo district has one upcoming meeting, which the conference browser test holds and closes;
+    a closed meeting can no longer be entered, so the phone test gets a meeting of its own.
+    """
+    from datetime import timedelta
+
+    from agencies.models import Agency, Person
+    from conference import services
+    from conference.models import Conference, ConferenceKind
+    from hamkke.db import db
+    from hamkke.time import now_utc
+
+    with live_server.app.app_context(), _live_celery(live_server):
+        if db.session.scalar(sa.select(Conference.id).where(Conference.title == PHONE_MEETING)) is None:
+            chair = db.session.scalar(sa.select(Person).where(Person.email == "kim.coordinator@hanbit.go.kr"))
+            host = db.session.scalar(sa.select(Agency).where(Agency.code == "hanbit-gu-team"))
+            guest = db.session.scalar(sa.select(Agency).where(Agency.code == "hanbit-jahwal"))
+            assert chair is not None
+            assert host is not None
+            assert guest is not None
+            conference = services.create_conference(
+                actor=chair,
+                district_id=host.district_id,
+                kind=ConferenceKind.regional,
+                title=PHONE_MEETING,
+                starts_at=now_utc() + timedelta(hours=2),
+                host_agency_id=host.id,
+                place="한빛구청 별관 3층 회의실",
+                chair_id=chair.id,
+            )
+            services.invite(conference, actor=chair, agency_id=guest.id)
+            for title in ("자활 참여자 근로 연계 점검", "지역 자원 현황 공유"):
+                services.propose_item(conference, actor=chair, title=title, agency_id=host.id)
+            services.approve_agenda(conference, actor=chair)
+            db.session.commit()
+        db.session.remove()
+    return PHONE_MEETING

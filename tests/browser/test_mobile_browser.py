@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.demo_district import ensure_received_referral, sign_in
+from tests.browser.demo_district import ensure_open_conference, ensure_received_referral, sign_in
 from tests.fixtures.live import LiveServer
 
 pytestmark = pytest.mark.browser
@@ -126,11 +126,12 @@ def test_caseload_referrals_and_dashboard_stack_on_a_phone(chromium: Any, live_s
 def test_live_room_fits_a_phone_and_its_buttons_take_a_thumb(chromium: Any, live_server: LiveServer) -> None:
     from playwright.sync_api import expect
 
-    # Someone no other browser test seats in the demo conference (a check-in is kept for the session).
+    meeting = ensure_open_conference(live_server)
+    # Someone no other browser test seats in a meeting (a check-in is kept for the session).
     page = _phone(chromium, live_server, "강자활")
     try:
         _nav(page, "통합사례회의")
-        page.locator("table.conference-list tbody tr").first.get_by_role("link").first.click()
+        page.get_by_role("link", name=meeting, exact=True).click()
         if page.get_by_role("button", name="체크인").count():
             page.get_by_role("button", name="체크인").click()
         if page.get_by_label("위 내용을 읽었으며 서약합니다.").count():
