@@ -5,13 +5,12 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from agencies.models import Person
-from conference import access
+from conference.minutes_copies import outcome_line, withheld_for
 from conference.models import (
     LEAD_METHOD_LABELS,
     ActionItem,
     Conference,
     ConferenceKind,
-    ItemOutcome,
     ItemStatus,
     LeadDecision,
 )
@@ -71,8 +70,12 @@ def render_minutes_pdf(conference: Conference, agency_id: int) -> bytes:
         if item.status != ItemStatus.closed:
             continue
         document.heading(f"회의내용 · {item.title}", size=12)
-        if not access.may_see_item_case(item, agency_id):
-            document.block("내용", "동의 범위 밖: 이 기관에는 공유되지 않습니다.")
+        withheld = withheld_for(item, agency_id)
+        # The outcome is the meeting's decision, not client data: every copy lists it (the chair's
+        # agency, with no role in the case, used to get a bare "-" here).
+        outcomes.append(outcome_line(item, withheld))
+        if withheld is not None:
+            document.block("내용 (이 기관 사본에서 제외)", withheld.text())
             continue
         texts = {section.section: section.text for section in item.sections}
         for key in SOAP_SECTIONS:
@@ -99,9 +102,7 @@ def render_minutes_pdf(conference: Conference, agency_id: int) -> bytes:
         for action in actions:
             owner = agency_names([action.owner_agency_id]).get(action.owner_agency_id, "")
             document.labelled("실행과제", f"{action.text} ({owner}, {action.due_on:%Y-%m-%d}까지)")
-        outcome = "합의" if item.outcome == ItemOutcome.agreed else "재회의"
-        outcomes.append(f"- {item.title}: {outcome}")
-    document.block("회의 결과", "\n".join(outcomes))
+    document.block("회의 결과", "\n".join(outcomes) or "닫힌 안건 없음")
     document.block("슈퍼비전", "")
     signoffs = [
         f"{'서명' if a.signoff == 'signed' else '이의'}: {a.signoff_comment or ''}"
