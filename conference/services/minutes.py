@@ -12,7 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from agencies.models import Person
-from conference import access
+from conference.minutes_copies import outcome_line, withheld_for
 from conference.models import (
     AgendaItem,
     Attendance,
@@ -196,18 +196,24 @@ def add_addendum(conference: Conference, *, actor: Person, text: str) -> Minutes
 
 
 def minutes_text_for(conference: Conference, agency_id: int) -> str:
-    """Return the minutes as plain text for one agency: items it may not see are withheld."""
-    lines = [f"{conference.title}", f"일시: {to_local(conference.starts_at):%Y-%m-%d %H:%M}", ""]
+    """Return the minutes as plain text for one agency: withheld items say why; every copy has the outcomes."""
+    """Return one agency's minutes as plain text: withheld items say why; every copy has the outcomes."""
+    outcomes: list[str] = []
     for item in conference.items:
         if item.status != ItemStatus.closed:
             continue
         lines.append(f"■ {item.title}")
-        if not access.may_see_item_case(item, agency_id):
-            lines.append("  (동의 범위 밖: 이 기관에는 공유되지 않습니다)")
+        withheld = withheld_for(item, agency_id)
+        # The outcome is the meeting's decision, not client data: every copy lists it (as the PDF does).
+        outcomes.append(outcome_line(item, withheld))
+        if withheld is not None:
+            lines.extend(f"  {sentence}" for sentence in withheld.text().splitlines())
             continue
         texts = {section.section: section.text for section in item.sections}
         for key in SOAP_SECTIONS:
             lines.append(f"  [{SOAP_LABELS[key]}] {texts.get(key, '') or '-'}")
+    if outcomes:
+        lines.extend(["", "회의 결과", *outcomes])
     return "\n".join(lines)
 
 

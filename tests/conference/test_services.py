@@ -288,7 +288,9 @@ def test_finalize_sends_minutes_filtered_per_agency_once(db: Any, meeting: Meeti
     }
     assert "대상자 진술" in bodies[meeting.chair.id]
     assert "대상자 진술" not in bodies[meeting.other_worker.id]
-    assert "동의 범위 밖" in bodies[meeting.other_worker.id]
+    # The other agency's copy says why the content is left out, and still has the meeting's outcome.
+    assert "싣지 않았습니다" in bodies[meeting.other_worker.id]
+    assert f"- {meeting.item.title}: " in bodies[meeting.other_worker.id]
     assert meeting.conference.status == ConferenceStatus.closed
 
 
