@@ -196,8 +196,8 @@ def add_addendum(conference: Conference, *, actor: Person, text: str) -> Minutes
 
 
 def minutes_text_for(conference: Conference, agency_id: int) -> str:
-    """Return the minutes as plain text for one agency: withheld items say why; every copy has the outcomes."""
     """Return one agency's minutes as plain text: withheld items say why; every copy has the outcomes."""
+    lines = [f"{conference.title}", f"일시: {to_local(conference.starts_at):%Y-%m-%d %H:%M}", ""]
     outcomes: list[str] = []
     for item in conference.items:
         if item.status != ItemStatus.closed:
