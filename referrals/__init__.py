@@ -6,7 +6,10 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Register this domain's blueprint and its API endpoints."""
+    """Register this domain's blueprint, its API endpoints and its part of the weekly digest."""
+    from notifications.digest import register_digest_section
     from referrals import views
+    from referrals.digest import add_referrals
 
     app.register_blueprint(views.bp)
+    register_digest_section("referrals", add_referrals)
