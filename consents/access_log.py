@@ -7,7 +7,7 @@ import json
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
 
@@ -200,6 +200,38 @@ def _unnest_parameters(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+def _chained_rows(
+    fixed: Sequence[tuple[int, list[str], str]],
+    ids: list[int] | None,
+    prev_hash: str,
+    shared: dict[str, Any],
+    created_at: datetime,
+    channel: AccessChannel,
+) -> list[dict[str, Any]]:
+    """Build a batch's rows, each hashing its content and linking to the previous row's hash."""
+    rows: list[dict[str, Any]] = []
+    for index, (client_id, groups, basis) in enumerate(fixed):
+        content = {
+            **shared,
+            "client_id": client_id,
+            "field_groups": groups,
+            "basis": basis,
+            "prev_hash": prev_hash,
+        }
+        row_hash = content_hash(content)
+        row = {
+            **content,
+            "created_at": created_at,
+            "channel": channel,
+            "row_hash": row_hash,
+        }
+        if ids is not None:
+            row["id"] = ids[index]
+        rows.append(row)
+        prev_hash = row_hash
+    return rows
+
+
 def log_disclosures(
     disclosures: Sequence[Disclosure],
     *,
@@ -219,12 +251,18 @@ def log_disclosures(
     if not disclosures:
         return 0
     created_at = now_utc().astimezone(UTC)
-    created_iso = created_at.isoformat()
-    request_id = current_request_id()
-    ip_address = request.remote_addr if has_request_context() else None
     channel_value = AccessChannel(channel)
-    purpose_text = str(purpose)
-    reason_text = reason[:300] if reason else None
+    # The hashed content every row of the batch shares; _chained_rows adds each row's own and the link.
+    shared = {
+        "created_at": created_at.isoformat(),
+        "actor_id": actor_id,
+        "agency_id": agency_id,
+        "purpose": str(purpose),
+        "channel": str(channel_value),
+        "request_id": current_request_id(),
+        "ip_address": request.remote_addr if has_request_context() else None,
+        "reason": reason[:300] if reason else None,
+    }
     # Everything but the chain links is fixed before the first attempt; only prev_hash changes on retry.
     fixed = [(item.client_id, sorted(set(item.field_groups)), item.basis[:200]) for item in disclosures]
     table = cast(sa.Table, AccessLogEntry.__table__)
@@ -236,33 +274,7 @@ def log_disclosures(
             with db.session.begin_nested():
                 prev_hash = _head_hash()
                 ids = _reserve_ids(len(fixed))
-                rows: list[dict[str, Any]] = []
-                for index, (client_id, groups, basis) in enumerate(fixed):
-                    content = {
-                        "created_at": created_iso,
-                        "actor_id": actor_id,
-                        "agency_id": agency_id,
-                        "client_id": client_id,
-                        "field_groups": groups,
-                        "purpose": purpose_text,
-                        "channel": str(channel_value),
-                        "basis": basis,
-                        "request_id": request_id,
-                        "ip_address": ip_address,
-                        "reason": reason_text,
-                        "prev_hash": prev_hash,
-                    }
-                    row_hash = content_hash(content)
-                    row = {
-                        **content,
-                        "created_at": created_at,
-                        "channel": channel_value,
-                        "row_hash": row_hash,
-                    }
-                    if ids is not None:
-                        row["id"] = ids[index]
-                    rows.append(row)
-                    prev_hash = row_hash
+                rows = _chained_rows(fixed, ids, prev_hash, shared, created_at, channel_value)
                 if ids is not None:
                     db.session.execute(_UNNEST_INSERT, _unnest_parameters(rows))
                 else:

@@ -331,12 +331,72 @@ def _id_in(column: Any, ids: Collection[int]) -> sa.ColumnElement[bool]:
     return column.in_(ids)
 
 
+def _grant_rows(consent_rows: Sequence[Any], client_ids: Sequence[int]) -> dict[int, list[Any]]:
+    """Return the grant rows of these clients' consents, per consent id (part of :func:`_load_consents`)."""
+    from consents.models import ConsentGrant
+
+    grants: dict[int, list[Any]] = {row.id: [] for row in consent_rows}
+    for grant in db.session.execute(
+        sa.select(
+            ConsentGrant.consent_id,
+            ConsentGrant.id,
+            ConsentGrant.purpose,
+            ConsentGrant.recipient_kind,
+            ConsentGrant.recipient_agency_id,
+            ConsentGrant.conference_id,
+            ConsentGrant.district_id,
+            ConsentGrant.field_groups,
+            ConsentGrant.notice_recipient,
+        )
+        .join(Consent, Consent.id == ConsentGrant.consent_id)
+        .where(_id_in(Consent.client_id, client_ids))
+        .order_by(ConsentGrant.id)
+    ):
+        # A consent written after the first select (another request, no shared snapshot) is skipped.
+        if grant.consent_id in grants:
+            grants[grant.consent_id].append(grant)
+    return grants
+
+
+def _revocation_rows(consent_rows: Sequence[Any], client_ids: Sequence[int]) -> dict[int, list[Any]]:
+    """Return the revocation rows of these clients' consents, per consent id (as :func:`_grant_rows`)."""
+    from consents.models import ConsentRevocation
+
+    revocations: dict[int, list[Any]] = {row.id: [] for row in consent_rows}
+    for revocation in db.session.execute(
+        sa.select(
+            ConsentRevocation.consent_id,
+            ConsentRevocation.grant_id,
+            ConsentRevocation.field_groups,
+            ConsentRevocation.revoked_at,
+        )
+        .join(Consent, Consent.id == ConsentRevocation.consent_id)
+        .where(_id_in(Consent.client_id, client_ids))
+        .order_by(ConsentRevocation.id)
+    ):
+        if revocation.consent_id in revocations:
+            revocations[revocation.consent_id].append(revocation)
+    return revocations
+
+
+def _closed_case_ids(consent_rows: Sequence[Any]) -> frozenset[int]:
+    """Return which of the cases these consents were given for are closed (they end with the case)."""
+    from cases.models import Case, CaseStage
+
+    case_ids = {row.case_id for row in consent_rows if row.case_id is not None}
+    closed: frozenset[int] = frozenset()
+    if case_ids:
+        closed = frozenset(
+            db.session.scalars(
+                sa.select(Case.id).where(_id_in(Case.id, case_ids), Case.stage == CaseStage.closed)
+            )
+        )
+    return closed
+
+
 def _load_consents(
     client_ids: Sequence[int],
 ) -> tuple[dict[int, list[GrantFacts]], dict[int, ConsentRecord]]:
-    from cases.models import Case, CaseStage
-    from consents.models import ConsentGrant, ConsentRevocation
-
     facts: dict[int, list[GrantFacts]] = {client_id: [] for client_id in client_ids}
     if not client_ids:
         return facts, {}
@@ -359,48 +419,9 @@ def _load_consents(
     ).all()
     if not consent_rows:
         return facts, {}
-    grants: dict[int, list[Any]] = {row.id: [] for row in consent_rows}
-    for grant in db.session.execute(
-        sa.select(
-            ConsentGrant.consent_id,
-            ConsentGrant.id,
-            ConsentGrant.purpose,
-            ConsentGrant.recipient_kind,
-            ConsentGrant.recipient_agency_id,
-            ConsentGrant.conference_id,
-            ConsentGrant.district_id,
-            ConsentGrant.field_groups,
-            ConsentGrant.notice_recipient,
-        )
-        .join(Consent, Consent.id == ConsentGrant.consent_id)
-        .where(_id_in(Consent.client_id, client_ids))
-        .order_by(ConsentGrant.id)
-    ):
-        # A consent written after the first select (another request, no shared snapshot) is skipped.
-        if grant.consent_id in grants:
-            grants[grant.consent_id].append(grant)
-    revocations: dict[int, list[Any]] = {row.id: [] for row in consent_rows}
-    for revocation in db.session.execute(
-        sa.select(
-            ConsentRevocation.consent_id,
-            ConsentRevocation.grant_id,
-            ConsentRevocation.field_groups,
-            ConsentRevocation.revoked_at,
-        )
-        .join(Consent, Consent.id == ConsentRevocation.consent_id)
-        .where(_id_in(Consent.client_id, client_ids))
-        .order_by(ConsentRevocation.id)
-    ):
-        if revocation.consent_id in revocations:
-            revocations[revocation.consent_id].append(revocation)
-    case_ids = {row.case_id for row in consent_rows if row.case_id is not None}
-    closed: frozenset[int] = frozenset()
-    if case_ids:
-        closed = frozenset(
-            db.session.scalars(
-                sa.select(Case.id).where(_id_in(Case.id, case_ids), Case.stage == CaseStage.closed)
-            )
-        )
+    grants = _grant_rows(consent_rows, client_ids)
+    revocations = _revocation_rows(consent_rows, client_ids)
+    closed = _closed_case_ids(consent_rows)
     records: dict[int, ConsentRecord] = {}
     # One instant for the whole batch: every client is judged against the same revocations.
     now = now_utc()

@@ -12,16 +12,28 @@ import json
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, jsonify, render_template, request, send_file
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from agencies.models import Agency, Person
-from agencies.sessions import current_person, current_session, login_required
+from agencies.sessions import acting_agency_id, current_person, login_required, signed_in_person
 from cases.fields import FIELD_GROUPS
 from cases.models import Client
 from consents import access, log_labels, queries, services
+from consents.forms import (
+    FORM_GRANT_ROWS,
+    CloseRequestForm,
+    ConsentForm,
+    FulfilForm,
+    LiftSuspensionForm,
+    RequestForm,
+    RevokeForm,
+    attach_consent_error,
+    first_errors,
+)
 from consents.gate import view_client
 from consents.models import (
     PURPOSE_LABELS,
@@ -38,104 +50,15 @@ from consents.models import (
 from consents.policy import CURRENT_NOTICE_VERSION, NOTICE_TEMPLATES
 from hamkke.audit import record
 from hamkke.db import db
+from hamkke.edge import attach_error, invalid_form_status, see_other
 from hamkke.errors import DomainError, InvalidTransition, ValidationFailed
 from hamkke.time import SEOUL, today_local
 from hamkke.web import parse_id
 
 bp = Blueprint("consents", __name__, url_prefix="/consents")
 
-#: grant rows the form offers (one per purpose is the usual case)
-FORM_GRANT_ROWS = 4
 DEFAULT_REFUSAL = "동의를 거부할 수 있으며, 거부하면 해당 기관과의 연계 서비스 제공이 제한될 수 있습니다."
 DEFAULT_RETENTION = "동의일로부터 사례 종결 시까지"
-
-
-def _person() -> Person:
-    person = current_person()
-    if person is None:  # login_required ran first; this only narrows the type
-        abort(401)
-    return person
-
-
-def _agency_id() -> int | None:
-    session = current_session()
-    return session.acting_agency_id if session is not None else None
-
-
-def _see_other(endpoint: str, **values: Any) -> Response:
-    return redirect(url_for(endpoint, **values), code=303)
-
-
-def _parse_date(raw: str | None, field: str) -> date | None:
-    if not raw:
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise ValidationFailed(
-            _("날짜 형식이 올바르지 않습니다."), field=field, english="Invalid date."
-        ) from None
-
-
-def _parse_int(raw: str | None, field: str) -> int | None:
-    if not raw:
-        return None
-    try:
-        return int(raw)
-    except ValueError:
-        raise ValidationFailed(_("숫자를 입력해 주십시오."), field=field, english="Enter a number.") from None
-
-
-def _consent_input() -> services.ConsentInput:
-    form = request.form
-    grants = []
-    for index in range(FORM_GRANT_ROWS):
-        prefix = f"grants-{index}-"
-        if not form.get(prefix + "include"):
-            continue
-        grants.append(
-            services.GrantInput(
-                purpose=form.get(prefix + "purpose", ""),
-                recipient_kind=form.get(prefix + "recipient_kind", ""),
-                field_groups=tuple(form.getlist(prefix + "field_groups")),
-                recipient_agency_id=_parse_int(
-                    form.get(prefix + "recipient_agency_id"), prefix + "recipient_agency_id"
-                ),
-                conference_id=_parse_int(form.get(prefix + "conference_id"), prefix + "conference_id"),
-                notice_recipient=form.get(prefix + "notice_recipient", ""),
-                notice_purpose=form.get(prefix + "notice_purpose", ""),
-                notice_items=form.get(prefix + "notice_items", ""),
-                notice_retention=form.get(prefix + "notice_retention", ""),
-                notice_refusal=form.get(prefix + "notice_refusal", ""),
-            )
-        )
-    upload = request.files.get("attachment")
-    attachment = None
-    if upload is not None and upload.filename:
-        attachment = services.Attachment(
-            filename=upload.filename,
-            content_type=upload.mimetype or "",
-            data=upload.read(services.MAX_ATTACHMENT_BYTES + 1),
-        )
-    signed_on = _parse_date(form.get("signed_on"), "signed_on") or today_local()
-    return services.ConsentInput(
-        signer_capacity=form.get("signer_capacity", ""),
-        signer_name=form.get("signer_name", ""),
-        signer_relationship=form.get("signer_relationship"),
-        representation_evidence=form.get("representation_evidence"),
-        method=form.get("method", ""),
-        signed_on=signed_on,
-        valid_from=_parse_date(form.get("valid_from"), "valid_from") or signed_on,
-        valid_until=_parse_date(form.get("valid_until"), "valid_until"),
-        case_id=_parse_int(form.get("case_id"), "case_id"),
-        witness_id=_parse_int(form.get("witness_id"), "witness_id"),
-        includes_sensitive=bool(form.get("includes_sensitive")),
-        includes_unique_id=bool(form.get("includes_unique_id")),
-        rrn_statutory_basis=form.get("rrn_statutory_basis"),
-        notice_version=form.get("notice_version", CURRENT_NOTICE_VERSION),
-        grants=tuple(grants),
-        attachment=attachment,
-    )
 
 
 def _form_context(client_id: int, agency: Agency) -> dict[str, Any]:
@@ -159,9 +82,9 @@ def _form_context(client_id: int, agency: Agency) -> dict[str, Any]:
 @login_required
 def client_consents(client_id: int) -> ResponseReturnValue:
     """Show a client's consent history, requests and what other agencies may see."""
-    person = _person()
-    client = access.get_client_for_owner(person, _agency_id(), client_id)
-    view = view_client(client, person, purpose="case_management", acting_agency_id=_agency_id())
+    person = signed_in_person()
+    client = access.get_client_for_owner(person, acting_agency_id(), client_id)
+    view = view_client(client, person, purpose="case_management", acting_agency_id=acting_agency_id())
     return render_template(
         "consents/history.html",
         view=view,
@@ -177,10 +100,10 @@ def client_consents(client_id: int) -> ResponseReturnValue:
 @login_required
 def new_consent(client_id: int) -> ResponseReturnValue:
     """Show the consent form that walks the worker and client through the notice items."""
-    person = _person()
-    client = access.get_client_for_owner(person, _agency_id(), client_id)
-    view = view_client(client, person, purpose="case_management", acting_agency_id=_agency_id())
-    agency = access.acting_agency(person, _agency_id())
+    person = signed_in_person()
+    client = access.get_client_for_owner(person, acting_agency_id(), client_id)
+    view = view_client(client, person, purpose="case_management", acting_agency_id=acting_agency_id())
+    agency = access.acting_agency(person, acting_agency_id())
     return render_template(
         "consents/form.html", view=view, errors={}, values={}, **_form_context(client.id, agency)
     )
@@ -190,35 +113,46 @@ def new_consent(client_id: int) -> ResponseReturnValue:
 @login_required
 def create_consent(client_id: int) -> ResponseReturnValue:
     """Record a signed consent; a refused form is shown again with the Korean reason."""
-    person = _person()
-    client = access.get_client_for_owner(person, _agency_id(), client_id)
-    agency = access.acting_agency(person, _agency_id())
+    person = signed_in_person()
+    client = access.get_client_for_owner(person, acting_agency_id(), client_id)
+    agency = access.acting_agency(person, acting_agency_id())
+    form = ConsentForm()
+    if not form.validate_on_submit():
+        return _refused_consent_form(client, person, agency, form, invalid_form_status(form))
     try:
-        consent = services.record_consent(client, _consent_input(), actor=person, agency=agency)
+        consent = services.record_consent(client, form.to_input(), actor=person, agency=agency)
     except DomainError as error:
         db.session.rollback()
-        view = view_client(client, person, purpose="case_management", acting_agency_id=agency.id)
-        return render_template(
-            "consents/form.html",
-            view=view,
-            errors={error.field or "form": error.message},
-            values=request.form,
-            **_form_context(client.id, agency),
-        ), 422
+        attach_consent_error(form, error)
+        return _refused_consent_form(client, person, agency, form, 422)
     flash(_("동의를 기록했습니다."), "success")
-    return _see_other("consents.show_consent", consent_id=consent.id)
+    return see_other("consents.show_consent", consent_id=consent.id)
+
+
+def _refused_consent_form(
+    client: Client, person: Person, agency: Agency, form: ConsentForm, status: int
+) -> ResponseReturnValue:
+    """Show the consent form again as posted, with each refusal next to its field."""
+    view = view_client(client, person, purpose="case_management", acting_agency_id=agency.id)
+    return render_template(
+        "consents/form.html",
+        view=view,
+        errors=first_errors(form),
+        values=request.form,
+        **_form_context(client.id, agency),
+    ), status
 
 
 @bp.get("/<int:consent_id>")
 @login_required
 def show_consent(consent_id: int) -> ResponseReturnValue:
     """Show one consent with the exact notice text the client was shown (printable)."""
-    person = _person()
-    consent = access.get_consent_for(person, _agency_id(), consent_id)
+    person = signed_in_person()
+    consent = access.get_consent_for(person, acting_agency_id(), consent_id)
     # The notice text names the client: showing it is a disclosure like any other page.
     client = db.session.get(Client, consent.client_id)
     if client is not None:
-        view_client(client, person, purpose="case_management", acting_agency_id=_agency_id())
+        view_client(client, person, purpose="case_management", acting_agency_id=acting_agency_id())
     return render_template(
         "consents/show.html", consent=consent, purposes=PURPOSE_LABELS, field_groups=FIELD_GROUPS
     )
@@ -230,8 +164,8 @@ def download_scan(consent_id: int) -> ResponseReturnValue:
     """Download the scanned signed form (a disclosure: logged)."""
     from consents.access_log import log_disclosure
 
-    person = _person()
-    consent = access.get_consent_for(person, _agency_id(), consent_id)
+    person = signed_in_person()
+    consent = access.get_consent_for(person, acting_agency_id(), consent_id)
     if consent.attachment_path is None:
         abort(404)
     path = services.attachment_folder() / consent.attachment_path
@@ -239,7 +173,7 @@ def download_scan(consent_id: int) -> ResponseReturnValue:
         abort(404)
     log_disclosure(
         actor_id=person.id,
-        agency_id=_agency_id(),
+        agency_id=acting_agency_id(),
         client_id=consent.client_id,
         field_groups=["basic"],
         purpose="case_management",
@@ -254,24 +188,33 @@ def download_scan(consent_id: int) -> ResponseReturnValue:
 @login_required
 def revoke_consent(consent_id: int) -> ResponseReturnValue:
     """Withdraw a consent, one grant of it, or some field groups of a grant, effective at once."""
-    person = _person()
-    consent = access.get_consent_for(person, _agency_id(), consent_id)
-    grant_id = parse_id(request.form.get("grant_id"))
-    grant = db.session.get(ConsentGrant, grant_id) if grant_id else None
+    person = signed_in_person()
+    consent = access.get_consent_for(person, acting_agency_id(), consent_id)
+    form = RevokeForm()
+    if not form.validate_on_submit():
+        return _flash_refusal(form, "consents.show_consent", consent_id=consent.id)
+    grant = db.session.get(ConsentGrant, form.grant_id.data) if form.grant_id.data else None
     try:
         services.revoke_consent(
             consent,
             actor=person,
             grant=grant,
-            field_groups=request.form.getlist("field_groups"),
-            reason=request.form.get("reason"),
+            field_groups=form.field_groups.data or [],
+            reason=form.reason.data,
         )
     except DomainError as error:
         db.session.rollback()
         flash(error.message, "error")
-        return _see_other("consents.show_consent", consent_id=consent.id)
+        return see_other("consents.show_consent", consent_id=consent.id)
     flash(_("동의 철회를 기록했습니다. 지금부터 다른 기관에 보이지 않습니다."), "success")
-    return _see_other("consents.show_consent", consent_id=consent.id)
+    return see_other("consents.show_consent", consent_id=consent.id)
+
+
+def _flash_refusal(form: FlaskForm, endpoint: str, **values: Any) -> ResponseReturnValue:
+    """Answer a form refused before any service ran: its first error as a message, back to the page."""
+    for message in first_errors(form).values():
+        flash(message, "error")
+    return see_other(endpoint, **values)
 
 
 def _purpose_arg() -> str:
@@ -290,12 +233,12 @@ def _gate_context() -> dict[str, Any] | None:
 @login_required
 def client_panel(client_id: int) -> ResponseReturnValue:
     """Show a client as the acting agency may see them for a purpose, with the scope indicator."""
-    person = _person()
+    person = signed_in_person()
     client = db.session.get(Client, client_id)
     if client is None:
         abort(404)
     view = view_client(
-        client, person, purpose=_purpose_arg(), acting_agency_id=_agency_id(), context=_gate_context()
+        client, person, purpose=_purpose_arg(), acting_agency_id=acting_agency_id(), context=_gate_context()
     )
     return render_template(
         "consents/panel.html", view=view, field_groups=FIELD_GROUPS, purposes=PURPOSE_LABELS
@@ -306,7 +249,7 @@ def client_panel(client_id: int) -> ResponseReturnValue:
 @login_required
 def client_json(client_id: int) -> ResponseReturnValue:
     """Return a client as JSON through the gate (placeholders for withheld fields)."""
-    person = _person()
+    person = signed_in_person()
     client = db.session.get(Client, client_id)
     if client is None:
         abort(404)
@@ -314,7 +257,7 @@ def client_json(client_id: int) -> ResponseReturnValue:
         client,
         person,
         purpose=_purpose_arg(),
-        acting_agency_id=_agency_id(),
+        acting_agency_id=acting_agency_id(),
         context=_gate_context(),
         channel=AccessChannel.api,
     )
@@ -325,7 +268,7 @@ def client_json(client_id: int) -> ResponseReturnValue:
 
 
 def _audit_scope() -> list[int]:
-    scope = access.audit_scope(current_person(), _agency_id())
+    scope = access.audit_scope(current_person(), acting_agency_id())
     if scope is None:
         abort(404)
     return scope
@@ -401,8 +344,8 @@ def export_access_log() -> ResponseReturnValue:
         )
     record(
         "consents.access_log_exported",
-        actor_id=_person().id,
-        agency_id=_agency_id(),
+        actor_id=signed_in_person().id,
+        agency_id=acting_agency_id(),
         data={"rows": len(entries), "filters": filters.as_dict()},
     )
     return Response(
@@ -446,7 +389,7 @@ def unusual_access() -> ResponseReturnValue:
 @login_required
 def list_requests() -> ResponseReturnValue:
     """List the acting agency's open data-subject requests by deadline, and the ones closed lately."""
-    agency_id = _agency_id()
+    agency_id = acting_agency_id()
     if not access.can_handle_requests(current_person(), agency_id):
         abort(404)
     return _requests_page(agency_id or 0, lift_errors={})
@@ -455,6 +398,7 @@ def list_requests() -> ResponseReturnValue:
 def _requests_page(
     agency_id: int, *, lift_errors: dict[int, dict[str, str]], status: int = 200
 ) -> ResponseReturnValue:
+    """Render the requests page; a refused 처리정지 release shows its errors and values on its row."""
     closed = queries.list_closed_requests(agency_id)
     people_ids = [item.closed_by_id for item in closed if item.closed_by_id] + [
         item.suspension_lifted_by_id for item in closed if item.suspension_lifted_by_id
@@ -479,10 +423,13 @@ def _requests_page(
 def _fulfil_page(
     item: DataSubjectRequest, client: Client | None, *, errors: dict[str, str], status: int = 200
 ) -> ResponseReturnValue:
+    """Render how a request is fulfilled, with the refusals of a post and the values as posted."""
     view = None
     if client is not None and item.status == RequestStatus.open:
         # The worker reviews the current values with the client: an owner's page view, logged.
-        view = view_client(client, _person(), purpose="case_management", acting_agency_id=_agency_id())
+        view = view_client(
+            client, signed_in_person(), purpose="case_management", acting_agency_id=acting_agency_id()
+        )
     plan = services.erasure_plan(client) if client is not None and item.kind == RequestKind.deletion else None
     closed_by = queries.people_by_id([item.closed_by_id]) if item.closed_by_id else []
     lifted_by = queries.people_by_id([item.suspension_lifted_by_id]) if item.suspension_lifted_by_id else []
@@ -504,12 +451,12 @@ def _fulfil_page(
 
 
 def _request_and_client(request_id: int) -> tuple[DataSubjectRequest, Client | None]:
-    person = _person()
-    item = access.get_request_for(person, _agency_id(), request_id)
+    person = signed_in_person()
+    item = access.get_request_for(person, acting_agency_id(), request_id)
     if item.status != RequestStatus.open:
         return item, None
     # An open request is handled only for a client the acting agency holds and may see (else 404).
-    return item, access.get_client_for_owner(person, _agency_id(), item.client_id)
+    return item, access.get_client_for_owner(person, acting_agency_id(), item.client_id)
 
 
 @bp.get("/requests/<int:request_id>/fulfil")
@@ -524,20 +471,18 @@ def fulfil_request_page(request_id: int) -> ResponseReturnValue:
 @login_required
 def fulfil_request(request_id: int) -> ResponseReturnValue:
     """Apply a 정정·삭제·처리정지 request to the data and close it; refused input is shown in Korean."""
-    person = _person()
+    person = signed_in_person()
     item, client = _request_and_client(request_id)
+    form = FulfilForm()
+    if not form.validate_on_submit():
+        return _fulfil_page(item, client, errors=first_errors(form), status=invalid_form_status(form))
     try:
         if client is None:
             raise InvalidTransition("이미 처리된 요청입니다.", english="The request is already closed.")
         if item.kind == RequestKind.correction:
-            changes = {
-                name: request.form.get(name, "")
-                for name in services.CORRECTABLE_COLUMNS
-                if name in request.form
-            }
-            services.fulfil_correction(item, client, actor=person, changes=changes)
+            services.fulfil_correction(item, client, actor=person, changes=form.changes())
         elif item.kind == RequestKind.deletion:
-            if not request.form.get("confirm"):
+            if not form.confirm.data:
                 raise ValidationFailed(
                     _("삭제할 항목을 확인했다는 표시를 해 주십시오."),
                     field="confirm",
@@ -553,89 +498,99 @@ def fulfil_request(request_id: int) -> ResponseReturnValue:
             )
     except DomainError as error:
         db.session.rollback()
-        return _fulfil_page(
-            item, client, errors={error.field or "form": error.message}, status=error.status_code
-        )
+        attach_error(form, error)
+        return _fulfil_page(item, client, errors=first_errors(form), status=error.status_code)
     flash(_("요청을 반영하고 처리 완료로 기록했습니다."), "success")
-    return _see_other("consents.list_requests")
+    return see_other("consents.list_requests")
 
 
 @bp.post("/clients/<int:client_id>/requests")
 @login_required
 def create_request(client_id: int) -> ResponseReturnValue:
     """Record a 열람·정정·삭제·처리정지 request."""
-    person = _person()
-    client = access.get_client_for_owner(person, _agency_id(), client_id)
-    agency = access.acting_agency(person, _agency_id())
+    person = signed_in_person()
+    client = access.get_client_for_owner(person, acting_agency_id(), client_id)
+    agency = access.acting_agency(person, acting_agency_id())
+    form = RequestForm()
+    if not form.validate_on_submit():
+        return _flash_refusal(form, "consents.client_consents", client_id=client.id)
     try:
         services.record_request(
             client,
             actor=person,
             agency=agency,
-            kind=request.form.get("kind", ""),
-            details=request.form.get("details"),
-            received_on=_parse_date(request.form.get("received_on"), "received_on"),
+            kind=form.kind.data or "",
+            details=form.details.data,
+            received_on=form.received_on.data,
         )
     except DomainError as error:
         db.session.rollback()
         flash(error.message, "error")
-        return _see_other("consents.client_consents", client_id=client.id)
+        return see_other("consents.client_consents", client_id=client.id)
     flash(_("요청을 접수했습니다. 10일 안에 처리해야 합니다."), "success")
-    return _see_other("consents.client_consents", client_id=client.id)
+    return see_other("consents.client_consents", client_id=client.id)
 
 
 @bp.post("/requests/<int:request_id>/close")
 @login_required
 def close_request(request_id: int) -> ResponseReturnValue:
     """Close a data-subject request as fulfilled or refused."""
-    person = _person()
-    item = access.get_request_for(person, _agency_id(), request_id)
+    person = signed_in_person()
+    item = access.get_request_for(person, acting_agency_id(), request_id)
+    form = CloseRequestForm()
+    if not form.validate_on_submit():
+        return _flash_refusal(form, "consents.list_requests")
     try:
         services.close_request(
             item,
             actor=person,
-            outcome=request.form.get("outcome", ""),
-            refused=bool(request.form.get("refused")),
+            outcome=form.outcome.data or "",
+            refused=bool(form.refused.data),
         )
     except DomainError as error:
         db.session.rollback()
         flash(error.message, "error")
-        return _see_other("consents.list_requests")
+        return see_other("consents.list_requests")
     flash(_("요청 처리를 기록했습니다."), "success")
-    return _see_other("consents.list_requests")
+    return see_other("consents.list_requests")
 
 
 @bp.post("/requests/<int:request_id>/lift-suspension")
 @login_required
 def lift_suspension(request_id: int) -> ResponseReturnValue:
     """End a fulfilled 처리정지 on a recorded ground (PIPA 제37조); refused input is shown in Korean."""
-    person = _person()
-    item = access.get_request_for(person, _agency_id(), request_id)
+    person = signed_in_person()
+    item = access.get_request_for(person, acting_agency_id(), request_id)
+    form = LiftSuspensionForm()
+    if not form.validate_on_submit():
+        errors = {item.id: first_errors(form)}
+        return _requests_page(item.agency_id, lift_errors=errors, status=invalid_form_status(form))
     try:
         services.lift_suspension(
             item,
             actor=person,
-            ground=request.form.get("ground", ""),
-            reason=request.form.get("reason", ""),
+            ground=form.ground.data or "",
+            reason=form.reason.data or "",
         )
     except DomainError as error:
         db.session.rollback()
-        errors = {item.id: {error.field or "form": error.message}}
+        attach_error(form, error)
+        errors = {item.id: first_errors(form)}
         return _requests_page(item.agency_id, lift_errors=errors, status=error.status_code)
     flash(_("처리정지를 해제했습니다. 이제 동의 범위 안에서 다시 공유됩니다."), "success")
-    return _see_other("consents.list_requests")
+    return see_other("consents.list_requests")
 
 
 @bp.get("/requests/<int:request_id>/export.<any(json, html):fmt>")
 @login_required
 def export_request(request_id: int, fmt: str) -> ResponseReturnValue:
     """Export the client's own data for a 열람 request, as JSON or as a readable page (logged)."""
-    person = _person()
-    item = access.get_request_for(person, _agency_id(), request_id)
+    person = signed_in_person()
+    item = access.get_request_for(person, acting_agency_id(), request_id)
     client = db.session.get(Client, item.client_id)
     if client is None:
         abort(404)
-    agency = access.acting_agency(person, _agency_id())
+    agency = access.acting_agency(person, acting_agency_id())
     data = services.export_client_data(
         client, actor=person, agency=agency, reason=f"data_subject_request:{item.id}"
     )

@@ -38,8 +38,10 @@ def invalid_form_status(form: FlaskForm) -> int:
     return 400 if "csrf_token" in form.errors else 422
 
 
-def enqueue_after_commit(task: Any, *ids: int, sweeper: str) -> None:
+def enqueue_after_commit(task: Any, *ids: int | str, sweeper: str) -> None:
     """Queue ``task(*ids)`` once the unit of work commits; a broker outage leaves it to ``sweeper``.
+
+    ``ids`` are row IDs and the codes that go with them (a letter's kind): JSON, never objects.
 
     The change is already committed when this runs, so a broker that is down must not turn the
     user's request into an error: the named sweeper finds the work from the database later.

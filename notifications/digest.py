@@ -9,9 +9,10 @@ consent gate in the app.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import TYPE_CHECKING
+from typing import Any
 
 import sqlalchemy as sa
 from flask import render_template
@@ -21,9 +22,6 @@ from hamkke.db import db
 from hamkke.time import now_utc, to_local
 from notifications.models import OutboxMessage
 from notifications.services import queue_email, wants_email
-
-if TYPE_CHECKING:
-    from referrals.models import Referral
 
 #: the notification kind people opt in to (the preferences page lists it)
 DIGEST_KIND = "digest.weekly"
@@ -37,19 +35,32 @@ class AgencyDigest:
 
     agency: Agency
     week: str
-    #: received referrals waiting on the agency (an answer or a result report)
-    waiting: list[Referral] = field(default_factory=list)
+    #: received referrals waiting on the agency (an answer or a result report); the referrals filled in
+    #: by the section that package registers (notifications does not import referrals)
+    waiting: list[Any] = field(default_factory=list)
     #: of those, the ones past their response deadline
     overdue_ids: set[int] = field(default_factory=set)
     #: referrals the agency sent that the receiver has not answered yet
-    unanswered: list[Referral] = field(default_factory=list)
-    #: the agency's open conference action items past their due date: (conference title, due date)
+    unanswered: list[Any] = field(default_factory=list)
+    #: the agency's open conference action items past their due date: (conference title, due date),
+    #: filled in by the conference's section
     overdue_actions: list[tuple[str, date]] = field(default_factory=list)
 
     @property
     def is_empty(self) -> bool:
         """Tell whether there is nothing to report (no e-mail is sent then)."""
         return not (self.waiting or self.unanswered or self.overdue_actions)
+
+
+#: a domain's part of the digest: it fills its fields of an agency's digest as of a local date
+DigestSection = Callable[[AgencyDigest, date], None]
+#: the registered sections by name (each domain registers its own in ``init_app``)
+_SECTIONS: dict[str, DigestSection] = {}
+
+
+def register_digest_section(name: str, section: DigestSection) -> None:
+    """Let a domain add its open items to every agency's digest (registering a name again replaces it)."""
+    _SECTIONS[name] = section
 
 
 def iso_week(day: date) -> str:
@@ -60,45 +71,9 @@ def iso_week(day: date) -> str:
 
 def build_digest(agency: Agency, today: date) -> AgencyDigest:
     """Collect the agency's open items as of ``today`` (local date)."""
-    from conference.models import UNFINISHED_ACTION_STATUSES, ActionItem, Conference
-    from referrals.models import AWAITING_RESPONSE, Referral
-    from referrals.queries import RECEIVER_ACTION
-
     digest = AgencyDigest(agency=agency, week=iso_week(today))
-    waiting = db.session.scalars(
-        sa.select(Referral)
-        .where(Referral.receiving_agency_id == agency.id, Referral.status.in_(list(RECEIVER_ACTION)))
-        .order_by(Referral.response_due_on.is_(None), Referral.response_due_on, Referral.id)
-    ).all()
-    digest.waiting = list(waiting)
-    digest.overdue_ids = {
-        referral.id
-        for referral in waiting
-        if referral.status in AWAITING_RESPONSE
-        and referral.response_due_on is not None
-        and referral.response_due_on < today
-    }
-    digest.unanswered = list(
-        db.session.scalars(
-            sa.select(Referral)
-            .where(Referral.sending_agency_id == agency.id, Referral.status.in_(list(AWAITING_RESPONSE)))
-            .order_by(Referral.sent_at, Referral.id)
-        )
-    )
-    # Named by the conference's title (its attendees' shared name for it), never by a row id.
-    digest.overdue_actions = [
-        (title, due_on)
-        for title, due_on in db.session.execute(
-            sa.select(Conference.title, ActionItem.due_on)
-            .join(Conference, Conference.id == ActionItem.conference_id)
-            .where(
-                ActionItem.owner_agency_id == agency.id,
-                ActionItem.status.in_(UNFINISHED_ACTION_STATUSES),
-                ActionItem.due_on < today,
-            )
-            .order_by(ActionItem.due_on, ActionItem.id)
-        )
-    ]
+    for section in _SECTIONS.values():
+        section(digest, today)
     return digest
 
 

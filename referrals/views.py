@@ -8,14 +8,14 @@ from typing import Any
 from flask import Blueprint, abort, jsonify, redirect, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
 
 from agencies.access import is_network_member
 from agencies.models import Agency, Person, Service
-from agencies.sessions import current_person, current_session, login_required
+from agencies.sessions import current_actor, login_required
 from cases.models import Case, Client
 from hamkke.db import db
+from hamkke.edge import attach_error
 from hamkke.errors import DomainError, NotFound
 from hamkke.web import page_arg, parse_id
 from referrals import access, directory, disclosure, entry, letters, queries, services
@@ -43,38 +43,15 @@ SIMPLE_ACTIONS = {
 }
 
 
-def _actor() -> tuple[Person, Agency]:
-    person = current_person()
-    user_session = current_session()
-    agency = (
-        db.session.get(Agency, user_session.acting_agency_id)
-        if user_session and user_session.acting_agency_id
-        else None
-    )
-    if person is None or agency is None or not access.is_member(person, agency.id):
-        raise NotFound("기관 소속으로 로그인해 주세요.", english="Sign in for an agency.")
-    return person, agency
-
-
 def _referral(referral_id: int, person: Person) -> Referral:
     return access.require_view(person, db.session.get(Referral, referral_id))
-
-
-def _attach_error(form: FlaskForm, error: DomainError, aliases: dict[str, str] | None = None) -> None:
-    """Show a refused operation's message next to its field (or above the form)."""
-    name = (aliases or {}).get(error.field or "", error.field or "")
-    field = getattr(form, name, None) if name else None
-    if field is not None and hasattr(field, "errors"):
-        field.errors = [*list(field.errors), error.message]
-    else:
-        form.form_errors.append(error.message)
 
 
 @bp.get("/")
 @login_required
 def index() -> ResponseReturnValue:
     """List the agency's received or sent referrals, those needing action first."""
-    _person, agency = _actor()
+    _person, agency = current_actor()
     box = "sent" if request.args.get("box") == "sent" else "received"
     order = entry.parse_order(request.args.get("order"))
     listing = entry.paginate(
@@ -100,7 +77,7 @@ def index() -> ResponseReturnValue:
 @login_required
 def new() -> ResponseReturnValue:
     """Write a referral from a case, choosing the service from the resource directory."""
-    person, agency = _actor()
+    person, agency = current_actor()
     if not request.args.get("case_id"):
         # "새 의뢰" and "이 기관에 의뢰" start here: first the case, then the form for it.
         return render_template(
@@ -153,7 +130,7 @@ def new() -> ResponseReturnValue:
             except DomainError as error:
                 # Nothing is kept: the draft and its audit row go with the rollback.
                 db.session.rollback()
-                _attach_error(form, error, {"receiving_agency": "service"})
+                attach_error(form, error, {"receiving_agency": "service"})
         status = 422
     consented = None
     if selected is not None:
@@ -172,7 +149,7 @@ def new() -> ResponseReturnValue:
 @login_required
 def new_outside() -> ResponseReturnValue:
     """Write a referral to an organisation outside the network; its 의뢰서 goes by e-mail."""
-    person, _agency = _actor()
+    person, _agency = current_actor()
     case = db.session.get(Case, parse_id(request.args.get("case_id")) or 0)
     if case is None or case.is_deleted or access.can_refer_from_case(person, case) is None:
         raise NotFound("사례를 찾을 수 없습니다.", english="Case not found.")
@@ -202,7 +179,7 @@ def new_outside() -> ResponseReturnValue:
             except DomainError as error:
                 # Nothing is kept: the draft and its audit row go with the rollback.
                 db.session.rollback()
-                _attach_error(form, error)
+                attach_error(form, error)
                 status = error.status_code
         else:
             status = 422
@@ -246,7 +223,7 @@ def _detail(
 @login_required
 def detail(referral_id: int) -> ResponseReturnValue:
     """Show a referral: content, consented client information, timeline, letters and the reply forms."""
-    person, agency = _actor()
+    person, agency = current_actor()
     return _detail(_referral(referral_id, person), person, agency, {})
 
 
@@ -254,7 +231,7 @@ def detail(referral_id: int) -> ResponseReturnValue:
 @login_required
 def act(referral_id: int, action: str) -> ResponseReturnValue:
     """Apply one step of the life cycle; a refused step re-shows the page with the reason by its field."""
-    person, agency = _actor()
+    person, agency = current_actor()
     referral = _referral(referral_id, person)
     forms: dict[str, Any] = {}
     try:
@@ -309,7 +286,7 @@ def act(referral_id: int, action: str) -> ResponseReturnValue:
         }.get(action)
         if target is None or target not in forms:
             raise
-        _attach_error(forms[target], error)
+        attach_error(forms[target], error)
         return _detail(referral, person, agency, forms, error.status_code)
     return redirect(url_for("referrals.detail", referral_id=referral.id))
 
@@ -318,7 +295,7 @@ def act(referral_id: int, action: str) -> ResponseReturnValue:
 @login_required
 def letters_part(referral_id: int) -> ResponseReturnValue:
     """Return the page's letter list; while a letter is being rendered the page polls this part."""
-    person, _agency = _actor()
+    person, _agency = current_actor()
     referral = _referral(referral_id, person)
     return render_template(
         "referrals/_letters.html",
@@ -332,7 +309,7 @@ def letters_part(referral_id: int) -> ResponseReturnValue:
 @login_required
 def download_letter(letter_id: int) -> ResponseReturnValue:
     """Download a letter after the access check; every download is written to the access log."""
-    person, agency = _actor()
+    person, agency = current_actor()
     letter, content = letters.open_letter(letter_id, actor=person, acting_agency_id=agency.id)
     name = f"{letter.document_number}-{'의뢰서' if letter.kind is LetterKind.request else '회신서'}.pdf"
     # After a withdrawal the letter comes re-rendered (bytes) instead of the stored file.
@@ -344,7 +321,7 @@ def download_letter(letter_id: int) -> ResponseReturnValue:
 @login_required
 def directory_page() -> ResponseReturnValue:
     """Show the district's resource directory (자원목록) by category, searchable."""
-    _person, agency = _actor()
+    _person, agency = current_actor()
     search = DirectorySearchForm(request.args)
     search.category.choices = [
         SelectChoice("", _("모든 분야")),
@@ -364,7 +341,7 @@ def directory_page() -> ResponseReturnValue:
 @login_required
 def directory_hsds() -> ResponseReturnValue:
     """Export the district's resource directory as Open Referral HSDS JSON."""
-    person, agency = _actor()
+    person, agency = current_actor()
     if not is_network_member(person, agency.district_id):
         raise NotFound("찾는 페이지가 없습니다.", english="Not found.")
     return jsonify(directory.hsds_export(agency.district))

@@ -22,6 +22,8 @@ LIVE = frozenset(
     {
         "referrals.detail",
         "referrals.act",
+        "referrals.new",
+        "referrals.new_outside",
         "referrals.download_letter",
         "api.get_referral",
         "api.accept_referral",
@@ -72,6 +74,77 @@ def test_letter_download_is_logged(
     assert download.content.startswith(b"%PDF-")
     after = log_rows(second_connection, actor_id=world.receiver_id, client_id=world.client_id)
     assert after > before, "the letter named the client but its download left no log row"
+
+
+def _sent_from_the_form(live_server: LiveServer, world: World, path: str, fields: dict[str, str]) -> int:
+    """Post a referral form with "send" as the sender; return the new referral's ID (from the redirect)."""
+    http = signed_in(live_server.app, world.sender_id, world.dong_centre_id)
+    page = http.get(f"{live_server.url}{path}", timeout=30)
+    assert page.status_code == 200, page.text[:500]
+    sent = http.post(
+        f"{live_server.url}{path}",
+        data={
+            "csrf_token": csrf_token(page),
+            "reason": "독거 생활로 식사를 거르는 일이 잦음",
+            "requested_services": "밑반찬 지원",
+            "action": "send",
+            **fields,
+        },
+        allow_redirects=False,
+        timeout=30,
+    )
+    assert sent.status_code == 302, sent.text[:500]
+    return int(sent.headers["Location"].rstrip("/").rsplit("/", 1)[-1])
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "path", "fields", "agency"),
+    [
+        (
+            "referrals.new",
+            "/referrals/new?case_id={case_id}",
+            {
+                "service": "{service_id}",
+                "field_groups": "basic",
+                "eligibility_override_reason": "시험: 담당자가 이용요건을 확인함",
+            },
+            "welfare_centre_id",
+        ),
+        (
+            "referrals.new_outside",
+            "/referrals/new-outside?case_id={case_id}",
+            {"external_name": "바깥 상담소", "external_email": "office@outside.example"},
+            None,
+        ),
+    ],
+)
+def test_a_referral_sent_from_the_form_has_its_letter_logged(
+    endpoint: str,
+    path: str,
+    fields: dict[str, str],
+    agency: str | None,
+    live_server: LiveServer,
+    world: World,
+    second_connection: sa.Engine,
+) -> None:
+    """Sending from the form queues the 의뢰서; the letter task that renders it logs the disclosure."""
+    from referrals.models import LetterKind
+    from referrals.tasks import render_letter
+
+    values = {"case_id": world.case_id, "service_id": world.service_id}
+    referral_id = _sent_from_the_form(
+        live_server,
+        world,
+        path.format(**values),
+        {name: value.format(**values) for name, value in fields.items()},
+    )
+    agency_id = getattr(world, agency) if agency is not None else None
+    before = log_rows(second_connection, agency_id=agency_id, client_id=world.client_id)
+    with live_server.app.app_context():
+        # The letter task, run in-process as the worker does after the commit.
+        render_letter(referral_id, LetterKind.request.value)
+    after = log_rows(second_connection, agency_id=agency_id, client_id=world.client_id)
+    assert after > before, f"the letter of a referral sent by {endpoint} left no log row"
 
 
 @pytest.fixture(scope="module")
