@@ -8,6 +8,8 @@ row id written as "#<number>".
 
 from __future__ import annotations
 
+import json
+import os
 import re
 from collections.abc import Callable
 from html.parser import HTMLParser
@@ -94,6 +96,7 @@ def test_every_page_reachable_from_navigation_is_finished_and_in_words(
     login_as(person)
 
     seen: set[str] = set()
+    visited: list[dict[str, Any]] = []
     frontier = ["/"]
     problems: list[str] = []
     for _depth in range(DEPTH + 1):
@@ -109,6 +112,7 @@ def test_every_page_reachable_from_navigation_is_finished_and_in_words(
             if not response.content_type.startswith("text/html"):
                 continue
             found, links = _problems(path, response.get_data(as_text=True))
+            visited.append(_fingerprint(path, response.get_data(as_text=True), links))
             problems += found
             following += [
                 link
@@ -116,4 +120,27 @@ def test_every_page_reachable_from_navigation_is_finished_and_in_words(
                 if not SKIP.search(link) and urlsplit(link).path not in {urlsplit(s).path for s in seen}
             ]
         frontier = list(dict.fromkeys(following))
+    _dump(account.subject, visited)
     assert not problems, "\n".join(sorted(set(problems)))
+
+
+def _fingerprint(path: str, html: str, links: list[str]) -> dict[str, Any]:
+    """What a person meets on a page, for comparing two versions of the product page by page."""
+    title = re.search(r"<title>(.*?)</title>", html, re.S)
+    headings = re.findall(r"<h[12][^>]*>(.*?)</h[12]>", html, re.S)
+    forms = re.findall(r'<form[^>]*action="([^"]*)"', html)
+    return {
+        "path": path,
+        "title": title.group(1).strip() if title else "",
+        "headings": [re.sub(r"<[^>]+>|\s+", " ", heading).strip() for heading in headings],
+        "links": sorted(set(links)),
+        "forms": sorted(set(forms)),
+    }
+
+
+def _dump(role: str, visited: list[dict[str, Any]]) -> None:
+    """With CRAWL_DUMP_FOLDER set to a folder, write the role's crawl there (a before/after check)."""
+    folder = os.environ.get("CRAWL_DUMP_FOLDER")
+    if folder:
+        with open(os.path.join(folder, f"{role}.json"), "w", encoding="utf-8") as handle:
+            json.dump(visited, handle, ensure_ascii=False, indent=1, sort_keys=True)
