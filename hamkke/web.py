@@ -211,12 +211,30 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
+#: the bodies of an HTML form post (JSON bodies are checked by the API framework)
+FORM_MIMETYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
+
+
 def register_request_hooks(app: Flask) -> None:
     """Attach request IDs and security headers to every response."""
 
     @app.before_request
     def assign_request_id() -> None:
         g.request_id = current_request_id()
+
+    @app.before_request
+    def refuse_nul_in_forms() -> ResponseReturnValue | None:
+        # PostgreSQL text cannot hold NUL (SQLite would store it and show garbage): one check for
+        # every posted form, before any view or service sees the value, instead of a 500 at flush.
+        posted_form = request.method in ("POST", "PUT", "PATCH") and request.mimetype in FORM_MIMETYPES
+        if posted_form and any("\x00" in value for value in request.form.values()):
+            return error_response(
+                400,
+                code="nul_character",
+                message="입력값에 저장할 수 없는 문자(NUL)가 있습니다. 지우고 다시 보내 주세요.",
+                english="The form holds a character that cannot be stored (NUL). Remove it and send again.",
+            )
+        return None
 
     @app.after_request
     def add_security_headers(response: Response) -> Response:

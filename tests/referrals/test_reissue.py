@@ -170,7 +170,9 @@ def test_a_reissued_letter_to_an_outside_organisation_is_emailed_again(
     db.session.commit()
     letters.ensure_letter(referral.id, "request", 2)
     letters.ensure_letter(referral.id, "request", 2)
-    subjects = [m.payload["subject"] for m in db.session.scalars(sa.select(OutboxMessage))]
+    subjects = [
+        m.payload["subject"] for m in db.session.scalars(sa.select(OutboxMessage).order_by(OutboxMessage.id))
+    ]
     number = referral.request_document_number
     assert len(subjects) == 2
     assert subjects[0].endswith(str(number))

@@ -10,6 +10,7 @@ from flask.testing import FlaskClient
 
 from hamkke.i18n import local_date, local_datetime
 from hamkke.web import MAX_PAGE, page_arg, parse_id, safe_next_url
+from tests.fixtures.auth import page_csrf_token
 
 
 @pytest.mark.embedded
@@ -145,3 +146,21 @@ def test_parse_id_accepts_only_row_ids(raw: str | None, expected: int | None) ->
 def test_page_arg_is_bounded(app: Flask, query: str, expected: int) -> None:
     with app.test_request_context("/" + query):
         assert page_arg() == expected
+
+
+@pytest.mark.embedded
+def test_a_nul_character_in_any_posted_form_is_a_clear_400(client: FlaskClient) -> None:
+    # PostgreSQL cannot store NUL: the conference's proposal form used to reach the flush and answer 500.
+    token = page_csrf_token(client)
+    for body in ({"title": "a\x00b"}, {"note": "\x00", "other": "fine"}):
+        answer = client.post(
+            "/conferences/1/items", data={"csrf_token": token, **body}, headers={"Accept": "application/json"}
+        )
+        assert answer.status_code == 400
+        error = answer.get_json()["error"]
+        assert error["code"] == "nul_character"
+        assert "NUL" in error["message"]
+        assert "NUL" in error["message_en"]
+    page = client.post("/cases/", data={"csrf_token": token, "name": "a\x00b"})
+    assert page.status_code == 400
+    assert "저장할 수 없는 문자" in page.get_data(as_text=True)
