@@ -9,6 +9,9 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register the blueprint, commands, audit-link helper, grants reader and the outbox's consent check."""
+    # function-level: the app factory imports this package by name, and every consents module (models,
+    # gate) runs this file first; the views, CLI and hooks load only when the app wires the package.
+    from agencies.sessions import current_person, current_session
     from cases import consent_basis
     from consents import access, case_grants, views
     from consents.cli import consents_cli
@@ -23,8 +26,6 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def inject_audit_link() -> dict[str, Any]:
         def can_audit() -> bool:
-            from agencies.sessions import current_person, current_session
-
             session = current_session()
             agency_id = session.acting_agency_id if session is not None else None
             return access.audit_scope(current_person(), agency_id) is not None

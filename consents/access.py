@@ -7,14 +7,18 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from agencies.models import AgencyType, StaffRole
+from agencies.access import active_memberships
+from agencies.models import Agency, AgencyType, StaffRole
+from cases.models import Client
+from consents.gate import grant_facts, groups_allowed_now
 from consents.models import Consent, DataSubjectRequest
+from consents.policy import grant_is_active
 from hamkke.db import db
 from hamkke.errors import ConsentRequired, NotFound
+from hamkke.time import today_local
 
 if TYPE_CHECKING:
-    from agencies.models import Agency, Person
-    from cases.models import Client
+    from agencies.models import Person
     from notifications.models import OutboxMessage
 
 logger = logging.getLogger(__name__)
@@ -24,8 +28,6 @@ _NOT_FOUND = "대상자를 찾을 수 없습니다."
 
 def acting_agency(person: Person | None, agency_id: int | None) -> Agency:
     """Return the agency the person acts for, if they are an active member of it; else NotFound."""
-    from agencies.access import active_memberships
-
     for membership in active_memberships(person):
         if membership.agency_id == agency_id:
             return membership.agency
@@ -34,8 +36,6 @@ def acting_agency(person: Person | None, agency_id: int | None) -> Agency:
 
 def roles_for(person: Person | None, agency_id: int | None) -> frozenset[StaffRole]:
     """Return the person's roles in the agency they act for (empty when not a member)."""
-    from agencies.access import active_memberships
-
     for membership in active_memberships(person):
         if membership.agency_id == agency_id:
             return membership.role_set
@@ -44,8 +44,6 @@ def roles_for(person: Person | None, agency_id: int | None) -> frozenset[StaffRo
 
 def get_client_for_owner(person: Person | None, agency_id: int | None, client_id: int) -> Client:
     """Return a client the acting agency collected (only it records consents and requests); else NotFound."""
-    from cases.models import Client
-
     agency = acting_agency(person, agency_id)
     client = db.session.get(Client, client_id)
     if client is None or client.is_deleted or client.owning_agency_id != agency.id:
@@ -68,8 +66,6 @@ def audit_scope(person: Person | None, agency_id: int | None) -> list[int] | Non
     An auditor of the district team reviews the whole district; any other auditor reviews their
     own agency (its staff's access and access to the clients it collected).
     """
-    from agencies.models import Agency
-
     if StaffRole.auditor not in roles_for(person, agency_id):
         return None
     agency = acting_agency(person, agency_id)
@@ -98,8 +94,6 @@ def require_consent(
     client: Client, agency: Agency, *, purpose: str, field_groups: set[str] | frozenset[str]
 ) -> None:
     """Raise ConsentRequired unless the agency may receive all these groups of the client now."""
-    from consents.gate import groups_allowed_now
-
     allowed = groups_allowed_now(client, agency, purpose=purpose)
     if not set(field_groups) <= allowed:
         raise ConsentRequired(
@@ -119,10 +113,6 @@ def outbox_message_allowed(message: OutboxMessage) -> bool:
     Messages without a consent scope carry no client data and pass. The scope names the client, the
     receiving agency, the purpose and the field groups the text contains.
     """
-    from agencies.models import Agency
-    from cases.models import Client
-    from consents.gate import groups_allowed_now
-
     scope = consent_scope_of(message.payload)
     if scope is None:
         return True
@@ -143,10 +133,6 @@ def has_collection_consent(client: Client) -> bool:
 
     The case process asks this before recording anything beyond the minimum at intake (PIPA 제15조).
     """
-    from consents.gate import grant_facts
-    from consents.policy import grant_is_active
-    from hamkke.time import today_local
-
     today = today_local()
     consents = db.session.scalars(sa.select(Consent).where(Consent.client_id == client.id)).all()
     return any(

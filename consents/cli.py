@@ -5,6 +5,17 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
+from consents.access_log import (
+    publish_anchor,
+    purge_expired,
+    retention_days,
+    verify_anchors,
+    verify_chain,
+    write_anchor,
+)
+from consents.services import announce_expired_consents
+from hamkke.db import after_commit
+
 
 @click.group("consents")
 def consents_cli() -> None:
@@ -15,8 +26,6 @@ def consents_cli() -> None:
 @with_appcontext
 def verify_log_command() -> None:
     """Verify the hash chain and the chain-head anchors; exit 1 on an altered, removed or cut-off row."""
-    from consents.access_log import verify_anchors, verify_chain
-
     report = verify_chain()
     if not report.ok:
         click.echo(
@@ -43,9 +52,6 @@ def verify_log_command() -> None:
 @with_appcontext
 def anchor_log_command() -> None:
     """Record the access log's current head as an anchor (table, application log, anchor file)."""
-    from consents.access_log import publish_anchor, write_anchor
-    from hamkke.db import after_commit
-
     anchor = write_anchor()
     if anchor is None:
         click.echo("새 기준점 없음 / head unchanged, no new anchor")
@@ -60,8 +66,6 @@ def anchor_log_command() -> None:
 @with_appcontext
 def purge_log_command(dry_run: bool) -> None:
     """Delete access-log rows older than the retention (never younger than two years)."""
-    from consents.access_log import purge_expired, retention_days
-
     count = purge_expired(dry_run=dry_run)
     if dry_run:
         click.echo(f"보존기간({retention_days()}일) 경과 {count}건 / {count} rows past retention")
@@ -73,7 +77,5 @@ def purge_log_command(dry_run: bool) -> None:
 @with_appcontext
 def announce_expired_command() -> None:
     """Announce the clients whose consents ended yesterday, so live views redact them."""
-    from consents.services import announce_expired_consents
-
     client_ids = announce_expired_consents()
     click.echo(f"만료 알림 {len(client_ids)}건 / {len(client_ids)} clients announced")

@@ -20,9 +20,13 @@ from sqlalchemy import inspect
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import selectinload
 
+from agencies.access import active_memberships
+from agencies.models import Agency, AgencySector
+from cases import models
 from cases.fields import FIELD_GROUPS, OUT_OF_SCOPE
+from cases.models import Case, CaseStage, Household
 from consents import access_log
-from consents.models import AccessChannel, Consent, ConsentPurpose
+from consents.models import AccessChannel, Consent, ConsentGrant, ConsentPurpose, ConsentRevocation
 from consents.policy import (
     PURPOSES,
     ConferenceContext,
@@ -40,7 +44,7 @@ from hamkke.errors import NotFound
 from hamkke.time import now_utc, today_local
 
 if TYPE_CHECKING:
-    from agencies.models import Agency, Person
+    from agencies.models import Person
     from cases.models import Client
 
 Record = Mapping[str, Any]
@@ -180,8 +184,6 @@ def _as_record(row: Any) -> Record:
 @cache
 def _case_tables() -> dict[str, Any]:
     """Map each cases table name to its model (the registry is fixed once the models are imported)."""
-    from cases import models
-
     # The cases models live in one submodule per aggregate under the ``cases.models`` package.
     return {
         mapper.class_.__tablename__: mapper.class_
@@ -194,8 +196,6 @@ class _RecordLoader:
     """Loads the case records for a batch of views: each household and each case table at most once."""
 
     def __init__(self, clients: Sequence[Client], groups: Iterable[frozenset[str]], case_id: int | None):
-        from cases.models import Case, Household
-
         relations = {
             table for visible in groups for code in visible for table in FIELD_GROUPS[code].relations
         }
@@ -246,9 +246,6 @@ class _RecordLoader:
 
 
 def _viewer_facts(actor: Person | None, acting_agency_id: int | None) -> ViewerFacts:
-    from agencies.access import active_memberships
-    from agencies.models import AgencySector
-
     for membership in active_memberships(actor):
         if membership.agency_id == acting_agency_id:
             agency = membership.agency
@@ -333,8 +330,6 @@ def _id_in(column: Any, ids: Collection[int]) -> sa.ColumnElement[bool]:
 
 def _grant_rows(consent_rows: Sequence[Any], client_ids: Sequence[int]) -> dict[int, list[Any]]:
     """Return the grant rows of these clients' consents, per consent id (part of :func:`_load_consents`)."""
-    from consents.models import ConsentGrant
-
     grants: dict[int, list[Any]] = {row.id: [] for row in consent_rows}
     for grant in db.session.execute(
         sa.select(
@@ -360,8 +355,6 @@ def _grant_rows(consent_rows: Sequence[Any], client_ids: Sequence[int]) -> dict[
 
 def _revocation_rows(consent_rows: Sequence[Any], client_ids: Sequence[int]) -> dict[int, list[Any]]:
     """Return the revocation rows of these clients' consents, per consent id (as :func:`_grant_rows`)."""
-    from consents.models import ConsentRevocation
-
     revocations: dict[int, list[Any]] = {row.id: [] for row in consent_rows}
     for revocation in db.session.execute(
         sa.select(
@@ -381,8 +374,6 @@ def _revocation_rows(consent_rows: Sequence[Any], client_ids: Sequence[int]) -> 
 
 def _closed_case_ids(consent_rows: Sequence[Any]) -> frozenset[int]:
     """Return which of the cases these consents were given for are closed (they end with the case)."""
-    from cases.models import Case, CaseStage
-
     case_ids = {row.case_id for row in consent_rows if row.case_id is not None}
     closed: frozenset[int] = frozenset()
     if case_ids:
@@ -525,8 +516,6 @@ def _build_view(
 
 
 def _agency_names(agency_ids: set[int]) -> dict[int, str]:
-    from agencies.models import Agency
-
     if not agency_ids:
         return {}
     rows = db.session.execute(sa.select(Agency.id, Agency.name).where(_id_in(Agency.id, agency_ids)))
@@ -665,8 +654,6 @@ def view_client(
 
 def groups_allowed_now(client: Client, agency: Agency, *, purpose: str) -> frozenset[str]:
     """Return, without logging, the groups an agency may receive now (send-time re-checks)."""
-    from agencies.models import AgencySector
-
     viewer = ViewerFacts(
         agency_id=agency.id, district_id=agency.district_id, is_public=agency.sector == AgencySector.public
     )

@@ -5,16 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+from agencies.models import Agency, AgencyStatus, Person
+from cases.models import Client
 from consents.models import AccessLogEntry, Consent, DataSubjectRequest, RequestKind, RequestStatus
 from hamkke.db import db
-
-if TYPE_CHECKING:
-    from agencies.models import Agency, Person
 
 
 def list_consents(client_id: int) -> list[Consent]:
@@ -31,8 +30,6 @@ def list_consents(client_id: int) -> list[Consent]:
 
 def list_recipient_agencies(agency: Agency) -> list[Agency]:
     """Return the active agencies of the agency's district that may be named as recipients."""
-    from agencies.models import Agency, AgencyStatus
-
     return list(
         db.session.scalars(
             sa.select(Agency)
@@ -89,8 +86,6 @@ class LogFilters:
 
 def search_access_log(scope: Sequence[int], filters: LogFilters, *, limit: int) -> list[AccessLogEntry]:
     """Return log rows within the auditor's scope (their agencies' staff, or their agencies' clients)."""
-    from cases.models import Client
-
     owned = sa.select(Client.id).where(Client.owning_agency_id.in_(scope))
     query = sa.select(AccessLogEntry).where(
         sa.or_(AccessLogEntry.agency_id.in_(scope), AccessLogEntry.client_id.in_(owned))
@@ -112,8 +107,6 @@ def search_access_log(scope: Sequence[int], filters: LogFilters, *, limit: int) 
 
 def people_by_id(ids: Sequence[int]) -> list[Person]:
     """Return the people with these ids."""
-    from agencies.models import Person
-
     if not ids:
         return []
     return list(db.session.scalars(sa.select(Person).where(Person.id.in_(ids))))

@@ -6,6 +6,9 @@ import logging
 
 from celery import shared_task
 
+from consents.access_log import publish_anchor, purge_expired, verify_anchors, verify_chain, write_anchor
+from consents.services import announce_expired_consents as announce
+from consents.services import remind_overdue_requests, review_last_month
 from hamkke.db import after_commit
 
 logger = logging.getLogger(__name__)
@@ -14,8 +17,6 @@ logger = logging.getLogger(__name__)
 @shared_task(name="consents.announce_expired_consents")
 def announce_expired_consents() -> int:
     """Push ``consent_changed`` for clients whose consents ended yesterday; re-running only re-announces."""
-    from consents.services import announce_expired_consents as announce
-
     client_ids = announce()
     logger.info("Announced expired consents of %s clients", len(client_ids))
     return len(client_ids)
@@ -24,8 +25,6 @@ def announce_expired_consents() -> int:
 @shared_task(name="consents.remind_request_deadlines")
 def remind_request_deadlines() -> int:
     """Remind workers of data-subject requests due within three days (each request once)."""
-    from consents.services import remind_overdue_requests
-
     reminded = remind_overdue_requests()
     return len(reminded)
 
@@ -33,8 +32,6 @@ def remind_request_deadlines() -> int:
 @shared_task(name="consents.purge_access_log")
 def purge_access_log() -> int:
     """Delete access-log rows past retention (never younger than two years), leaving a checkpoint."""
-    from consents.access_log import purge_expired
-
     count = purge_expired()
     logger.info("Purged %s access-log rows past retention", count)
     return count
@@ -43,8 +40,6 @@ def purge_access_log() -> int:
 @shared_task(name="consents.verify_access_log")
 def verify_access_log() -> bool:
     """Verify the hash chain daily and log an error naming the first altered row."""
-    from consents.access_log import verify_anchors, verify_chain
-
     report = verify_chain()
     if not report.ok:
         logger.error("Access log chain broken at row %s: %s", report.broken_at, report.problem)
@@ -58,8 +53,6 @@ def verify_access_log() -> bool:
 @shared_task(name="consents.review_access_log")
 def review_access_log() -> int:
     """Run last month's unusual-access review and notify auditors (once per month, daily safety net)."""
-    from consents.services import review_last_month
-
     report = review_last_month()
     return len(report)
 
@@ -67,8 +60,6 @@ def review_access_log() -> int:
 @shared_task(name="consents.anchor_access_log")
 def anchor_access_log() -> int | None:
     """Anchor the access log's head (row, hash, length) so a cut-off tail is detectable; idempotent."""
-    from consents.access_log import publish_anchor, write_anchor
-
     anchor = write_anchor()
     if anchor is None:
         return None

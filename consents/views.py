@@ -23,6 +23,7 @@ from agencies.sessions import acting_agency_id, current_person, login_required, 
 from cases.fields import FIELD_GROUPS
 from cases.models import Client
 from consents import access, log_labels, queries, services
+from consents.access_log import log_disclosure
 from consents.forms import (
     FORM_GRANT_ROWS,
     CloseRequestForm,
@@ -162,8 +163,6 @@ def show_consent(consent_id: int) -> ResponseReturnValue:
 @login_required
 def download_scan(consent_id: int) -> ResponseReturnValue:
     """Download the scanned signed form (a disclosure: logged)."""
-    from consents.access_log import log_disclosure
-
     person = signed_in_person()
     consent = access.get_consent_for(person, acting_agency_id(), consent_id)
     if consent.attachment_path is None:

@@ -7,6 +7,8 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register the blueprint, API endpoints, outside letters' send check and the digest's referrals part."""
+    # function-level: the app factory imports this package by name, and every referrals module (models,
+    # services) runs this file first; the views, API and hooks load only when the app wires the package.
     from notifications.digest import register_digest_section
     from notifications.send_checks import register_send_check
     from referrals import api, views  # noqa: F401 -- importing api declares /api/v1/referrals

@@ -23,6 +23,7 @@ from hamkke.time import now_utc, to_local
 from referrals import access, disclosure
 from referrals.disclosure import client_fields, group_label, log_disclosure
 from referrals.models import LetterKind, LetterReissue, Referral, ReferralLetter
+from referrals.outside import queue_outside_letter
 
 logger = logging.getLogger(__name__)
 
@@ -207,8 +208,6 @@ def ensure_letter(
             db.session.add(letter)
             db.session.flush()
             if referral.is_external and kind is LetterKind.request:
-                from referrals.outside import queue_outside_letter
-
                 queue_outside_letter(referral, letter)
         log_disclosure(
             actor=None,

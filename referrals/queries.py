@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 from cases.fields import FIELD_GROUPS
 from hamkke.db import db
 from hamkke.time import today_local
+from notifications.models import OutboxMessage
 from referrals.models import Referral, ReferralLetter, ReferralStatus
 
 Box = Literal["received", "sent"]
@@ -101,8 +102,6 @@ def outside_deliveries(referral: Referral) -> list[OutsideDelivery]:
     What already went out is shown as delivered at that time; a later withdrawal cannot call it back
     and nothing re-sends it (a letter still waiting is re-checked against consent when it is sent).
     """
-    from notifications.models import OutboxMessage
-
     letters = {
         f"referral:{referral.id}:outside-letter:{letter.id}": letter
         for letter in db.session.scalars(

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from cases.fields import FIELD_GROUPS, group_of_column
+from cases.models import Case, Client
 from consents import gate
 from consents.models import DataSubjectRequest, RequestKind
 from consents.services.base import fail, json_safe
@@ -20,7 +21,6 @@ from hamkke.time import today_local
 
 if TYPE_CHECKING:
     from agencies.models import Person
-    from cases.models import Client
 
 #: client columns a correction may change, with their Korean labels. 주민등록번호 is not corrected
 #: here: a new number is recorded with its statutory basis by the public agency that may hold it.
@@ -33,8 +33,6 @@ CORRECTABLE_COLUMNS: dict[str, str] = {
 
 
 def _corrected_value(name: str, raw: str) -> Any:
-    from cases.models import Client
-
     label = CORRECTABLE_COLUMNS[name]
     text = raw.strip()
     column = Client.__table__.columns[name]
@@ -154,8 +152,6 @@ class ErasurePlan:
 
 def erasure_plan(client: Client) -> ErasurePlan:
     """Decide which of the client's personal fields a 삭제 request removes (see the two tuples above)."""
-    from cases.models import Case
-
     open_records = db.session.scalar(
         sa.select(sa.func.count())
         .select_from(Case)

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from cases.fields import group_of_column
 from hamkke.db import db
+from notifications.services import queue_email
 
 if TYPE_CHECKING:
     from consents.gate import ClientView
@@ -27,8 +28,6 @@ def queue_client_email(
     The payload carries the consent scope (client, agency, purpose, groups), so delivery can hold the
     message back if the consent is withdrawn or expires while it waits.
     """
-    from notifications.services import queue_email
-
     groups = sorted({group for name in fields if (group := group_of_column(name)) and view.can_see(group)})
     lines = [f"{name}: {view.get(name)}" for name in fields]
     message = queue_email(to=to, subject=subject, text="\n".join(lines), idempotency_key=idempotency_key)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from flask import current_app
 
+from agencies.models import Agency, AgencySector, AgencyStatus
 from cases.fields import FIELD_GROUPS
 from consents import gate
 from consents.models import (
@@ -44,7 +45,7 @@ from hamkke.errors import InvalidTransition
 from hamkke.time import now_utc
 
 if TYPE_CHECKING:
-    from agencies.models import Agency, Person
+    from agencies.models import Person
     from cases.models import Client
 
 #: scans of signed paper forms
@@ -201,8 +202,6 @@ def _validate_recipient_agency(
     grant: GrantInput, kind: RecipientKind, client: Client, prefix: str
 ) -> Agency | None:
     """Return the active network agency a grant names (None for other kinds); never the collector."""
-    from agencies.models import Agency, AgencyStatus
-
     if kind != RecipientKind.agency:
         return None
     recipient = db.session.get(Agency, grant.recipient_agency_id) if grant.recipient_agency_id else None
@@ -225,8 +224,6 @@ def _validate_special_groups(
     grant: GrantInput, kind: RecipientKind, recipient: Agency | None, data: ConsentInput, prefix: str
 ) -> None:
     """Health data and unique identifiers need separate consents; identifiers go to public bodies only."""
-    from agencies.models import AgencySector
-
     groups = set(grant.field_groups)
     if groups & SENSITIVE_GROUPS and not data.includes_sensitive:
         raise fail(

@@ -7,15 +7,17 @@ from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
+from agencies.models import Person
 from consents.models import DataSubjectRequest, RequestKind, RequestStatus
 from consents.services.base import fail
 from hamkke.audit import record
 from hamkke.db import db
 from hamkke.errors import InvalidTransition
 from hamkke.time import now_utc, today_local
+from notifications.services import notify
 
 if TYPE_CHECKING:
-    from agencies.models import Agency, Person
+    from agencies.models import Agency
     from cases.models import Client
 
 #: PIPA 시행령 제41조④, 제43조③, 제44조②: answer within 10 days
@@ -117,9 +119,6 @@ def finish_request(item: DataSubjectRequest, actor: Person, outcome: str) -> Non
 
 def remind_overdue_requests(on: date | None = None) -> list[int]:
     """Notify the recording worker of open requests due within 3 days or overdue (once per request)."""
-    from agencies.models import Person
-    from notifications.services import notify
-
     day = on or today_local()
     items = db.session.scalars(
         sa.select(DataSubjectRequest).where(

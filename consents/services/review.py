@@ -9,10 +9,13 @@ from datetime import UTC, date, datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 
+from agencies.models import Membership, MembershipRole, MembershipStatus, Person, StaffRole
+from cases.models import Case, Client
 from consents.models import AccessLogEntry
 from hamkke.audit import record
 from hamkke.db import db
-from hamkke.time import today_local
+from hamkke.time import SEOUL, today_local
+from notifications.services import notify
 
 #: opening more clients than this in a month without a case of one's own is reported (고시 제8조②)
 DEFAULT_UNUSUAL_THRESHOLD = 20
@@ -30,8 +33,6 @@ class UnusualAccess:
 
 def month_bounds(year: int, month: int) -> tuple[datetime, datetime]:
     """Return the UTC instants that start this month and the next (months in Asia/Seoul)."""
-    from hamkke.time import SEOUL
-
     start = datetime(year, month, 1, tzinfo=SEOUL)
     end = datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=SEOUL)
     return start.astimezone(UTC), end.astimezone(UTC)
@@ -43,8 +44,6 @@ def unusual_access_report(year: int, month: int, *, threshold: int | None = None
     "Their cases" are cases of the client's household where the actor is the case worker; export
     and download rows count as openings too.
     """
-    from cases.models import Case, Client
-
     limit = (
         threshold
         if threshold is not None
@@ -85,9 +84,6 @@ def review_last_month(on: date | None = None) -> list[UnusualAccess]:
     The audit row and the notifications carry ids and counts only. Re-running in the same month
     notifies nobody twice (the notification dedupe key names the month).
     """
-    from agencies.models import Membership, MembershipRole, MembershipStatus, Person, StaffRole
-    from notifications.services import notify
-
     day = on or today_local()
     first_of_month = day.replace(day=1)
     previous = first_of_month - timedelta(days=1)
