@@ -17,10 +17,13 @@ import sqlalchemy as sa
 from flask import render_template
 
 from agencies.models import Agency, AgencyStatus, Membership, MembershipStatus, Person
+from conference.models import UNFINISHED_ACTION_STATUSES, ActionItem, Conference
 from hamkke.db import db
 from hamkke.time import now_utc, to_local
 from notifications.models import OutboxMessage
 from notifications.services import queue_email, wants_email
+from referrals.models import AWAITING_RESPONSE, Referral
+from referrals.queries import RECEIVER_ACTION
 
 if TYPE_CHECKING:
     from referrals.models import Referral
@@ -60,10 +63,6 @@ def iso_week(day: date) -> str:
 
 def build_digest(agency: Agency, today: date) -> AgencyDigest:
     """Collect the agency's open items as of ``today`` (local date)."""
-    from conference.models import UNFINISHED_ACTION_STATUSES, ActionItem, Conference
-    from referrals.models import AWAITING_RESPONSE, Referral
-    from referrals.queries import RECEIVER_ACTION
-
     digest = AgencyDigest(agency=agency, week=iso_week(today))
     waiting = db.session.scalars(
         sa.select(Referral)
