@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from flask import Flask
 
+from hamkke.signals import consent_changed
+
 
 def init_app(app: Flask) -> None:
     """Register this domain's blueprint, sockets, receivers and commands."""
+    # function-level: every `import conference.<module>` runs this file, and the sockets and views
+    # import referrals.services, which imports conference.models: a module-level import would close
+    # that cycle.
     from conference.sockets import register_namespaces
     from conference.views import bp
-    from hamkke.signals import consent_changed
 
     app.register_blueprint(bp)
     register_namespaces()
@@ -18,6 +22,7 @@ def init_app(app: Flask) -> None:
 
 
 def _on_consent_changed(client_id: int, **_kwargs: object) -> None:
+    # function-level: the socket edge, not loaded with the package (see init_app)
     from conference.sockets import refresh_after_consent_change
 
     refresh_after_consent_change(client_id)
