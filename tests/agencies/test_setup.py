@@ -279,7 +279,7 @@ def test_the_government_csv_in_cp949_is_read() -> None:
 def test_the_demo_refuses_to_run_in_production(app: Flask, db: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(app.config, "ENV", "production")
 
-    from hamkke.cli import demo_command
+    from demo.cli import demo_command
 
     result = app.test_cli_runner().invoke(demo_command)
 
