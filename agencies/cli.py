@@ -5,6 +5,8 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
+from agencies.signin.services import create_break_glass_account
+from hamkke.db import db
 from hamkke.errors import ValidationFailed
 
 
@@ -25,9 +27,6 @@ def agencies_cli() -> None:
 @with_appcontext
 def create_break_glass_command(email: str, name: str, password: str) -> None:
     """Create the one break-glass administrator for first setup; refuse if one already exists."""
-    from agencies.signin.services import create_break_glass_account
-    from hamkke.db import db
-
     try:
         person = create_break_glass_account(email=email, name=name, password=password)
     except ValidationFailed as exc:

@@ -164,6 +164,7 @@ def invitation_link(token: str) -> str:
 
 def _enqueue_email_after_commit(invitation_id: int, token: str) -> None:
     def enqueue() -> None:
+        # function-level: agencies.tasks imports this module (hash_token, invitation_link)
         from agencies.tasks import send_invitation_email
 
         try:

@@ -8,6 +8,8 @@ import click
 from flask.cli import with_appcontext
 
 from agencies.services import IdentityProviderData
+from agencies.setup import SetupError, SetupRequest, decode_csv, parse_dong_csv, set_up_district
+from hamkke.db import db
 
 
 def _ask(value: str | None, option: str, label: str, *, no_input: bool, hide: bool = False) -> str:
@@ -20,8 +22,6 @@ def _ask(value: str | None, option: str, label: str, *, no_input: bool, hide: bo
 
 
 def _read_csv(path: Path) -> str:
-    from agencies.setup import SetupError, decode_csv
-
     try:
         return decode_csv(path.read_bytes())
     except OSError as exc:
@@ -73,9 +73,6 @@ def setup_command(
     no_input: bool,
 ) -> None:
     """Create the first district: 권역 and dongs, identity provider, the first coordinator's invitation."""
-    from agencies.setup import SetupError, SetupRequest, parse_dong_csv, set_up_district
-    from hamkke.db import db
-
     ask = {"no_input": no_input}
     try:
         code = _ask(district_code, "--district-code", "지역 코드 / district code (e.g. gangnam)", **ask)

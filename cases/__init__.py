@@ -7,6 +7,8 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register this domain's blueprint, sockets, receivers and commands."""
+    # function-level: every `import cases.<module>` runs this file, and cases.views imports consents
+    # and referrals, which import cases.models: a module-level import here closes that cycle.
     from cases.views import bp
 
     app.register_blueprint(bp)

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from flask import Flask
 
+from hamkke.signals import consent_changed
+from notifications.digest import register_digest_section
+
 
 def init_app(app: Flask) -> None:
     """Register this domain's blueprint, sockets, receivers and its part of the weekly digest."""
+    # function-level: every `import conference.<module>` runs this file, and the sockets and views
+    # import referrals.services, which imports conference.models: a module-level import would close
+    # that cycle (the digest section reads conference.models, so it waits for the app as well).
     from conference.digest import add_overdue_actions
     from conference.sockets import register_namespaces
     from conference.views import bp
-    from hamkke.signals import consent_changed
-    from notifications.digest import register_digest_section
 
     app.register_blueprint(bp)
     register_namespaces()
@@ -21,6 +25,7 @@ def init_app(app: Flask) -> None:
 
 
 def _on_consent_changed(client_id: int, **_kwargs: object) -> None:
+    # function-level: the socket edge, not loaded with the package (see init_app)
     from conference.sockets import refresh_after_consent_change
 
     refresh_after_consent_change(client_id)

@@ -21,6 +21,8 @@ from conference.models import (
     RoleAssignment,
     Rsvp,
 )
+from consents.gate import view_client
+from consents.sharing import conference_sharing_allowed
 from hamkke.db import db
 from hamkke.errors import NotFound, PermissionDenied
 
@@ -241,8 +243,6 @@ def conference_sharing_consented(case: Case, conference: Conference, on: date | 
     no consent rule of its own, so the under-14 signer rule, a consent ending with its case, and
     처리정지 apply here exactly as on every page.
     """
-    from consents.sharing import conference_sharing_allowed
-
     client = db.session.get(Client, case.main_client_id)
     if client is None:
         return False
@@ -289,8 +289,6 @@ def case_panel_for(
     item: AgendaItem, person: Person, agency_id: int, *, is_guest: bool = False, channel: str = "socket"
 ) -> dict[str, Any]:
     """Return the case panel of an item for one agency: consent-filtered through the gate, or redacted."""
-    from consents.gate import view_client
-
     panel: dict[str, Any] = {"item_id": item.id, "case_id": item.case_id, "visible": False}
     if item.case_id is None or not may_see_item_case(item, agency_id, is_guest=is_guest):
         return panel

@@ -17,6 +17,8 @@ from cases.fields import FIELD_GROUPS, display_value
 from cases.models import Case
 from conference import access
 from conference.models import AgendaItem, Conference, ConferenceStatus, ItemSource, ItemStatus
+from conference.queries import agency_names
+from consents.gate import view_client
 from hamkke.db import db
 from hamkke.errors import InvalidTransition, NotFound
 from hamkke.pdf import KoreanDocument
@@ -108,9 +110,6 @@ def _items(conference: Conference) -> list[AgendaItem]:
 
 def packets_for(conference: Conference, person: Person, agency_id: int, *, channel: str) -> list[Packet]:
     """Build the agency's packets of the approved agenda, asking the gate once per case item."""
-    from conference.queries import agency_names
-    from consents.gate import view_client
-
     items = _items(conference)
     names = agency_names([item.proposed_by_agency_id for item in items if item.proposed_by_agency_id])
     presenter_ids = [item.presenter_id for item in items if item.presenter_id is not None]

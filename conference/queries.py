@@ -9,8 +9,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from agencies.models import Agency, Person, Region
-from cases.models import Case
+from agencies.access import is_coordinator_of
+from agencies.models import Agency, AgencyStatus, Membership, MembershipStatus, Person, Region
+from cases.models import Case, CaseStage
 from conference import access
 from conference.models import (
     LEAD_METHOD_LABELS,
@@ -327,8 +328,6 @@ class StaffChoice:
 
 def staff_of(agency_ids: Sequence[int]) -> dict[int, list[StaffChoice]]:
     """Return the active members of the agencies, per agency, by name."""
-    from agencies.models import Membership, MembershipStatus
-
     staff: dict[int, list[StaffChoice]] = {agency_id: [] for agency_id in agency_ids}
     if not agency_ids:
         return staff
@@ -356,8 +355,6 @@ def regions_of(district_id: int) -> list[Region]:
 
 def district_agencies(district_id: int) -> list[Agency]:
     """Return the active agencies of a district, by name (invitation and referral choices)."""
-    from agencies.models import AgencyStatus
-
     return list(
         db.session.scalars(
             sa.select(Agency)
@@ -389,8 +386,6 @@ def person_names(conference: Conference) -> dict[int, str]:
 
 def proposable_cases(agency_id: int | None) -> list[Case]:
     """Return the open cases an agency owns or leads (ids and stages are shown, no personal data)."""
-    from cases.models import CaseStage
-
     if agency_id is None:
         return []
     return list(
@@ -444,8 +439,6 @@ def tracked_actions(
 
     Unfinished items come first, then by due date; ``status`` must be one of ``ACTION_FILTERS`` (422).
     """
-    from agencies.access import is_coordinator_of
-
     if status not in ACTION_FILTERS:
         raise ValidationFailed(
             "보기 조건은 진행 중, 완료, 전체 가운데 하나입니다.",

@@ -42,12 +42,14 @@ from agencies.sockets import (
     forget_socket,
     refuse_connection,
 )
+from cases.models import Case
 from conference import access
 from conference.models import (
     AgendaItem,
     Attendance,
     CaseRole,
     Conference,
+    ConferenceStatus,
     ItemOutcome,
     ItemStage,
     LeadMethod,
@@ -64,6 +66,7 @@ from conference.services import live, minutes, roles
 from hamkke import realtime
 from hamkke.db import db
 from hamkke.errors import DomainError, NotFound, PermissionDenied, ServiceUnavailable, ValidationFailed
+from hamkke.extensions import socketio
 
 logger = logging.getLogger(__name__)
 
@@ -678,8 +681,6 @@ def republish_conferences_of_case(case_id: int) -> int:
     Returns the number of conferences refreshed. The consents domain calls this (directly or via a
     receiver) after a revocation, so open panels redact within the round trip of one event.
     """
-    from conference.models import ConferenceStatus
-
     discussing = [
         item.conference
         for item in db.session.query(AgendaItem).filter(AgendaItem.case_id == case_id)
@@ -702,8 +703,6 @@ def republish_conferences_of_case(case_id: int) -> int:
 
 def register_namespaces() -> None:
     """Attach the ``/conference`` namespace to the app's Socket.IO server."""
-    from hamkke.extensions import socketio
-
     socketio.on_namespace(ConferenceNamespace(NAMESPACE))
 
 
@@ -720,8 +719,6 @@ def refresh_after_consent_change(client_id: int) -> None:
 def republish_conferences_of_client(client_id: int) -> int:
     """Re-send filtered case data of live conferences discussing any case of the client; return how many."""
     import sqlalchemy as sa
-
-    from cases.models import Case
 
     case_ids = db.session.scalars(sa.select(Case.id).where(Case.main_client_id == client_id)).all()
     return sum(republish_conferences_of_case(case_id) for case_id in case_ids)

@@ -10,7 +10,12 @@ import sqlalchemy as sa
 from celery import shared_task
 
 from conference.models import Conference, ConferenceRule, ConferenceStatus
+from conference.services.actions import remind_due_actions
+from conference.services.minutes import lock_minutes_if_due, send_minutes
+from conference.services.scheduling import generate_next_instance
+from conference.services.scheduling import send_reminders as remind
 from hamkke.db import after_commit, db
+from hamkke.extensions import socketio
 from hamkke.time import now_utc, to_local, today_local
 
 logger = logging.getLogger(__name__)
@@ -33,8 +38,6 @@ def schedule_after_finalize(conference_id: int) -> None:
     def start() -> None:
         from flask import current_app
 
-        from hamkke.extensions import socketio
-
         # The app's own Celery app: the thread has no app context to find it through.
         socketio.start_background_task(enqueue, current_app.extensions["celery"])
 
@@ -44,8 +47,6 @@ def schedule_after_finalize(conference_id: int) -> None:
 @shared_task(name="conference.send_minutes", acks_late=True)
 def send_conference_minutes(conference_id: int) -> int:
     """Send the minutes of one finalized conference to attendees not yet served; return how many."""
-    from conference.services.minutes import send_minutes
-
     conference = db.session.get(Conference, conference_id)
     if conference is None or conference.finalized_at is None:
         return 0
@@ -57,8 +58,6 @@ def send_conference_minutes(conference_id: int) -> int:
 @shared_task(name="conference.sweep_minutes")
 def sweep_minutes() -> int:
     """Send any unsent minutes and lock minutes whose sign-off window closed; return conferences touched."""
-    from conference.services.minutes import lock_minutes_if_due, send_minutes
-
     touched = 0
     finalized = db.session.scalars(
         sa.select(Conference).where(Conference.finalized_at.is_not(None), Conference.locked_at.is_(None))
@@ -73,8 +72,6 @@ def sweep_minutes() -> int:
 @shared_task(name="conference.send_reminders")
 def send_reminders() -> int:
     """Send D-7 and D-1 reminders of scheduled conferences (deduplicated); return how many went out."""
-    from conference.services.scheduling import send_reminders as remind
-
     today = today_local()
     sent = 0
     upcoming = db.session.scalars(
@@ -94,8 +91,6 @@ def send_reminders() -> int:
 @shared_task(name="conference.generate_regular")
 def generate_regular_conferences() -> int:
     """Create the next instance of every active recurring rule (idempotent); return how many rules ran."""
-    from conference.services.scheduling import generate_next_instance
-
     rules = db.session.scalars(sa.select(ConferenceRule).where(ConferenceRule.is_active.is_(True))).all()
     for rule in rules:
         generate_next_instance(rule)
@@ -105,7 +100,5 @@ def generate_regular_conferences() -> int:
 @shared_task(name="conference.action_reminders")
 def send_action_reminders() -> int:
     """Remind owners of unfinished action items due tomorrow or overdue (deduplicated); return how many."""
-    from conference.services.actions import remind_due_actions
-
     sent = remind_due_actions(today_local())
     return sent

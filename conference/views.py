@@ -44,6 +44,7 @@ from conference.models import (
 )
 from conference.services import actions as action_services
 from conference.services import agenda, live, minutes, scheduling
+from conference.sockets import conference_room, publish_state, send_case_data
 from hamkke.db import db
 from hamkke.edge import attach_error, invalid_form_status, see_other
 from hamkke.errors import DomainError
@@ -596,8 +597,6 @@ def actions() -> ResponseReturnValue:
 
 def _after_action_change(action_id: int, conference_id: int, person: Person) -> bool:
     """Notify the conference and queue the room's state (after commit); tell whether the room is open."""
-    from conference.sockets import conference_room, publish_state
-
     action = db.session.get(ActionItem, action_id)
     conference = db.session.get(Conference, conference_id)
     if action is None or conference is None:
@@ -611,8 +610,6 @@ def _after_action_change(action_id: int, conference_id: int, person: Person) -> 
 
 def _send_case_data(conference_id: int) -> None:
     """Push the gate-filtered case panels once the change committed, as live events do."""
-    from conference.sockets import send_case_data
-
     # The panels' access-log rows go in a transaction of their own, not under the conference lock.
     send_case_data(conference_id)
 

@@ -12,6 +12,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from hamkke import devmail_views, health, jobs
+from hamkke.api import init_api
 from hamkke.config import (
     PACKAGES,
     REPO_ROOT,
@@ -64,7 +65,6 @@ def create_app(config_override: Mapping[str, Any] | None = None) -> Flask:
     for name in PACKAGES:
         # By name, not by import: the shell sits below the domains and never imports one statically.
         importlib.import_module(name).init_app(app)
-    from hamkke.api import init_api
 
     # After the domains: each declared its API endpoints in its init_app, and Flask takes no routes
     # on a blueprint once it is registered.

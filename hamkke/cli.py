@@ -22,12 +22,16 @@ import click
 from flask import current_app
 from flask.cli import FlaskGroup, routes_command, shell_command, with_appcontext
 
-from hamkke.config import REPO_ROOT, ConfigError
+from hamkke.app import create_app
+from hamkke.config import DEV_CLIENT_ID, DEV_CLIENT_SECRET, REPO_ROOT, ConfigError, is_production
+from hamkke.db import db
+from hamkke.devmail import mail_folder
+from hamkke.extensions import socketio
+from hamkke.heartbeat import WorkerHeartbeat
+from hamkke.tasks import record_heartbeat
 
 
 def _create_app() -> Any:
-    from hamkke.app import create_app
-
     return create_app()
 
 
@@ -56,8 +60,6 @@ cli.add_command(routes_command)
 @with_appcontext
 def serve_command(host: str, port: int) -> None:
     """Serve the web app with Socket.IO (development server; production uses gunicorn)."""
-    from hamkke.extensions import socketio
-
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     # The click group marks the process as "run from the flask CLI", and Flask then ignores
     # app.run(); this command is exactly the place that must run the server.
@@ -80,10 +82,6 @@ def ping_worker_command(timeout: float) -> None:
     """Send a heartbeat task through the broker and wait until a worker has handled it."""
     import sqlalchemy as sa
 
-    from hamkke.db import db
-    from hamkke.heartbeat import WorkerHeartbeat
-    from hamkke.tasks import record_heartbeat
-
     token = f"cli-{uuid.uuid4().hex}"
     record_heartbeat.delay(token=token, source="cli")
     deadline = time.monotonic() + timeout
@@ -104,9 +102,6 @@ def ping_worker_command(timeout: float) -> None:
 def up_command() -> None:
     """Upgrade the database, load demo data if empty, and run web, worker, beat and the dev provider."""
     from flask_migrate import upgrade
-
-    from hamkke.config import is_production
-    from hamkke.db import db
 
     if is_production(current_app.config):
         raise click.ClickException(
@@ -140,8 +135,6 @@ def _with_mail_catcher(
     table: list[tuple[str, list[str]]],
 ) -> tuple[list[tuple[str, list[str]]], dict[str, str]]:
     """Add the development mail catcher to the processes; return them and the mail settings for all."""
-    from hamkke.devmail import mail_folder
-
     port = _free_port()
     folder = mail_folder(current_app.instance_path)
     catcher = [sys.executable, "-m", "hamkke.devmail", "--host", "127.0.0.1", "--port", str(port)]
@@ -152,8 +145,6 @@ def _with_mail_catcher(
 
 def _process_table(base_url: str, idp_url: str) -> list[tuple[str, list[str]]]:
     """List the processes of the embedded default; web and provider ports come from their URLs."""
-    from hamkke.config import DEV_CLIENT_ID, DEV_CLIENT_SECRET
-
     python = sys.executable
     instance = Path(current_app.instance_path)
     web = urlsplit(base_url)

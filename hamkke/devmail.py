@@ -21,6 +21,7 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 
+from hamkke.config import instance_path, is_production, load_config
 from hamkke.time import now_utc
 
 #: the name of a stored message (time first, so that names sort by arrival)
@@ -166,8 +167,6 @@ def attachment(folder: Path, name: str, index: int) -> tuple[str, str, bytes] | 
 def main(argv: list[str] | None = None) -> None:
     """``python -m hamkke.devmail``: run the catcher (started by `hamkke up`; refused in production)."""
     import argparse
-
-    from hamkke.config import instance_path, is_production, load_config
 
     parser = argparse.ArgumentParser(description="Hamkke development mail catcher (SMTP sink)")
     parser.add_argument("--host", default="127.0.0.1")

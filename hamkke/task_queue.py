@@ -12,6 +12,7 @@ from flask import Flask, has_app_context
 
 from hamkke import filesystem_broker
 from hamkke.config import PACKAGES
+from hamkke.db import db
 from hamkke.retry import RETRY_TRANSIENT
 from hamkke.schedule import beat_schedule
 from hamkke.unit_of_work import run_task
@@ -101,8 +102,6 @@ def celery_init_app(app: Flask) -> Celery:
     def _fresh_connections(**_: Any) -> None:
         # A forked pool process must not share the parent's database connections.
         with app.app_context():
-            from hamkke.db import db
-
             db.engine.dispose(close=False)
 
     app.extensions["celery"] = celery_app

@@ -109,6 +109,7 @@ def deliver(outbox_id: int) -> str:
         if message.channel == DeliveryChannel.email:
             send_email(message)
         else:
+            # function-level: notifications.webhooks imports this module (DeliveryError)
             from notifications.webhooks import send_webhook
 
             send_webhook(message)

@@ -160,6 +160,7 @@ def queue_email(
 
 def enqueue_delivery(outbox_id: int) -> None:
     """Hand a delivery to the worker now; if the broker is down, the sweeper sends it later."""
+    # function-level: notifications.tasks imports delivery and the digest, which import this module
     from notifications.tasks import deliver_outbox_message
 
     try:

@@ -145,6 +145,8 @@ def sign_in() -> ResponseReturnValue:
     demo_provider = None
     demo_accounts: tuple[object, ...] = ()
     if not is_production(current_app.config):
+        # lazy: the development provider's accounts, never loaded in production (see the
+        # devidp-development-only contract in pyproject.toml)
         from devidp.accounts import DEMO_ACCOUNTS
 
         demo_accounts = DEMO_ACCOUNTS

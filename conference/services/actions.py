@@ -11,7 +11,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from agencies.models import Agency, Person
+from agencies.models import Agency, Membership, MembershipStatus, Person
 from conference import access
 from conference.models import (
     UNFINISHED_ACTION_STATUSES,
@@ -25,6 +25,9 @@ from hamkke import audit
 from hamkke.db import db
 from hamkke.errors import InvalidTransition, ValidationFailed
 from hamkke.time import now_utc, to_local, today_local
+from notifications.services import notify
+from referrals.models import Referral
+from referrals.services import ReferralContent, create_from_action_item
 
 
 def create_action_from_plan_line(
@@ -45,8 +48,6 @@ def create_action_from_plan_line(
     if due_on < to_local(item.conference.starts_at).date():
         raise ValidationFailed("기한은 회의일 이후여야 합니다.", field="due_on")
     if referral_id is not None:
-        from referrals.models import Referral
-
         referral = db.session.get(Referral, referral_id)
         if referral is None or referral.case_id != item.case_id:
             raise ValidationFailed("이 사례의 의뢰가 아닙니다.", field="referral_id")
@@ -130,9 +131,6 @@ def notify_action_change(action: ActionItem, *, actor: Person) -> int:
     The action text comes from the minutes the chair and recorder wrote; the host agency's organizers,
     who may not have pledged, get only the agency, the state and the due date.
     """
-    from agencies.models import Membership, MembershipStatus
-    from notifications.services import notify
-
     conference = db.session.get(Conference, action.conference_id)
     if conference is None:
         return 0
@@ -180,9 +178,6 @@ def remind_due_actions(today: date | None = None) -> int:
     Computed from the data: done and carried items are never reminded, and each step of each action
     goes to each person once (the notification's dedupe key), so re-running sends nothing twice.
     """
-    from agencies.models import Membership, MembershipStatus
-    from notifications.services import notify
-
     day = today or today_local()
     sent = 0
     for step, offset in ACTION_REMINDER_STEPS.items():
@@ -236,9 +231,6 @@ def refer_from_action(
     field_groups: Sequence[str] = (),
 ) -> Any:
     """Create a draft referral for an action item (the referral service checks the case and consent)."""
-    from agencies.models import Agency
-    from referrals.services import ReferralContent, create_from_action_item
-
     if action.status not in UNFINISHED_ACTION_STATUSES:
         raise InvalidTransition(
             "끝나지 않은 실행과제만 의뢰할 수 있습니다.", english="Only open actions can be referred."

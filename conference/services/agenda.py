@@ -11,8 +11,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from agencies.models import Agency, Person
+from agencies.models import Agency, Dong, Membership, MembershipStatus, Person
 from cases.models import Case, CaseStage
+from cases.queries import accepted_escalations
 from conference import access
 from conference.models import (
     UNFINISHED_ACTION_STATUSES,
@@ -31,6 +32,7 @@ from hamkke import audit
 from hamkke.db import db
 from hamkke.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
 from hamkke.time import now_utc, to_local
+from referrals.models import Referral, ReferralStatus
 
 #: a referral not moving for this long goes on the draft agenda as stalled
 STALLED_REFERRAL_DAYS = 14
@@ -168,8 +170,6 @@ ESCALATION_PLACEMENTS = {
 
 def _escalation_items(conference: Conference) -> list[AgendaItem]:
     """Put accepted dong escalations on the agenda of the conference kind they were placed on, once."""
-    from cases.queries import accepted_escalations
-
     placement = ESCALATION_PLACEMENTS.get(conference.kind)
     if placement is None:
         return []
@@ -212,8 +212,6 @@ def _placed_escalation_ids(district_id: int) -> set[int]:
 
 
 def _cases_in_scope(conference: Conference, *, stage: CaseStage) -> Sequence[Case]:
-    from agencies.models import Dong
-
     query = (
         sa.select(Case)
         .join(Agency, Agency.id == Case.owning_agency_id)
@@ -225,8 +223,6 @@ def _cases_in_scope(conference: Conference, *, stage: CaseStage) -> Sequence[Cas
 
 
 def _stalled_referral_items(conference: Conference) -> list[AgendaItem]:
-    from referrals.models import Referral, ReferralStatus
-
     cutoff = now_utc() - timedelta(days=STALLED_REFERRAL_DAYS)
     stalled = db.session.scalars(
         sa.select(Referral).where(
@@ -286,8 +282,6 @@ def edit_item(
     item: AgendaItem, *, actor: Person, title: str, time_box_minutes: int, presenter_id: int | None
 ) -> AgendaItem:
     """The chair or coordinator sets an item's title, time box and presenting worker."""
-    from agencies.models import Membership, MembershipStatus
-
     _require_editable(item)
     if not title.strip():
         raise ValidationFailed("안건 제목을 입력하세요.", field="title", english="Enter a title.")

@@ -28,6 +28,7 @@ from hamkke import audit
 from hamkke.db import db
 from hamkke.errors import InvalidTransition, ValidationFailed
 from hamkke.time import now_utc, to_local
+from notifications.services import notify
 
 SOAP_SECTIONS = ("S", "O", "A", "P")
 SOAP_LABELS = {"S": "S 주관적 정보", "O": "O 객관적 정보", "A": "A 사정·평가", "P": "P 계획"}
@@ -135,6 +136,7 @@ def finalize_minutes(conference: Conference, *, actor: Person) -> MinutesVersion
     db.session.add(version)
     db.session.flush()
     audit.record("conference.finalized", actor_id=actor.id, obj=conference)
+    # function-level: conference.tasks imports this module (send_minutes, lock_minutes_if_due)
     from conference import tasks
 
     tasks.schedule_after_finalize(conference.id)
@@ -219,8 +221,6 @@ def minutes_text_for(conference: Conference, agency_id: int) -> str:
 
 def send_minutes(conference: Conference) -> int:
     """Send each attendee the minutes filtered for their agency (idempotent); return how many were sent."""
-    from notifications.services import notify
-
     sent = 0
     for attendance in conference.attendances:
         if attendance.minutes_sent_at is not None:

@@ -11,7 +11,7 @@ from datetime import date, datetime, time
 
 import sqlalchemy as sa
 
-from agencies.models import Person
+from agencies.models import Agency, AgencyStatus, Membership, MembershipStatus, Person
 from conference.models import (
     Conference,
     ConferenceInvitation,
@@ -27,6 +27,7 @@ from hamkke.db import db
 from hamkke.errors import InvalidTransition, ValidationFailed
 from hamkke.korean import with_particle
 from hamkke.time import SEOUL, now_utc, to_local, today_local
+from notifications.services import notify
 
 #: briefing packets open this many days before the meeting unless the conference says otherwise
 DEFAULT_BRIEFING_DAYS = 3
@@ -123,7 +124,6 @@ def _check_staff(agency_id: int, person_id: int | None, field: str, label: str) 
     """Refuse a chair or recorder who is not an active member of the host agency."""
     if person_id is None:
         return
-    from agencies.models import Membership, MembershipStatus
 
     member = db.session.scalar(
         sa.select(Membership.id).where(
@@ -216,8 +216,6 @@ def invite(
     role: InvitationRole = InvitationRole.member,
 ) -> ConferenceInvitation:
     """Invite an agency (its staff) or one person; guests (자문위원) are invited by name."""
-    from agencies.models import Agency, AgencyStatus, Membership, MembershipStatus
-
     if role == InvitationRole.guest and person_id is None:
         raise ValidationFailed(
             "자문위원은 사람을 지정해 초대합니다.", field="person_id", english="Invite a guest by name."
@@ -270,8 +268,6 @@ def respond_to_invitation(
     invitation: ConferenceInvitation, *, actor: Person, rsvp: Rsvp, deputy_id: int | None = None
 ) -> ConferenceInvitation:
     """Record an RSVP; a delegated invitation names the deputy who attends instead."""
-    from agencies.models import Membership, MembershipStatus
-
     if rsvp == Rsvp.pending:
         raise ValidationFailed(
             "참석, 불참, 대리 참석 중에서 고르세요.", field="rsvp", english="Choose an answer."
@@ -306,9 +302,6 @@ def respond_to_invitation(
 
 def send_reminders(conference: Conference, *, days_before: int) -> int:
     """Remind invited people D-7 or D-1 (deduplicated per conference, person and day)."""
-    from agencies.models import Membership, MembershipStatus
-    from notifications.services import notify
-
     people: dict[int, int] = {}
     for person_id in (conference.chair_id, conference.recorder_id):
         if person_id is not None:

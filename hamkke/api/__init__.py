@@ -10,13 +10,16 @@ from __future__ import annotations
 
 from flask import Flask
 
+from hamkke.api.registry import bp
+from hamkke.extensions import csrf
+
 
 def init_api(app: Flask) -> None:
     """Register the API blueprint (CSRF-exempt: bearer tokens only, no cookies) and the OAuth2 server."""
+    # function-level: importing these declares their operations (/openapi.json, the token endpoints) on
+    # the registry; that belongs to building an app, not to every import of hamkke.api.registry.
     from hamkke.api import openapi  # noqa: F401 -- importing declares /openapi.json
     from hamkke.api.oauth2 import init_oauth2
-    from hamkke.api.registry import bp
-    from hamkke.extensions import csrf
 
     csrf.exempt(bp)
     init_oauth2(app)
