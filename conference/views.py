@@ -49,6 +49,7 @@ from hamkke.db import db
 from hamkke.edge import attach_error, invalid_form_status, see_other
 from hamkke.errors import DomainError
 from hamkke.time import today_local
+from hamkke.unit_of_work import after_unit
 
 bp = Blueprint("conference", __name__, url_prefix="/conferences")
 
@@ -608,12 +609,6 @@ def _after_action_change(action_id: int, conference_id: int, person: Person) -> 
     return True
 
 
-def _send_case_data(conference_id: int) -> None:
-    """Push the gate-filtered case panels once the change committed, as live events do."""
-    # The panels' access-log rows go in a transaction of their own, not under the conference lock.
-    send_case_data(conference_id)
-
-
 def _return_status(form: ActionProgressForm) -> str:
     """The actions page's filter to go back to (the page's own default when it is not one)."""
     status = form.return_status.data or "open"
@@ -625,12 +620,11 @@ def _back_to_actions(form: ActionProgressForm, action_id: int) -> ResponseReturn
 
 
 def _finish_action_change(person: Person, action: ActionItem, done: str) -> None:
-    """Notify, commit, then push the room's panels in their own transaction, as live events do."""
-    room_open = _after_action_change(action.id, action.conference_id, person)
-    # Committed before the panels go out in a transaction of their own, as live events do.
-    db.session.commit()
-    if room_open:
-        _send_case_data(action.conference_id)
+    """Notify, and once the change committed push the room's panels in their own transaction."""
+    conference_id = action.conference_id
+    if _after_action_change(action.id, conference_id, person):
+        # The panels' access-log rows commit on their own, after this request's unit and its lock.
+        after_unit(lambda: send_case_data(conference_id))
     flash(done, "success")
 
 

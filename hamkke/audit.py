@@ -81,12 +81,12 @@ def record(
 def record_refusal(action: str, **details: Any) -> AuditEntry:
     """Audit a refused access: the row stays even though the refusal rolls the request's work back.
 
-    A refusal answers 404 or 403, and the edge rolls back every 4xx; the row is added now and added
-    again in a fresh transaction if that rollback comes (``hamkke.unit_of_work.keep_after_rollback``).
+    A refusal answers 4xx (or 503), and the edge rolls such answers back; the row is added now and
+    added again in a fresh transaction if that rollback comes (``hamkke.unit_of_work.keep_after_rollback``).
     """
     # Imported here: the edge (hamkke.unit_of_work) imports hamkke.web, which imports this module.
     from hamkke.unit_of_work import keep_after_rollback
 
     entry = record(action, **details)
-    keep_after_rollback(lambda: record(action, **details))
+    keep_after_rollback(lambda: record(action, **details), even_after_error=True)
     return entry

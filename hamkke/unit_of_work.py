@@ -22,6 +22,7 @@ import contextlib
 import logging
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
+from dataclasses import dataclass
 from functools import wraps
 from operator import attrgetter
 from typing import Any, TypeVar, cast
@@ -62,15 +63,38 @@ VIOLATIONS: list[str] = []
 #: session.info keys: work to redo if its transaction rolls back (pending), and work that was rolled back
 KEPT_KEY = "hamkke_kept_pending"
 LOST_KEY = "hamkke_kept_lost"
+#: session.info key: database work to run once the unit of work has committed (``after_unit``)
+AFTER_UNIT_KEY = "hamkke_after_unit"
 
 
-def keep_after_rollback(redo: Callable[[], Any]) -> None:
+@dataclass(frozen=True)
+class KeptWork:
+    """Work redone in a fresh transaction when its unit of work rolls back."""
+
+    redo: Callable[[], Any]
+    #: redone after a server error or a refused socket event too, not only after a 4xx answer
+    even_after_error: bool
+
+
+def keep_after_rollback(redo: Callable[[], Any], *, even_after_error: bool = False) -> None:
     """Redo ``redo`` in a fresh transaction at the edge if the current transaction rolls back.
 
     For records that must outlive a failed unit of work: the access-log row of a disclosure that
-    was shown on a 4xx page (a form re-rendered with its errors) or before an explicit rollback.
+    was shown on a 4xx page (a form re-rendered with its errors) or before an explicit rollback,
+    and, with ``even_after_error``, the audit row of a refusal answered 503 or by a refused socket
+    event (a refusal is a fact whatever the answer's status).
     """
-    db.session().info.setdefault(KEPT_KEY, []).append(redo)
+    db.session().info.setdefault(KEPT_KEY, []).append(KeptWork(redo, even_after_error))
+
+
+def after_unit(work: Callable[[], Any]) -> None:
+    """Run ``work`` once this unit of work has committed, outside it; drop it if the unit rolls back.
+
+    For database work that must not share the unit's transaction or its locks, such as pushing the
+    gate-filtered case panels of a live conference (each panel's access-log rows commit on their
+    own, as after a live event). ``work`` manages its own transactions and its own failures.
+    """
+    db.session().info.setdefault(AFTER_UNIT_KEY, []).append(work)
 
 
 @event.listens_for(Session, "after_commit")
@@ -81,26 +105,57 @@ def _kept_work_committed(session: Session) -> None:
 
 @event.listens_for(Session, "after_soft_rollback")
 def _kept_work_lost(session: Session, previous_transaction: Any) -> None:
-    if previous_transaction.parent is None and session.info.get(KEPT_KEY):
-        session.info.setdefault(LOST_KEY, []).extend(session.info.pop(KEPT_KEY))
+    if previous_transaction.parent is None:
+        session.info.pop(AFTER_UNIT_KEY, None)
+        if session.info.get(KEPT_KEY):
+            session.info.setdefault(LOST_KEY, []).extend(session.info.pop(KEPT_KEY))
 
 
 def _forget_kept_work() -> None:
     session = db.session()
     session.info.pop(KEPT_KEY, None)
     session.info.pop(LOST_KEY, None)
+    session.info.pop(AFTER_UNIT_KEY, None)
 
 
-def _redo_lost_work() -> None:
-    """Redo and commit what a rollback of this unit discarded but must stay (``keep_after_rollback``)."""
+def _redo_lost_work(*, after_error: bool = False) -> None:
+    """Redo and commit what a rollback of this unit discarded but must stay (``keep_after_rollback``).
+
+    After a server error or a refused event only the work kept ``even_after_error`` is redone.
+    """
     session = db.session()
-    lost = session.info.pop(LOST_KEY, [])
+    lost: list[KeptWork] = session.info.pop(LOST_KEY, [])
+    session.info.pop(KEPT_KEY, None)
+    if after_error:
+        lost = [kept for kept in lost if kept.even_after_error]
     if not lost:
         return
-    for redo in lost:
-        redo()
+    for kept in lost:
+        kept.redo()
     session.info.pop(LOST_KEY, None)  # a redo that rolled back itself is not redone twice
     _commit()
+
+
+def _redo_after_failure() -> None:
+    """Redo the work kept ``even_after_error`` after a unit that raised; its own failure is only logged."""
+    try:
+        _redo_lost_work(after_error=True)
+    except (CommitFailed, DomainError, SQLAlchemyError):
+        # The unit's own exception is what the caller must see; this one is logged by the commit.
+        db.session.rollback()
+        logger.warning("Work kept after a failed unit of work could not be saved")
+    _forget_kept_work()
+
+
+def _run_after_unit() -> None:
+    """Run the work queued by ``after_unit`` now that the unit committed (each piece on its own)."""
+    for work in db.session().info.pop(AFTER_UNIT_KEY, []):
+        try:
+            work()
+        except Exception:
+            # The unit is saved and its answer decided; the follow-up reports its own failure.
+            db.session.rollback()
+            logger.exception("Work after the unit of work failed")
 
 
 class CommitFailed(Exception):
@@ -136,13 +191,15 @@ def unit_of_work() -> Iterator[None]:
         _depth.reset(token)
         if depth == 0:
             db.session.rollback()
-            _forget_kept_work()  # nothing of a failed event or task went out
+            # Nothing of a failed event or task went out; a refusal's audit row stays all the same.
+            _redo_after_failure()
         raise
     # Leave the unit before committing: after-commit callbacks (an eager task) start units of their own.
     _depth.reset(token)
     if depth == 0:
         _commit()
         _redo_lost_work()
+        _run_after_unit()
 
 
 def in_unit_of_work() -> bool:
@@ -175,17 +232,20 @@ def register_unit_of_work(app: Flask) -> None:
         request.environ["hamkke.dispatched"] = True
         if _depth.get() > 0:
             return response  # a request inside another unit (never in production): the outer one commits
-        if response.status_code >= 500:
-            db.session.rollback()  # an error page shows nothing: nothing is kept either
-            _forget_kept_work()
-            return response
         try:
+            if response.status_code >= 500:
+                # An error page shows nothing, so no disclosure is kept; a refusal's audit row is.
+                db.session.rollback()
+                _redo_lost_work(after_error=True)
+                _forget_kept_work()
+                return response
             if response.status_code >= 400:
                 db.session.rollback()
             else:
                 _commit()
             # A 4xx page (a form with its errors) may show client data: its log rows are redone.
             _redo_lost_work()
+            _run_after_unit()
         except CommitFailed as failure:
             return _commit_failed_response(failure.error)
         except DomainError as error:

@@ -32,6 +32,7 @@ from hamkke import audit
 from hamkke.db import db
 from hamkke.errors import ValidationFailed
 from hamkke.time import now_utc
+from hamkke.unit_of_work import keep_after_rollback
 
 if TYPE_CHECKING:
     from agencies.models import Agency
@@ -124,11 +125,11 @@ def sign_in_with_provider(provider: IdentityProvider, claims: VerifiedClaims) ->
 def record_refused_sign_in(
     reason: str, *, provider_id: int | None, person_id: int | None = None, provider_error: str | None = None
 ) -> None:
-    """Audit a refused sign-in with its reason code (IDs and codes only, never personal data)."""
+    """Audit a refused sign-in with its reason code (IDs and codes only; kept past the refusal's rollback)."""
     data: dict[str, Any] = {"reason": reason, "provider_id": provider_id}
     if provider_error:
         data["provider_error"] = provider_error
-    audit.record(
+    audit.record_refusal(
         "auth.sign_in_refused",
         actor_id=person_id,
         object_type="identity_providers",
@@ -328,7 +329,7 @@ def sign_in_break_glass(*, email: str, password: str) -> UserSession:
     """Check the break-glass password and open a session (flushes; the caller commits either way).
 
     Failures are counted and audited; after `LOCKOUT_THRESHOLD` in a row the account locks for
-    `LOCKOUT_DURATION`. The caller must commit after a refusal too, so the count is kept.
+    `LOCKOUT_DURATION`. The count and the audit rows are kept when the refusal rolls the request back.
 
     :raises SignInError: ``bad_credentials`` (401), ``locked`` or ``person_disabled`` (403).
     """
@@ -368,8 +369,8 @@ def sign_in_break_glass(*, email: str, password: str) -> UserSession:
 
 
 def record_refused_break_glass(reason: str, *, person_id: int | None) -> None:
-    """Audit a refused break-glass attempt."""
-    audit.record(
+    """Audit a refused break-glass attempt (the row outlives the refusal's rollback)."""
+    audit.record_refusal(
         "auth.break_glass_refused",
         actor_id=person_id,
         object_type="people",
@@ -379,6 +380,16 @@ def record_refused_break_glass(reason: str, *, person_id: int | None) -> None:
 
 
 def _count_failure(person: Person) -> None:
+    """Count a wrong password, locking the account at the threshold; kept although the answer is a 4xx."""
+    person_id = person.id
+    _add_failure(person)
+    # The refusal rolls the request back: the edge adds the failure again in a transaction of its own.
+    keep_after_rollback(lambda: _add_failure(db.session.get(Person, person_id)), even_after_error=True)
+
+
+def _add_failure(person: Person | None) -> None:
+    if person is None:
+        return
     person.failed_sign_ins = (person.failed_sign_ins or 0) + 1
     if person.failed_sign_ins >= LOCKOUT_THRESHOLD:
         person.locked_until = now_utc() + LOCKOUT_DURATION
@@ -392,7 +403,13 @@ def _count_failure(person: Person) -> None:
         )
         logger.warning("Break-glass account %s locked after %s failures", person.id, LOCKOUT_THRESHOLD)
         return
-    record_refused_break_glass("bad_credentials", person_id=person.id)
+    audit.record(
+        "auth.break_glass_refused",
+        actor_id=person.id,
+        object_type="people",
+        object_id=person.id,
+        data={"reason": "bad_credentials"},
+    )
 
 
 def _password_matches(password_hash: str | None, password: str) -> bool:

@@ -274,8 +274,7 @@ def local_sign_in() -> ResponseReturnValue:
         auth_services.replace_session(current_session() or current_pending_session())
         auth_services.sign_in_break_glass(email=email, password=request.form.get("password", "")[:1000])
     except SignInError as refusal:
-        # Keep the failure count and its audit row: the refusal is the unit of work here.
-        db.session.commit()
+        # The failure count and its audit row are kept by the service although the edge rolls back.
         korean, english = BREAK_GLASS_MESSAGES.get(refusal.reason, BREAK_GLASS_MESSAGES["bad_credentials"])
         return render_template(
             "auth/local.html", next_url=next_url, error=(korean, english), email=email
@@ -286,14 +285,13 @@ def local_sign_in() -> ResponseReturnValue:
 def _refuse(refusal: SignInError, *, provider_id: int | None) -> ResponseReturnValue:
     """Roll back whatever the attempt created, audit the refusal, and show why (4xx, never 500)."""
     db.session.rollback()
+    # Kept by the edge after it rolls the refusal back (hamkke.audit.record_refusal).
     auth_services.record_refused_sign_in(
         refusal.reason,
         provider_id=provider_id,
         person_id=refusal.person_id,
         provider_error=refusal.provider_error,
     )
-    # The refusal's audit row outlives the 4xx answer (the edge rolls 4xx back).
-    db.session.commit()
     korean, english = REFUSAL_MESSAGES.get(refusal.reason, _UNVERIFIED)
     return render_template(
         "auth/refused.html", status=refusal.status, reason=refusal.reason, message=korean, english=english

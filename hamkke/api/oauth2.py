@@ -183,9 +183,8 @@ def _finish(response: Response, *, action: str) -> Response:
     # The public client ID (never the secret) shows which client is failing or being guessed.
     credentials = request.authorization
     client_id = (credentials.username if credentials else None) or request.form.get("client_id") or ""
-    audit.record(action, data={"error": str(error)[:40], "client_id": client_id[:64]})
-    # The refusal's audit row outlives the 4xx answer (the edge rolls 4xx back).
-    db.session.commit()
+    # The refusal's audit row outlives the 4xx answer: the edge adds it again after its rollback.
+    audit.record_refusal(action, data={"error": str(error)[:40], "client_id": client_id[:64]})
     return response
 
 

@@ -13,7 +13,14 @@ from flask.testing import FlaskClient
 from hamkke.db import after_commit
 from hamkke.db import db as _db
 from hamkke.heartbeat import WorkerHeartbeat
-from hamkke.unit_of_work import VIOLATIONS, UnitOfWorkNamespace, unsaved_work
+from hamkke.unit_of_work import (
+    VIOLATIONS,
+    UnitOfWorkNamespace,
+    after_unit,
+    keep_after_rollback,
+    unit_of_work,
+    unsaved_work,
+)
 from tests.fixtures.live import _keep_process_globals
 
 pytestmark = pytest.mark.embedded
@@ -77,7 +84,38 @@ def edge_app(app_config: dict[str, Any], app: Flask) -> Flask:
             _db.session.add(_beat("edge-savepoint"))
         return "ran early" if RAN else "waiting"
 
+    _add_kept_work_routes(built)
     return built
+
+
+def _add_kept_work_routes(built: Flask) -> None:
+    """Routes that keep work past a rollback, or queue work for after the unit, and answer in every way."""
+
+    def keep(token: str, *, even_after_error: bool) -> None:
+        _db.session.add(_beat(token))
+        keep_after_rollback(lambda: _db.session.add(_beat(token)), even_after_error=even_after_error)
+
+    @built.get("/_edge/kept/<int:status>")
+    def kept(status: int) -> tuple[str, int]:
+        keep(f"kept-disclosure-{status}", even_after_error=False)
+        keep(f"kept-refusal-{status}", even_after_error=True)
+        _db.session.add(_beat(f"unkept-{status}"))
+        return "answered", status
+
+    @built.get("/_edge/after-unit/<int:status>")
+    def later(status: int) -> tuple[str, int]:
+        _db.session.add(_beat(f"unit-{status}"))
+
+        def follow_up() -> None:
+            # Runs once the unit committed: it sees the unit's row and commits its own work.
+            seen = _db.session.scalar(
+                sa.select(WorkerHeartbeat.id).where(WorkerHeartbeat.token == f"unit-{status}")
+            )
+            _db.session.add(_beat(f"after-unit-{status}-saw-{'row' if seen else 'nothing'}"))
+            _db.session.commit()
+
+        after_unit(follow_up)
+        return "answered", status
 
 
 #: what the /_edge/savepoint route's after-commit callback recorded
@@ -148,3 +186,67 @@ def test_after_commit_callbacks_wait_for_the_edge_commit_not_a_savepoint(edge_cl
     answer = edge_client.get("/_edge/savepoint")
     assert answer.get_data(as_text=True) == "waiting"
     assert RAN == ["after the commit"]
+
+
+def test_kept_work_outlives_a_4xx_and_only_refusals_outlive_a_server_error(edge_client: FlaskClient) -> None:
+    for status in (200, 403, 503):
+        assert edge_client.get(f"/_edge/kept/{status}").status_code == status
+    assert _tokens() == {
+        # a success commits everything once (the kept copies are not added twice)
+        "kept-disclosure-200",
+        "kept-refusal-200",
+        "unkept-200",
+        # a 4xx rolls back, then the kept work is redone in a transaction of its own
+        "kept-disclosure-403",
+        "kept-refusal-403",
+        # an error page shows nothing, so only the refusal's record is kept
+        "kept-refusal-503",
+    }
+    assert (
+        _db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(WorkerHeartbeat)
+            .where(WorkerHeartbeat.token == "kept-refusal-200")
+        )
+        == 1
+    )
+
+
+def _refused_unit() -> None:
+    with unit_of_work():
+        _db.session.add(_beat("event-work"))
+        keep_after_rollback(lambda: _db.session.add(_beat("event-disclosure")))
+        keep_after_rollback(lambda: _db.session.add(_beat("event-refusal")), even_after_error=True)
+        raise PermissionError("refused")
+
+
+def test_a_refused_event_or_task_keeps_only_its_refusal(app: Flask, db: Any) -> None:
+    with pytest.raises(PermissionError):
+        _refused_unit()
+    assert _tokens() == {"event-refusal"}
+
+
+def test_work_after_the_unit_runs_once_it_committed_and_never_after_a_rollback(
+    edge_client: FlaskClient,
+) -> None:
+    assert edge_client.get("/_edge/after-unit/200").status_code == 200
+    assert edge_client.get("/_edge/after-unit/422").status_code == 422
+    assert _tokens() == {"unit-200", "after-unit-200-saw-row"}
+
+
+def test_no_view_commits_by_hand() -> None:
+    """Views translate requests; the edge alone commits (hamkke.unit_of_work)."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    packages = ("agencies", "cases", "consents", "conference", "referrals", "notifications")
+    packages += ("dashboards", "home")
+    modules = [
+        path
+        for package in packages
+        for path in (root / package).rglob("*.py")
+        if path.name == "views.py" or "views" in path.parent.name
+    ]
+    assert len(modules) >= 10, "the views were not found"
+    committing = [str(path.relative_to(root)) for path in modules if ".commit()" in path.read_text("utf-8")]
+    assert committing == []
