@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+from contextvars import ContextVar
 from datetime import date
 from typing import Any, Literal
 
@@ -236,6 +239,30 @@ def attending_agency_ids(conference: Conference) -> frozenset[int]:
     return frozenset(attendance.agency_id for attendance in conference.attendances)
 
 
+#: the gate's conference-sharing answers of the current publishing block, per (client, conference, day)
+_sharing_answers: ContextVar[dict[tuple[int, int, date | None], bool] | None] = ContextVar(
+    "conference_sharing_answers", default=None
+)
+
+
+@contextlib.contextmanager
+def one_sharing_decision_per_case() -> Iterator[None]:
+    """Within the block, ask the gate once per case whether it may go into the conference's room.
+
+    For one event's fan-out to every agency room: an open item's answer does not depend on the
+    receiving agency, so asking it again per room only repeats the same queries. The answers live
+    only as long as the block (one publication), never across a consent change.
+    """
+    if _sharing_answers.get() is not None:
+        yield  # an outer block already holds the answers of this publication
+        return
+    token = _sharing_answers.set({})
+    try:
+        yield
+    finally:
+        _sharing_answers.reset(token)
+
+
 def conference_sharing_consented(case: Case, conference: Conference, on: date | None = None) -> bool:
     """Tell whether the case's main client's data may go into this conference's room (SOAP text, actions).
 
@@ -243,12 +270,17 @@ def conference_sharing_consented(case: Case, conference: Conference, on: date | 
     no consent rule of its own, so the under-14 signer rule, a consent ending with its case, and
     처리정지 apply here exactly as on every page.
     """
+    answers = _sharing_answers.get()
+    key = (case.main_client_id, conference.id, on)
+    if answers is not None and key in answers:
+        return answers[key]
     client = db.session.get(Client, case.main_client_id)
-    if client is None:
-        return False
-    return conference_sharing_allowed(
+    allowed = client is not None and conference_sharing_allowed(
         client, conference_id=conference.id, district_id=conference.district_id, on=on
     )
+    if answers is not None:
+        answers[key] = allowed
+    return allowed
 
 
 def agency_has_role_in_case(agency_id: int, case: Case) -> bool:

@@ -53,14 +53,15 @@ CASE_GONE = Withheld(
 
 def withheld_for(item: AgendaItem, agency_id: int) -> Withheld | None:
     """Return why the agency's copy leaves the item's case content out, or None when it may hold it."""
-    if access.may_see_item_case(item, agency_id):
-        return None
-    case = db.session.get(Case, item.case_id) if item.case_id is not None else None
-    if case is None:
-        return CASE_GONE
-    if not access.conference_sharing_consented(case, item.conference):
-        return NO_CONSENT
-    return NO_ROLE
+    with access.one_sharing_decision_per_case():  # the reason asks the same question again
+        if access.may_see_item_case(item, agency_id):
+            return None
+        case = db.session.get(Case, item.case_id) if item.case_id is not None else None
+        if case is None:
+            return CASE_GONE
+        if not access.conference_sharing_consented(case, item.conference):
+            return NO_CONSENT
+        return NO_ROLE
 
 
 def outcome_line(item: AgendaItem, withheld: Withheld | None) -> str:

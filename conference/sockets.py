@@ -182,17 +182,19 @@ def _viewer_payload(conference: Conference, viewer: Attendance) -> dict[str, Any
 def publish_case_data(conference: Conference) -> None:
     """Queue each agency's (and guest's) gate-filtered case panels for the commit; one log row per view."""
     db.session.flush()
-    for viewer, room in _case_rooms(conference):
-        realtime.publish("case_data", _viewer_payload(conference, viewer), room=room, namespace=NAMESPACE)
+    with access.one_sharing_decision_per_case():
+        for viewer, room in _case_rooms(conference):
+            realtime.publish("case_data", _viewer_payload(conference, viewer), room=room, namespace=NAMESPACE)
 
 
 def publish_item_data(conference: Conference, item: AgendaItem, **parts: Any) -> None:
     """Queue one item's changed minutes/actions/lead for the rooms that may see its case (no gate call)."""
     db.session.flush()
     payload = item_data(conference, item, **parts)
-    for viewer, room in _case_rooms(conference):
-        if access.may_see_item_case(item, viewer.agency_id, is_guest=viewer.is_guest):
-            realtime.publish("item_data", payload, room=room, namespace=NAMESPACE)
+    with access.one_sharing_decision_per_case():
+        for viewer, room in _case_rooms(conference):
+            if access.may_see_item_case(item, viewer.agency_id, is_guest=viewer.is_guest):
+                realtime.publish("item_data", payload, room=room, namespace=NAMESPACE)
 
 
 def publish_all(conference: Conference) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -586,3 +587,54 @@ def test_a_joining_socket_alone_gets_the_state_and_its_agency_view(
 
     left = latest(chair, "delta")["attendees"]
     assert [(a["person_id"], a["present"]) for a in left] == [(meeting.partner_worker.id, False)]
+
+
+def _consent_queries_of(db: Any, send: Callable[[], Any]) -> int:
+    """Count the SQL statements that read consent records while ``send`` runs (the event, in-process)."""
+    seen: list[str] = []
+
+    def note(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if "consent" in statement.lower():
+            seen.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        assert send()["ok"]
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", note)
+    return len(seen)
+
+
+def test_one_sharing_decision_per_event_however_many_agency_rooms(
+    db: Any, meeting: Meeting, conference_socket: SocketFor, grant_conference_consent: Any
+) -> None:
+    grant_conference_consent(
+        meeting.case, recorded_by=meeting.chair, district_id=meeting.conference.district_id
+    )
+    db.session.commit()
+    chair = _live(db, meeting, conference_socket)
+    seat(db, meeting.conference, meeting.partner_worker, meeting.partner)
+    item_id = meeting.item.id
+    assert _emit(chair, "open_item", meeting, item_id=item_id, version=meeting.item.version)["ok"]
+    versions = iter(range(10))
+
+    def save() -> Any:
+        version = next(versions)
+        return _emit(
+            chair,
+            "soap_save",
+            meeting,
+            item_id=item_id,
+            section="S",
+            text=f"v{version}",
+            base_version=version,
+        )
+
+    save()  # the first save creates the section: measure the ones after it
+    two_rooms = _consent_queries_of(db, save)
+    seat(db, meeting.conference, meeting.other_worker, meeting.outsider_agency)
+    three_rooms = _consent_queries_of(db, save)
+
+    assert two_rooms > 0, "the sharing decision was not asked at all"
+    # The open item's answer does not depend on the receiving agency: asked once, not once per room.
+    assert three_rooms == two_rooms
