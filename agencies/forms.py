@@ -262,3 +262,19 @@ class InvitationForm(ProviderFieldsMixin, FlaskForm):
                 ]
                 valid = False
         return valid
+
+
+class LocalSignInForm(FlaskForm):
+    """The break-glass administrator's sign-in (first setup only); every refusal is counted by the service."""
+
+    email = EmailField(
+        "이메일",
+        validators=[DataRequired(message=REQUIRED), Length(max=200, message="이메일은 200자 이내입니다.")],
+        render_kw={"autocomplete": "username"},
+    )
+    password = PasswordField(
+        "비밀번호",
+        validators=[DataRequired(message=REQUIRED), Length(max=1000, message="비밀번호가 너무 깁니다.")],
+        render_kw={"autocomplete": "current-password"},
+    )
+    next = HiddenField()

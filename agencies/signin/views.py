@@ -11,6 +11,7 @@ from flask_babel import LazyString
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from agencies.forms import LocalSignInForm
 from agencies.models import IdentityProvider, MembershipStatus
 from agencies.sessions import current_pending_session, current_person, current_session
 from agencies.signin import limits as sign_in_limits
@@ -19,6 +20,7 @@ from agencies.signin import services as auth_services
 from agencies.signin.oidc import SignInError
 from hamkke.config import is_production
 from hamkke.db import after_commit, db
+from hamkke.edge import invalid_form_status
 from hamkke.extensions import limiter
 from hamkke.web import safe_next_url
 
@@ -266,19 +268,21 @@ def local_sign_in() -> ResponseReturnValue:
     """Sign in with the break-glass administrator account (first setup only)."""
     if not auth_services.break_glass_exists():
         abort(404)  # no local account exists, so there is nothing to sign in to
-    next_url = safe_next_url(request.values.get("next"), fallback=url_for("core.index"))
+    form = LocalSignInForm()
+    next_url = safe_next_url(form.next.data or request.args.get("next"), fallback=url_for("core.index"))
+    form.next.data = next_url
     if request.method == "GET":
-        return render_template("auth/local.html", next_url=next_url, error=None, email="")
-    email = request.form.get("email", "")[:200]
+        return render_template("auth/local.html", form=form, error=None)
+    if not form.validate_on_submit():
+        return render_template("auth/local.html", form=form, error=None), invalid_form_status(form)
     try:
         auth_services.replace_session(current_session() or current_pending_session())
-        auth_services.sign_in_break_glass(email=email, password=request.form.get("password", "")[:1000])
+        auth_services.sign_in_break_glass(email=form.email.data or "", password=form.password.data or "")
     except SignInError as refusal:
         # The failure count and its audit row are kept by the service although the edge rolls back.
         korean, english = BREAK_GLASS_MESSAGES.get(refusal.reason, BREAK_GLASS_MESSAGES["bad_credentials"])
-        return render_template(
-            "auth/local.html", next_url=next_url, error=(korean, english), email=email
-        ), refusal.status
+        form.password.data = ""
+        return render_template("auth/local.html", form=form, error=(korean, english)), refusal.status
     return redirect(next_url)
 
 

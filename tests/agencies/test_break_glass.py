@@ -123,3 +123,35 @@ def test_break_glass_reissues_the_first_coordinators_link_which_still_grants_the
 
     assert replacement.grants_coordinator is True
     assert replacement.created_by_id == break_glass.id
+
+
+def test_the_sign_in_form_shows_every_missing_field_and_counts_nothing(
+    client: FlaskClient, break_glass: Person, db: Any
+) -> None:
+    token = page_csrf_token(client, "/auth/local")
+    answer = client.post("/auth/local", data={"csrf_token": token, "email": "", "password": "", "next": "/"})
+
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 422
+    assert page.count("꼭 입력해 주세요.") == 2  # beside the e-mail and beside the password
+    db.session.refresh(break_glass)
+    assert break_glass.failed_sign_ins == 0
+    refused = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "auth.break_glass_refused"))
+    assert refused is None
+
+
+def test_a_wrong_password_is_counted_and_audited_although_the_answer_is_refused(
+    client: FlaskClient, break_glass: Person, db: Any
+) -> None:
+    token = page_csrf_token(client, "/auth/local")
+    answer = client.post(
+        "/auth/local",
+        data={"csrf_token": token, "email": "admin@example.org", "password": "wrong", "next": "/"},
+    )
+
+    assert answer.status_code == 401
+    assert "admin@example.org" in answer.get_data(as_text=True)  # the e-mail is kept, the password not
+    db.session.refresh(break_glass)
+    assert break_glass.failed_sign_ins == 1
+    refused = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "auth.break_glass_refused"))
+    assert [row.data for row in refused] == [{"reason": "bad_credentials"}]
