@@ -64,43 +64,27 @@ def dong_meeting() -> ResponseReturnValue:
     ):
         raise NotFound("내부판정회의는 동 주민센터 직원이 기록합니다.")
     cases = queries.cases_awaiting_judgment(agency.id)
-    form = forms.DongMeetingForm()
+    form = forms.dong_meeting_form_class(case.id for case in cases)()
     if request.method == "GET":
         form.held_on.data = today_local()
-    errors: dict[str, str] = {}
     status = 200
     if form.validate_on_submit():
-        decisions = _meeting_decisions(cases, errors)
-        if not errors:
-            try:
-                meeting = services.hold_dong_meeting(
-                    agency,
-                    actor=person,
-                    held_on=form.held_on.data,
-                    attendees=form.attendees.data,
-                    decisions=decisions,
-                )
-            except DomainError as error:
-                db.session.rollback()
-                if error.field and error.field.startswith("decisions-"):
-                    parts = error.field.split("-")
-                    index = int(parts[1])
-                    key = parts[2] if len(parts) > 2 else "decision"
-                    target = decisions[index].case_id if index < len(decisions) else 0
-                    errors[f"{key}-{target}"] = error.message
-                elif error.field in form._fields:
-                    attach_error(form, error)
-                else:
-                    form.form_errors.append(error.message)
-                status = error.status_code
-            else:
-                flash(
-                    _("내부판정회의 결과 %(count)s건을 기록했습니다.", count=len(meeting.decisions)),
-                    "success",
-                )
-                return see_other("cases.escalations")
+        decisions = _meeting_decisions(form, cases)
+        try:
+            meeting = services.hold_dong_meeting(
+                agency,
+                actor=person,
+                held_on=form.held_on.data,
+                attendees=form.attendees.data,
+                decisions=decisions,
+            )
+        except DomainError as error:
+            db.session.rollback()
+            form.attach_service_error(error, [decision.case_id for decision in decisions])
+            status = error.status_code
         else:
-            status = 422
+            flash(_("내부판정회의 결과 %(count)s건을 기록했습니다.", count=len(meeting.decisions)), "success")
+            return see_other("cases.escalations")
     elif request.method == "POST":
         status = invalid_form_status(form)
     names = {}
@@ -112,35 +96,25 @@ def dong_meeting() -> ResponseReturnValue:
         form=form,
         cases=cases,
         names=names,
-        errors=errors,
-        values=request.form,
-        outcomes=list(SelectionOutcome),
-        urgencies=list(EscalationUrgency),
         consent_labels=_derived_consent_labels(cases),
     ), status
 
 
-def _meeting_decisions(cases: list[Case], errors: dict[str, str]) -> list[services.MeetingDecisionInput]:
-    """Read the meeting form's row per case; a row with an unknown choice goes into ``errors``."""
+def _meeting_decisions(form: forms.DongMeetingForm, cases: list[Case]) -> list[services.MeetingDecisionInput]:
+    """Return the decided rows of a validated meeting form as the service's input, in page order."""
     decisions = []
     for case in cases:
-        outcome = request.form.get(f"decision-{case.id}", "")
-        if not outcome:
-            continue
-        try:
-            chosen = SelectionOutcome(outcome)
-            urgency = EscalationUrgency(request.form.get(f"urgency-{case.id}", "normal"))
-        except ValueError:
-            errors[f"decision-{case.id}"] = "목록에서 골라 주세요."
+        row = form.row(case.id)
+        if not row.decision.data:
             continue
         decisions.append(
             services.MeetingDecisionInput(
                 case.id,
-                chosen,
-                request.form.get(f"reason-{case.id}", ""),
-                alternative_services=request.form.get(f"alternatives-{case.id}"),
-                urgency=urgency,
-                tried=request.form.get(f"tried-{case.id}"),
+                SelectionOutcome(row.decision.data),
+                row.reason.data or "",
+                alternative_services=row.alternatives.data,
+                urgency=EscalationUrgency(row.urgency.data),
+                tried=row.tried.data,
             )
         )
     return decisions
