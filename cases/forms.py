@@ -42,6 +42,7 @@ from cases.models import (
     SelectionOutcome,
 )
 from cases.scores import CAPACITY_ITEMS, WORKER_POINTS
+from cases.services import MeetingDecisionInput
 from hamkke.edge import attach_error
 from hamkke.errors import DomainError
 
@@ -442,17 +443,24 @@ class MeetingDecisionForm(Form):
     def validate(self, extra_validators: Any = None) -> bool:
         """Check the row's fields, then what its decision needs: all of a row's errors at once."""
         valid = super().validate(extra_validators)
-        outcome = self.decision.data if not self.decision.errors else ""
-        needs = [(self.reason, "판정 사유를 입력해 주세요.")] if outcome else []
-        if outcome == SelectionOutcome.escalate.value:
-            needs.append((self.tried, "지금까지 한 개입을 입력해 주세요."))
-        if outcome == SelectionOutcome.not_selected.value:
-            needs.append((self.alternatives, "미선정 시 안내한 대체 서비스를 적어 주세요."))
-        for field, message in needs:
-            if not (field.data or "").strip() and not field.errors:
-                field.errors = [*field.errors, message]
-                valid = False
-        return valid
+        complete = _decision_needs(self)
+        return valid and complete
+
+
+def _decision_needs(form: MeetingDecisionForm) -> bool:
+    """Refuse a decided row without what its decision needs: a reason; what was tried; alternatives."""
+    outcome = form.decision.data if not form.decision.errors else ""
+    needs = [(form.reason, "판정 사유를 입력해 주세요.")] if outcome else []
+    if outcome == SelectionOutcome.escalate.value:
+        needs.append((form.tried, "지금까지 한 개입을 입력해 주세요."))
+    if outcome == SelectionOutcome.not_selected.value:
+        needs.append((form.alternatives, "미선정 시 안내한 대체 서비스를 적어 주세요."))
+    complete = True
+    for field, message in needs:
+        if not (field.data or "").strip() and not field.errors:
+            field.errors = [*field.errors, message]
+            complete = False
+    return complete
 
 
 class DongMeetingForm(FlaskForm):
@@ -478,6 +486,24 @@ class DongMeetingForm(FlaskForm):
             self.form_errors.append("판정할 가구를 하나 이상 골라 주세요.")
             valid = False
         return valid
+
+    def decisions(self) -> list[MeetingDecisionInput]:
+        """Return the decided rows as the service's input, in page order (undecided rows left out)."""
+        decided = []
+        for case_id in self.case_ids:
+            form = self.row(case_id)
+            if form.decision.data:
+                decided.append(
+                    MeetingDecisionInput(
+                        case_id,
+                        SelectionOutcome(form.decision.data),
+                        form.reason.data or "",
+                        alternative_services=form.alternatives.data,
+                        urgency=EscalationUrgency(form.urgency.data),
+                        tried=form.tried.data,
+                    )
+                )
+        return decided
 
     def attach_service_error(self, error: DomainError, decided: list[int]) -> None:
         """Show a refusal of ``hold_dong_meeting`` on its household's row (``decisions-<n>-<field>``).

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from agencies.models import Agency, AgencyType, Person
 from agencies.sessions import acting_agency_id, login_required, signed_in_person
 from cases import access, consent_basis, forms, queries, services
-from cases.models import Case, EscalationPlacement, EscalationStatus, EscalationUrgency, SelectionOutcome
+from cases.models import Case, EscalationPlacement, EscalationStatus, EscalationUrgency
 from cases.views import common
 from cases.views.common import actor_args, bp, stage_form
 from hamkke.db import db
@@ -69,7 +69,7 @@ def dong_meeting() -> ResponseReturnValue:
         form.held_on.data = today_local()
     status = 200
     if form.validate_on_submit():
-        decisions = _meeting_decisions(form, cases)
+        decisions = form.decisions()
         try:
             meeting = services.hold_dong_meeting(
                 agency,
@@ -98,26 +98,6 @@ def dong_meeting() -> ResponseReturnValue:
         names=names,
         consent_labels=_derived_consent_labels(cases),
     ), status
-
-
-def _meeting_decisions(form: forms.DongMeetingForm, cases: list[Case]) -> list[services.MeetingDecisionInput]:
-    """Return the decided rows of a validated meeting form as the service's input, in page order."""
-    decisions = []
-    for case in cases:
-        row = form.row(case.id)
-        if not row.decision.data:
-            continue
-        decisions.append(
-            services.MeetingDecisionInput(
-                case.id,
-                SelectionOutcome(row.decision.data),
-                row.reason.data or "",
-                alternative_services=row.alternatives.data,
-                urgency=EscalationUrgency(row.urgency.data),
-                tried=row.tried.data,
-            )
-        )
-    return decisions
 
 
 def _derived_consent_labels(cases: list[Case]) -> dict[int, str]:
