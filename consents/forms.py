@@ -163,6 +163,10 @@ class ConsentForm(FlaskForm):
         )
 
 
+#: fields the consent page lays out with no place for an error beside them: their refusals go above the form
+SHOWN_ABOVE = frozenset({"grants", "notice_version"})
+
+
 def attach_consent_error(form: ConsentForm, error: DomainError) -> None:
     """Attach a service's refusal to its field, a grant row's (``grants-0-purpose``) included."""
     for row in form.grant_rows():
@@ -170,6 +174,9 @@ def attach_consent_error(form: ConsentForm, error: DomainError) -> None:
             if field.name == error.field:
                 field.errors = [*field.errors, error.message]
                 return
+    if error.field in SHOWN_ABOVE:
+        form.form_errors.append(error.message)
+        return
     attach_error(form, error)
 
 
@@ -202,6 +209,12 @@ class LiftSuspensionForm(FlaskForm):
     ground = StringField()
     reason = StringField()
 
+    def __init__(self, *args: Any, request_id: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Every suspended request has its own release form on the requests page: the IDs name its row.
+        self.ground.id = f"lift-ground-{request_id}"
+        self.reason.id = f"lift-reason-{request_id}"
+
 
 class FulfilForm(FlaskForm):
     """Apply a 정정·삭제·처리정지 request: the corrected values (one field per column) or the confirmation."""
@@ -218,8 +231,9 @@ class FulfilForm(FlaskForm):
 
 
 for _column in CORRECTABLE_COLUMNS:
-    # One text field per correctable client column, named as the column (the page's input names).
-    setattr(FulfilForm, _column, StringField())
+    # One text field per correctable client column, named as the column (the page's input names);
+    # the "fix-" ID keeps a column such as "name" from clashing with the page's other IDs.
+    setattr(FulfilForm, _column, StringField(id=f"fix-{_column}"))
 
 
 def first_errors(form: FlaskForm) -> dict[str, str]:

@@ -106,7 +106,7 @@ def new_consent(client_id: int) -> ResponseReturnValue:
     view = view_client(client, person, purpose="case_management", acting_agency_id=acting_agency_id())
     agency = access.acting_agency(person, acting_agency_id())
     return render_template(
-        "consents/form.html", view=view, errors={}, values={}, **_form_context(client.id, agency)
+        "consents/form.html", view=view, form=ConsentForm(), **_form_context(client.id, agency)
     )
 
 
@@ -138,8 +138,7 @@ def _refused_consent_form(
     return render_template(
         "consents/form.html",
         view=view,
-        errors=first_errors(form),
-        values=request.form,
+        form=form,
         **_form_context(client.id, agency),
     ), status
 
@@ -391,19 +390,23 @@ def list_requests() -> ResponseReturnValue:
     agency_id = acting_agency_id()
     if not access.can_handle_requests(current_person(), agency_id):
         abort(404)
-    return _requests_page(agency_id or 0, lift_errors={})
+    return _requests_page(agency_id or 0)
 
 
 def _requests_page(
-    agency_id: int, *, lift_errors: dict[int, dict[str, str]], status: int = 200
+    agency_id: int, *, lift: LiftSuspensionForm | None = None, lift_id: int | None = None, status: int = 200
 ) -> ResponseReturnValue:
-    """Render the requests page; a refused 처리정지 release shows its errors and values on its row."""
+    """Render the requests page; a refused 처리정지 release (``lift`` of request ``lift_id``) on its row."""
     closed = queries.list_closed_requests(agency_id)
     people_ids = [item.closed_by_id for item in closed if item.closed_by_id] + [
         item.suspension_lifted_by_id for item in closed if item.suspension_lifted_by_id
     ]
     people = {p.id: p for p in queries.people_by_id(people_ids)}
     open_requests = queries.list_open_requests(agency_id)
+    if lift is not None and not any(item.id == lift_id and item.is_suspension_in_force for item in closed):
+        # The refused request has no release form on this page (lifted meanwhile, or not listed):
+        # its reasons are shown above the lists instead of beside fields that are not there.
+        lift.form_errors.extend(str(error) for field in lift for error in field.errors)
     return render_template(
         "consents/requests.html",
         requests=open_requests,
@@ -414,13 +417,13 @@ def _requests_page(
         request_kinds=REQUEST_LABELS,
         applied_kinds=services.APPLIED_KINDS,
         lift_grounds=SUSPENSION_LIFT_GROUNDS,
-        lift_errors=lift_errors,
-        lift_values=request.form,
+        lift_form=lift,
+        lift_id=lift_id,
     ), status
 
 
 def _fulfil_page(
-    item: DataSubjectRequest, client: Client | None, *, errors: dict[str, str], status: int = 200
+    item: DataSubjectRequest, client: Client | None, *, form: FulfilForm, status: int = 200
 ) -> ResponseReturnValue:
     """Render how a request is fulfilled, with the refusals of a post and the values as posted."""
     view = None
@@ -444,8 +447,7 @@ def _fulfil_page(
         request_kinds=REQUEST_LABELS,
         field_groups=FIELD_GROUPS,
         purposes=PURPOSE_LABELS,
-        errors=errors,
-        values=request.form,
+        form=form,
     ), status
 
 
@@ -463,7 +465,7 @@ def _request_and_client(request_id: int) -> tuple[DataSubjectRequest, Client | N
 def fulfil_request_page(request_id: int) -> ResponseReturnValue:
     """Show how a request is fulfilled: the correction form, the erasure plan, or the suspension."""
     item, client = _request_and_client(request_id)
-    return _fulfil_page(item, client, errors={})
+    return _fulfil_page(item, client, form=FulfilForm())
 
 
 @bp.post("/requests/<int:request_id>/fulfil")
@@ -474,7 +476,7 @@ def fulfil_request(request_id: int) -> ResponseReturnValue:
     item, client = _request_and_client(request_id)
     form = FulfilForm()
     if not form.validate_on_submit():
-        return _fulfil_page(item, client, errors=first_errors(form), status=invalid_form_status(form))
+        return _fulfil_page(item, client, form=form, status=invalid_form_status(form))
     try:
         if client is None:
             raise InvalidTransition("이미 처리된 요청입니다.", english="The request is already closed.")
@@ -498,7 +500,7 @@ def fulfil_request(request_id: int) -> ResponseReturnValue:
     except DomainError as error:
         db.session.rollback()
         attach_error(form, error)
-        return _fulfil_page(item, client, errors=first_errors(form), status=error.status_code)
+        return _fulfil_page(item, client, form=form, status=error.status_code)
     flash(_("요청을 반영하고 처리 완료로 기록했습니다."), "success")
     return see_other("consents.list_requests")
 
@@ -560,10 +562,9 @@ def lift_suspension(request_id: int) -> ResponseReturnValue:
     """End a fulfilled 처리정지 on a recorded ground (PIPA 제37조); refused input is shown in Korean."""
     person = signed_in_person()
     item = access.get_request_for(person, acting_agency_id(), request_id)
-    form = LiftSuspensionForm()
+    form = LiftSuspensionForm(request_id=item.id)
     if not form.validate_on_submit():
-        errors = {item.id: first_errors(form)}
-        return _requests_page(item.agency_id, lift_errors=errors, status=invalid_form_status(form))
+        return _requests_page(item.agency_id, lift=form, lift_id=item.id, status=invalid_form_status(form))
     try:
         services.lift_suspension(
             item,
@@ -574,8 +575,7 @@ def lift_suspension(request_id: int) -> ResponseReturnValue:
     except DomainError as error:
         db.session.rollback()
         attach_error(form, error)
-        errors = {item.id: first_errors(form)}
-        return _requests_page(item.agency_id, lift_errors=errors, status=error.status_code)
+        return _requests_page(item.agency_id, lift=form, lift_id=item.id, status=error.status_code)
     flash(_("처리정지를 해제했습니다. 이제 동의 범위 안에서 다시 공유됩니다."), "success")
     return see_other("consents.list_requests")
 
