@@ -138,7 +138,8 @@ def escalation(escalation_id: int) -> ResponseReturnValue:
     if request.method == "POST":
         if not is_receiver or item.status != EscalationStatus.submitted:
             abort(409 if is_receiver else 403)
-        chosen = accept_form if "accept-placement" in request.form else return_form
+        # The page holds both forms; the one whose field was posted is the one the coordinator used.
+        chosen = accept_form if accept_form.placement.raw_data else return_form
         if chosen.validate_on_submit():
             try:
                 if chosen is accept_form:

@@ -160,3 +160,42 @@ def test_each_row_is_saved_for_its_own_household(
         sa.select(SelectionDecision.alternative_services).where(SelectionDecision.case_id == first.id)
     )
     assert alternatives == "긴급복지 안내"
+
+
+@pytest.mark.embedded
+def test_the_coordinators_two_forms_are_told_apart_by_what_was_posted(
+    app: Any,
+    client: FlaskClient,
+    db: Any,
+    login_as: Callable[..., Any],
+    case_kit: CaseKit,
+    two_households: tuple[Case, Case],
+) -> None:
+    first, _ = two_households
+    sent = client.post(
+        PAGE,
+        data={
+            "csrf_token": page_csrf_token(client, PAGE),
+            "held_on": today_local().isoformat(),
+            "attendees": "동장 외 2명",
+            f"case_{first.id}-decision": "escalate",
+            f"case_{first.id}-reason": "알코올 의존",
+            f"case_{first.id}-tried": "정신건강복지센터 연계 거부",
+        },
+    )
+    assert sent.status_code == 303
+    escalation = db.session.scalars(sa.select(Escalation)).one()
+    coordinator = app.test_client()
+    login_as(case_kit.coordinator, agency_id=case_kit.team.id, test_client=coordinator)
+    path = f"/cases/escalations/{escalation.id}"
+    token = page_csrf_token(coordinator, path)
+
+    no_guidance = coordinator.post(path, data={"return-csrf_token": token, "return-guidance": " "})
+    bad_placement = coordinator.post(path, data={"accept-csrf_token": token, "accept-placement": "someday"})
+
+    assert no_guidance.status_code == 422
+    assert _error(no_guidance.get_data(as_text=True), "return-guidance") == "꼭 입력해 주세요."
+    assert bad_placement.status_code == 422
+    assert "accept-placement-error" in bad_placement.get_data(as_text=True)
+    db.session.refresh(escalation)
+    assert escalation.status.value == "submitted"
