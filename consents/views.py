@@ -85,6 +85,13 @@ def client_consents(client_id: int) -> ResponseReturnValue:
     """Show a client's consent history, requests and what other agencies may see."""
     person = signed_in_person()
     client = access.get_client_for_owner(person, acting_agency_id(), client_id)
+    return _history_page(client, person, RequestForm())
+
+
+def _history_page(
+    client: Client, person: Person, form: RequestForm, status: int = 200
+) -> ResponseReturnValue:
+    """Render a client's consent history with the request form (as posted, with its refusals)."""
     view = view_client(client, person, purpose="case_management", acting_agency_id=acting_agency_id())
     return render_template(
         "consents/history.html",
@@ -94,7 +101,8 @@ def client_consents(client_id: int) -> ResponseReturnValue:
         request_kinds=REQUEST_LABELS,
         purposes=PURPOSE_LABELS,
         field_groups=FIELD_GROUPS,
-    )
+        request_form=form,
+    ), status
 
 
 @bp.get("/clients/<int:client_id>/new")
@@ -514,7 +522,7 @@ def create_request(client_id: int) -> ResponseReturnValue:
     agency = access.acting_agency(person, acting_agency_id())
     form = RequestForm()
     if not form.validate_on_submit():
-        return _flash_refusal(form, "consents.client_consents", client_id=client.id)
+        return _history_page(client, person, form, invalid_form_status(form))
     try:
         services.record_request(
             client,
@@ -526,8 +534,8 @@ def create_request(client_id: int) -> ResponseReturnValue:
         )
     except DomainError as error:
         db.session.rollback()
-        flash(error.message, "error")
-        return see_other("consents.client_consents", client_id=client.id)
+        attach_error(form, error)
+        return _history_page(client, person, form, error.status_code)
     flash(_("요청을 접수했습니다. 10일 안에 처리해야 합니다."), "success")
     return see_other("consents.client_consents", client_id=client.id)
 

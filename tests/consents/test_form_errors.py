@@ -171,3 +171,26 @@ def test_a_refused_release_shows_its_reasons_on_its_own_row(
     assert 'value="대상자 요청"' in page
     db.session.refresh(item)
     assert item.suspension_lifted_at is None
+
+
+def test_a_request_the_service_refuses_is_shown_beside_its_field_with_the_details_kept(
+    db: Any, consent_world: ConsentWorld, create_client: Callable[..., Client], owner_page: FlaskClient
+) -> None:
+    record = create_client()
+    path = f"/consents/clients/{record.id}"
+
+    response = owner_page.post(
+        f"{path}/requests",
+        data={
+            "csrf_token": page_csrf_token(owner_page, path),
+            "kind": "everything",
+            "details": "전부 보여 주세요",
+        },
+    )
+
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert _error(page, "kind") == "요청 종류를 선택해 주십시오."
+    assert "전부 보여 주세요</textarea>" in page
+    found = db.session.scalar(sa.select(DataSubjectRequest).where(DataSubjectRequest.client_id == record.id))
+    assert found is None

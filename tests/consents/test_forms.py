@@ -150,9 +150,11 @@ def test_a_request_with_a_bad_date_is_refused_with_a_message_and_not_recorded(
         f"/consents/clients/{record.id}/requests",
         data={"csrf_token": page_csrf_token(http), "kind": "access", "received_on": "어제"},
     )
-    assert response.status_code == 303
-    assert response.headers["Location"].endswith(f"/consents/clients/{record.id}")
-    page = http.get(response.headers["Location"]).get_data(as_text=True)
-    assert "날짜 형식이 올바르지 않습니다." in page
+    # Shown again on the history page, the reason beside the date, what was typed kept.
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert '<p class="field__error" id="received_on-error">날짜 형식이 올바르지 않습니다.</p>' in page
+    assert 'value="어제"' in page
+    assert '<option value="access" selected>' in page
     found = db.session.scalar(sa.select(DataSubjectRequest).where(DataSubjectRequest.client_id == record.id))
     assert found is None
