@@ -202,6 +202,12 @@ class CloseRequestForm(FlaskForm):
     outcome = StringField()
     refused = _checkbox()
 
+    def __init__(self, *args: Any, request_id: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Every open request has its own closing form on the requests page: the IDs name its row.
+        self.outcome.id = f"outcome-{request_id}"
+        self.refused.id = f"refused-{request_id}"
+
 
 class LiftSuspensionForm(FlaskForm):
     """End a fulfilled 처리정지 on a recorded ground, with the reason."""

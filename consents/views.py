@@ -402,19 +402,28 @@ def list_requests() -> ResponseReturnValue:
 
 
 def _requests_page(
-    agency_id: int, *, lift: LiftSuspensionForm | None = None, lift_id: int | None = None, status: int = 200
+    agency_id: int,
+    *,
+    refused: CloseRequestForm | LiftSuspensionForm | None = None,
+    refused_id: int | None = None,
+    status: int = 200,
 ) -> ResponseReturnValue:
-    """Render the requests page; a refused 처리정지 release (``lift`` of request ``lift_id``) on its row."""
+    """Render the requests page; a refused closing or release of request ``refused_id`` on its row."""
     closed = queries.list_closed_requests(agency_id)
     people_ids = [item.closed_by_id for item in closed if item.closed_by_id] + [
         item.suspension_lifted_by_id for item in closed if item.suspension_lifted_by_id
     ]
     people = {p.id: p for p in queries.people_by_id(people_ids)}
     open_requests = queries.list_open_requests(agency_id)
-    if lift is not None and not any(item.id == lift_id and item.is_suspension_in_force for item in closed):
-        # The refused request has no release form on this page (lifted meanwhile, or not listed):
-        # its reasons are shown above the lists instead of beside fields that are not there.
-        lift.form_errors.extend(str(error) for field in lift for error in field.errors)
+    rows = (
+        open_requests
+        if isinstance(refused, CloseRequestForm)
+        else [c for c in closed if c.is_suspension_in_force]
+    )
+    if refused is not None and not any(item.id == refused_id for item in rows):
+        # The refused request has no such form on this page (closed or lifted meanwhile, or not
+        # listed): its reasons are shown above the lists instead of beside fields that are not there.
+        refused.form_errors.extend(str(error) for field in refused for error in field.errors)
     return render_template(
         "consents/requests.html",
         requests=open_requests,
@@ -425,8 +434,9 @@ def _requests_page(
         request_kinds=REQUEST_LABELS,
         applied_kinds=services.APPLIED_KINDS,
         lift_grounds=SUSPENSION_LIFT_GROUNDS,
-        lift_form=lift,
-        lift_id=lift_id,
+        close_form=refused if isinstance(refused, CloseRequestForm) else None,
+        lift_form=refused if isinstance(refused, LiftSuspensionForm) else None,
+        refused_id=refused_id,
     ), status
 
 
@@ -546,9 +556,11 @@ def close_request(request_id: int) -> ResponseReturnValue:
     """Close a data-subject request as fulfilled or refused."""
     person = signed_in_person()
     item = access.get_request_for(person, acting_agency_id(), request_id)
-    form = CloseRequestForm()
+    form = CloseRequestForm(request_id=item.id)
     if not form.validate_on_submit():
-        return _flash_refusal(form, "consents.list_requests")
+        return _requests_page(
+            item.agency_id, refused=form, refused_id=item.id, status=invalid_form_status(form)
+        )
     try:
         services.close_request(
             item,
@@ -558,8 +570,8 @@ def close_request(request_id: int) -> ResponseReturnValue:
         )
     except DomainError as error:
         db.session.rollback()
-        flash(error.message, "error")
-        return see_other("consents.list_requests")
+        attach_error(form, error)
+        return _requests_page(item.agency_id, refused=form, refused_id=item.id, status=error.status_code)
     flash(_("요청 처리를 기록했습니다."), "success")
     return see_other("consents.list_requests")
 
@@ -572,7 +584,9 @@ def lift_suspension(request_id: int) -> ResponseReturnValue:
     item = access.get_request_for(person, acting_agency_id(), request_id)
     form = LiftSuspensionForm(request_id=item.id)
     if not form.validate_on_submit():
-        return _requests_page(item.agency_id, lift=form, lift_id=item.id, status=invalid_form_status(form))
+        return _requests_page(
+            item.agency_id, refused=form, refused_id=item.id, status=invalid_form_status(form)
+        )
     try:
         services.lift_suspension(
             item,
@@ -583,7 +597,7 @@ def lift_suspension(request_id: int) -> ResponseReturnValue:
     except DomainError as error:
         db.session.rollback()
         attach_error(form, error)
-        return _requests_page(item.agency_id, lift=form, lift_id=item.id, status=error.status_code)
+        return _requests_page(item.agency_id, refused=form, refused_id=item.id, status=error.status_code)
     flash(_("처리정지를 해제했습니다. 이제 동의 범위 안에서 다시 공유됩니다."), "success")
     return see_other("consents.list_requests")
 

@@ -194,3 +194,24 @@ def test_a_request_the_service_refuses_is_shown_beside_its_field_with_the_detail
     assert "전부 보여 주세요</textarea>" in page
     found = db.session.scalar(sa.select(DataSubjectRequest).where(DataSubjectRequest.client_id == record.id))
     assert found is None
+
+
+def test_closing_a_request_without_what_was_done_is_refused_on_its_row(
+    db: Any, consent_world: ConsentWorld, create_client: Callable[..., Client], owner_page: FlaskClient
+) -> None:
+    person = create_client()
+    item = services.record_request(
+        person, actor=consent_world.worker, agency=consent_world.owner, kind="access"
+    )
+    db.session.commit()
+    token = page_csrf_token(owner_page, "/consents/requests")
+
+    response = owner_page.post(
+        f"/consents/requests/{item.id}/close", data={"csrf_token": token, "outcome": "  ", "refused": "1"}
+    )
+
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert _error(page, f"outcome-{item.id}") == "처리 내용을 적어 주십시오."
+    assert f'id="refused-{item.id}" name="refused" value="1" checked>' in page
+    assert db.session.get(DataSubjectRequest, item.id).status == RequestStatus.open
