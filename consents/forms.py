@@ -2,7 +2,8 @@
 
 Messages stay those the pages always showed (Korean, English through Flask-Babel). A refusal from a
 service is attached to the form with ``hamkke.edge.attach_error`` (:func:`attach_consent_error` for
-the consent form's grant rows), and the pages show each field's first error next to it.
+the consent form's grant rows), and the pages render the form's own errors with the shared macros
+(``field_errors`` beside a field, ``form_errors`` above the form) like every other form.
 """
 
 from __future__ import annotations
@@ -187,6 +188,13 @@ class RevokeForm(FlaskForm):
     field_groups = SelectMultipleField(validate_choice=False)
     reason = StringField()
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.grant_id.data is not None:
+            # Each grant has its own withdrawal form on the consent page: the IDs name the grant's.
+            self.field_groups.id = f"r-{self.grant_id.data}"
+            self.reason.id = f"reason-{self.grant_id.data}"
+
 
 class RequestForm(FlaskForm):
     """Record a 열람·정정·삭제·처리정지 request."""
@@ -240,23 +248,3 @@ for _column in CORRECTABLE_COLUMNS:
     # One text field per correctable client column, named as the column (the page's input names);
     # the "fix-" ID keeps a column such as "name" from clashing with the page's other IDs.
     setattr(FulfilForm, _column, StringField(id=f"fix-{_column}"))
-
-
-def first_errors(form: FlaskForm) -> dict[str, str]:
-    """Return each field's first error by its posted name (grant rows too), the form's own as "form"."""
-    errors: dict[str, str] = {}
-
-    def collect(fields: Any) -> None:
-        for field in fields:
-            if isinstance(field, FieldList):
-                for entry in field.entries:
-                    collect(entry.form)
-            elif isinstance(field, FormField):
-                collect(field.form)
-            elif field.errors:
-                errors.setdefault(field.name, str(field.errors[0]))
-
-    collect(form)
-    if form.form_errors:
-        errors["form"] = str(form.form_errors[0])
-    return errors

@@ -15,7 +15,6 @@ from typing import Any
 from flask import Blueprint, abort, flash, jsonify, render_template, request, send_file
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from agencies.models import Agency, Person
@@ -33,7 +32,6 @@ from consents.forms import (
     RequestForm,
     RevokeForm,
     attach_consent_error,
-    first_errors,
 )
 from consents.gate import view_client
 from consents.models import (
@@ -41,6 +39,7 @@ from consents.models import (
     REQUEST_LABELS,
     SUSPENSION_LIFT_GROUNDS,
     AccessChannel,
+    Consent,
     ConsentGrant,
     ConsentPurpose,
     DataSubjectRequest,
@@ -157,13 +156,27 @@ def show_consent(consent_id: int) -> ResponseReturnValue:
     """Show one consent with the exact notice text the client was shown (printable)."""
     person = signed_in_person()
     consent = access.get_consent_for(person, acting_agency_id(), consent_id)
+    return _consent_page(consent, person)
+
+
+def _consent_page(
+    consent: Consent, person: Person, refused: RevokeForm | None = None, status: int = 200
+) -> ResponseReturnValue:
+    """Render one consent; a refused withdrawal comes back on its grant's form (or above them all)."""
     # The notice text names the client: showing it is a disclosure like any other page.
     client = db.session.get(Client, consent.client_id)
     if client is not None:
         view_client(client, person, purpose="case_management", acting_agency_id=acting_agency_id())
+    if refused is not None and refused.grant_id.data not in {grant.id for grant in consent.grants}:
+        # Withdrawing the whole consent has no fields of its own: every reason goes above the forms.
+        refused.form_errors.extend(str(error) for field in refused for error in field.errors)
     return render_template(
-        "consents/show.html", consent=consent, purposes=PURPOSE_LABELS, field_groups=FIELD_GROUPS
-    )
+        "consents/show.html",
+        consent=consent,
+        purposes=PURPOSE_LABELS,
+        field_groups=FIELD_GROUPS,
+        revoke_form=refused,
+    ), status
 
 
 @bp.get("/<int:consent_id>/scan")
@@ -198,7 +211,7 @@ def revoke_consent(consent_id: int) -> ResponseReturnValue:
     consent = access.get_consent_for(person, acting_agency_id(), consent_id)
     form = RevokeForm()
     if not form.validate_on_submit():
-        return _flash_refusal(form, "consents.show_consent", consent_id=consent.id)
+        return _consent_page(consent, person, form, invalid_form_status(form))
     grant = db.session.get(ConsentGrant, form.grant_id.data) if form.grant_id.data else None
     try:
         services.revoke_consent(
@@ -210,17 +223,10 @@ def revoke_consent(consent_id: int) -> ResponseReturnValue:
         )
     except DomainError as error:
         db.session.rollback()
-        flash(error.message, "error")
-        return see_other("consents.show_consent", consent_id=consent.id)
+        attach_error(form, error)
+        return _consent_page(consent, person, form, error.status_code)
     flash(_("동의 철회를 기록했습니다. 지금부터 다른 기관에 보이지 않습니다."), "success")
     return see_other("consents.show_consent", consent_id=consent.id)
-
-
-def _flash_refusal(form: FlaskForm, endpoint: str, **values: Any) -> ResponseReturnValue:
-    """Answer a form refused before any service ran: its first error as a message, back to the page."""
-    for message in first_errors(form).values():
-        flash(message, "error")
-    return see_other(endpoint, **values)
 
 
 def _purpose_arg() -> str:

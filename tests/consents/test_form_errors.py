@@ -215,3 +215,44 @@ def test_closing_a_request_without_what_was_done_is_refused_on_its_row(
     assert _error(page, f"outcome-{item.id}") == "처리 내용을 적어 주십시오."
     assert f'id="refused-{item.id}" name="refused" value="1" checked>' in page
     assert db.session.get(DataSubjectRequest, item.id).status == RequestStatus.open
+
+
+def test_a_refused_withdrawal_comes_back_on_its_grant_with_the_ticks_and_reason_kept(
+    db: Any,
+    consent_world: ConsentWorld,
+    create_client: Callable[..., Client],
+    sign_consent: Callable[..., Consent],
+    owner_page: FlaskClient,
+) -> None:
+    consent = sign_consent(
+        create_client(), grant(recipient_agency_id=consent_world.recipient.id, field_groups=("basic",))
+    )
+    db.session.commit()
+    [only] = consent.grants
+    path = f"/consents/{consent.id}"
+    token = page_csrf_token(owner_page, path)
+
+    unknown = owner_page.post(
+        f"{path}/revoke",
+        data={
+            "csrf_token": token,
+            "grant_id": str(only.id),
+            "field_groups": ["basic", "secrets"],
+            "reason": "이사",
+        },
+    )
+    owner_page.post(f"{path}/revoke", data={"csrf_token": token})  # the whole consent, withdrawn
+    twice = owner_page.post(f"{path}/revoke", data={"csrf_token": token})
+
+    assert unknown.status_code == 422
+    page = unknown.get_data(as_text=True)
+    assert _error(page, f"r-{only.id}") == "알 수 없는 정보 항목입니다."
+    assert f'id="r-{only.id}-basic" name="field_groups" value="basic" checked>' in page
+    assert 'value="이사"' in page
+    assert twice.status_code == 409
+    summary = re.search(
+        r'<div class="form-errors" role="alert">(.*?)</div>', twice.get_data(as_text=True), re.S
+    )
+    assert summary is not None
+    assert "이미 철회된 동의입니다." in summary.group(1)
+    assert len(db.session.get(Consent, consent.id).revocations) == 1
