@@ -10,6 +10,8 @@ from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     DateField,
+    Form,
+    FormField,
     IntegerField,
     SelectChoice,
     SelectField,
@@ -17,7 +19,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from cases.consent_basis import STATUTE_EXAMPLE, CollectionBasis
@@ -40,6 +42,9 @@ from cases.models import (
     SelectionOutcome,
 )
 from cases.scores import CAPACITY_ITEMS, WORKER_POINTS
+from cases.services import MeetingDecisionInput
+from hamkke.edge import attach_error
+from hamkke.errors import DomainError
 
 REQUIRED = "꼭 입력해 주세요."
 CHOOSE = "목록에서 골라 주세요."
@@ -413,11 +418,113 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
+class MeetingDecisionForm(Form):
+    """One household's row of the 내부판정회의 (``case_<id>-decision`` …); left undecided, it is ignored."""
+
+    decision = SelectField(
+        "판정",
+        choices=pairs([("", "이번 회의에서 판정 안 함"), *((o.value, o.label) for o in SelectionOutcome)]),
+        default="",
+        # Checked by AnyOf so an unknown choice reads as the other forms' "목록에서 골라 주세요."
+        validate_choice=False,
+        validators=[AnyOf(["", *(o.value for o in SelectionOutcome)], message=CHOOSE)],
+    )
+    reason = _text("판정 사유", required=False)
+    alternatives = _text("안내한 대체 서비스 (미선정 시)", required=False)
+    tried = _text("지금까지 한 개입 (구청 의뢰 시)", required=False)
+    urgency = SelectField(
+        "긴급도 (구청 의뢰 시)",
+        choices=_choices(EscalationUrgency),
+        default=EscalationUrgency.normal.value,
+        validate_choice=False,
+        validators=[AnyOf([u.value for u in EscalationUrgency], message=CHOOSE)],
+    )
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        """Check the row's fields, then what its decision needs: all of a row's errors at once."""
+        valid = super().validate(extra_validators)
+        complete = _decision_needs(self)
+        return valid and complete
+
+
+def _decision_needs(form: MeetingDecisionForm) -> bool:
+    """Refuse a decided row without what its decision needs: a reason; what was tried; alternatives."""
+    outcome = form.decision.data if not form.decision.errors else ""
+    needs = [(form.reason, "판정 사유를 입력해 주세요.")] if outcome else []
+    if outcome == SelectionOutcome.escalate.value:
+        needs.append((form.tried, "지금까지 한 개입을 입력해 주세요."))
+    if outcome == SelectionOutcome.not_selected.value:
+        needs.append((form.alternatives, "미선정 시 안내한 대체 서비스를 적어 주세요."))
+    complete = True
+    for field, message in needs:
+        if not (field.data or "").strip() and not field.errors:
+            field.errors = [*field.errors, message]
+            complete = False
+    return complete
+
+
 class DongMeetingForm(FlaskForm):
-    """내부판정회의: date and attendees; per-case decisions are read from ``decision-<case id>`` fields."""
+    """내부판정회의: date, attendees and one :class:`MeetingDecisionForm` row per household.
+
+    Build it with :func:`dong_meeting_form_class` for the households awaiting judgment.
+    """
 
     held_on = _date("회의일")
     attendees = _text("참석자")
+    case_ids: ClassVar[list[int]] = []
+
+    def row(self, case_id: int) -> MeetingDecisionForm:
+        """Return the row of one household."""
+        row: MeetingDecisionForm = self[f"case_{case_id}"].form
+        return row
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        """Check every field and every row, and that at least one household is decided."""
+        valid = super().validate(extra_validators)
+        rows = [self.row(case_id) for case_id in self.case_ids]
+        if not any(row.decision.data for row in rows):
+            self.form_errors.append("판정할 가구를 하나 이상 골라 주세요.")
+            valid = False
+        return valid
+
+    def decisions(self) -> list[MeetingDecisionInput]:
+        """Return the decided rows as the service's input, in page order (undecided rows left out)."""
+        decided = []
+        for case_id in self.case_ids:
+            form = self.row(case_id)
+            if form.decision.data:
+                decided.append(
+                    MeetingDecisionInput(
+                        case_id,
+                        SelectionOutcome(form.decision.data),
+                        form.reason.data or "",
+                        alternative_services=form.alternatives.data,
+                        urgency=EscalationUrgency(form.urgency.data),
+                        tried=form.tried.data,
+                    )
+                )
+        return decided
+
+    def attach_service_error(self, error: DomainError, decided: list[int]) -> None:
+        """Show a refusal of ``hold_dong_meeting`` on its household's row (``decisions-<n>-<field>``).
+
+        ``decided`` lists the case IDs in the order the decisions went to the service.
+        """
+        parts = (error.field or "").split("-")
+        if parts[0] == "decisions" and len(parts) > 1 and parts[1].isdigit() and int(parts[1]) < len(decided):
+            row = self.row(decided[int(parts[1])])
+            field = row._fields.get(parts[2] if len(parts) > 2 else "decision") or row.decision
+            field.errors = [*field.errors, error.message]
+        else:
+            attach_error(self, error)
+
+
+def dong_meeting_form_class(case_ids: Iterable[int]) -> type[DongMeetingForm]:
+    """Build the 내부판정회의 form with a row per household awaiting judgment, named by case ID."""
+    ids = list(case_ids)
+    fields: dict[str, Any] = {f"case_{case_id}": FormField(MeetingDecisionForm) for case_id in ids}
+    fields["case_ids"] = ids
+    return type("DongMeetingForm", (DongMeetingForm,), fields)
 
 
 class AttachmentForm(FlaskForm):

@@ -2,7 +2,8 @@
 
 Messages stay those the pages always showed (Korean, English through Flask-Babel). A refusal from a
 service is attached to the form with ``hamkke.edge.attach_error`` (:func:`attach_consent_error` for
-the consent form's grant rows), and the pages show each field's first error next to it.
+the consent form's grant rows), and the pages render the form's own errors with the shared macros
+(``field_errors`` beside a field, ``form_errors`` above the form) like every other form.
 """
 
 from __future__ import annotations
@@ -163,6 +164,10 @@ class ConsentForm(FlaskForm):
         )
 
 
+#: fields the consent page lays out with no place for an error beside them: their refusals go above the form
+SHOWN_ABOVE = frozenset({"grants", "notice_version"})
+
+
 def attach_consent_error(form: ConsentForm, error: DomainError) -> None:
     """Attach a service's refusal to its field, a grant row's (``grants-0-purpose``) included."""
     for row in form.grant_rows():
@@ -170,6 +175,9 @@ def attach_consent_error(form: ConsentForm, error: DomainError) -> None:
             if field.name == error.field:
                 field.errors = [*field.errors, error.message]
                 return
+    if error.field in SHOWN_ABOVE:
+        form.form_errors.append(error.message)
+        return
     attach_error(form, error)
 
 
@@ -179,6 +187,13 @@ class RevokeForm(FlaskForm):
     grant_id = RowIdField()
     field_groups = SelectMultipleField(validate_choice=False)
     reason = StringField()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.grant_id.data is not None:
+            # Each grant has its own withdrawal form on the consent page: the IDs name the grant's.
+            self.field_groups.id = f"r-{self.grant_id.data}"
+            self.reason.id = f"reason-{self.grant_id.data}"
 
 
 class RequestForm(FlaskForm):
@@ -195,12 +210,24 @@ class CloseRequestForm(FlaskForm):
     outcome = StringField()
     refused = _checkbox()
 
+    def __init__(self, *args: Any, request_id: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Every open request has its own closing form on the requests page: the IDs name its row.
+        self.outcome.id = f"outcome-{request_id}"
+        self.refused.id = f"refused-{request_id}"
+
 
 class LiftSuspensionForm(FlaskForm):
     """End a fulfilled 처리정지 on a recorded ground, with the reason."""
 
     ground = StringField()
     reason = StringField()
+
+    def __init__(self, *args: Any, request_id: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Every suspended request has its own release form on the requests page: the IDs name its row.
+        self.ground.id = f"lift-ground-{request_id}"
+        self.reason.id = f"lift-reason-{request_id}"
 
 
 class FulfilForm(FlaskForm):
@@ -218,25 +245,6 @@ class FulfilForm(FlaskForm):
 
 
 for _column in CORRECTABLE_COLUMNS:
-    # One text field per correctable client column, named as the column (the page's input names).
-    setattr(FulfilForm, _column, StringField())
-
-
-def first_errors(form: FlaskForm) -> dict[str, str]:
-    """Return each field's first error by its posted name (grant rows too), the form's own as "form"."""
-    errors: dict[str, str] = {}
-
-    def collect(fields: Any) -> None:
-        for field in fields:
-            if isinstance(field, FieldList):
-                for entry in field.entries:
-                    collect(entry.form)
-            elif isinstance(field, FormField):
-                collect(field.form)
-            elif field.errors:
-                errors.setdefault(field.name, str(field.errors[0]))
-
-    collect(form)
-    if form.form_errors:
-        errors["form"] = str(form.form_errors[0])
-    return errors
+    # One text field per correctable client column, named as the column (the page's input names);
+    # the "fix-" ID keeps a column such as "name" from clashing with the page's other IDs.
+    setattr(FulfilForm, _column, StringField(id=f"fix-{_column}"))

@@ -15,7 +15,6 @@ from typing import Any
 from flask import Blueprint, abort, flash, jsonify, render_template, request, send_file
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from agencies.models import Agency, Person
@@ -33,7 +32,6 @@ from consents.forms import (
     RequestForm,
     RevokeForm,
     attach_consent_error,
-    first_errors,
 )
 from consents.gate import view_client
 from consents.models import (
@@ -41,6 +39,7 @@ from consents.models import (
     REQUEST_LABELS,
     SUSPENSION_LIFT_GROUNDS,
     AccessChannel,
+    Consent,
     ConsentGrant,
     ConsentPurpose,
     DataSubjectRequest,
@@ -85,6 +84,13 @@ def client_consents(client_id: int) -> ResponseReturnValue:
     """Show a client's consent history, requests and what other agencies may see."""
     person = signed_in_person()
     client = access.get_client_for_owner(person, acting_agency_id(), client_id)
+    return _history_page(client, person, RequestForm())
+
+
+def _history_page(
+    client: Client, person: Person, form: RequestForm, status: int = 200
+) -> ResponseReturnValue:
+    """Render a client's consent history with the request form (as posted, with its refusals)."""
     view = view_client(client, person, purpose="case_management", acting_agency_id=acting_agency_id())
     return render_template(
         "consents/history.html",
@@ -94,7 +100,8 @@ def client_consents(client_id: int) -> ResponseReturnValue:
         request_kinds=REQUEST_LABELS,
         purposes=PURPOSE_LABELS,
         field_groups=FIELD_GROUPS,
-    )
+        request_form=form,
+    ), status
 
 
 @bp.get("/clients/<int:client_id>/new")
@@ -106,7 +113,7 @@ def new_consent(client_id: int) -> ResponseReturnValue:
     view = view_client(client, person, purpose="case_management", acting_agency_id=acting_agency_id())
     agency = access.acting_agency(person, acting_agency_id())
     return render_template(
-        "consents/form.html", view=view, errors={}, values={}, **_form_context(client.id, agency)
+        "consents/form.html", view=view, form=ConsentForm(), **_form_context(client.id, agency)
     )
 
 
@@ -138,8 +145,7 @@ def _refused_consent_form(
     return render_template(
         "consents/form.html",
         view=view,
-        errors=first_errors(form),
-        values=request.form,
+        form=form,
         **_form_context(client.id, agency),
     ), status
 
@@ -150,13 +156,27 @@ def show_consent(consent_id: int) -> ResponseReturnValue:
     """Show one consent with the exact notice text the client was shown (printable)."""
     person = signed_in_person()
     consent = access.get_consent_for(person, acting_agency_id(), consent_id)
+    return _consent_page(consent, person)
+
+
+def _consent_page(
+    consent: Consent, person: Person, refused: RevokeForm | None = None, status: int = 200
+) -> ResponseReturnValue:
+    """Render one consent; a refused withdrawal comes back on its grant's form (or above them all)."""
     # The notice text names the client: showing it is a disclosure like any other page.
     client = db.session.get(Client, consent.client_id)
     if client is not None:
         view_client(client, person, purpose="case_management", acting_agency_id=acting_agency_id())
+    if refused is not None and refused.grant_id.data not in {grant.id for grant in consent.grants}:
+        # Withdrawing the whole consent has no fields of its own: every reason goes above the forms.
+        refused.form_errors.extend(str(error) for field in refused for error in field.errors)
     return render_template(
-        "consents/show.html", consent=consent, purposes=PURPOSE_LABELS, field_groups=FIELD_GROUPS
-    )
+        "consents/show.html",
+        consent=consent,
+        purposes=PURPOSE_LABELS,
+        field_groups=FIELD_GROUPS,
+        revoke_form=refused,
+    ), status
 
 
 @bp.get("/<int:consent_id>/scan")
@@ -191,7 +211,7 @@ def revoke_consent(consent_id: int) -> ResponseReturnValue:
     consent = access.get_consent_for(person, acting_agency_id(), consent_id)
     form = RevokeForm()
     if not form.validate_on_submit():
-        return _flash_refusal(form, "consents.show_consent", consent_id=consent.id)
+        return _consent_page(consent, person, form, invalid_form_status(form))
     grant = db.session.get(ConsentGrant, form.grant_id.data) if form.grant_id.data else None
     try:
         services.revoke_consent(
@@ -203,17 +223,10 @@ def revoke_consent(consent_id: int) -> ResponseReturnValue:
         )
     except DomainError as error:
         db.session.rollback()
-        flash(error.message, "error")
-        return see_other("consents.show_consent", consent_id=consent.id)
+        attach_error(form, error)
+        return _consent_page(consent, person, form, error.status_code)
     flash(_("동의 철회를 기록했습니다. 지금부터 다른 기관에 보이지 않습니다."), "success")
     return see_other("consents.show_consent", consent_id=consent.id)
-
-
-def _flash_refusal(form: FlaskForm, endpoint: str, **values: Any) -> ResponseReturnValue:
-    """Answer a form refused before any service ran: its first error as a message, back to the page."""
-    for message in first_errors(form).values():
-        flash(message, "error")
-    return see_other(endpoint, **values)
 
 
 def _purpose_arg() -> str:
@@ -391,19 +404,32 @@ def list_requests() -> ResponseReturnValue:
     agency_id = acting_agency_id()
     if not access.can_handle_requests(current_person(), agency_id):
         abort(404)
-    return _requests_page(agency_id or 0, lift_errors={})
+    return _requests_page(agency_id or 0)
 
 
 def _requests_page(
-    agency_id: int, *, lift_errors: dict[int, dict[str, str]], status: int = 200
+    agency_id: int,
+    *,
+    refused: CloseRequestForm | LiftSuspensionForm | None = None,
+    refused_id: int | None = None,
+    status: int = 200,
 ) -> ResponseReturnValue:
-    """Render the requests page; a refused 처리정지 release shows its errors and values on its row."""
+    """Render the requests page; a refused closing or release of request ``refused_id`` on its row."""
     closed = queries.list_closed_requests(agency_id)
     people_ids = [item.closed_by_id for item in closed if item.closed_by_id] + [
         item.suspension_lifted_by_id for item in closed if item.suspension_lifted_by_id
     ]
     people = {p.id: p for p in queries.people_by_id(people_ids)}
     open_requests = queries.list_open_requests(agency_id)
+    rows = (
+        open_requests
+        if isinstance(refused, CloseRequestForm)
+        else [c for c in closed if c.is_suspension_in_force]
+    )
+    if refused is not None and not any(item.id == refused_id for item in rows):
+        # The refused request has no such form on this page (closed or lifted meanwhile, or not
+        # listed): its reasons are shown above the lists instead of beside fields that are not there.
+        refused.form_errors.extend(str(error) for field in refused for error in field.errors)
     return render_template(
         "consents/requests.html",
         requests=open_requests,
@@ -414,13 +440,14 @@ def _requests_page(
         request_kinds=REQUEST_LABELS,
         applied_kinds=services.APPLIED_KINDS,
         lift_grounds=SUSPENSION_LIFT_GROUNDS,
-        lift_errors=lift_errors,
-        lift_values=request.form,
+        close_form=refused if isinstance(refused, CloseRequestForm) else None,
+        lift_form=refused if isinstance(refused, LiftSuspensionForm) else None,
+        refused_id=refused_id,
     ), status
 
 
 def _fulfil_page(
-    item: DataSubjectRequest, client: Client | None, *, errors: dict[str, str], status: int = 200
+    item: DataSubjectRequest, client: Client | None, *, form: FulfilForm, status: int = 200
 ) -> ResponseReturnValue:
     """Render how a request is fulfilled, with the refusals of a post and the values as posted."""
     view = None
@@ -444,8 +471,7 @@ def _fulfil_page(
         request_kinds=REQUEST_LABELS,
         field_groups=FIELD_GROUPS,
         purposes=PURPOSE_LABELS,
-        errors=errors,
-        values=request.form,
+        form=form,
     ), status
 
 
@@ -463,7 +489,7 @@ def _request_and_client(request_id: int) -> tuple[DataSubjectRequest, Client | N
 def fulfil_request_page(request_id: int) -> ResponseReturnValue:
     """Show how a request is fulfilled: the correction form, the erasure plan, or the suspension."""
     item, client = _request_and_client(request_id)
-    return _fulfil_page(item, client, errors={})
+    return _fulfil_page(item, client, form=FulfilForm())
 
 
 @bp.post("/requests/<int:request_id>/fulfil")
@@ -474,7 +500,7 @@ def fulfil_request(request_id: int) -> ResponseReturnValue:
     item, client = _request_and_client(request_id)
     form = FulfilForm()
     if not form.validate_on_submit():
-        return _fulfil_page(item, client, errors=first_errors(form), status=invalid_form_status(form))
+        return _fulfil_page(item, client, form=form, status=invalid_form_status(form))
     try:
         if client is None:
             raise InvalidTransition("이미 처리된 요청입니다.", english="The request is already closed.")
@@ -498,7 +524,7 @@ def fulfil_request(request_id: int) -> ResponseReturnValue:
     except DomainError as error:
         db.session.rollback()
         attach_error(form, error)
-        return _fulfil_page(item, client, errors=first_errors(form), status=error.status_code)
+        return _fulfil_page(item, client, form=form, status=error.status_code)
     flash(_("요청을 반영하고 처리 완료로 기록했습니다."), "success")
     return see_other("consents.list_requests")
 
@@ -512,7 +538,7 @@ def create_request(client_id: int) -> ResponseReturnValue:
     agency = access.acting_agency(person, acting_agency_id())
     form = RequestForm()
     if not form.validate_on_submit():
-        return _flash_refusal(form, "consents.client_consents", client_id=client.id)
+        return _history_page(client, person, form, invalid_form_status(form))
     try:
         services.record_request(
             client,
@@ -524,8 +550,8 @@ def create_request(client_id: int) -> ResponseReturnValue:
         )
     except DomainError as error:
         db.session.rollback()
-        flash(error.message, "error")
-        return see_other("consents.client_consents", client_id=client.id)
+        attach_error(form, error)
+        return _history_page(client, person, form, error.status_code)
     flash(_("요청을 접수했습니다. 10일 안에 처리해야 합니다."), "success")
     return see_other("consents.client_consents", client_id=client.id)
 
@@ -536,9 +562,11 @@ def close_request(request_id: int) -> ResponseReturnValue:
     """Close a data-subject request as fulfilled or refused."""
     person = signed_in_person()
     item = access.get_request_for(person, acting_agency_id(), request_id)
-    form = CloseRequestForm()
+    form = CloseRequestForm(request_id=item.id)
     if not form.validate_on_submit():
-        return _flash_refusal(form, "consents.list_requests")
+        return _requests_page(
+            item.agency_id, refused=form, refused_id=item.id, status=invalid_form_status(form)
+        )
     try:
         services.close_request(
             item,
@@ -548,8 +576,8 @@ def close_request(request_id: int) -> ResponseReturnValue:
         )
     except DomainError as error:
         db.session.rollback()
-        flash(error.message, "error")
-        return see_other("consents.list_requests")
+        attach_error(form, error)
+        return _requests_page(item.agency_id, refused=form, refused_id=item.id, status=error.status_code)
     flash(_("요청 처리를 기록했습니다."), "success")
     return see_other("consents.list_requests")
 
@@ -560,10 +588,11 @@ def lift_suspension(request_id: int) -> ResponseReturnValue:
     """End a fulfilled 처리정지 on a recorded ground (PIPA 제37조); refused input is shown in Korean."""
     person = signed_in_person()
     item = access.get_request_for(person, acting_agency_id(), request_id)
-    form = LiftSuspensionForm()
+    form = LiftSuspensionForm(request_id=item.id)
     if not form.validate_on_submit():
-        errors = {item.id: first_errors(form)}
-        return _requests_page(item.agency_id, lift_errors=errors, status=invalid_form_status(form))
+        return _requests_page(
+            item.agency_id, refused=form, refused_id=item.id, status=invalid_form_status(form)
+        )
     try:
         services.lift_suspension(
             item,
@@ -574,8 +603,7 @@ def lift_suspension(request_id: int) -> ResponseReturnValue:
     except DomainError as error:
         db.session.rollback()
         attach_error(form, error)
-        errors = {item.id: first_errors(form)}
-        return _requests_page(item.agency_id, lift_errors=errors, status=error.status_code)
+        return _requests_page(item.agency_id, refused=form, refused_id=item.id, status=error.status_code)
     flash(_("처리정지를 해제했습니다. 이제 동의 범위 안에서 다시 공유됩니다."), "success")
     return see_other("consents.list_requests")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask import Blueprint, redirect, render_template, session, url_for
 from flask.typing import ResponseReturnValue
 
 from agencies.models import Agency
@@ -12,9 +12,10 @@ from agencies.queries import list_network_districts
 from agencies.sessions import current_person, current_session
 from dashboards.access import home_scope
 from hamkke.db import db
-from hamkke.i18n import SUPPORTED_LOCALES
+from hamkke.edge import invalid_form_status
 from hamkke.time import now_utc, today_local
 from hamkke.web import safe_next_url
+from home.forms import LanguageForm
 from home.worklist import my_work
 
 bp = Blueprint("core", __name__)
@@ -62,7 +63,9 @@ def favicon() -> ResponseReturnValue:
 @bp.post("/language")
 def switch_language() -> ResponseReturnValue:
     """Remember the chosen UI language and go back where the user was."""
-    chosen = request.form.get("lang", "")
-    if chosen in SUPPORTED_LOCALES:
-        session["lang"] = chosen
-    return redirect(safe_next_url(request.form.get("next")))
+    form = LanguageForm()
+    if not form.validate_on_submit():
+        # A language the site does not offer is refused on a page of its own, as posted.
+        return render_template("language.html", form=form), invalid_form_status(form)
+    session["lang"] = form.lang.data
+    return redirect(safe_next_url(form.next.data))

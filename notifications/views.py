@@ -10,9 +10,11 @@ from agencies.access import active_memberships
 from agencies.models import Agency
 from agencies.sessions import current_person, current_session, login_required
 from hamkke.db import db
+from hamkke.edge import invalid_form_status, see_other
 from hamkke.errors import NotFound
 from hamkke.web import page_arg
 from notifications import queries, services
+from notifications.forms import PreferencesForm
 from notifications.models import DeliveryChannel, Notification
 from notifications.queries import NOTIFICATION_KINDS, list_notifications, unread_count
 
@@ -77,14 +79,19 @@ def preferences() -> ResponseReturnValue:
     """Let a person choose which kinds of notification also come by e-mail."""
     person = current_person()
     assert person is not None  # noqa: S101
-    if request.method == "POST":
-        chosen = set(request.form.getlist("email"))
+    form = PreferencesForm()
+    status = 200
+    if form.validate_on_submit():
+        chosen = set(form.email.data or ())
         for kind in NOTIFICATION_KINDS:
             services.set_email_preference(person, kind, kind in chosen, actor=person)
         flash(_("알림 설정을 저장했습니다."), "success")
-        return redirect(url_for("notifications.preferences"))
-    enabled = {kind for kind in NOTIFICATION_KINDS if services.wants_email(person, kind)}
-    return render_template("notifications/preferences.html", kinds=NOTIFICATION_KINDS, enabled=enabled)
+        return see_other("notifications.preferences")
+    if request.method == "POST":
+        status = invalid_form_status(form)
+    else:
+        form.email.data = [kind for kind in NOTIFICATION_KINDS if services.wants_email(person, kind)]
+    return render_template("notifications/preferences.html", form=form), status
 
 
 def _own_agency(agency_id: int) -> Agency:

@@ -53,6 +53,7 @@ class ReferralForm(FlaskForm):
         validators=[Optional()],
     )
     eligibility_override_reason = _long_text("이용요건 경고에도 의뢰하는 사유")
+    action = StringField()  # the button pressed: "send" sends at once, anything else keeps a draft
 
 
 class OutsideReferralForm(FlaskForm):
@@ -81,6 +82,7 @@ class OutsideReferralForm(FlaskForm):
         choices=[SelectChoice(code, group.label) for code, group in FIELD_GROUPS.items()],
         validators=[Optional()],
     )
+    action = StringField()  # the button pressed: "send" sends at once, anything else keeps a draft
 
 
 class ReissueForm(FlaskForm):

@@ -124,7 +124,7 @@ def new() -> ResponseReturnValue:
                     ),
                     eligibility_override_reason=form.eligibility_override_reason.data,
                 )
-                if request.form.get("action") == "send":
+                if form.action.data == "send":
                     services.send_referral(referral, actor=person)
                 return redirect(url_for("referrals.detail", referral_id=referral.id))
             except DomainError as error:
@@ -173,7 +173,7 @@ def new_outside() -> ResponseReturnValue:
                         field_groups=tuple(form.field_groups.data or ()),
                     ),
                 )
-                if request.form.get("action") == "send":
+                if form.action.data == "send":
                     services.send_referral(referral, actor=person)
                 return redirect(url_for("referrals.detail", referral_id=referral.id))
             except DomainError as error:

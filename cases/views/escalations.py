@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from agencies.models import Agency, AgencyType, Person
 from agencies.sessions import acting_agency_id, login_required, signed_in_person
 from cases import access, consent_basis, forms, queries, services
-from cases.models import Case, EscalationPlacement, EscalationStatus, EscalationUrgency, SelectionOutcome
+from cases.models import Case, EscalationPlacement, EscalationStatus, EscalationUrgency
 from cases.views import common
 from cases.views.common import actor_args, bp, stage_form
 from hamkke.db import db
@@ -64,43 +64,27 @@ def dong_meeting() -> ResponseReturnValue:
     ):
         raise NotFound("내부판정회의는 동 주민센터 직원이 기록합니다.")
     cases = queries.cases_awaiting_judgment(agency.id)
-    form = forms.DongMeetingForm()
+    form = forms.dong_meeting_form_class(case.id for case in cases)()
     if request.method == "GET":
         form.held_on.data = today_local()
-    errors: dict[str, str] = {}
     status = 200
     if form.validate_on_submit():
-        decisions = _meeting_decisions(cases, errors)
-        if not errors:
-            try:
-                meeting = services.hold_dong_meeting(
-                    agency,
-                    actor=person,
-                    held_on=form.held_on.data,
-                    attendees=form.attendees.data,
-                    decisions=decisions,
-                )
-            except DomainError as error:
-                db.session.rollback()
-                if error.field and error.field.startswith("decisions-"):
-                    parts = error.field.split("-")
-                    index = int(parts[1])
-                    key = parts[2] if len(parts) > 2 else "decision"
-                    target = decisions[index].case_id if index < len(decisions) else 0
-                    errors[f"{key}-{target}"] = error.message
-                elif error.field in form._fields:
-                    attach_error(form, error)
-                else:
-                    form.form_errors.append(error.message)
-                status = error.status_code
-            else:
-                flash(
-                    _("내부판정회의 결과 %(count)s건을 기록했습니다.", count=len(meeting.decisions)),
-                    "success",
-                )
-                return see_other("cases.escalations")
+        decisions = form.decisions()
+        try:
+            meeting = services.hold_dong_meeting(
+                agency,
+                actor=person,
+                held_on=form.held_on.data,
+                attendees=form.attendees.data,
+                decisions=decisions,
+            )
+        except DomainError as error:
+            db.session.rollback()
+            form.attach_service_error(error, [decision.case_id for decision in decisions])
+            status = error.status_code
         else:
-            status = 422
+            flash(_("내부판정회의 결과 %(count)s건을 기록했습니다.", count=len(meeting.decisions)), "success")
+            return see_other("cases.escalations")
     elif request.method == "POST":
         status = invalid_form_status(form)
     names = {}
@@ -112,38 +96,8 @@ def dong_meeting() -> ResponseReturnValue:
         form=form,
         cases=cases,
         names=names,
-        errors=errors,
-        values=request.form,
-        outcomes=list(SelectionOutcome),
-        urgencies=list(EscalationUrgency),
         consent_labels=_derived_consent_labels(cases),
     ), status
-
-
-def _meeting_decisions(cases: list[Case], errors: dict[str, str]) -> list[services.MeetingDecisionInput]:
-    """Read the meeting form's row per case; a row with an unknown choice goes into ``errors``."""
-    decisions = []
-    for case in cases:
-        outcome = request.form.get(f"decision-{case.id}", "")
-        if not outcome:
-            continue
-        try:
-            chosen = SelectionOutcome(outcome)
-            urgency = EscalationUrgency(request.form.get(f"urgency-{case.id}", "normal"))
-        except ValueError:
-            errors[f"decision-{case.id}"] = "목록에서 골라 주세요."
-            continue
-        decisions.append(
-            services.MeetingDecisionInput(
-                case.id,
-                chosen,
-                request.form.get(f"reason-{case.id}", ""),
-                alternative_services=request.form.get(f"alternatives-{case.id}"),
-                urgency=urgency,
-                tried=request.form.get(f"tried-{case.id}"),
-            )
-        )
-    return decisions
 
 
 def _derived_consent_labels(cases: list[Case]) -> dict[int, str]:
@@ -184,7 +138,8 @@ def escalation(escalation_id: int) -> ResponseReturnValue:
     if request.method == "POST":
         if not is_receiver or item.status != EscalationStatus.submitted:
             abort(409 if is_receiver else 403)
-        chosen = accept_form if "accept-placement" in request.form else return_form
+        # The page holds both forms; the one whose field was posted is the one the coordinator used.
+        chosen = accept_form if accept_form.placement.raw_data else return_form
         if chosen.validate_on_submit():
             try:
                 if chosen is accept_form:

@@ -297,12 +297,12 @@ def test_dong_meeting_to_escalation_round_trip(
             "csrf_token": token,
             "held_on": today_local().isoformat(),
             "attendees": "동장 외 3명",
-            f"decision-{case.id}": "escalate",
-            f"reason-{case.id}": "알코올 의존, 아동 방임",
+            f"case_{case.id}-decision": "escalate",
+            f"case_{case.id}-reason": "알코올 의존, 아동 방임",
         },
     )
     assert missing.status_code == 422
-    assert f'id="tried-{case.id}-error"' in missing.get_data(as_text=True)
+    assert f'id="case_{case.id}-tried-error"' in missing.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Escalation)) == 0
     response = client.post(
         "/cases/dong-meetings/new",
@@ -310,10 +310,10 @@ def test_dong_meeting_to_escalation_round_trip(
             "csrf_token": token,
             "held_on": today_local().isoformat(),
             "attendees": "동장 외 3명",
-            f"decision-{case.id}": "escalate",
-            f"reason-{case.id}": "알코올 의존, 아동 방임",
-            f"tried-{case.id}": "정신건강복지센터 연계 거부",
-            f"urgency-{case.id}": "urgent",
+            f"case_{case.id}-decision": "escalate",
+            f"case_{case.id}-reason": "알코올 의존, 아동 방임",
+            f"case_{case.id}-tried": "정신건강복지센터 연계 거부",
+            f"case_{case.id}-urgency": "urgent",
             # A typed consent status is not a field any more: it is ignored, never trusted.
             f"consent-{case.id}": "third_party",
         },
