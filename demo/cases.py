@@ -359,6 +359,7 @@ def load_demo_cases(
     households = cases = 0
     solnae_ready: list[Case] = []
     shared_person: services.ClientInput | None = None
+    shared_kind = ""
     position = 0
     for index, dong in enumerate(dongs.values()):
         centre = agencies[f"dong-{dong.code}"]
@@ -386,7 +387,7 @@ def load_demo_cases(
                 benefit_category=rng.choice(("조건부수급자(생계급여)", "차상위", "비수급", "일반수급자")),
             )
             if dong.code == "solnae" and offset == 0:
-                shared_person = person
+                shared_person, shared_kind = person, kind[0]
             case = services.open_case(
                 centre,
                 person,
@@ -415,7 +416,7 @@ def load_demo_cases(
             households += 1
             cases += 1
     _add_dong_meeting(agencies, people, solnae_ready)
-    if shared_person is not None and _add_shared_household(agencies, people, shared_person):
+    if shared_person is not None and _add_shared_household(agencies, people, shared_person, shared_kind):
         households += 1
         cases += 1
     db.session.flush()
@@ -423,7 +424,7 @@ def load_demo_cases(
 
 
 def _add_shared_household(
-    agencies: dict[str, Agency], people: dict[str, Person], person: services.ClientInput
+    agencies: dict[str, Agency], people: dict[str, Person], person: services.ClientInput, kind: str
 ) -> bool:
     """한빛종합사회복지관 also serves 솔내동's first household, so 중복 서비스 확인 has something to find.
 
@@ -435,7 +436,12 @@ def _add_shared_household(
         return False
     today = today_local()
     case = services.open_case(
-        centre, person, actor=worker, opened_on=today - timedelta(days=20), case_worker_id=worker.id
+        centre,
+        person,
+        actor=worker,
+        opened_on=today - timedelta(days=20),
+        household_type=kind,
+        case_worker_id=worker.id,
     )
     consent_services.record_consent(
         case.main_client,
