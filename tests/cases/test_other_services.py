@@ -199,3 +199,19 @@ def test_a_number_counts_only_with_its_legal_basis(
     assert with_basis.main_client.identity_match_key == identity_fingerprint(
         PERSON["name"], PERSON["birth_date"], PERSON["address"]
     )
+
+
+def test_the_command_fingerprints_clients_stored_before_the_upgrade(
+    app: Any, db: Any, case_kit: CaseKit
+) -> None:
+    case = _open(case_kit.dong_centre, case_kit.worker)
+    db.session.commit()
+    db.session.execute(sa.update(Client).values(identity_match_key=None, rrn_match_key=None))
+    db.session.commit()
+
+    result = app.test_cli_runner().invoke(args=["cases", "fingerprints"])
+
+    assert result.exit_code == 0, result.output
+    assert "clients re-fingerprinted: 1" in result.output
+    stored = db.session.scalar(sa.select(Client.identity_match_key).where(Client.id == case.main_client_id))
+    assert stored == identity_fingerprint(PERSON["name"], PERSON["birth_date"], PERSON["address"])
