@@ -245,7 +245,8 @@ class _RecordLoader:
         return loaded
 
 
-def _viewer_facts(actor: Person | None, acting_agency_id: int | None) -> ViewerFacts:
+def viewer_facts(actor: Person | None, acting_agency_id: int | None) -> ViewerFacts:
+    """Return who is asking: the agency the actor acts for (404 when the actor does not act for it)."""
     for membership in active_memberships(actor):
         if membership.agency_id == acting_agency_id:
             agency = membership.agency
@@ -560,7 +561,7 @@ def view_clients(
     """
     if actor is None or acting_agency_id is None:
         return []
-    viewer = _viewer_facts(actor, acting_agency_id)
+    viewer = viewer_facts(actor, acting_agency_id)
     present = [client for client in clients if not client.is_deleted]
     facts, consents = _load_consents([client.id for client in present])
     # 처리정지 (PIPA 제37조): no consent carries anything to another agency any more.

@@ -358,6 +358,8 @@ def load_demo_cases(
     today = today_local()
     households = cases = 0
     solnae_ready: list[Case] = []
+    shared_person: services.ClientInput | None = None
+    shared_kind = ""
     position = 0
     for index, dong in enumerate(dongs.values()):
         centre = agencies[f"dong-{dong.code}"]
@@ -376,16 +378,19 @@ def load_demo_cases(
             target = "selection" if offset >= 3 else TARGETS[position % len(TARGETS)]
             position += 0 if offset >= 3 else 1
             name = rng.choice(FAMILY) + rng.choice(GIVEN)
+            person = services.ClientInput(
+                name=name,
+                sex=rng.choice(("남", "여")),
+                birth_date=date(rng.randint(1940, 1995), rng.randint(1, 12), rng.randint(1, 28)),
+                phone=f"010-{rng.randint(1000, 9999)}-{rng.randint(1000, 9999)}",
+                address=f"서울특별시 한빛구 {dong.name} {rng.randint(1, 300)}-{rng.randint(1, 30)}",
+                benefit_category=rng.choice(("조건부수급자(생계급여)", "차상위", "비수급", "일반수급자")),
+            )
+            if dong.code == "solnae" and offset == 0:
+                shared_person, shared_kind = person, kind[0]
             case = services.open_case(
                 centre,
-                services.ClientInput(
-                    name=name,
-                    sex=rng.choice(("남", "여")),
-                    birth_date=date(rng.randint(1940, 1995), rng.randint(1, 12), rng.randint(1, 28)),
-                    phone=f"010-{rng.randint(1000, 9999)}-{rng.randint(1000, 9999)}",
-                    address=f"서울특별시 한빛구 {dong.name} {rng.randint(1, 300)}-{rng.randint(1, 30)}",
-                    benefit_category=rng.choice(("조건부수급자(생계급여)", "차상위", "비수급", "일반수급자")),
-                ),
+                person,
                 actor=worker,
                 opened_on=today - timedelta(days=rng.randint(3, 40)),
                 household_type=kind[0],
@@ -411,8 +416,51 @@ def load_demo_cases(
             households += 1
             cases += 1
     _add_dong_meeting(agencies, people, solnae_ready)
+    if shared_person is not None and _add_shared_household(agencies, people, shared_person, shared_kind):
+        households += 1
+        cases += 1
     db.session.flush()
     return households, cases
+
+
+def _add_shared_household(
+    agencies: dict[str, Agency], people: dict[str, Person], person: services.ClientInput, kind: str
+) -> bool:
+    """한빛종합사회복지관 also serves 솔내동's first household, so 중복 서비스 확인 has something to find.
+
+    The client consented to give the district network their basic details for the 통합사례회의, so the
+    dong worker's check names the welfare centre and its worker.
+    """
+    centre, worker = agencies.get("hanbit-welfare"), people.get("demo-welfare-worker")
+    if centre is None or worker is None:
+        return False
+    today = today_local()
+    case = services.open_case(
+        centre,
+        person,
+        actor=worker,
+        opened_on=today - timedelta(days=20),
+        household_type=kind,
+        case_worker_id=worker.id,
+    )
+    consent_services.record_consent(
+        case.main_client,
+        consent_services.ConsentInput(
+            signer_capacity="self",
+            signer_name=person.name,
+            method="signed_in_person",
+            signed_on=today - timedelta(days=20),
+            valid_from=today - timedelta(days=20),
+            case_id=case.id,
+            grants=(
+                _demo_grant("case_management", "collector", COLLECTED),
+                _demo_grant("conference_sharing", "network", ("basic",)),
+            ),
+        ),
+        actor=worker,
+        agency=centre,
+    )
+    return True
 
 
 def _add_dong_meeting(agencies: dict[str, Agency], people: dict[str, Person], ready: list[Case]) -> None:

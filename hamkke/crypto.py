@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 
 from cryptography.fernet import Fernet, InvalidToken
 from flask import current_app
@@ -27,3 +28,14 @@ def decrypt_text(token: str, *, key_material: str | None = None) -> str:
         return _fernet(key_material).decrypt(token.encode("ascii")).decode("utf-8")
     except InvalidToken as exc:
         raise ValueError("encrypted value cannot be read with the configured key") from exc
+
+
+def keyed_hash(purpose: str, value: str, *, key_material: str | None = None) -> str:
+    """Return a keyed, one-way fingerprint of ``value`` (HMAC-SHA256, hex) for matching without reading.
+
+    The key is derived from the field-encryption key and ``purpose``, so a fingerprint made for one
+    purpose matches nothing of another, and nobody without the key can test a guessed value.
+    """
+    material = key_material if key_material is not None else current_app.config["FIELD_ENCRYPTION_KEY"]
+    key = hashlib.sha256(f"hamkke-keyed-hash/{purpose}/{material}".encode()).digest()
+    return hmac.new(key, value.encode("utf-8"), hashlib.sha256).hexdigest()

@@ -13,6 +13,8 @@ Case``; new code in the package imports from the submodules.
 
 from __future__ import annotations
 
+# Registers the listeners that derive the 중복 서비스 확인 fingerprints on every client write.
+from cases.models import fingerprints as fingerprints
 from cases.models.assessment import CrisisRating, IntakeRecord, Need, SelectionDecision
 from cases.models.case import Case, CaseEvent, case_number
 from cases.models.closure import ClosureReview, FollowUpPlan

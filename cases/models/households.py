@@ -61,6 +61,10 @@ class Client(TimestampMixin, SoftDeleteMixin, Model):
     rrn_encrypted: Mapped[str | None] = mapped_column(sa.Text, info=_pii("unique_id", encrypted=True))
     #: the statute that allows a public agency to process the number, e.g. 사회보장급여법 제37조
     rrn_legal_basis: Mapped[str | None] = mapped_column(sa.String(200), info=_pii("unique_id"))
+    #: keyed fingerprints for the cross-agency 중복 서비스 확인 (``cases.models.fingerprints``): one-way,
+    #: never shown, derived on every write and cleared with the record; no personal value can be read back
+    rrn_match_key: Mapped[str | None] = mapped_column(sa.String(64), index=True)
+    identity_match_key: Mapped[str | None] = mapped_column(sa.String(64), index=True)
     # 가구정보
     #: relationship to the head of household (본인, 배우자, 자녀, …)
     relationship_to_head: Mapped[str | None] = mapped_column(sa.String(30), info=_pii("household"))

@@ -12,7 +12,7 @@ the single module they came from.
 
 from __future__ import annotations
 
-from cases.views import attachments, case_page, caseload, closure, escalations, intake, planning
+from cases.views import attachments, case_page, caseload, closure, escalations, intake, others, planning
 from cases.views.common import bp
 
 __all__ = [
@@ -23,5 +23,6 @@ __all__ = [
     "closure",
     "escalations",
     "intake",
+    "others",
     "planning",
 ]
