@@ -15,12 +15,10 @@ from wtforms import (
     IntegerField,
     SelectChoice,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from cases.consent_basis import STATUTE_EXAMPLE, CollectionBasis
 from cases.models import (
@@ -409,13 +407,6 @@ class ReturnEscalationForm(FlaskForm):
     guidance = TextAreaField(
         "반려 사유와 안내", validators=[DataRequired(message=REQUIRED), Length(max=4000)]
     )
-
-
-class MultiCheckboxField(SelectMultipleField):
-    """A group of check boxes."""
-
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class MeetingDecisionForm(Form):
