@@ -2,7 +2,7 @@
 
 Three households whose plans were agreed months ago: one refused further help more than three
 months ago, one has not been reachable for more than three months, and one plan's period ended
-last month. They are written through the services with back-dated records, like the others.
+last month. They are written through the services; the plan's dates are then moved back (`_back_date`).
 """
 
 from __future__ import annotations
@@ -10,10 +10,20 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
+import sqlalchemy as sa
+
 from agencies.models import Agency, Person
 from cases import services
-from cases.models import Case, ContactMethod, MonitoringChannel, MonitoringFinding
+from cases.models import (
+    Case,
+    ContactMethod,
+    CounsellingLog,
+    MonitoringChannel,
+    MonitoringFinding,
+    ServicePlan,
+)
 from demo.cases import FAMILY, GIVEN, HOUSEHOLD_TYPES, Walker, supervisor_for
+from hamkke.db import db
 from hamkke.time import today_local
 
 #: (days since opening, days since the plan was agreed, [(days ago, finding, what happened)])
@@ -70,11 +80,27 @@ def load_demo_stale_cases(agencies: dict[str, Agency], people: dict[str, Person]
             referrer="통장",
             case_worker_id=worker.id,
         )
-        walker = Walker(rng, centre, worker, supervisor, kind)
-        walker.today = today - timedelta(days=agreed_ago)  # the records carry the months-old dates
-        walker.walk(case, "delivery")
+        Walker(rng, centre, worker, supervisor, kind).walk(case, "delivery")
+        _back_date(case, timedelta(days=agreed_ago))
         _log(case, worker, centre, today, logs)
     return len(SCENARIOS)
+
+
+def _back_date(case: Case, shift: timedelta) -> None:
+    """Move the agreed plan, its goals and the first visit back by ``shift`` (months of history).
+
+    The services only accept a plan whose goals lie ahead, so the case is walked today and its dates
+    are moved afterwards, as `demo.history` writes its past cases' dates.
+    """
+    for plan in db.session.scalars(sa.select(ServicePlan).where(ServicePlan.case_id == case.id)):
+        plan.agreed_on = plan.agreed_on - shift if plan.agreed_on else None
+        for goal in plan.goals:
+            goal.target_on -= shift
+    for log in db.session.scalars(sa.select(CounsellingLog).where(CounsellingLog.case_id == case.id)):
+        log.contacted_on -= shift
+    if case.plan_agreed_on is not None:
+        case.plan_agreed_on -= shift
+    db.session.flush()
 
 
 def _log(
