@@ -121,9 +121,10 @@ def test_stale_flags_match_the_hand_count(six: Six, case_kit: CaseKit) -> None:
         six.lost.id: [(StaleReason.lost_contact, six.lost_on)],
     }
     # oldest first; the lost-contact case cannot start a review from 사정
-    assert [s.case_id for s in stale_cases(today)][0] == six.refused.id
+    assert next(s.case_id for s in stale_cases(today)) == six.refused.id
     lost = staleness_of(six.lost.id, today)
-    assert lost is not None and not lost.can_start_review
+    assert lost is not None
+    assert not lost.can_start_review
     assert staleness_of(six.contacted.id, today) is None
     # scoped lists: the worker's and the agency's see the same three, another worker none
     assert set(_flags(stale_cases(today, agency_id=case_kit.dong_centre.id))) == set(flags)
@@ -218,8 +219,10 @@ def test_case_page_shows_the_notice_and_starts_the_review(
     event = db.session.scalars(
         sa.select(CaseEvent).where(CaseEvent.case_id == six.refused.id).order_by(CaseEvent.id.desc())
     ).first()
-    assert event is not None and event.action == "propose_closure"
-    assert event.note is not None and "거부" in event.note
+    assert event is not None
+    assert event.action == "propose_closure"
+    assert event.note is not None
+    assert "거부" in event.note
 
 
 def test_lost_contact_in_assessment_shows_the_notice_without_the_button(
