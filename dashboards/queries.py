@@ -39,6 +39,7 @@ from dashboards.sql import (
     elapsed_hours,
     median_of,
 )
+from dashboards.stale_tables import stale_by_dong
 from dashboards.tables import Column, Measure, Ratio, Table, suppressed
 from hamkke.db import db
 from hamkke.errors import ValidationFailed
@@ -480,6 +481,7 @@ def _dashboard_tables(scope: Scope, period: Period, *, today: date) -> list[Tabl
     tables = [selection_table(scope, period), types, monthly, long_unclosed(scope, period)]
     if scope.kind == "district":
         tables.append(escalations_by_dong(scope, period, today=today))
+        tables.append(stale_by_dong(scope, today=today))
     tables += [
         conferences_by_region(scope, period),
         special_sessions(scope, period),

@@ -117,9 +117,16 @@ def _months_after(column: Any, months: Any) -> sa.ColumnElement[date]:
 
 
 def _scoped(
-    select: sa.Select[Any], *, case_ids: list[int] | None, agency_id: int | None, worker_id: int | None
+    select: sa.Select[Any],
+    *,
+    case_ids: list[int] | None,
+    agency_id: int | None,
+    worker_id: int | None,
+    condition: sa.ColumnElement[bool] | None,
 ) -> sa.Select[Any]:
     select = select.where(Case.is_deleted.is_(False), Case.purged_at.is_(None))
+    if condition is not None:
+        select = select.where(condition)
     if case_ids is not None:
         select = select.where(Case.id.in_(case_ids))
     if agency_id is not None:
@@ -204,12 +211,14 @@ def stale_cases(
     case_ids: list[int] | None = None,
     agency_id: int | None = None,
     worker_id: int | None = None,
+    condition: sa.ColumnElement[bool] | None = None,
 ) -> list[StaleCase]:
     """Return the stale cases as of ``today`` (optionally of some cases, an agency or a worker).
 
-    Ordered by the day they became stale, oldest first.
+    ``condition`` is any further SQL condition on the case (a dashboard's scope). Ordered by the day
+    they became stale, oldest first.
     """
-    scope = {"case_ids": case_ids, "agency_id": agency_id, "worker_id": worker_id}
+    scope = {"case_ids": case_ids, "agency_id": agency_id, "worker_id": worker_id, "condition": condition}
     found: dict[int, StaleCase] = {}
 
     def entry(row: sa.Row[Any]) -> StaleCase:

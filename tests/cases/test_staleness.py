@@ -39,6 +39,7 @@ from cases.tasks import notify_stale_cases_task
 from dashboards import queries
 from dashboards.needed import action_needed
 from dashboards.scopes import Period, Scope
+from dashboards.stale_tables import stale_by_dong
 from hamkke.time import today_local
 from notifications.models import Notification
 from tests.fixtures.auth import page_csrf_token
@@ -176,6 +177,15 @@ def test_dashboard_counts_follow_up_apart_and_lists_stale_cases(six: Six, case_k
     assert listed == {six.refused.id: "stale", six.plan.id: "stale", six.lost.id: "case"}
     assert all(item.case_number and item.subject for item in needed.stale)
     assert "3개월 이상" in next(item.detail for item in needed.stale if item.case_id == six.refused.id)
+
+
+def test_district_table_counts_stale_cases_per_dong(six: Six, case_kit: CaseKit) -> None:
+    scope = Scope("district", case_kit.district.id, case_kit.district.id, "시험구", suppress=False)
+    table = stale_by_dong(scope, today=today_local())
+    dong = case_kit.district.dongs[0].name
+    # three stale cases in the centre's dong: one refusal, one lost contact, one ended plan
+    assert table.body == [[dong, 3, 1, 1, 1], ["합계", 3, 1, 1, 1]]
+    assert stale_by_dong(scope, today=six.refused_on).body == []  # nothing was stale back then
 
 
 def test_stale_notifications_are_sent_once_when_the_task_runs_twice(

@@ -250,6 +250,7 @@ def test_the_benchmark_entry_point_computes_the_district_tables(world: World) ->
         "household_types_monthly",
         "long_unclosed",
         "escalations",
+        "stale",
         "conferences",
         "sessions",
         "actions",
