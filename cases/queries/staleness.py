@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from cases import deadlines
 from cases.models import Case, CaseStage, CounsellingLog, MonitoringFinding, ServicePlan, case_number
 from hamkke.db import db
+from notifications.digest import AgencyDigest
 
 #: how long a refusal or a lost contact lasts before the case is stale (seed 001: 연락두절 3개월 이상)
 STALE_MONTHS = 3
@@ -239,3 +240,10 @@ def staleness_of(case_id: int, today: date) -> StaleCase | None:
     """Return why one case is stale as of ``today``, or None when it is not."""
     found = stale_cases(today, case_ids=[case_id])
     return found[0] if found else None
+
+
+def add_stale_cases_to_digest(digest: AgencyDigest, today: date) -> None:
+    """Fill the weekly digest with the agency's cases due for a closure review (number and reason)."""
+    digest.stale_cases = [
+        (stale.number, stale.text, stale.case_id) for stale in stale_cases(today, agency_id=digest.agency.id)
+    ]

@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from flask import render_template
 from flask.testing import FlaskClient
 
 from agencies.models import StaffRole
@@ -41,6 +42,7 @@ from dashboards.needed import action_needed
 from dashboards.scopes import Period, Scope
 from dashboards.stale_tables import stale_by_dong
 from hamkke.time import today_local
+from notifications.digest import build_digest
 from notifications.models import Notification
 from tests.fixtures.auth import page_csrf_token
 from tests.fixtures.cases import CaseKit
@@ -186,6 +188,20 @@ def test_district_table_counts_stale_cases_per_dong(six: Six, case_kit: CaseKit)
     # three stale cases in the centre's dong: one refusal, one lost contact, one ended plan
     assert table.body == [[dong, 3, 1, 1, 1], ["합계", 3, 1, 1, 1]]
     assert stale_by_dong(scope, today=six.refused_on).body == []  # nothing was stale back then
+
+
+def test_weekly_digest_lists_the_agencys_stale_cases(six: Six, case_kit: CaseKit) -> None:
+    digest = build_digest(case_kit.dong_centre, today_local())
+    assert [case_id for _, _, case_id in digest.stale_cases] == [
+        stale.case_id for stale in stale_cases(today_local())
+    ]
+    assert {case_id for _, _, case_id in digest.stale_cases} == {six.refused.id, six.plan.id, six.lost.id}
+    assert not digest.is_empty
+    text = render_template(
+        "emails/notifications/weekly_digest.txt", digest=digest, person=case_kit.worker, today=today_local()
+    )
+    assert f"사례 {six.refused.number} · 대상자의 서비스 거부가 3개월 이상 계속됨" in text
+    assert "종결 검토가 필요한 사례" in text
 
 
 def test_stale_notifications_are_sent_once_when_the_task_runs_twice(
