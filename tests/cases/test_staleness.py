@@ -13,11 +13,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
+import time_machine
 from flask import render_template
 from flask.testing import FlaskClient
 
@@ -29,12 +30,14 @@ from cases.models import (
     CaseEvent,
     CaseStage,
     ContactMethod,
+    DestructionLog,
     FollowUpOutcome,
     MonitoringChannel,
     MonitoringFinding,
     ServicePlan,
 )
 from cases.queries.staleness import StaleReason, stale_cases, staleness_of
+from cases.retention import purge_expired_records
 from cases.services.staleness import STALE_KIND
 from cases.tasks import notify_stale_cases_task
 from dashboards import queries
@@ -300,3 +303,21 @@ def test_home_lists_stale_cases_for_the_worker_and_the_supervisor(
         for case in (six.refused, six.plan, six.lost):
             assert f"사례 {case.number}" in page
         assert f"사례 {six.contacted.number} ·" not in page
+
+
+def test_retention_of_a_case_closed_through_follow_up_runs_from_its_confirmation(
+    case_kit: CaseKit, create_case: Callable[..., Case], db: Any
+) -> None:
+    noon = lambda day: datetime(day.year, day.month, day.day, 3, 0, tzinfo=UTC)  # noqa: E731 -- 12:00 in Seoul
+    with time_machine.travel(noon(date(2021, 6, 1)), tick=False):
+        case = create_case(CaseStage.follow_up, opened_on=date(2021, 1, 4))
+    assert case.closed_on == date(2021, 6, 1)  # 종결
+    with time_machine.travel(noon(date(2021, 9, 1)), tick=False):
+        case_kit.advance(case, CaseStage.closed)  # 종결확정 after three months of 사후관리
+    assert case.closed_on == date(2021, 6, 1)
+    with time_machine.travel(noon(date(2026, 6, 1)), tick=False):
+        assert purge_expired_records(today_local())[0] == 0  # the 사후관리 records are younger
+    with time_machine.travel(noon(date(2026, 9, 1)), tick=False):
+        assert purge_expired_records(today_local())[0] == 1
+    log = db.session.scalars(sa.select(DestructionLog).where(DestructionLog.case_id == case.id)).one()
+    assert log.ended_on == date(2021, 9, 1)
