@@ -128,11 +128,23 @@ def purge_expired_records(today: date) -> tuple[int, list[str]]:
         )
         .order_by(Case.id)
     ).all()
+    # closed_on is the day of 종결; a case closed through 사후관리 kept records until its 종결확정,
+    # so its retention runs from the later of the two.
+    confirmed: dict[int, date] = {
+        case_id: day
+        for case_id, day in db.session.execute(
+            sa.select(FollowUpPlan.case_id, sa.func.max(FollowUpPlan.outcome_on))
+            .where(FollowUpPlan.case_id.in_([case.id for case in candidates]))
+            .group_by(FollowUpPlan.case_id)
+        ).tuples()
+        if day is not None
+    }
     files: list[str] = []
     purged = 0
     for case in candidates:
         assert case.closed_on is not None  # noqa: S101 -- filtered above
-        if retention_ends(case.closed_on) > today:
+        ended_on = max(case.closed_on, confirmed.get(case.id, case.closed_on))
+        if retention_ends(ended_on) > today:
             continue
         counts = purge_case(case, files)
         db.session.add(
@@ -140,7 +152,7 @@ def purge_expired_records(today: date) -> tuple[int, list[str]]:
                 case_id=case.id,
                 owning_agency_id=case.owning_agency_id,
                 basis=case.stage.value,
-                ended_on=case.closed_on,
+                ended_on=ended_on,
                 counts=counts,
             )
         )

@@ -12,6 +12,7 @@ from flask import current_app
 
 from cases.models import Attachment
 from cases.retention import purge_expired_records
+from cases.services.staleness import notify_stale_cases
 from hamkke.db import after_commit, db
 from hamkke.time import today_local
 
@@ -51,3 +52,9 @@ def purge_expired_records_task() -> int:
     # Files go only once the rows that named them are gone for good.
     after_commit(lambda: _remove_files(files))
     return purged
+
+
+@shared_task(name="cases.notify_stale_cases")
+def notify_stale_cases_task() -> int:
+    """Tell workers and supervisors of stale cases (refusal, lost contact, ended plan); safe to re-run."""
+    return notify_stale_cases(today_local())

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from agencies.models import Agency, Person
 from cases import deadlines
 from cases.models import Case, CaseStage, Client, CounsellingLog, ServicePlan, case_number
+from cases.queries.staleness import stale_cases
 from conference.models import UNFINISHED_ACTION_STATUSES, ActionItem
 from consents.gate import view_clients
 from consents.models import AccessChannel, Consent, ConsentRevocation
@@ -40,28 +41,31 @@ class NeededItem:
     client_id: int | None = None
     #: the client's name as the gate allowed it, else "대상자 #<id>"
     subject: str = ""
-    #: where to act: ``referral``, ``case`` or ``consent``
+    #: where to act: ``referral``, ``case``, ``consent``, or ``stale`` (a case whose closure review
+    #: starts with one click)
     target: str = "case"
     target_id: int | None = None
 
 
 @dataclass
 class ActionNeeded:
-    """The four lists of the agency dashboard, first on the page."""
+    """The five lists of the agency dashboard, first on the page."""
 
     referrals: list[NeededItem] = field(default_factory=list)
     actions: list[NeededItem] = field(default_factory=list)
     monitoring: list[NeededItem] = field(default_factory=list)
     consents: list[NeededItem] = field(default_factory=list)
+    #: cases stale for refusal, lost contact or an ended plan: a closure review is due
+    stale: list[NeededItem] = field(default_factory=list)
 
     @property
     def total(self) -> int:
         """Count every item waiting."""
-        return len(self.referrals) + len(self.actions) + len(self.monitoring) + len(self.consents)
+        return len(self.all_items())
 
     def all_items(self) -> list[NeededItem]:
-        """Every item of the four lists."""
-        return [*self.referrals, *self.actions, *self.monitoring, *self.consents]
+        """Every item of the five lists."""
+        return [*self.referrals, *self.actions, *self.monitoring, *self.consents, *self.stale]
 
 
 def _numbers(case_ids: set[int]) -> dict[int, str]:
@@ -105,6 +109,7 @@ def action_needed(agency: Agency, person: Person, *, today: date) -> ActionNeede
         needed.actions.append(NeededItem(action.case_id, "", text, action.due_on, True, target="case"))
     _monitoring(agency, today, needed)
     _consents(agency, today, needed)
+    _stale(agency, today, needed)
     _label(needed, person, agency)
     return needed
 
@@ -160,6 +165,22 @@ def _monitoring(agency: Agency, today: date, needed: ActionNeeded) -> None:
                 )
     items.sort(key=lambda item: (item.due_on or today, item.case_id or 0))
     needed.monitoring = items[:LIST_LIMIT]
+
+
+def _stale(agency: Agency, today: date, needed: ActionNeeded) -> None:
+    """Own cases stale for 3 months of refusal or lost contact, or an ended plan (oldest first)."""
+    for stale in stale_cases(today, agency_id=agency.id)[:LIST_LIMIT]:
+        needed.stale.append(
+            NeededItem(
+                stale.case_id,
+                "",
+                stale.text,
+                None,
+                True,
+                target="stale" if stale.can_start_review else "case",
+                target_id=stale.case_id,
+            )
+        )
 
 
 def _consents(agency: Agency, today: date, needed: ActionNeeded) -> None:

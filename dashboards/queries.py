@@ -39,6 +39,7 @@ from dashboards.sql import (
     elapsed_hours,
     median_of,
 )
+from dashboards.stale_tables import stale_by_dong
 from dashboards.tables import Column, Measure, Ratio, Table, suppressed
 from hamkke.db import db
 from hamkke.errors import ValidationFailed
@@ -49,14 +50,17 @@ from referrals.models import Referral, ReferralStatus
 DEFAULT_HOUSEHOLD_TYPES = ("알코올·정신질환", "장애·질병", "아동학대·가정폭력", "경제적 어려움")
 OTHER_TYPE = "기타·미분류"
 OPEN_STAGES = tuple(stage for stage in CaseStage if stage.is_open)
+#: open stages before 종결: 사후관리 follows the closure and is not 미종결
+UNCLOSED_STAGES = tuple(stage for stage in OPEN_STAGES if stage != CaseStage.follow_up)
 
 # --- 1. the seed-004 selection table --------------------------------------------------------------
 
 _SELECTED = sa.and_(Case.selected_on.is_not(None), Case.stage != CaseStage.not_selected)
 _CONDITIONS = {
     "selected": _SELECTED,
-    "in_progress": sa.and_(_SELECTED, Case.stage.in_(OPEN_STAGES)),
-    "closed": sa.and_(_SELECTED, Case.stage == CaseStage.closed),
+    "in_progress": sa.and_(_SELECTED, Case.stage.in_(UNCLOSED_STAGES)),
+    # 종결 is decided when a case enters 사후관리: those count as closed here
+    "closed": sa.and_(_SELECTED, Case.stage.in_([CaseStage.closed, CaseStage.follow_up])),
     "not_selected": Case.stage == CaseStage.not_selected,
     "service_link": sa.and_(Case.stage == CaseStage.closed, Case.selected_on.is_(None)),
 }
@@ -96,7 +100,7 @@ def selection_table(scope: Scope, period: Period) -> Table:
         ],
         note=(
             "접수일 기준. 선정=사례관리 대상 선정, 서비스연계=서비스연계 후 종료, "
-            "판정 전=아직 선정 결과가 없는 사례."
+            "판정 전=아직 선정 결과가 없는 사례. 선정 종결에는 사후관리 중인 사례가 들어갑니다."
         ),
         chart="line",
         chart_columns=(1, 2, 5, 6),
@@ -180,10 +184,20 @@ def households_by_type(scope: Scope, period: Period) -> tuple[Table, Table]:
 
 
 def long_unclosed(scope: Scope, period: Period) -> Table:
-    """Cases still open at the period's end, by the year they were opened (seed 004 '장기 미종결')."""
+    """Cases still open at the period's end, by the year they were opened (seed 004 '장기 미종결').
+
+    A case in 사후관리 was closed (종결) when it entered it: it is counted in a column of its own,
+    never as 미종결.
+    """
     year = sa.extract("year", Case.opened_on)
+    unclosed = Case.stage.in_(UNCLOSED_STAGES)
     rows = db.session.execute(
-        sa.select(year, sa.func.count(), count_if(Case.intensity != CaseIntensity.simple))
+        sa.select(
+            year,
+            count_if(unclosed),
+            count_if(sa.and_(unclosed, Case.intensity != CaseIntensity.simple)),
+            count_if(Case.stage == CaseStage.follow_up),
+        )
         .where(case_scope(scope), Case.stage.in_(OPEN_STAGES), Case.opened_on <= period.end)
         .group_by(year)
         .order_by(year)
@@ -192,16 +206,22 @@ def long_unclosed(scope: Scope, period: Period) -> Table:
     table = Table(
         key="long_unclosed",
         title="미종결 사례 (접수 연도별)",
-        columns=[Column("접수 연도", "text"), Column("미종결"), Column("집중·위기")],
+        columns=[
+            Column("접수 연도", "text"),
+            Column("미종결"),
+            Column("집중·위기"),
+            Column("사후관리 중(종결)"),
+        ],
         note=(
             f"{period.end:%Y-%m-%d} 현재 종결되지 않은 사례. "
-            f"{cutoff:%Y-%m-%d} 이전 접수분은 1년 넘게 진행 중입니다."
+            f"{cutoff:%Y-%m-%d} 이전 접수분은 1년 넘게 진행 중입니다. "
+            "사후관리 중인 사례는 종결된 사례로, 따로 셉니다."
         ),
         chart="bar",
         chart_columns=(1,),
     )
-    for y, count, intensive in rows:
-        table.body.append([f"{int(y)}년", int(count), int(intensive)])
+    for y, count, intensive, follow_up in rows:
+        table.body.append([f"{int(y)}년", int(count), int(intensive), int(follow_up)])
     return table
 
 
@@ -461,6 +481,7 @@ def _dashboard_tables(scope: Scope, period: Period, *, today: date) -> list[Tabl
     tables = [selection_table(scope, period), types, monthly, long_unclosed(scope, period)]
     if scope.kind == "district":
         tables.append(escalations_by_dong(scope, period, today=today))
+        tables.append(stale_by_dong(scope, today=today))
     tables += [
         conferences_by_region(scope, period),
         special_sessions(scope, period),

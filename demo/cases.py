@@ -107,7 +107,7 @@ def _demo_grant(purpose: str, kind: str, groups: tuple[str, ...], recipient_id: 
     )
 
 
-class _Walker:
+class Walker:
     """Walks one case forward as its dong's worker, writing each stage's record."""
 
     def __init__(
@@ -117,6 +117,7 @@ class _Walker:
         self.today = today_local()
 
     def step(self, case: Case, action: str, reason: str | None = None) -> None:
+        """Move the case by one transition as the worker."""
         services.transition_case(
             case, action, actor=self.worker, agency_id=self.centre.id, reason=reason or "담당자 판단"
         )
@@ -335,7 +336,7 @@ class _Walker:
         self.step(case, "confirm_closure")
 
 
-def _supervisor_for(centre: Agency, people: dict[str, Person]) -> Person:
+def supervisor_for(centre: Agency, people: dict[str, Person]) -> Person:
     """Return the dong's supervisor (the demo account in 솔내동; a generated 팀장 elsewhere)."""
     for membership in centre.memberships:
         if StaffRole.supervisor in membership.role_set:
@@ -371,7 +372,7 @@ def load_demo_cases(
         )
         if worker is None:
             continue
-        supervisor = _supervisor_for(centre, people)
+        supervisor = supervisor_for(centre, people)
         extra = 3 if dong.code == "solnae" else 0  # 솔내동 shows the 내부판정회의 and escalations
         for offset in range(3 + extra):
             kind = HOUSEHOLD_TYPES[(index + offset) % len(HOUSEHOLD_TYPES)]
@@ -410,7 +411,7 @@ def load_demo_cases(
                     actor=worker,
                     agency_id=centre.id,
                 )
-            _Walker(rng, centre, worker, supervisor, kind).walk(case, target)
+            Walker(rng, centre, worker, supervisor, kind).walk(case, target)
             if offset >= 3:
                 solnae_ready.append(case)
             households += 1

@@ -80,6 +80,12 @@ BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
         "task": "cases.purge_expired_records",
         "schedule": timedelta(hours=24),
     },
+    # Stale cases (3 months of refusal or lost contact, a plan past its period): the worker and the
+    # supervisors are told once per stale episode, however often this runs.
+    "cases-notify-stale-cases": {
+        "task": "cases.notify_stale_cases",
+        "schedule": timedelta(hours=24),
+    },
     "worker-heartbeat": {
         "task": "hamkke.record_heartbeat",
         "schedule": timedelta(minutes=1),

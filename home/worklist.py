@@ -15,9 +15,10 @@ import sqlalchemy as sa
 from flask import url_for
 from flask_babel import lazy_gettext as _l
 
-from agencies.models import Agency, Person
+from agencies.models import Agency, Person, StaffRole
 from cases.access import is_coordinator_for, roles_for
 from cases.models import Case, Escalation, EscalationStatus
+from cases.queries.staleness import stale_cases
 from conference.models import (
     UNFINISHED_ACTION_STATUSES,
     ActionItem,
@@ -212,6 +213,22 @@ def _consents(person: Person, agency_id: int, today: date) -> WorkSection:
     return section
 
 
+def _stale(person: Person, agency_id: int, today: date) -> WorkSection:
+    # A supervisor sees the agency's stale cases, a case worker the ones assigned to them.
+    supervisor = StaffRole.supervisor in roles_for(person, agency_id)
+    more = url_for("dashboards.home") if home_scope(person) is not None else ""
+    section = WorkSection("stale", _l("종결 검토가 필요한 사례"), more)
+    found = stale_cases(today, agency_id=agency_id, worker_id=None if supervisor else person.id)
+    for stale in found[:SECTION_LIMIT]:
+        section.lines.append(
+            WorkLine(
+                f"사례 {stale.number} · {stale.text}",
+                url_for("cases.show_case", case_id=stale.case_id) + "#stale",
+            )
+        )
+    return section
+
+
 def _requests(agency_id: int, today: date) -> WorkSection:
     section = WorkSection("requests", _l("처리 기한이 있는 정보주체 요청"), url_for("consents.list_requests"))
     rows = db.session.scalars(
@@ -245,6 +262,7 @@ def my_work(person: Person, agency: Agency, *, today: date, now: datetime) -> li
                 _actions(agency.id, today),
                 _conferences(person, agency.id, now),
                 _consents(person, agency.id, today),
+                _stale(person, agency.id, today),
             ]
         )
     if can_handle_requests(person, agency.id):

@@ -45,11 +45,14 @@ class AgencyDigest:
     #: the agency's open conference action items past their due date: (conference title, due date),
     #: filled in by the conference's section
     overdue_actions: list[tuple[str, date]] = field(default_factory=list)
+    #: the agency's cases due for a closure review (3 months of refusal or lost contact, an ended
+    #: plan): (case number, reason, case id), filled in by the cases' section
+    stale_cases: list[tuple[str, str, int]] = field(default_factory=list)
 
     @property
     def is_empty(self) -> bool:
         """Tell whether there is nothing to report (no e-mail is sent then)."""
-        return not (self.waiting or self.unanswered or self.overdue_actions)
+        return not (self.waiting or self.unanswered or self.overdue_actions or self.stale_cases)
 
 
 #: a domain's part of the digest: it fills its fields of an agency's digest as of a local date

@@ -14,6 +14,7 @@ from notifications.models import DeliveryChannel, DeliveryStatus, Notification, 
 NOTIFICATION_KINDS: dict[str, str] = {
     "agency.membership": "기관 가입·권한 변경",
     "case.escalation": "구청 의뢰(고난도 사례)",
+    "case.stale": "종결 검토가 필요한 사례",
     "conference.invitation": "통합사례회의 초대·일정",
     "conference.minutes": "회의록 배포",
     "conference.action": "실행과제 진행",

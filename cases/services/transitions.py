@@ -15,6 +15,8 @@ _MILESTONES = {
     CaseStage.selection: "assessed_on",
     CaseStage.delivery: "plan_agreed_on",
 }
+#: stages that date the closure (closed_on): 종결 with or without 사후관리, and 미선정
+_CLOSURE_STAGES = frozenset({CaseStage.follow_up, CaseStage.closed, CaseStage.not_selected})
 
 
 def transition_case(
@@ -60,10 +62,13 @@ def transition_case(
         setattr(case, milestone, today)
     if destination == CaseStage.selection:
         case.assessed_on = today
-    if destination in {CaseStage.closed, CaseStage.not_selected}:
-        case.closed_on = today
-    elif source in {CaseStage.follow_up} and destination.is_open:
-        case.closed_on = None
+    if destination in _CLOSURE_STAGES:
+        # 종결 is decided when the case enters 사후관리 or closes directly; 종결확정 keeps that date,
+        # so 사후관리 is counted after the closure and never as an open (미종결) case.
+        if not (source == CaseStage.follow_up and case.closed_on is not None):
+            case.closed_on = today
+    elif source == CaseStage.follow_up:
+        case.closed_on = None  # 재개입: the case is open again
     if action == "select_case_management" or destination == CaseStage.not_selected:
         case.selected_on = today
     db.session.flush()

@@ -7,17 +7,20 @@ from typing import Any
 from flask import flash, render_template
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_wtf import FlaskForm
 
 from agencies.models import Person
 from agencies.sessions import acting_agency_id, login_required, signed_in_person
 from cases import access, forms, services
 from cases.models import Case, CaseStage
 from cases.queries import case_page
+from cases.services.staleness import start_closure_review
 from cases.views import common
 from cases.views.common import bp
 from hamkke.db import db
 from hamkke.edge import invalid_form_status, see_other
 from hamkke.errors import DomainError
+from hamkke.time import today_local
 
 
 def _can_refer(person: Person, case: Case) -> bool:
@@ -86,4 +89,27 @@ def transition(case_id: int) -> ResponseReturnValue:
         context["transition_error"] = error.message
         return render_template("cases/case.html", **context), error.status_code
     flash(_("'%(stage)s' 단계로 옮겼습니다.", stage=case.stage.label), "success")
+    return see_other("cases.show_case", case_id=case.id)
+
+
+@bp.post("/<int:case_id>/closure-review/start")
+@login_required
+def start_stale_review(case_id: int) -> ResponseReturnValue:
+    """One click on a stale case: start the 종결심사 with the staleness as the reason."""
+    person = signed_in_person()
+    case = access.get_case_for(person, case_id, "edit")
+    form = FlaskForm()
+    if not form.validate_on_submit():
+        context = _case_context(case, person)
+        context["transition_error"] = _("요청이 만료되었습니다. 페이지를 새로 고친 뒤 다시 눌러 주세요.")
+        return render_template("cases/case.html", **context), 400
+    try:
+        start_closure_review(case, actor=person, agency_id=acting_agency_id(), today=today_local())
+    except DomainError as error:
+        db.session.rollback()
+        case = access.get_case_for(person, case_id, "edit")
+        context = _case_context(case, person)
+        context["transition_error"] = error.message
+        return render_template("cases/case.html", **context), error.status_code
+    flash(_("종결 검토를 시작했습니다. 종결심사회의를 기록해 주세요."), "success")
     return see_other("cases.show_case", case_id=case.id)

@@ -78,10 +78,11 @@ def test_households_by_type_uses_configured_categories(world: World, db: Any) ->
 
 def test_long_unclosed_by_year_opened(world: World) -> None:
     table = queries.long_unclosed(district(world), YEAR)
-    # open at 2025-12-31: case 10 (2023, intensive), 11 (2024), 1, 5, 6, 7, 9 (2025; 1 intensive, 7 crisis)
-    assert table.body == [["2023년", 1, 1], ["2024년", 1, 0], ["2025년", 5, 2]]
+    # open at 2025-12-31: case 10 (2023, intensive), 1, 5, 6, 7, 9 (2025; 1 intensive, 7 crisis);
+    # case 11 (2024) is in 사후관리: closed at 종결, counted in the last column, not as 미종결
+    assert table.body == [["2023년", 1, 1, 0], ["2024년", 0, 0, 1], ["2025년", 5, 2, 0]]
     earlier = queries.long_unclosed(district(world), Period("year", 2024))
-    assert earlier.body == [["2023년", 1, 1], ["2024년", 1, 0]]
+    assert earlier.body == [["2023년", 1, 1, 0], ["2024년", 0, 0, 1]]
 
 
 @pytest.mark.embedded
@@ -249,6 +250,7 @@ def test_the_benchmark_entry_point_computes_the_district_tables(world: World) ->
         "household_types_monthly",
         "long_unclosed",
         "escalations",
+        "stale",
         "conferences",
         "sessions",
         "actions",

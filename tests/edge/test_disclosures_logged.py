@@ -52,6 +52,8 @@ CASE_PAGES: dict[str, Callable[[Demo], str]] = {
 #: rollback of the failed change (``hamkke.unit_of_work.keep_after_rollback``)
 FORMS_WITH_ERRORS: dict[str, Callable[[Demo], tuple[str, str]]] = {
     "cases.transition": lambda d: (f"/cases/{d.case_id}", f"/cases/{d.case_id}/transition"),
+    # the demo's first open case is not stale: the one-click closure review is refused (409)
+    "cases.start_stale_review": lambda d: (f"/cases/{d.case_id}", f"/cases/{d.case_id}/closure-review/start"),
     "consents.create_consent": lambda d: (
         f"/consents/clients/{d.client_id}/new",
         f"/consents/clients/{d.client_id}",
