@@ -19,7 +19,7 @@ from hamkke.db import db
 from tests.shell.test_migrations import MIGRATIONS, _migration_app
 
 #: the revision before the backfill, and the backfill itself
-BEFORE, BACKFILL = "5b1e0c7d9a21", "9c3d5e7f1a24"
+BEFORE, BACKFILL = "7b79a91d34d1", "9c3d5e7f1a24"
 
 
 @pytest.fixture(params=["postgresql", pytest.param("sqlite", marks=pytest.mark.embedded)])
