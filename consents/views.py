@@ -24,6 +24,7 @@ from cases.fields import FIELD_GROUPS
 from cases.models import Client
 from consents import access, log_labels, queries, services
 from consents.access_log import log_disclosure
+from consents.coverage import consent_coverage
 from consents.forms import (
     FORM_GRANT_ROWS,
     CloseRequestForm,
@@ -34,6 +35,7 @@ from consents.forms import (
     RevokeForm,
     attach_consent_error,
     first_errors,
+    preselected_grant,
 )
 from consents.gate import view_client
 from consents.models import (
@@ -86,9 +88,11 @@ def client_consents(client_id: int) -> ResponseReturnValue:
     person = signed_in_person()
     client = access.get_client_for_owner(person, acting_agency_id(), client_id)
     view = view_client(client, person, purpose="case_management", acting_agency_id=acting_agency_id())
+    agency = access.acting_agency(person, acting_agency_id())
     return render_template(
         "consents/history.html",
         view=view,
+        coverage=consent_coverage(client, district_id=agency.district_id),
         consents=queries.list_consents(client.id),
         requests=queries.list_requests_of_client(client.id),
         request_kinds=REQUEST_LABELS,
@@ -105,9 +109,9 @@ def new_consent(client_id: int) -> ResponseReturnValue:
     client = access.get_client_for_owner(person, acting_agency_id(), client_id)
     view = view_client(client, person, purpose="case_management", acting_agency_id=acting_agency_id())
     agency = access.acting_agency(person, acting_agency_id())
-    return render_template(
-        "consents/form.html", view=view, errors={}, values={}, **_form_context(client.id, agency)
-    )
+    context = _form_context(client.id, agency)
+    values = preselected_grant(request.args, [other.id for other in context["agencies"]])
+    return render_template("consents/form.html", view=view, errors={}, values=values, **context)
 
 
 @bp.post("/clients/<int:client_id>")
