@@ -186,3 +186,26 @@ def test_a_past_meeting_cannot_start_a_monthly_series(
     assert "정기 회의로 반복할 수 없습니다" in html
     assert re.search(r'id="conf-recurring"[^>]*checked', html)
     assert _created(db) is None
+
+
+def test_an_inline_post_answers_a_success_with_hx_redirect_and_a_refusal_with_the_422_page(
+    client: FlaskClient, login_as: Any, db: Any, meeting: Meeting
+) -> None:
+    login_as(meeting.chair, agency_id=meeting.owner.id)
+    inline = {"HX-Request": "true", "X-Hamkke-Inline-Form": "1"}
+
+    refused = client.post("/conferences/new", data=_past_form(client, meeting), headers=inline)
+    assert refused.status_code == 422
+    assert 'id="conference-new-form"' in refused.get_data(as_text=True)
+    assert "HX-Redirect" not in refused.headers
+
+    saved = client.post(
+        "/conferences/new", data=_past_form(client, meeting, recorded_after_reason=REASON), headers=inline
+    )
+    conference = _created(db)
+    assert conference is not None
+    # htmx navigates to the next page itself; a 303 would be followed inside the request instead.
+    assert saved.status_code == 200
+    assert saved.headers["HX-Redirect"] == f"/conferences/{conference.id}/plan"
+    assert "Location" not in saved.headers
+    assert saved.get_data() == b""
