@@ -46,7 +46,7 @@ class ConsentGap:
     #: who a new consent would name as recipient (a ``RecipientKind`` value)
     recipient_kind: str
     recipient_agency_id: int | None = None
-    #: the recipient in words: an agency's name, or the network or conference as a person reads it
+    #: a named agency's name (the page words the network, a conference or the owner itself)
     recipient: str = ""
     #: the last day of an expiring or expired consent
     until: date | None = None
@@ -78,14 +78,10 @@ class ConsentCoverage:
 
 
 def _recipient_words(grant: GrantFacts, names: dict[int, str]) -> str:
-    """Name a grant's recipient as a person reads it (never a row id)."""
+    """Name an agency recipient (never a row id); the page words the network or conference itself."""
     if grant.recipient_kind == RecipientKind.agency and grant.recipient_agency_id is not None:
         return names.get(grant.recipient_agency_id, "")
-    if grant.recipient_kind == RecipientKind.conference:
-        return "통합사례회의 참석 기관"
-    if grant.recipient_kind == RecipientKind.network:
-        return "구 통합사례관리 네트워크"
-    return "우리 기관"
+    return ""
 
 
 def _agency_names(agency_ids: Iterable[int]) -> dict[int, str]:
@@ -192,9 +188,11 @@ def consent_coverage(
         [grant.recipient_agency_id for grant in facts if grant.recipient_agency_id is not None]
         + [agency.id for agency in recipients]
     )
-    gaps: list[ConsentGap] = []
     if suspended:
-        gaps.append(ConsentGap(kind="suspended", purpose="case_management", recipient_kind="collector"))
+        # 처리정지: the policy passes nothing to anyone, so a new consent would not help either.
+        suspension = ConsentGap(kind="suspended", purpose="case_management", recipient_kind="collector")
+        return ConsentCoverage(gaps=(suspension, *_lifecycle_gaps(facts, day, names)))
+    gaps: list[ConsentGap] = []
     # The policy's own answer for "an attending agency of this district's conferences that no grant names".
     if not conference_shares(
         subject, conference_id=ANY_ATTENDEE, district_id=district_id, on=day, grants=facts
@@ -204,7 +202,6 @@ def consent_coverage(
                 kind="conference",
                 purpose=ConsentPurpose.conference_sharing.value,
                 recipient_kind=RecipientKind.network.value,
-                recipient="구 통합사례관리 네트워크",
             )
         )
     referral = ConsentPurpose.referral.value
