@@ -209,3 +209,36 @@ def test_an_inline_post_answers_a_success_with_hx_redirect_and_a_refusal_with_th
     assert saved.headers["HX-Redirect"] == f"/conferences/{conference.id}/plan"
     assert "Location" not in saved.headers
     assert saved.get_data() == b""
+
+
+def test_the_minutes_pdf_says_the_meeting_was_recorded_after_the_fact_and_why(
+    db: Any, meeting: Meeting
+) -> None:
+    import io
+
+    from pypdf import PdfReader
+
+    from conference.minutes_pdf import render_minutes_pdf
+
+    conference = services.create_conference(
+        actor=meeting.chair,
+        district_id=meeting.owner.district_id,
+        kind=ConferenceKind.urgent,
+        title=TITLE,
+        starts_at=now_utc() - timedelta(days=1),
+        host_agency_id=meeting.owner.id,
+        place="동 주민센터",
+        recorded_after_reason=REASON,
+    )
+    db.session.flush()
+    ahead = meeting.conference
+
+    def text(of: Conference) -> str:
+        data = render_minutes_pdf(of, meeting.owner.id)
+        pages = PdfReader(io.BytesIO(data)).pages
+        return "".join("".join((page.extract_text() or "").replace("\x00", "").split()) for page in pages)
+
+    squeezed = "".join(REASON.split())
+    assert "사후기록" in text(conference)
+    assert squeezed in text(conference)
+    assert "사후기록" not in text(ahead)
