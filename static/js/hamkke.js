@@ -117,6 +117,17 @@
     }
   });
 
+  // While an inline form is on its way the form says so (aria-busy): what is typed meanwhile would be
+  // replaced by the answer. The answer's form comes without the mark; a failure takes it off.
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var source = event.detail ? event.detail.elt : null;
+    if (isInlineForm(source)) { source.setAttribute("aria-busy", "true"); }
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var source = event.detail ? event.detail.elt : null;
+    if (isInlineForm(source)) { source.removeAttribute("aria-busy"); }
+  });
+
   function submitNatively(event) {
     // Any other refusal (an expired session, a missing record, an outage) is a page of its own: post
     // the form the ordinary way so the person reads it, instead of a click that seems to do nothing.
