@@ -20,7 +20,7 @@ from wtforms.widgets import TextInput
 from cases.fields import FIELD_GROUPS
 from conference.models import CarryReason, ConferenceKind, InvitationRole, Rsvp
 from hamkke.korean import with_particle
-from hamkke.time import SEOUL, now_utc
+from hamkke.time import SEOUL
 from hamkke.web import parse_id
 
 
@@ -114,6 +114,8 @@ class ScheduleForm(FlaskForm):
     briefing_days = NumberField(_l("사전자료 공개일"))
     agency_ids = IdListField()
     recurring = StringField()
+    #: 사후 기록 사유: required by the service when the start is already past
+    recorded_after_reason = TextAreaField(_l("사후 기록 사유"))
 
     def starts_at(self) -> datetime:
         """Combine the date and time fields, entered in Asia/Seoul, into an aware datetime."""
@@ -122,13 +124,11 @@ class ScheduleForm(FlaskForm):
         return datetime.combine(day, at.replace(tzinfo=None), tzinfo=SEOUL)
 
     def validate_date(self, field: Field) -> None:
-        """Refuse a date or time that is no date or time, and a start in the past."""
+        """Refuse a date or time that is no date or time (a past start: the service asks for a reason)."""
         try:
-            starts = self.starts_at()
+            self.starts_at()
         except ValueError:
             raise StopValidation("회의 날짜와 시간을 바르게 입력하세요.") from None
-        if starts < now_utc():
-            raise StopValidation("지난 시각에는 회의를 잡을 수 없습니다.")
 
 
 class InviteForm(FlaskForm):

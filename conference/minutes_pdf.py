@@ -56,6 +56,12 @@ def render_minutes_pdf(conference: Conference, agency_id: int) -> bytes:
         f"{'■' if is_internal else '□'}내부 {'□' if is_internal else '■'}외부 ({conference.kind.label})",
     )
     document.labelled("회의주제", conference.title)
+    if conference.recorded_after_reason:
+        # A meeting entered after it was held says so on every copy, with the reason given.
+        document.labelled(
+            "사후 기록",
+            f"{to_local(conference.created_at):%Y-%m-%d}에 기록함 · 사유: {conference.recorded_after_reason}",
+        )
     internal, external = _attendee_lines(conference)
     document.labelled("내부 참석자", internal)
     document.labelled("외부 참석자", external)

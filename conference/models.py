@@ -92,6 +92,9 @@ class Conference(TimestampMixin, Model):
     agenda_approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     #: bumped by every live event under a row lock: serialises a meeting's writes, orders its payloads
     revision: Mapped[int] = mapped_column(default=0, server_default="0")
+    #: 사후 기록 사유: why a meeting already held (paper minutes) was entered after the fact; None for
+    #: a meeting scheduled ahead
+    recorded_after_reason: Mapped[str | None] = mapped_column(sa.Text)
 
     items: Mapped[list[AgendaItem]] = relationship(
         back_populates="conference", order_by="AgendaItem.position", cascade="all, delete-orphan"

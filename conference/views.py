@@ -223,6 +223,7 @@ def _schedule(person: Person, host: Agency, form: ScheduleForm) -> Conference:
         chair_id=form.chair_id.data,
         recorder_id=form.recorder_id.data,
         briefing_days=form.briefing_days.data or 0,
+        recorded_after_reason=form.recorded_after_reason.data,
     )
     agency_ids: list[int] = form.agency_ids.data or []
     for agency_id in dict.fromkeys(agency_ids):
@@ -249,7 +250,13 @@ def new() -> ResponseReturnValue:
         conference = _schedule(person, host, form)
     except DomainError as error:
         return _render_new(host, form, _refused(form, error))
-    flash(_("회의를 잡았습니다."), "success")
+    if conference.recorded_after_reason is not None:
+        flash(
+            _("지난 회의를 사후 기록으로 만들었습니다. 안건을 올리고 회의실에서 회의록을 작성하세요."),
+            "success",
+        )
+    else:
+        flash(_("회의를 잡았습니다."), "success")
     return see_other("conference.plan", conference_id=conference.id)
 
 

@@ -8,14 +8,17 @@ the consent form's grant rows), and the pages render the form's own errors with 
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from datetime import date
 from typing import Any
 
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
+from werkzeug.datastructures import MultiDict
 from wtforms import BooleanField, Field, FieldList, Form, FormField, SelectMultipleField, StringField
 
+from consents.models import ConsentPurpose, RecipientKind
 from consents.policy import CURRENT_NOTICE_VERSION
 from consents.services import CORRECTABLE_COLUMNS, MAX_ATTACHMENT_BYTES, Attachment, ConsentInput, GrantInput
 from hamkke.edge import attach_error
@@ -179,6 +182,31 @@ def attach_consent_error(form: ConsentForm, error: DomainError) -> None:
         form.form_errors.append(error.message)
         return
     attach_error(form, error)
+
+
+def preselected_grant(args: Mapping[str, str], agency_ids: Collection[int]) -> MultiDict[str, str]:
+    """Return the consent form's first grant row preselected from a link (purpose, recipient), or nothing.
+
+    The consent indicator links here with the purpose and recipient that are missing; anything unknown
+    in the query is ignored (the blank form is shown), never an error.
+    """
+    purpose = args.get("purpose", "")
+    if purpose not in {member.value for member in ConsentPurpose}:
+        return MultiDict()
+    kind = args.get("recipient_kind", "")
+    values = MultiDict(
+        [
+            ("grants-0-include", "1"),
+            ("grants-0-purpose", purpose),
+            ("grants-0-field_groups", "basic"),
+        ]
+    )
+    if kind in {member.value for member in RecipientKind}:
+        values["grants-0-recipient_kind"] = kind
+    agency_id = parse_id(args.get("recipient_agency_id"))
+    if kind == RecipientKind.agency and agency_id in agency_ids:
+        values["grants-0-recipient_agency_id"] = str(agency_id)
+    return values
 
 
 class RevokeForm(FlaskForm):

@@ -23,6 +23,7 @@ from cases.fields import FIELD_GROUPS
 from cases.models import Client
 from consents import access, log_labels, queries, services
 from consents.access_log import log_disclosure
+from consents.coverage import consent_coverage
 from consents.forms import (
     FORM_GRANT_ROWS,
     CloseRequestForm,
@@ -32,6 +33,7 @@ from consents.forms import (
     RequestForm,
     RevokeForm,
     attach_consent_error,
+    preselected_grant,
 )
 from consents.gate import view_client
 from consents.models import (
@@ -92,9 +94,11 @@ def _history_page(
 ) -> ResponseReturnValue:
     """Render a client's consent history with the request form (as posted, with its refusals)."""
     view = view_client(client, person, purpose="case_management", acting_agency_id=acting_agency_id())
+    agency = access.acting_agency(person, acting_agency_id())
     return render_template(
         "consents/history.html",
         view=view,
+        coverage=consent_coverage(client, district_id=agency.district_id),
         consents=queries.list_consents(client.id),
         requests=queries.list_requests_of_client(client.id),
         request_kinds=REQUEST_LABELS,
@@ -112,9 +116,11 @@ def new_consent(client_id: int) -> ResponseReturnValue:
     client = access.get_client_for_owner(person, acting_agency_id(), client_id)
     view = view_client(client, person, purpose="case_management", acting_agency_id=acting_agency_id())
     agency = access.acting_agency(person, acting_agency_id())
-    return render_template(
-        "consents/form.html", view=view, form=ConsentForm(), **_form_context(client.id, agency)
-    )
+    context = _form_context(client.id, agency)
+    # The consent indicator's links preselect the missing purpose and recipient on the first row.
+    preselected = preselected_grant(request.args, [other.id for other in context["agencies"]])
+    form = ConsentForm(formdata=preselected) if preselected else ConsentForm()
+    return render_template("consents/form.html", view=view, form=form, **context)
 
 
 @bp.post("/clients/<int:client_id>")

@@ -57,6 +57,9 @@ OUTAGE_ERRORS: tuple[type[Exception], ...] = (
 
 #: the largest value of a PostgreSQL ``integer`` column (every primary key here)
 MAX_DATABASE_ID = 2**31 - 1
+#: sent by static/js/hamkke.js with every form it posts inline (htmx); see ``inline_form_redirect``
+INLINE_FORM_HEADER = "X-Hamkke-Inline-Form"
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 
 
 def parse_id(value: object) -> int | None:
@@ -242,6 +245,19 @@ def register_request_hooks(app: Flask) -> None:
                 english="The form holds a character that cannot be stored (NUL). Remove it and send again.",
             )
         return None
+
+    @app.after_request
+    def inline_form_redirect(response: Response) -> Response:
+        # A form posted inline that succeeded goes on to the next page as a whole. The browser would
+        # follow a 303 inside the htmx request and swap the next page into the form, so the redirect
+        # becomes htmx's HX-Redirect (a full navigation). The unit of work has committed by now (its
+        # hook runs first), so a failed commit is an error page here, never a redirect.
+        if request.headers.get(INLINE_FORM_HEADER) and response.status_code in REDIRECT_STATUSES:
+            location = response.headers.pop("Location", "")
+            response.status_code = 200
+            response.set_data(b"")
+            response.headers["HX-Redirect"] = location
+        return response
 
     @app.after_request
     def add_security_headers(response: Response) -> Response:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import sqlalchemy as sa
 from flask import flash, render_template
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 
-from agencies.models import Person
+from agencies.models import Agency, Person
 from agencies.sessions import acting_agency_id, login_required, signed_in_person
 from cases import access, forms, services
 from cases.models import Case, CaseStage
@@ -17,6 +18,8 @@ from cases.queries import case_page
 from cases.services.staleness import start_closure_review
 from cases.views import common
 from cases.views.common import bp
+from consents.coverage import ConsentCoverage, consent_coverage
+from consents.gate import ClientView
 from hamkke.db import db
 from hamkke.edge import invalid_form_status, see_other
 from hamkke.errors import DomainError
@@ -31,12 +34,42 @@ def _can_refer(person: Person, case: Case) -> bool:
     return not case.is_deleted and can_refer_from_case(person, case) is not None
 
 
+def _referral_recipients(case: Case) -> list[Agency]:
+    """Return the network agencies this case was referred to (draft or sent), for the consent indicator."""
+    # Referrals sit above cases and import them; only the case page asks them, at request time.
+    from referrals.models import Referral, ReferralStatus
+
+    agency_ids = db.session.scalars(
+        sa.select(Referral.receiving_agency_id)
+        .where(
+            Referral.case_id == case.id,
+            Referral.receiving_agency_id.is_not(None),
+            Referral.status.not_in([ReferralStatus.cancelled, ReferralStatus.revoked]),
+        )
+        .distinct()
+    ).all()
+    if not agency_ids:
+        return []
+    return list(db.session.scalars(sa.select(Agency).where(Agency.id.in_(agency_ids)).order_by(Agency.name)))
+
+
+def _coverage(case: Case, view: ClientView | None, owner: Agency | None) -> ConsentCoverage | None:
+    """Tell the owning agency what the client's consents leave out (nobody else is shown it)."""
+    if view is None or not view.is_owner or owner is None or case.is_deleted:
+        return None
+    return consent_coverage(
+        case.main_client, district_id=owner.district_id, recipients=_referral_recipients(case)
+    )
+
+
 def _case_context(case: Case, person: Person) -> dict[str, Any]:
     """Build the case page: the case's facts (`cases.queries.case_page`) and the gate's view of the client."""
     view = common.client_view(case, person)
+    facts = case_page.case_page_facts(case, person, acting_agency_id=acting_agency_id())
     return {
-        **case_page.case_page_facts(case, person, acting_agency_id=acting_agency_id()),
+        **facts,
         "view": view,
+        "coverage": _coverage(case, view, facts.get("owner")),
         "can_refer": _can_refer(person, case),
         "transition_form": forms.TransitionForm(),
         "reviews": view.records("case_closure_reviews") if view else (),

@@ -32,6 +32,8 @@ from notifications.services import notify
 #: briefing packets open this many days before the meeting unless the conference says otherwise
 DEFAULT_BRIEFING_DAYS = 3
 MAX_BRIEFING_DAYS = 45
+#: the longest 사후 기록 사유 kept (a few sentences: why the meeting was not entered when it was held)
+MAX_AFTER_REASON = 1000
 
 
 def nth_weekday(year: int, month: int, weekday: int, nth: int) -> date | None:
@@ -69,8 +71,10 @@ def create_conference(
     chair_id: int | None = None,
     recorder_id: int | None = None,
     briefing_days: int = DEFAULT_BRIEFING_DAYS,
+    recorded_after_reason: str | None = None,
 ) -> Conference:
-    """Schedule a conference of any kind."""
+    """Schedule a conference of any kind, or record one already held (a start in the past, with a reason)."""
+    after_reason = _after_the_fact_reason(starts_at, recorded_after_reason)
     if region_id is not None and region_id not in {region.id for region in regions_of(district_id)}:
         raise ValidationFailed("이 구의 권역이 아닙니다.", field="region_id", english="Unknown region.")
     place = (place or "").strip()[:300] or None
@@ -113,11 +117,46 @@ def create_conference(
         chair_id=chair_id,
         recorder_id=recorder_id,
         briefing_days=briefing_days,
+        recorded_after_reason=after_reason,
     )
+    if after_reason is not None:
+        # Held already: no invitations to answer, no reminders (they go to scheduled meetings only), no
+        # agenda to approve beforehand. It opens for its minutes at once, started when it was held.
+        conference.status = ConferenceStatus.live
+        conference.started_at = starts_at
+        conference.agenda_approved_at = now_utc()
     db.session.add(conference)
     db.session.flush()
-    audit.record("conference.created", actor_id=actor.id, agency_id=host_agency_id, obj=conference)
+    audit.record(
+        "conference.created",
+        actor_id=actor.id,
+        agency_id=host_agency_id,
+        obj=conference,
+        data={"recorded_after_reason": after_reason} if after_reason is not None else None,
+    )
     return conference
+
+
+def _after_the_fact_reason(starts_at: datetime, reason: str | None) -> str | None:
+    """Return the 사후 기록 사유 of a meeting that already started; refuse a past start without one."""
+    if starts_at >= now_utc():
+        # A meeting ahead is scheduled as usual; a reason typed for it has nothing to explain.
+        return None
+    text = (reason or "").strip()
+    if not text:
+        raise ValidationFailed(
+            "지난 시각의 회의는 사후 기록 사유를 적어야 기록할 수 있습니다. "
+            "종이 회의록으로 진행한 회의라면 그 사정을 적어 주세요.",
+            field="recorded_after_reason",
+            english="A meeting in the past can only be recorded with a reason for recording it afterwards.",
+        )
+    if len(text) > MAX_AFTER_REASON:
+        raise ValidationFailed(
+            f"사후 기록 사유는 {MAX_AFTER_REASON}자 이내로 적어 주세요.",
+            field="recorded_after_reason",
+            english=f"Keep the reason within {MAX_AFTER_REASON} characters.",
+        )
+    return text
 
 
 def _check_staff(agency_id: int, person_id: int | None, field: str, label: str) -> None:
@@ -144,6 +183,12 @@ def make_recurring(conference: Conference, *, actor: Person, agency_ids: Sequenc
     """Turn a scheduled conference into the first of a monthly series (same weekday and week, same time)."""
     if conference.rule_id is not None:
         raise InvalidTransition("이미 정기 회의입니다.", english="Already recurring.")
+    if conference.recorded_after_reason is not None:
+        raise ValidationFailed(
+            "이미 열린 회의를 사후 기록할 때는 정기 회의로 반복할 수 없습니다. 다음 회의는 따로 잡아 주세요.",
+            field="recurring",
+            english="A meeting recorded after the fact cannot start a monthly series.",
+        )
     local = to_local(conference.starts_at)
     week_of_month = (local.day - 1) // 7 + 1
     if week_of_month > 4:

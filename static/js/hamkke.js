@@ -61,6 +61,85 @@
   labelTables(document);
   document.addEventListener("htmx:afterSwap", function (event) { labelTables(event.target); });
 
+  // Inline forms. A form marked data-inline-form (it holds its own error summary, see the form_errors
+  // macro) posts through htmx. A refusal (422: the page again, every error beside its field, the input
+  // kept) replaces only that form, and focus moves to its error summary; a success comes back as
+  // HX-Redirect (hamkke/web.py) and loads the next page as usual. Without JavaScript the same form posts
+  // normally and the full 422 page shows the same errors.
+  if (window.htmx) {
+    window.htmx.config.responseHandling = [
+      { code: "204", swap: false },
+      { code: "[23]..", swap: true },
+      // A refused form is its page again with every error shown: swap it in, it is no failure.
+      { code: "422", swap: true, error: false },
+      { code: "[45]..", swap: false, error: true },
+    ];
+  }
+
+  function isInlineForm(element) {
+    return !!element && element.tagName === "FORM" && element.hasAttribute("data-inline-form");
+  }
+
+  function enhanceForms(root) {
+    var forms = [];
+    if (isInlineForm(root)) { forms.push(root); }
+    if (root.querySelectorAll) {
+      Array.prototype.push.apply(forms, root.querySelectorAll("form[data-inline-form]"));
+    }
+    forms.forEach(function (form) {
+      // The form is found again in the answer by its id; a form without one keeps posting normally.
+      if (!form.id || form.hasAttribute("hx-post") || !window.htmx) { return; }
+      form.setAttribute("hx-post", form.getAttribute("action") || window.location.href);
+      form.setAttribute("hx-target", "this");
+      form.setAttribute("hx-select", "#" + form.id);
+      form.setAttribute("hx-swap", "outerHTML");
+      form.setAttribute("hx-headers", JSON.stringify({ "X-Hamkke-Inline-Form": "1" }));
+      window.htmx.process(form);
+    });
+  }
+
+  function focusErrors(form) {
+    var summary = form.querySelector("[data-error-summary]") || form.querySelector(".form-errors");
+    var target = summary || form.querySelector("[aria-invalid='true']");
+    if (!target) { return; }
+    if (target === summary && !summary.hasAttribute("tabindex")) { summary.setAttribute("tabindex", "-1"); }
+    target.focus();
+    if (target.scrollIntoView) { target.scrollIntoView({ block: "start" }); }
+  }
+
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var source = event.detail && event.detail.requestConfig ? event.detail.requestConfig.elt : null;
+    if (!isInlineForm(source) || !event.detail.xhr || event.detail.xhr.status !== 422) { return; }
+    var form = document.getElementById(source.id);
+    if (form) {
+      enhanceForms(form);
+      focusErrors(form);
+    }
+  });
+
+  // While an inline form is on its way the form says so (aria-busy): what is typed meanwhile would be
+  // replaced by the answer. The answer's form comes without the mark; a failure takes it off.
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var source = event.detail ? event.detail.elt : null;
+    if (isInlineForm(source)) { source.setAttribute("aria-busy", "true"); }
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var source = event.detail ? event.detail.elt : null;
+    if (isInlineForm(source)) { source.removeAttribute("aria-busy"); }
+  });
+
+  function submitNatively(event) {
+    // Any other refusal (an expired session, a missing record, an outage) is a page of its own: post
+    // the form the ordinary way so the person reads it, instead of a click that seems to do nothing.
+    var source = event.detail ? event.detail.elt : null;
+    if (!isInlineForm(source)) { return; }
+    HTMLFormElement.prototype.submit.call(source);
+  }
+  document.addEventListener("htmx:responseError", submitNatively);
+  document.addEventListener("htmx:sendError", submitNatively);
+
+  enhanceForms(document);
+
   // The language selector submits on change for mouse users; the button stays for keyboard users.
   var langSelect = document.getElementById("lang-select");
   if (langSelect) {

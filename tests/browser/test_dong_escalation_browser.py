@@ -23,6 +23,16 @@ def _sign_in_as_dong_worker(page: Any, live_server: LiveServer) -> None:
     expect(page.locator(".account__name")).to_have_text("이복지")
 
 
+def _save_refused(page: Any) -> None:
+    """Press 저장 on a form that will be refused, and wait until its answer has replaced it inline."""
+    from playwright.sync_api import expect
+
+    with page.expect_response(lambda response: response.request.method == "POST" and response.status == 422):
+        page.get_by_role("button", name="저장").click()
+    # Typing before the answer lands would be overwritten by it: wait until no form is on its way.
+    expect(page.locator("form[aria-busy='true']")).to_have_count(0)
+
+
 def test_dong_worker_goes_from_intake_to_escalation(page: Any, live_server: LiveServer) -> None:
     from playwright.sync_api import expect
 
@@ -44,14 +54,14 @@ def test_dong_worker_goes_from_intake_to_escalation(page: Any, live_server: Live
     page.get_by_role("link", name="초기상담 기록").click()
     page.get_by_label("상담유형").select_option(label="방문")
     page.get_by_label("사실 기록 (객관적, 공유 가능한 내용)").fill("겨울철 난방비 체납, 혼자 거주")
-    page.get_by_role("button", name="저장").click()
+    _save_refused(page)
     complaint = page.get_by_label("주 호소 (대상자의 말 그대로)")
     expect(complaint).to_have_attribute("aria-invalid", "true")
     expect(page.locator("#main_complaint-error")).to_contain_text("꼭 입력해 주세요")
     complaint.fill("추워서 잠을 못 자요")
     page.get_by_label("상담자 의견 (사실과 구분)").fill("고립감이 커 보임")
     # No consent is on file yet: the intake is refused until a ground is chosen; a 주민센터 cites its statute.
-    page.get_by_role("button", name="저장").click()
+    _save_refused(page)
     expect(page.get_by_label("개인정보 수집 근거")).to_have_attribute("aria-invalid", "true")
     page.get_by_label("개인정보 수집 근거").select_option(label="법령상 근거 (공공기관의 소관 업무)")
     page.get_by_label("근거 법령과 조항", exact=False).fill("사회보장급여법 제42조의2")
