@@ -104,7 +104,7 @@ def test_a_consent_without_any_grant_row_is_refused_above_the_form(
 
     assert response.status_code == 422
     page = response.get_data(as_text=True)
-    summary = re.search(r'<div class="form-errors" role="alert">(.*?)</div>', page, re.S)
+    summary = re.search(r'<div class="form-errors" role="alert"[^>]*>(.*?)</div>', page, re.S)
     assert summary is not None
     assert "동의 내용(목적과 받는 자)이 없습니다." in summary.group(1)
     # The row left unticked comes back unticked, its texts as typed.
@@ -251,7 +251,7 @@ def test_a_refused_withdrawal_comes_back_on_its_grant_with_the_ticks_and_reason_
     assert 'value="이사"' in page
     assert twice.status_code == 409
     summary = re.search(
-        r'<div class="form-errors" role="alert">(.*?)</div>', twice.get_data(as_text=True), re.S
+        r'<div class="form-errors" role="alert"[^>]*>(.*?)</div>', twice.get_data(as_text=True), re.S
     )
     assert summary is not None
     assert "이미 철회된 동의입니다." in summary.group(1)
