@@ -65,7 +65,7 @@ def test_the_list_is_ordered_and_paginated(
     first = client.get("/referrals/?box=sent&order=newest").get_data(as_text=True)
     assert first.count('href="/referrals/' + str(drafts[-1].id) + '"') == 1
     assert f'href="/referrals/{drafts[0].id}"' not in first
-    assert "1 / 2쪽" in first
+    assert f"1–{PAGE_SIZE} / 모두 {PAGE_SIZE + 3}건" in first
     second = client.get("/referrals/?box=sent&order=newest&page=2").get_data(as_text=True)
     assert f'href="/referrals/{drafts[0].id}"' in second
     assert f'href="/referrals/{drafts[-1].id}"' not in second
