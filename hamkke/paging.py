@@ -48,6 +48,16 @@ class Page(Generic[T]):
         return self.first + len(self.items) - 1 if self.items else 0
 
     @property
+    def has_previous(self) -> bool:
+        """Tell whether there is a page before this one."""
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        """Tell whether there is a page after this one."""
+        return self.page < self.pages
+
+    @property
     def rows(self) -> list[T]:
         """The page's rows (the name the caseload's template uses)."""
         return self.items
@@ -70,14 +80,18 @@ def paginate(
     page: int,
     per_page: int,
     fetch: Callable[[sa.Select[Any]], Sequence[T]] | None = None,
+    clamp_to_last: bool = True,
 ) -> Page[T]:
     """Count the matches, then fetch only the requested page with LIMIT/OFFSET (never every row).
 
     ``statement`` must carry a total order (end it with the primary key) so that every row is on
     exactly one page. ``fetch`` runs the limited select (default: its scalars, i.e. ORM objects).
+    A page past the end shows the last page; the machine API (``clamp_to_last=False``) answers it
+    as asked, with no items.
     """
     total = count_of(statement)
-    page = clamp(page, total, per_page)
+    if clamp_to_last:
+        page = clamp(page, total, per_page)
     limited = statement.limit(per_page).offset((page - 1) * per_page)
     rows = fetch(limited) if fetch is not None else db.session.scalars(limited).all()
     return Page(list(rows), total, page, per_page)
