@@ -594,7 +594,9 @@ def _render_actions(
     """Render the acting agency's action items; a refused form's reasons are shown above them."""
     agency = access.acting_agency_of(person, acting_agency_id())
     shown = shown or request.args.get("status", "open")
-    listing = queries.tracked_actions(person, agency.id, status=shown, today=today_local(), page=page_arg())
+    # A refused change re-renders the page it was sent from (its form carries the page's number).
+    page = _return_page(form) if isinstance(form, ActionProgressForm) else page_arg()
+    listing = queries.tracked_actions(person, agency.id, status=shown, today=today_local(), page=page)
     return render_template(
         "conference/actions.html",
         agency=agency,
@@ -637,12 +639,16 @@ def _return_status(form: ActionProgressForm) -> str:
     return status if status in queries.ACTION_FILTERS else "open"
 
 
+def _return_page(form: ActionProgressForm) -> int:
+    """The actions page's page to go back to (the first when it is not a page number)."""
+    return min(parse_id(form.return_page.data) or 1, MAX_PAGE)
+
+
 def _back_to_actions(form: ActionProgressForm, action_id: int) -> ResponseReturnValue:
-    page = parse_id(form.return_page.data) or 1
     return see_other(
         "conference.actions",
         status=_return_status(form),
-        page=min(page, MAX_PAGE),
+        page=_return_page(form),
         _anchor=f"action-{action_id}",
     )
 

@@ -97,12 +97,18 @@ def paginate(
     return Page(list(rows), total, page, per_page)
 
 
-def page_url(number: int, name: str = "page") -> str:
-    """Return the current page's URL for page ``number``, keeping every other query parameter."""
-    values: dict[str, Any] = {key: request.args.getlist(key) for key in request.args if key != name}
-    values.update(request.view_args or {})
-    values[name] = number
-    return url_for(request.endpoint or "index", **values)
+def page_url(number: int, endpoint: str | None = None, values: dict[str, Any] | None = None) -> str:
+    """Return the URL of page ``number``: the current page's, keeping every other query parameter.
+
+    A list re-rendered by a POST (a refused change on the actions page) names its own GET
+    ``endpoint`` and the ``values`` it keeps, since the POST's URL cannot be fetched as a page.
+    """
+    if endpoint is not None:
+        return url_for(endpoint, **{**(values or {}), "page": number})
+    kept: dict[str, Any] = {key: request.args.getlist(key) for key in request.args if key != "page"}
+    kept.update(request.view_args or {})
+    kept["page"] = number
+    return url_for(request.endpoint or "index", **kept)
 
 
 def page_numbers(listing: Page[Any]) -> list[int]:

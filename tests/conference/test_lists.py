@@ -12,6 +12,7 @@ from flask.testing import FlaskClient
 from conference import queries, services
 from conference.models import ActionItem, Conference, ConferenceKind, ConferenceStatus
 from hamkke.time import now_utc, today_local
+from tests.fixtures.auth import page_csrf_token
 from tests.fixtures.conferences import Meeting
 
 pytestmark = pytest.mark.embedded
@@ -147,3 +148,42 @@ def test_the_actions_page_pages_every_item_exactly_once_instead_of_a_silent_cap(
     last = client.get("/conferences/actions?status=all&page=3").get_data(as_text=True)
     assert "9–10 / 모두 10건" in last
     assert 'name="return_page" value="3"' in last
+
+
+def test_a_refused_change_re_renders_its_page_with_page_links_that_work(
+    client: FlaskClient, db: Any, login_as: Any, meeting: Meeting, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(queries, "ACTIONS_PAGE_SIZE", 2)
+    today = today_local()
+    made = [
+        ActionItem(
+            conference_id=meeting.conference.id,
+            item_id=meeting.item.id,
+            case_id=meeting.case.id,
+            text=f"과제 {index}",
+            owner_agency_id=meeting.owner.id,
+            due_on=today + timedelta(days=index),
+        )
+        for index in range(5)
+    ]
+    db.session.add_all(made)
+    db.session.commit()
+    services.start_action(made[2], actor=meeting.recorder)
+    db.session.commit()
+    login_as(meeting.recorder)
+    token = page_csrf_token(client, "/conferences/actions?status=all&page=2")
+
+    # Starting an item already in progress is refused: the page it came from is shown again.
+    refused = client.post(
+        f"/conferences/actions/{made[2].id}/start",
+        data={"csrf_token": token, "return_status": "all", "return_page": "2"},
+    )
+    assert refused.status_code == 409
+    html = refused.get_data(as_text=True)
+    assert f'id="action-{made[2].id}"' in html
+    assert f'id="action-{made[0].id}"' not in html
+    links = re.findall(r'<a href="([^"]*page=\d+[^"]*)"', html)
+    assert links
+    assert all(link.startswith("/conferences/actions?") for link in links), links
+    for link in links:
+        assert client.get(link.replace("&amp;", "&")).status_code == 200
