@@ -14,6 +14,7 @@ from conference.models import ActionItem, Conference, ConferenceKind, Conference
 from hamkke.time import now_utc, today_local
 from tests.fixtures.auth import page_csrf_token
 from tests.fixtures.conferences import Meeting
+from tests.fixtures.pager import follow_pager, ids_by
 
 pytestmark = pytest.mark.embedded
 
@@ -41,17 +42,7 @@ def _schedule(
 
 
 def _pages(client: FlaskClient, url: str, pattern: re.Pattern[str]) -> list[list[int]]:
-    """Follow the pager's "다음 쪽" links from ``url`` and return the ids each page lists."""
-    pages: list[list[int]] = []
-    while url:
-        response = client.get(url)
-        assert response.status_code == 200
-        html = response.get_data(as_text=True)
-        pages.append([int(found) for found in pattern.findall(html)])
-        following = re.search(r'<a href="([^"]+)" rel="next">', html)
-        url = following.group(1).replace("&amp;", "&") if following else ""
-        assert len(pages) < 50, "the pager never ends"
-    return pages
+    return follow_pager(client, url, ids_by(pattern))
 
 
 def test_paging_the_conference_list_shows_every_conference_exactly_once(

@@ -16,6 +16,7 @@ from consents import views
 from consents.access_log import log_disclosure
 from hamkke.time import today_local
 from tests.fixtures.consents import ConsentWorld
+from tests.fixtures.pager import follow_pager
 
 pytestmark = pytest.mark.embedded
 
@@ -41,16 +42,9 @@ def _table(html: str) -> str:
 
 def _viewers(client: FlaskClient, url: str) -> list[list[str]]:
     """Follow the pager from ``url``; return the viewers' names of each page, in order."""
-    pages: list[list[str]] = []
-    while url:
-        response = client.get(url)
-        assert response.status_code == 200
-        html = response.get_data(as_text=True)
-        pages.append(re.findall(r'<td data-label="열람자">([^<]*)</td>', _table(html)))
-        following = re.search(r'<a href="([^"]+)" rel="next">', html)
-        url = following.group(1).replace("&amp;", "&") if following else ""
-        assert len(pages) < 20
-    return pages
+    return follow_pager(
+        client, url, lambda html: re.findall(r'<td data-label="열람자">([^<]*)</td>', _table(html))
+    )
 
 
 @pytest.fixture

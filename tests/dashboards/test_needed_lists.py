@@ -13,6 +13,7 @@ from flask.testing import FlaskClient
 from consents.models import AccessLogEntry
 from dashboards import views
 from tests.dashboards.conftest import World
+from tests.fixtures.pager import follow_pager, ids_by
 
 pytestmark = pytest.mark.embedded
 
@@ -25,17 +26,8 @@ def _list_url(world: World, key: str) -> str:
 
 
 def _pages(client: FlaskClient, url: str) -> list[list[int]]:
-    """Follow the pager from ``url``; return the case ids of each page."""
-    pages: list[list[int]] = []
-    while url:
-        response = client.get(url)
-        assert response.status_code == 200
-        main = response.get_data(as_text=True).split("<main")[1]
-        pages.append([int(found) for found in CASE_LINK.findall(main)])
-        following = re.search(r'<a href="([^"]+)" rel="next">', main)
-        url = following.group(1).replace("&amp;", "&") if following else ""
-        assert len(pages) < 20
-    return pages
+    """Follow the pager from ``url``; return the case ids of each page (in the page's main part)."""
+    return follow_pager(client, url, lambda html: ids_by(CASE_LINK)(html.split("<main")[1]))
 
 
 def test_a_list_pages_every_item_once_in_either_order(

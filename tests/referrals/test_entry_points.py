@@ -12,6 +12,7 @@ from flask.testing import FlaskClient
 from referrals import entry
 from referrals.entry import PAGE_SIZE
 from referrals.models import ReferralStatus
+from tests.fixtures.pager import follow_pager, ids_by
 from tests.fixtures.referrals import ReferralNetwork
 
 pytestmark = pytest.mark.embedded
@@ -107,15 +108,7 @@ REFERRAL_LINK = re.compile(r'href="/referrals/(\d+)"')
 
 
 def _listed(client: FlaskClient, url: str) -> list[list[int]]:
-    """Follow the pager from ``url``; return the referral ids of each page."""
-    pages: list[list[int]] = []
-    while url:
-        html = client.get(url).get_data(as_text=True)
-        pages.append([int(found) for found in REFERRAL_LINK.findall(html)])
-        following = re.search(r'<a href="([^"]+)" rel="next">', html)
-        url = following.group(1).replace("&amp;", "&") if following else ""
-        assert len(pages) < 20
-    return pages
+    return follow_pager(client, url, ids_by(REFERRAL_LINK))
 
 
 def test_the_list_sorts_filters_and_pages_in_sql_with_every_referral_once(
