@@ -115,9 +115,11 @@ def access_log_select(scope: Sequence[int], filters: LogFilters) -> sa.Select[tu
         query = query.where(AccessLogEntry.channel == filters.channel)
     if filters.purpose is not None:
         query = query.where(AccessLogEntry.purpose == filters.purpose)
+    # By time of writing: rows are appended in chain order, so the row id is that order (the stored
+    # clock of a batch is shared, and a writer's clock could differ; the id never does).
     if filters.oldest_first:
-        return query.order_by(AccessLogEntry.created_at.asc(), AccessLogEntry.id.asc())
-    return query.order_by(AccessLogEntry.created_at.desc(), AccessLogEntry.id.desc())
+        return query.order_by(AccessLogEntry.id.asc())
+    return query.order_by(AccessLogEntry.id.desc())
 
 
 def search_access_log(scope: Sequence[int], filters: LogFilters, *, limit: int) -> list[AccessLogEntry]:
