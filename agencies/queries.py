@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
@@ -27,6 +26,8 @@ from agencies.models import (
     agency_regions,
 )
 from hamkke.db import db
+from hamkke.paging import Page
+from hamkke.paging import paginate as paginate_select
 
 T = TypeVar("T")
 
@@ -34,36 +35,9 @@ T = TypeVar("T")
 MAX_KEYWORD_LENGTH = 100
 
 
-@dataclass(frozen=True)
-class Page(Generic[T]):
-    """One page of a list, with what a pager needs."""
-
-    items: Sequence[T]
-    page: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        """Return how many pages there are (at least 1)."""
-        return max(1, -(-self.total // self.per_page))
-
-    @property
-    def has_previous(self) -> bool:
-        """Tell whether there is a page before this one."""
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        """Tell whether there is a page after this one."""
-        return self.page < self.pages
-
-
 def paginate(select: sa.Select[tuple[T]], *, page: int, per_page: int) -> Page[T]:
-    """Run ``select`` for one page and count the whole result."""
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(select.order_by(None).subquery())) or 0
-    items = db.session.scalars(select.limit(per_page).offset((page - 1) * per_page)).all()
-    return Page(items=items, page=page, per_page=per_page, total=total)
+    """Run ``select`` for one page and count the whole result (a page past the end is empty, as asked)."""
+    return paginate_select(select, page=page, per_page=per_page, clamp_to_last=False)
 
 
 def query_directory(

@@ -55,6 +55,7 @@ from hamkke.edge import attach_error, invalid_form_status, see_other
 from hamkke.errors import DomainError, NotFound, PermissionDenied
 from hamkke.extensions import limiter
 from hamkke.korean import particle
+from hamkke.paging import Page, paginate
 from hamkke.time import now_utc
 from hamkke.web import page_arg, parse_id, wants_json
 
@@ -93,7 +94,7 @@ def directory() -> ResponseReturnValue:
     form.set_choices(facets)
     page_number = page_arg()
     status = 200
-    results: queries.Page[Agency] | None = None
+    results: Page[Agency] | None = None
     if form.validate():
         region = queries.get_region_by_code(district.id, form.region.data) if form.region.data else None
         select = queries.query_directory(
@@ -103,7 +104,7 @@ def directory() -> ResponseReturnValue:
             category=form.category.data or None,
             keyword=(form.q.data or "").strip() or None,
         )
-        results = queries.paginate(select, page=page_number, per_page=DIRECTORY_PER_PAGE)
+        results = paginate(select, page=page_number, per_page=DIRECTORY_PER_PAGE)
     else:
         status = 400
     context = {
@@ -111,7 +112,6 @@ def directory() -> ResponseReturnValue:
         "districts": districts,
         "form": form,
         "results": results,
-        "filters": {key: value for key, value in request.args.items() if key != "page" and value},
         "is_coordinator": access.can_manage_network(person, district),
     }
     # htmx swaps only the results; a history restore (back button) needs the whole page again.

@@ -13,12 +13,13 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import Field, StringField, TextAreaField
-from wtforms.validators import StopValidation
+from wtforms import Field, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Length, Optional, StopValidation
 from wtforms.widgets import TextInput
 
 from cases.fields import FIELD_GROUPS
-from conference.models import CarryReason, ConferenceKind, InvitationRole, Rsvp
+from conference.models import CONFERENCE_KIND_LABELS, CarryReason, ConferenceKind, InvitationRole, Rsvp
 from hamkke.korean import with_particle
 from hamkke.time import SEOUL
 from hamkke.web import parse_id
@@ -209,3 +210,40 @@ class ActionProgressForm(FlaskForm):
 
     result_note = TextAreaField(_l("결과(선택)"))
     return_status = StringField()
+    #: the page of the list to return to (a malformed one returns to the first)
+    return_page = StringField()
+
+
+class ConferenceListForm(FlaskForm):
+    """Which conferences the list shows and in which order (GET: links must work when shared)."""
+
+    class Meta:
+        """Listing changes nothing, so no CSRF token."""
+
+        csrf = False
+
+    status = SelectField(
+        _l("상태"),
+        choices=[
+            SelectChoice("", _l("취소된 회의를 뺀 모든 회의")),
+            SelectChoice("scheduled", _l("예정")),
+            SelectChoice("live", _l("진행 중")),
+            SelectChoice("closed", _l("종료")),
+            SelectChoice("cancelled", _l("취소")),
+        ],
+        default="",
+        validators=[Optional()],
+    )
+    kind = SelectField(
+        _l("종류"),
+        choices=[SelectChoice("", _l("모든 종류"))]
+        + [SelectChoice(kind.value, label) for kind, label in CONFERENCE_KIND_LABELS.items()],
+        default="",
+        validators=[Optional()],
+    )
+    q = StringField(_l("회의 이름"), default="", validators=[Optional(), Length(max=100)])
+    order = SelectField(
+        _l("정렬"),
+        choices=[SelectChoice("newest", _l("최근 일시 순")), SelectChoice("oldest", _l("오래된 일시 순"))],
+        default="newest",
+    )

@@ -21,6 +21,8 @@ from conference.models import (
     AgendaItem,
     Attendance,
     Conference,
+    ConferenceInvitation,
+    ConferenceKind,
     ConferenceStatus,
     ItemStatus,
     LeadDecision,
@@ -28,6 +30,7 @@ from conference.models import (
 )
 from hamkke.db import db
 from hamkke.errors import ValidationFailed
+from hamkke.paging import Page, paginate
 
 
 def _iso(value: Any) -> str | None:
@@ -305,16 +308,58 @@ def guest_payload(conference: Conference, guest: Attendance) -> dict[str, Any]:
     return agency_payload(conference, guest)
 
 
-def conferences_for(person: Person) -> list[Conference]:
-    """Return the conferences the person may reach, upcoming and live first."""
-    agency_ids = access.agency_ids_of(person)
-    rows = db.session.scalars(
-        sa.select(Conference)
-        .where(Conference.status != ConferenceStatus.cancelled)
-        .order_by(Conference.starts_at.desc())
-        .limit(200)
-    ).all()
-    return [c for c in rows if access.is_invited(person, c) or c.host_agency_id in agency_ids]
+#: conferences per page of the list
+CONFERENCES_PAGE_SIZE = 25
+#: the list's orders by their query value: the latest meeting first, or the earliest
+CONFERENCE_ORDERS = ("newest", "oldest")
+
+
+@dataclass(frozen=True)
+class ConferenceFilters:
+    """What the conference list shows: a status (None: all but cancelled), a kind, words of the title."""
+
+    status: ConferenceStatus | None = None
+    kind: ConferenceKind | None = None
+    title: str = ""
+    order: str = "newest"
+
+
+def reachable_by(person: Person) -> sa.ColumnElement[bool]:
+    """The SQL twin of ``access.is_invited``: chair, recorder, invited by name or as deputy, or by agency."""
+    agencies = list(access.agency_ids_of(person))
+    invited = sa.exists().where(
+        ConferenceInvitation.conference_id == Conference.id,
+        sa.or_(
+            ConferenceInvitation.person_id == person.id,
+            ConferenceInvitation.deputy_id == person.id,
+            sa.and_(ConferenceInvitation.person_id.is_(None), ConferenceInvitation.agency_id.in_(agencies)),
+        ),
+    )
+    return sa.or_(
+        Conference.chair_id == person.id,
+        Conference.recorder_id == person.id,
+        Conference.host_agency_id.in_(agencies),
+        invited,
+    )
+
+
+def conference_page(person: Person, filters: ConferenceFilters, *, page: int) -> Page[Conference]:
+    """Return one page of the conferences the person may reach, filtered and sorted in SQL."""
+    statement = sa.select(Conference).where(reachable_by(person))
+    if filters.status is None:
+        statement = statement.where(Conference.status != ConferenceStatus.cancelled)
+    else:
+        statement = statement.where(Conference.status == filters.status)
+    if filters.kind is not None:
+        statement = statement.where(Conference.kind == filters.kind)
+    if filters.title:
+        # Words of a title, not a pattern: % and _ typed by a person match themselves.
+        statement = statement.where(Conference.title.icontains(filters.title, autoescape=True))
+    if filters.order == "oldest":
+        statement = statement.order_by(Conference.starts_at.asc(), Conference.id.asc())
+    else:
+        statement = statement.order_by(Conference.starts_at.desc(), Conference.id.desc())
+    return paginate(statement, page=page, per_page=CONFERENCES_PAGE_SIZE)
 
 
 @dataclass(frozen=True)
@@ -429,15 +474,16 @@ class TrackedAction:
 #: filters of the actions page: unfinished (open and in progress), done, or everything
 ACTION_FILTERS = ("open", "done", "all")
 #: rows per page of the actions page (the unfinished ones come first)
-ACTIONS_PAGE_LIMIT = 300
+ACTIONS_PAGE_SIZE = 50
 
 
 def tracked_actions(
-    person: Person, agency_id: int, *, status: str, today: date, limit: int = ACTIONS_PAGE_LIMIT
-) -> list[TrackedAction]:
-    """Return the actions owned by the agency or assigned to the person (a coordinator: the district's).
+    person: Person, agency_id: int, *, status: str, today: date, page: int = 1, per_page: int | None = None
+) -> Page[TrackedAction]:
+    """Return a page of the actions of the agency or assigned to the person (a coordinator: the district's).
 
     Unfinished items come first, then by due date; ``status`` must be one of ``ACTION_FILTERS`` (422).
+    The page is cut in SQL; every row is on exactly one page (the order ends with the row id).
     """
     if status not in ACTION_FILTERS:
         raise ValidationFailed(
@@ -462,7 +508,18 @@ def tracked_actions(
     elif status == "done":
         query = query.where(ActionItem.status == ActionStatus.done)
     rank = sa.case((unfinished, 0), else_=1)
-    rows = db.session.execute(query.order_by(rank, ActionItem.due_on, ActionItem.id).limit(limit)).all()
+    return paginate(
+        query.order_by(rank, ActionItem.due_on, ActionItem.id),
+        page=page,
+        per_page=per_page or ACTIONS_PAGE_SIZE,
+        fetch=lambda limited: _tracked_rows(person, db.session.execute(limited).tuples().all(), today),
+    )
+
+
+def _tracked_rows(
+    person: Person, rows: Sequence[tuple[ActionItem, Conference, AgendaItem]], today: date
+) -> list[TrackedAction]:
+    """Name the owners and assignees of a page of actions and say what the viewer may do with each."""
     names = agency_names([action.owner_agency_id for action, _, _ in rows])
     assignee_ids = {action.assignee_id for action, _, _ in rows if action.assignee_id is not None}
     people: dict[int, str] = {}

@@ -24,6 +24,7 @@ from conference.forms import (
     ActionReferralForm,
     CarryForm,
     CarryReasonForm,
+    ConferenceListForm,
     EditItemForm,
     InviteForm,
     MoveItemForm,
@@ -41,6 +42,7 @@ from conference.models import (
     CaseRole,
     Conference,
     ConferenceKind,
+    ConferenceStatus,
 )
 from conference.services import actions as action_services
 from conference.services import agenda, live, minutes, scheduling
@@ -48,8 +50,10 @@ from conference.sockets import conference_room, publish_state, send_case_data
 from hamkke.db import db
 from hamkke.edge import attach_error, invalid_form_status, see_other
 from hamkke.errors import DomainError
+from hamkke.paging import read_list_form
 from hamkke.time import today_local
 from hamkke.unit_of_work import after_unit
+from hamkke.web import MAX_PAGE, page_arg, parse_id
 
 bp = Blueprint("conference", __name__, url_prefix="/conferences")
 
@@ -64,13 +68,26 @@ def _refused(form: FlaskForm, error: DomainError) -> int:
 @bp.get("/")
 @login_required
 def index() -> ResponseReturnValue:
-    """List the conferences the signed-in person is invited to."""
+    """List the conferences the signed-in person is invited to: filtered, sorted and paged in SQL."""
     person = signed_in_person()
     agency_id = acting_agency_id()
     acting = db.session.get(Agency, agency_id) if agency_id else None
+    form = ConferenceListForm(formdata=request.args)
+    reset = read_list_form(form)
+    filters = queries.ConferenceFilters(
+        status=ConferenceStatus(form.status.data) if form.status.data else None,
+        kind=ConferenceKind(form.kind.data) if form.kind.data else None,
+        title=(form.q.data or "").strip(),
+        order=form.order.data or "newest",
+    )
+    listing = queries.conference_page(person, filters, page=page_arg())
     return render_template(
         "conference/index.html",
-        conferences=queries.conferences_for(person),
+        form=form,
+        reset=reset,
+        filtered=bool(filters.status or filters.kind or filters.title),
+        listing=listing,
+        conferences=listing.items,
         can_schedule=acting is not None and access.can_schedule(person, acting),
     )
 
@@ -585,14 +602,16 @@ def _render_actions(
     """Render the acting agency's action items; a refused form's reasons are shown above them."""
     agency = access.acting_agency_of(person, acting_agency_id())
     shown = shown or request.args.get("status", "open")
-    rows = queries.tracked_actions(person, agency.id, status=shown, today=today_local())
+    # A refused change re-renders the page it was sent from (its form carries the page's number).
+    page = _return_page(form) if isinstance(form, ActionProgressForm) else page_arg()
+    listing = queries.tracked_actions(person, agency.id, status=shown, today=today_local(), page=page)
     return render_template(
         "conference/actions.html",
         agency=agency,
-        rows=rows,
+        listing=listing,
+        rows=listing.items,
         status=shown,
         form=form,
-        limit=queries.ACTIONS_PAGE_LIMIT,
     ), status
 
 
@@ -622,8 +641,18 @@ def _return_status(form: ActionProgressForm) -> str:
     return status if status in queries.ACTION_FILTERS else "open"
 
 
+def _return_page(form: ActionProgressForm) -> int:
+    """The actions page's page to go back to (the first when it is not a page number)."""
+    return min(parse_id(form.return_page.data) or 1, MAX_PAGE)
+
+
 def _back_to_actions(form: ActionProgressForm, action_id: int) -> ResponseReturnValue:
-    return see_other("conference.actions", status=_return_status(form), _anchor=f"action-{action_id}")
+    return see_other(
+        "conference.actions",
+        status=_return_status(form),
+        page=_return_page(form),
+        _anchor=f"action-{action_id}",
+    )
 
 
 def _finish_action_change(person: Person, action: ActionItem, done: str) -> None:

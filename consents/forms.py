@@ -13,12 +13,25 @@ from datetime import date
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from werkzeug.datastructures import MultiDict
-from wtforms import BooleanField, Field, FieldList, Form, FormField, SelectMultipleField, StringField
+from wtforms import (
+    BooleanField,
+    Field,
+    FieldList,
+    Form,
+    FormField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Length, Optional, ValidationError
 
-from consents.models import ConsentPurpose, RecipientKind
+from consents.log_labels import CHANNEL_LABELS
+from consents.models import PURPOSE_LABELS, ConsentPurpose, RecipientKind
 from consents.policy import CURRENT_NOTICE_VERSION
 from consents.services import CORRECTABLE_COLUMNS, MAX_ATTACHMENT_BYTES, Attachment, ConsentInput, GrantInput
 from hamkke.edge import attach_error
@@ -276,3 +289,52 @@ for _column in CORRECTABLE_COLUMNS:
     # One text field per correctable client column, named as the column (the page's input names);
     # the "fix-" ID keeps a column such as "name" from clashing with the page's other IDs.
     setattr(FulfilForm, _column, StringField(id=f"fix-{_column}"))
+
+
+#: the years a search of the access log may name (outside them a date is a typo, not a period)
+SEARCH_YEARS = range(2000, 2101)
+
+
+def _plausible_year(_form: FlaskForm, field: Field) -> None:
+    """Refuse a date outside SEARCH_YEARS: far dates overflow the time-zone shift of the search."""
+    if field.data is not None and field.data.year not in SEARCH_YEARS:
+        raise ValidationError(_("2000년에서 2100년 사이의 날짜를 입력해 주십시오."))
+
+
+class AccessLogSearchForm(FlaskForm):
+    """The access-log search (GET): period, agency, viewer, client, route, purpose and order."""
+
+    class Meta:
+        """Searching changes nothing; links (and the pager's) must work when shared."""
+
+        csrf = False
+
+    since = OptionalDateField(_l("시작일"), validators=[_plausible_year])
+    until = OptionalDateField(_l("종료일"), validators=[_plausible_year])
+    agency_id = SelectField(_l("기관"), choices=[], default="", validators=[Optional()])
+    who = StringField(_l("열람자 이름"), default="", validators=[Optional(), Length(max=100)])
+    client = StringField(
+        _l("대상자 (사례번호 또는 이름)"), default="", validators=[Optional(), Length(max=100)]
+    )
+    channel = SelectField(
+        _l("경로"),
+        choices=[SelectChoice("", _l("전체"))]
+        + [SelectChoice(str(channel), label) for channel, label in CHANNEL_LABELS.items()],
+        default="",
+        validators=[Optional()],
+    )
+    purpose = SelectField(
+        _l("목적"),
+        choices=[SelectChoice("", _l("전체"))]
+        + [SelectChoice(purpose.value, label) for purpose, label in PURPOSE_LABELS.items()],
+        default="",
+        validators=[Optional()],
+    )
+    order = SelectField(
+        _l("정렬"),
+        choices=[SelectChoice("newest", _l("최근 순")), SelectChoice("oldest", _l("오래된 순"))],
+        default="newest",
+    )
+    #: deep links from other pages (a client's or a person's own log); never shown as a number
+    actor_id = RowIdField()
+    client_id = RowIdField()

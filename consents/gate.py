@@ -675,3 +675,29 @@ def field_values(client: Client, groups: Iterable[str]) -> dict[str, Any]:
         if code in wanted:
             values.update(_column_values(client, group.columns))
     return values
+
+
+#: at most this many clients match a name in the access-log search (a name, not a list to browse)
+NAME_MATCH_LIMIT = 500
+
+
+def owned_client_ids_named(words: str, owner_ids: Collection[int]) -> list[int]:
+    """Return the ids of the clients these agencies own whose name holds ``words`` (nothing is shown).
+
+    The access-log search narrows to one client by name for an auditor of the owning agencies. The
+    owner may read its own records, and only ids leave here (the page names clients by case number),
+    so this is no disclosure and writes no access-log row; other agencies' clients never match.
+    """
+    if not words or not owner_ids:
+        return []
+    return list(
+        db.session.scalars(
+            sa.select(models.Client.id)
+            .where(
+                models.Client.owning_agency_id.in_(list(owner_ids)),
+                models.Client.name.icontains(words, autoescape=True),
+            )
+            .order_by(models.Client.id)
+            .limit(NAME_MATCH_LIMIT)
+        )
+    )

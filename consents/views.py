@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import date, datetime, time, timedelta
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, abort, flash, jsonify, render_template, request, send_file
@@ -21,7 +21,7 @@ from agencies.models import Agency, Person
 from agencies.sessions import acting_agency_id, current_person, login_required, signed_in_person
 from cases.fields import FIELD_GROUPS
 from cases.models import Client
-from consents import access, log_labels, queries, services
+from consents import access, log_labels, log_search, queries, services
 from consents.access_log import log_disclosure
 from consents.coverage import consent_coverage
 from consents.forms import (
@@ -41,6 +41,7 @@ from consents.models import (
     REQUEST_LABELS,
     SUSPENSION_LIFT_GROUNDS,
     AccessChannel,
+    AccessLogEntry,
     Consent,
     ConsentGrant,
     ConsentPurpose,
@@ -54,8 +55,9 @@ from hamkke.audit import record
 from hamkke.db import db
 from hamkke.edge import attach_error, invalid_form_status, see_other
 from hamkke.errors import DomainError, InvalidTransition, ValidationFailed
-from hamkke.time import SEOUL, today_local
-from hamkke.web import parse_id
+from hamkke.paging import Page, paginate
+from hamkke.time import today_local
+from hamkke.web import page_arg, parse_id
 
 bp = Blueprint("consents", __name__, url_prefix="/consents")
 
@@ -284,6 +286,9 @@ def client_json(client_id: int) -> ResponseReturnValue:
 
 # Auditor ---------------------------------------------------------------------------------------
 
+#: access-log rows per page
+ACCESS_LOG_PAGE_SIZE = 50
+
 
 def _audit_scope() -> list[int]:
     scope = access.audit_scope(current_person(), acting_agency_id())
@@ -292,46 +297,24 @@ def _audit_scope() -> list[int]:
     return scope
 
 
-def _log_filters() -> queries.LogFilters:
-    args = request.args
-
-    def day(name: str) -> datetime | None:
-        raw = args.get(name)
-        if not raw:
-            return None
-        try:
-            return datetime.combine(date.fromisoformat(raw), time.min, tzinfo=SEOUL)
-        except ValueError:
-            return None
-
-    until = day("until")
-    channel = args.get("channel") or None
-    return queries.LogFilters(
-        since=day("since"),
-        until=until + timedelta(days=1) if until else None,
-        agency_id=parse_id(args.get("agency_id")),
-        actor_id=parse_id(args.get("actor_id")),
-        client_id=parse_id(args.get("client_id")),
-        channel=channel if channel in AccessChannel.__members__ else None,
-    )
-
-
 @bp.get("/access-log")
 @login_required
 def access_log_page() -> ResponseReturnValue:
-    """Search the access log (auditors only)."""
+    """Search the access log (auditors only): filtered, sorted by time and paged in SQL, all in words."""
     scope = _audit_scope()
-    filters = _log_filters()
-    entries = queries.search_access_log(scope, filters, limit=200)
+    search = log_search.read_search(scope)
+    listing: Page[AccessLogEntry] = paginate(
+        queries.access_log_select(scope, search.filters), page=page_arg(), per_page=ACCESS_LOG_PAGE_SIZE
+    )
     return render_template(
         "consents/access_log.html",
-        entries=entries,
-        filters=filters,
-        channels=list(AccessChannel),
+        form=search.form,
+        reset=search.reset,
+        listing=listing,
+        entries=listing.items,
         args=request.args,
-        names=log_labels.names_for(entries),
+        names=log_labels.names_for(listing.items),
         labels=log_labels,
-        agencies=log_labels.names_for_agencies(scope),
     )
 
 
@@ -340,7 +323,7 @@ def access_log_page() -> ResponseReturnValue:
 def export_access_log() -> ResponseReturnValue:
     """Export the filtered access log as CSV; the export itself is audited."""
     scope = _audit_scope()
-    filters = _log_filters()
+    filters = log_search.read_search(scope).filters
     entries = queries.search_access_log(scope, filters, limit=100_000)
     buffer = io.StringIO()
     writer = csv.writer(buffer)

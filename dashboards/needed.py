@@ -1,13 +1,15 @@
 """The agency dashboard's "action needed" lists: the agency's own work that is waiting or late.
 
 These lists name clients, so names come only through the disclosure gate (one access-log row per
-client shown); a client the gate withholds appears by case number only. Each list is bounded.
+client shown); a client the gate withholds appears by case number only. The dashboard shows the first
+rows of each list and its size; each list's own page shows all of it, paged.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -19,10 +21,15 @@ from conference.models import UNFINISHED_ACTION_STATUSES, ActionItem
 from consents.gate import view_clients
 from consents.models import AccessChannel, Consent, ConsentRevocation
 from hamkke.db import db
+from hamkke.paging import Page, clamp, paginate
 from referrals.models import AWAITING_RESPONSE, Referral
 
-#: at most this many rows per list (the full lists live on the referrals and cases pages)
-LIST_LIMIT = 50
+#: rows of each list on the dashboard itself; the whole list is one click away, paged
+PREVIEW = 10
+#: rows per page of a list's own pages
+PAGE_SIZE = 25
+#: the lists, by the key of their own page
+NEEDED_LISTS = ("referrals", "actions", "monitoring", "consents", "stale")
 #: consents ending within this many days are listed
 CONSENT_WARNING_DAYS = 30
 #: a contact due within this many days is listed as due
@@ -39,7 +46,7 @@ class NeededItem:
     due_on: date | None
     overdue: bool
     client_id: int | None = None
-    #: the client's name as the gate allowed it, else "대상자 #<id>"
+    #: the client's name as the gate allowed it, else "이름 비공개 대상자"
     subject: str = ""
     #: where to act: ``referral``, ``case``, ``consent``, or ``stale`` (a case whose closure review
     #: starts with one click)
@@ -49,7 +56,7 @@ class NeededItem:
 
 @dataclass
 class ActionNeeded:
-    """The five lists of the agency dashboard, first on the page."""
+    """The five lists of the agency dashboard, first on the page: the first rows of each and its size."""
 
     referrals: list[NeededItem] = field(default_factory=list)
     actions: list[NeededItem] = field(default_factory=list)
@@ -57,15 +64,25 @@ class ActionNeeded:
     consents: list[NeededItem] = field(default_factory=list)
     #: cases stale for refusal, lost contact or an ended plan: a closure review is due
     stale: list[NeededItem] = field(default_factory=list)
+    #: how many items each list holds in all (its own page lists them all)
+    totals: dict[str, int] = field(default_factory=dict)
 
     @property
     def total(self) -> int:
         """Count every item waiting."""
-        return len(self.all_items())
+        return sum(self.totals.values())
 
     def all_items(self) -> list[NeededItem]:
-        """Every item of the five lists."""
+        """Every item shown of the five lists."""
         return [*self.referrals, *self.actions, *self.monitoring, *self.consents, *self.stale]
+
+
+@dataclass(frozen=True)
+class NeededFilters:
+    """How a list's own page orders and narrows it: by due date either way, overdue items only."""
+
+    latest_first: bool = False
+    overdue_only: bool = False
 
 
 def _numbers(case_ids: set[int]) -> dict[int, str]:
@@ -73,48 +90,143 @@ def _numbers(case_ids: set[int]) -> dict[int, str]:
     return {case_id: case_number(opened, case_id) for case_id, opened in rows}
 
 
+def _ordered(statement: sa.Select[Any], columns: list[Any], filters: NeededFilters) -> sa.Select[Any]:
+    """Order by the due columns (then the row id, so each row has one place), either way."""
+    return statement.order_by(*(column.desc() if filters.latest_first else column for column in columns))
+
+
+def _referrals(agency: Agency, today: date, filters: NeededFilters) -> sa.Select[Any]:
+    """Referrals the agency received and has not answered, by response deadline."""
+    statement = sa.select(Referral).where(
+        Referral.receiving_agency_id == agency.id, Referral.status.in_(AWAITING_RESPONSE)
+    )
+    if filters.overdue_only:
+        statement = statement.where(Referral.response_due_on < today)
+    columns = [Referral.response_due_on.is_(None), Referral.response_due_on, Referral.id]
+    return _ordered(statement, columns, filters)
+
+
+def _referral_item(referral: Referral, today: date) -> NeededItem:
+    due = referral.response_due_on
+    return NeededItem(
+        referral.case_id,
+        "",
+        f"{referral.sending_agency.name} → {referral.service.name if referral.service else '서비스'}",
+        due,
+        due is not None and due < today,
+        client_id=referral.client_id,
+        target="referral",
+        target_id=referral.id,
+    )
+
+
+def _actions(agency: Agency, today: date, filters: NeededFilters) -> sa.Select[Any]:
+    """Conference actions the agency owns that are past due and unfinished (all of them overdue)."""
+    statement = sa.select(ActionItem).where(
+        ActionItem.owner_agency_id == agency.id,
+        ActionItem.status.in_(UNFINISHED_ACTION_STATUSES),
+        ActionItem.due_on < today,
+    )
+    return _ordered(statement, [ActionItem.due_on, ActionItem.id], filters)
+
+
+def _action_item(action: ActionItem) -> NeededItem:
+    text = action.text if len(action.text) <= 60 else action.text[:59] + "…"
+    return NeededItem(action.case_id, "", text, action.due_on, True, target="case")
+
+
+def _consents(agency: Agency, today: date, filters: NeededFilters) -> sa.Select[Any]:
+    """Consents the agency collected that end within the warning window and are not withdrawn."""
+    revoked = sa.select(ConsentRevocation.consent_id).where(ConsentRevocation.grant_id.is_(None))
+    statement = sa.select(Consent.id, Consent.client_id, Consent.case_id, Consent.valid_until).where(
+        Consent.agency_id == agency.id,
+        Consent.valid_until.between(today, today + timedelta(days=CONSENT_WARNING_DAYS)),
+        Consent.id.not_in(revoked),
+    )
+    if filters.overdue_only:
+        # Still valid by definition: an ending consent is never overdue.
+        statement = statement.where(sa.false())
+    return _ordered(statement, [Consent.valid_until, Consent.id], filters)
+
+
+def _consent_item(row: Any) -> NeededItem:
+    consent_id, client_id, case_id, valid_until = row
+    return NeededItem(
+        case_id,
+        "",
+        "동의 유효기간 만료 예정: 재동의 필요",
+        valid_until,
+        False,
+        client_id=client_id,
+        target="consent",
+        target_id=consent_id,
+    )
+
+
+def needed_list(
+    agency: Agency, key: str, today: date, *, page: int, per_page: int, filters: NeededFilters | None = None
+) -> Page[NeededItem]:
+    """Return one page of one action-needed list (unnamed: :func:`name_clients` adds the names)."""
+    filters = filters or NeededFilters()
+    if key in ("monitoring", "stale"):
+        # Due contacts and staleness are computed per case (clocks, episodes), not stored in a column:
+        # the page is cut from the computed list (as the caseload's overdue view does).
+        computed = _monitoring(agency, today) if key == "monitoring" else _stale(agency, today)
+        items = [item for item in computed if item.overdue or not filters.overdue_only]
+        if filters.latest_first:
+            items.reverse()
+        page = clamp(page, len(items), per_page)
+        return Page(items[(page - 1) * per_page : page * per_page], len(items), page, per_page)
+    if key == "referrals":
+        return paginate(
+            _referrals(agency, today, filters),
+            page=page,
+            per_page=per_page,
+            fetch=lambda limited: [_referral_item(r, today) for r in db.session.scalars(limited)],
+        )
+    if key == "actions":
+        return paginate(
+            _actions(agency, today, filters),
+            page=page,
+            per_page=per_page,
+            fetch=lambda limited: [_action_item(action) for action in db.session.scalars(limited)],
+        )
+    return paginate(
+        _consents(agency, today, filters),
+        page=page,
+        per_page=per_page,
+        fetch=lambda limited: [_consent_item(row) for row in db.session.execute(limited)],
+    )
+
+
 def action_needed(agency: Agency, person: Person, *, today: date) -> ActionNeeded:
-    """Collect the agency's waiting referrals, late actions, due contacts and reviews, ending consents."""
+    """Collect the first rows and the size of each action-needed list (names through the gate)."""
     needed = ActionNeeded()
-    for referral in db.session.scalars(
-        sa.select(Referral)
-        .where(Referral.receiving_agency_id == agency.id, Referral.status.in_(AWAITING_RESPONSE))
-        .order_by(Referral.response_due_on.is_(None), Referral.response_due_on, Referral.id)
-        .limit(LIST_LIMIT)
-    ):
-        due = referral.response_due_on
-        needed.referrals.append(
-            NeededItem(
-                referral.case_id,
-                "",
-                f"{referral.sending_agency.name} → {referral.service.name if referral.service else '서비스'}",
-                due,
-                due is not None and due < today,
-                client_id=referral.client_id,
-                target="referral",
-                target_id=referral.id,
-            )
-        )
-    for action in db.session.scalars(
-        sa.select(ActionItem)
-        .where(
-            ActionItem.owner_agency_id == agency.id,
-            ActionItem.status.in_(UNFINISHED_ACTION_STATUSES),
-            ActionItem.due_on < today,
-        )
-        .order_by(ActionItem.due_on, ActionItem.id)
-        .limit(LIST_LIMIT)
-    ):
-        text = action.text if len(action.text) <= 60 else action.text[:59] + "…"
-        needed.actions.append(NeededItem(action.case_id, "", text, action.due_on, True, target="case"))
-    _monitoring(agency, today, needed)
-    _consents(agency, today, needed)
-    _stale(agency, today, needed)
-    _label(needed, person, agency)
+    for key in NEEDED_LISTS:
+        listing = needed_list(agency, key, today, page=1, per_page=PREVIEW)
+        setattr(needed, key, listing.items)
+        needed.totals[key] = listing.total
+    name_clients(needed.all_items(), person, agency)
     return needed
 
 
-def _monitoring(agency: Agency, today: date, needed: ActionNeeded) -> None:
+def _stale(agency: Agency, today: date) -> list[NeededItem]:
+    """Own cases stale for 3 months of refusal or lost contact, or an ended plan (oldest first)."""
+    return [
+        NeededItem(
+            stale.case_id,
+            "",
+            stale.text,
+            None,
+            True,
+            target="stale" if stale.can_start_review else "case",
+            target_id=stale.case_id,
+        )
+        for stale in stale_cases(today, agency_id=agency.id)
+    ]
+
+
+def _monitoring(agency: Agency, today: date) -> list[NeededItem]:
     """Own delivery cases whose next contact is due (cadence by intensity) or whose plan period ended."""
     own = sa.or_(Case.owning_agency_id == agency.id, Case.lead_agency_id == agency.id)
     last_contact = (
@@ -164,56 +276,11 @@ def _monitoring(agency: Agency, today: date, needed: ActionNeeded) -> None:
                     )
                 )
     items.sort(key=lambda item: (item.due_on or today, item.case_id or 0))
-    needed.monitoring = items[:LIST_LIMIT]
+    return items
 
 
-def _stale(agency: Agency, today: date, needed: ActionNeeded) -> None:
-    """Own cases stale for 3 months of refusal or lost contact, or an ended plan (oldest first)."""
-    for stale in stale_cases(today, agency_id=agency.id)[:LIST_LIMIT]:
-        needed.stale.append(
-            NeededItem(
-                stale.case_id,
-                "",
-                stale.text,
-                None,
-                True,
-                target="stale" if stale.can_start_review else "case",
-                target_id=stale.case_id,
-            )
-        )
-
-
-def _consents(agency: Agency, today: date, needed: ActionNeeded) -> None:
-    """Consents the agency collected that end within the warning window and are not withdrawn."""
-    revoked = sa.select(ConsentRevocation.consent_id).where(ConsentRevocation.grant_id.is_(None))
-    rows = db.session.execute(
-        sa.select(Consent.id, Consent.client_id, Consent.case_id, Consent.valid_until)
-        .where(
-            Consent.agency_id == agency.id,
-            Consent.valid_until.between(today, today + timedelta(days=CONSENT_WARNING_DAYS)),
-            Consent.id.not_in(revoked),
-        )
-        .order_by(Consent.valid_until, Consent.id)
-        .limit(LIST_LIMIT)
-    ).all()
-    for consent_id, client_id, case_id, valid_until in rows:
-        needed.consents.append(
-            NeededItem(
-                case_id,
-                "",
-                "동의 유효기간 만료 예정: 재동의 필요",
-                valid_until,
-                False,
-                client_id=client_id,
-                target="consent",
-                target_id=consent_id,
-            )
-        )
-
-
-def _label(needed: ActionNeeded, person: Person, agency: Agency) -> None:
+def name_clients(items: list[NeededItem], person: Person, agency: Agency) -> None:
     """Fill case numbers, and client names through the gate (each disclosure is logged)."""
-    items = needed.all_items()
     case_ids = {item.case_id for item in items if item.case_id is not None}
     numbers = _numbers(case_ids)
     main_clients: dict[int, int] = dict(

@@ -18,14 +18,24 @@ from agencies.models import Agency, Dong, Region
 from agencies.sessions import current_person, login_required
 from cases.access import acting_agency_id
 from dashboards import access, charts, exports, queries, report_pdf
-from dashboards.needed import ActionNeeded, action_needed
+from dashboards.forms import NeededListForm
+from dashboards.needed import (
+    NEEDED_LISTS,
+    ActionNeeded,
+    NeededFilters,
+    action_needed,
+    name_clients,
+    needed_list,
+)
+from dashboards.needed import PAGE_SIZE as NEEDED_PAGE_SIZE
 from dashboards.queries import Period, Scope
 from dashboards.tables import SECONDARY_TEXT, SUPPRESSED_TEXT, Column, Table, cell_text, is_hidden
 from hamkke import audit
 from hamkke.db import db
 from hamkke.errors import NotFound, ValidationFailed
+from hamkke.paging import read_list_form
 from hamkke.time import now_utc, today_local
-from hamkke.web import parse_id
+from hamkke.web import page_arg, parse_id
 
 bp = Blueprint("dashboards", __name__, url_prefix="/dashboards")
 
@@ -120,6 +130,36 @@ def show(kind: str, object_id: int) -> ResponseReturnValue:
         regions=_regions(scope),
         dongs=_dongs(scope),
         query=_query(scope, period),
+    )
+
+
+@bp.get("/<kind>/<int:object_id>/needed/<key>")
+@login_required
+def needed_list_page(kind: str, object_id: int, key: str) -> ResponseReturnValue:
+    """Show one action-needed list in full: paged, ordered by due date either way, overdue only on request."""
+    scope = load_scope(kind, object_id)
+    person = current_person()
+    agency_id = scope.object_id if scope.kind == "agency" else scope.dong_agency_id
+    agency = db.session.get(Agency, agency_id) if agency_id is not None else None
+    # The lists name clients: only the scope's own staff see them, as on the dashboard.
+    if key not in NEEDED_LISTS or not scope.is_own or agency is None or person is None:
+        raise NotFound("목록을 찾을 수 없습니다.", english="No such list.")
+    form = NeededListForm(formdata=request.args)
+    reset = read_list_form(form)
+    filters = NeededFilters(latest_first=form.order.data == "latest", overdue_only=bool(form.overdue.data))
+    listing = needed_list(
+        agency, key, today_local(), page=page_arg(), per_page=NEEDED_PAGE_SIZE, filters=filters
+    )
+    name_clients(listing.items, person, agency)
+    _audit("dashboard.needed_listed", scope, _period(), list=key, listed_clients=len(listing.items))
+    return render_template(
+        "dashboards/needed.html",
+        scope=scope,
+        key=key,
+        form=form,
+        reset=reset,
+        filtered=filters.overdue_only,
+        listing=listing,
     )
 
 

@@ -11,7 +11,7 @@ import socketio as python_socketio
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from hamkke import devmail_views, health, jobs
+from hamkke import devmail_views, health, jobs, paging
 from hamkke.api import init_api
 from hamkke.config import (
     PACKAGES,
@@ -86,6 +86,9 @@ def create_app(config_override: Mapping[str, Any] | None = None) -> Flask:
     if app.testing:
         install_guard(app)
     app.jinja_env.globals["is_production"] = is_production(app.config)
+    # Every list's pager (templates/_pager.html) builds its links with these.
+    app.jinja_env.globals["page_url"] = paging.page_url
+    app.jinja_env.globals["page_numbers"] = paging.page_numbers
     return app
 
 

@@ -25,16 +25,12 @@ NOTIFICATION_KINDS: dict[str, str] = {
 }
 
 
-def list_notifications(person: Person, *, limit: int, offset: int = 0) -> list[Notification]:
-    """Return a page of the person's notifications, newest first."""
-    return list(
-        db.session.scalars(
-            sa.select(Notification)
-            .where(Notification.person_id == person.id)
-            .order_by(Notification.created_at.desc(), Notification.id.desc())
-            .limit(limit)
-            .offset(offset)
-        )
+def notifications_of(person: Person) -> sa.Select[tuple[Notification]]:
+    """Select the person's notifications, newest first (the inbox pages it)."""
+    return (
+        sa.select(Notification)
+        .where(Notification.person_id == person.id)
+        .order_by(Notification.created_at.desc(), Notification.id.desc())
     )
 
 

@@ -12,11 +12,12 @@ from agencies.sessions import current_person, current_session, login_required
 from hamkke.db import db
 from hamkke.edge import invalid_form_status, see_other
 from hamkke.errors import NotFound
+from hamkke.paging import Page, clamp, paginate
 from hamkke.web import page_arg
 from notifications import queries, services
 from notifications.forms import PreferencesForm
 from notifications.models import DeliveryChannel, Notification
-from notifications.queries import NOTIFICATION_KINDS, list_notifications, unread_count
+from notifications.queries import NOTIFICATION_KINDS, notifications_of, unread_count
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 
@@ -38,15 +39,13 @@ def inbox() -> ResponseReturnValue:
     """Show the signed-in person's notifications, newest first."""
     person = current_person()
     assert person is not None  # guaranteed by login_required  # noqa: S101
-    page = page_arg()
-    items = list_notifications(person, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+    listing: Page[Notification] = paginate(notifications_of(person), page=page_arg(), per_page=PAGE_SIZE)
     user_session = current_session()
     return render_template(
         "notifications/inbox.html",
-        notifications=items,
+        notifications=listing.items,
+        listing=listing,
         unread=unread_count(person),
-        page=page,
-        page_size=PAGE_SIZE,
         acting_agency_id=user_session.acting_agency_id if user_session is not None else None,
     )
 
@@ -114,8 +113,8 @@ def deliveries(agency_id: int) -> ResponseReturnValue:
         status = None
     channel_arg = request.args.get("channel") or None
     channel = DeliveryChannel(channel_arg) if channel_arg in {c.value for c in DeliveryChannel} else None
-    page = page_arg()
     total = queries.count_deliveries_for_agency(agency.id, status=status, channel=channel)
+    page = clamp(page_arg(), total, PAGE_SIZE)
     items = queries.list_deliveries_for_agency(
         agency.id, status=status, channel=channel, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
     )
@@ -127,9 +126,7 @@ def deliveries(agency_id: int) -> ResponseReturnValue:
         filters=queries.DELIVERY_FILTERS,
         status=status,
         channel=channel.value if channel is not None else None,
-        page=page,
-        total=total,
-        page_size=PAGE_SIZE,
+        listing=Page(items, total, page, PAGE_SIZE),
     )
 
 

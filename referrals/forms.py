@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     EmailField,
@@ -17,7 +18,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, Length, Optional
 
 from cases.fields import FIELD_GROUPS, column_label
-from referrals.models import REJECTION_REASON_LABELS
+from referrals.models import REFERRAL_STATUS_LABELS, REJECTION_REASON_LABELS
 from referrals.services import TEXT_LIMIT
 
 
@@ -138,3 +139,35 @@ class NoteForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """A button that changes something: only the CSRF token."""
+
+
+class ReferralListForm(FlaskForm):
+    """Which referrals the list shows and in which order (GET: links must work when shared)."""
+
+    class Meta:
+        """Listing changes nothing, so no CSRF token."""
+
+        csrf = False
+
+    box = SelectField(
+        _l("목록"),
+        choices=[SelectChoice("received", _l("받은 의뢰")), SelectChoice("sent", _l("보낸 의뢰"))],
+        default="received",
+    )
+    order = SelectField(
+        _l("정렬"),
+        choices=[
+            SelectChoice("action", _l("처리 필요 먼저")),
+            SelectChoice("due", _l("회신 기한 순")),
+            SelectChoice("newest", _l("최근 순")),
+            SelectChoice("oldest", _l("오래된 순")),
+        ],
+        default="action",
+    )
+    status = SelectField(
+        _l("상태"),
+        choices=[SelectChoice("", _l("모든 상태"))]
+        + [SelectChoice(status.value, label) for status, label in REFERRAL_STATUS_LABELS.items()],
+        default="",
+        validators=[Optional()],
+    )

@@ -7,7 +7,6 @@ from datetime import datetime
 from typing import Literal
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
 
 from cases.fields import FIELD_GROUPS
 from hamkke.db import db
@@ -48,24 +47,6 @@ def is_overdue(referral: Referral) -> bool:
         and referral.response_due_on is not None
         and referral.response_due_on < today_local()
     )
-
-
-def list_referrals(agency_id: int, box: Box, *, status: ReferralStatus | None = None) -> list[Referral]:
-    """Return the agency's received or sent referrals, those needing action first, then newest first."""
-    column = Referral.receiving_agency_id if box == "received" else Referral.sending_agency_id
-    statement = (
-        sa.select(Referral)
-        .where(column == agency_id)
-        .options(selectinload(Referral.sending_agency), selectinload(Referral.receiving_agency))
-        .order_by(Referral.id.desc())
-        .limit(500)
-    )
-    if box == "received":
-        statement = statement.where(Referral.status != S.draft)
-    if status is not None:
-        statement = statement.where(Referral.status == status)
-    referrals = list(db.session.scalars(statement))
-    return sorted(referrals, key=lambda referral: not needs_action(referral, box))
 
 
 def action_count(agency_id: int) -> int:

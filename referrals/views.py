@@ -17,6 +17,7 @@ from cases.models import Case, Client
 from hamkke.db import db
 from hamkke.edge import attach_error
 from hamkke.errors import DomainError, NotFound
+from hamkke.paging import read_list_form
 from hamkke.web import page_arg, parse_id
 from referrals import access, directory, disclosure, entry, letters, queries, services
 from referrals.disclosure import group_label
@@ -27,6 +28,7 @@ from referrals.forms import (
     NoteForm,
     OutsideReferralForm,
     ReferralForm,
+    ReferralListForm,
     ReissueForm,
     RejectForm,
 )
@@ -50,23 +52,26 @@ def _referral(referral_id: int, person: Person) -> Referral:
 @bp.get("/")
 @login_required
 def index() -> ResponseReturnValue:
-    """List the agency's received or sent referrals, those needing action first."""
+    """List the agency's received or sent referrals: sorted, filtered by status and paged in SQL."""
     _person, agency = current_actor()
-    box = "sent" if request.args.get("box") == "sent" else "received"
-    order = entry.parse_order(request.args.get("order"))
-    listing = entry.paginate(
-        queries.list_referrals(agency.id, box),  # type: ignore[arg-type]
-        order=order,
+    form = ReferralListForm(formdata=request.args)
+    reset = read_list_form(form)
+    box: queries.Box = "sent" if form.box.data == "sent" else "received"
+    listing = entry.referral_page(
+        agency.id,
+        box,
+        order=entry.parse_order(form.order.data),
+        status=ReferralStatus(form.status.data) if form.status.data else None,
         page=page_arg(),
-        needs_action=lambda referral: queries.needs_action(referral, box),  # type: ignore[arg-type]
     )
     return render_template(
         "referrals/index.html",
         box=box,
-        order=order,
+        form=form,
+        reset=reset,
         listing=listing,
         referrals=listing.items,
-        needs_action=lambda referral: queries.needs_action(referral, box),  # type: ignore[arg-type]
+        needs_action=lambda referral: queries.needs_action(referral, box),
         is_overdue=queries.is_overdue,
         action_count=queries.action_count(agency.id),
         agency=agency,

@@ -24,6 +24,7 @@ from cases.models import (
     EscalationStatus,
 )
 from hamkke.db import db
+from hamkke.paging import Page, clamp, paginate
 
 
 @dataclass(frozen=True)
@@ -158,21 +159,6 @@ def query_visible_cases(agency_id: int, *, person_id: int, coordinator: bool) ->
 CASELOAD_PAGE_SIZE = 50
 
 
-@dataclass(frozen=True)
-class CaseloadPage:
-    """One page of a caseload: its rows, and where it sits among all matching cases."""
-
-    rows: list[CaseRow]
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        """Return the number of pages (at least one, even when nothing matches)."""
-        return max(1, -(-self.total // self.per_page))
-
-
 def _caseload_rows(cases: list[Case], filters: CaseFilters, today: date) -> list[CaseRow]:
     contacts = last_contacts([case.id for case in cases])
     escalations: dict[int, EscalationStatus] = {}
@@ -211,7 +197,7 @@ def list_caseload(
     today: date,
     page: int = 1,
     per_page: int | None = None,
-) -> CaseloadPage:
+) -> Page[CaseRow]:
     """Return one page of the acting agency's filtered caseload with clocks and the next contact due.
 
     Open cases only unless a stage is chosen or closed ones are asked for; a page past the end shows
@@ -230,21 +216,19 @@ def list_caseload(
         select = select.where(Case.dong_id == filters.dong_id)
     if filters.agency_id is not None:
         select = select.where(Case.owning_agency_id == filters.agency_id)
-    page = max(page, 1)
     per_page = per_page or CASELOAD_PAGE_SIZE
     if filters.overdue_only:
         # Overdue is a clock computed from each case's dates and its district's profile, not a column:
         # the matching cases are all clocked, and the page is cut from the overdue ones.
         rows = _caseload_rows(list(db.session.scalars(select)), filters, today)
-        total = len(rows)
-        page = min(page, max(1, -(-total // per_page)))
-        return CaseloadPage(rows[(page - 1) * per_page : page * per_page], total, page, per_page)
-    total = int(
-        db.session.scalar(sa.select(sa.func.count()).select_from(select.order_by(None).subquery())) or 0
+        page = clamp(page, len(rows), per_page)
+        return Page(rows[(page - 1) * per_page : page * per_page], len(rows), page, per_page)
+    return paginate(
+        select,
+        page=page,
+        per_page=per_page,
+        fetch=lambda limited: _caseload_rows(list(db.session.scalars(limited)), filters, today),
     )
-    page = min(page, max(1, -(-total // per_page)))
-    cases = list(db.session.scalars(select.offset((page - 1) * per_page).limit(per_page)))
-    return CaseloadPage(_caseload_rows(cases, filters, today), total, page, per_page)
 
 
 def list_escalations(agency_id: int, *, incoming: bool) -> list[Escalation]:

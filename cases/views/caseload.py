@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import sqlalchemy as sa
-from flask import flash, render_template, request, url_for
+from flask import flash, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
@@ -18,6 +16,7 @@ from consents.gate import view_clients
 from hamkke.db import db
 from hamkke.edge import attach_error, invalid_form_status, see_other
 from hamkke.errors import DomainError, NotFound
+from hamkke.paging import Page
 from hamkke.time import today_local
 from hamkke.web import page_arg
 
@@ -40,7 +39,7 @@ def caseload() -> ResponseReturnValue:
     status = 200
     include_closed = request.args.get("closed") == "1"
     requested_page = page_arg()
-    listing = queries.CaseloadPage([], 0, 1, queries.CASELOAD_PAGE_SIZE)
+    listing: Page[queries.CaseRow] = Page([], 0, 1, queries.CASELOAD_PAGE_SIZE)
     if form.validate():
         filters = queries.CaseFilters(
             stage=CaseStage(form.stage.data) if form.stage.data else None,
@@ -67,7 +66,6 @@ def caseload() -> ResponseReturnValue:
         form=form,
         rows=listing.rows,
         listing=listing,
-        page_urls=_page_urls(listing),
         include_closed=include_closed,
         names=names,
         agency=agency,
@@ -80,7 +78,7 @@ def caseload() -> ResponseReturnValue:
 
 
 def _main_client_names(
-    listing: queries.CaseloadPage, person: Person, acting: int | None
+    listing: Page[queries.CaseRow], person: Person, acting: int | None
 ) -> dict[int, str | None]:
     """Name each listed case's main client as the gate allows (None where it withholds the name)."""
     # Names come only from the gate, in one call for the page's main clients and without case records
@@ -106,20 +104,6 @@ def _main_client_names(
         case_id: client_names.get(client_id) for case_id, client_id in main_clients.items()
     }
     return names
-
-
-def _page_urls(listing: queries.CaseloadPage) -> dict[int, str]:
-    """Link the pages around the current one (and the first and last), keeping the filters."""
-    query: dict[str, Any] = {key: value for key, value in request.args.items() if key != "page"}
-    page_urls = {
-        number: url_for("cases.caseload", **query, page=number)
-        for number in {
-            *range(max(1, listing.page - 2), min(listing.pages, listing.page + 2) + 1),
-            1,
-            listing.pages,
-        }
-    }
-    return dict(sorted(page_urls.items()))
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -11,7 +11,6 @@ import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
 
-from agencies.models import Person
 from cases.models import Client
 from consents import services
 from consents.models import AccessLogEntry, Consent, DataSubjectRequest
@@ -21,17 +20,6 @@ from tests.fixtures.auth import page_csrf_token
 from tests.fixtures.consents import CANARY, ConsentWorld, grant
 
 pytestmark = pytest.mark.embedded
-
-
-@pytest.fixture
-def signed_in(client: FlaskClient, login_as: Callable[..., Any]) -> Callable[[Person, int], FlaskClient]:
-    """Sign the test client in as a person acting for an agency."""
-
-    def sign_in(person: Person, agency_id: int) -> FlaskClient:
-        login_as(person, agency_id=agency_id)
-        return client
-
-    return sign_in
 
 
 def _form(world: ConsentWorld, **overrides: str | list[str]) -> dict[str, Any]:

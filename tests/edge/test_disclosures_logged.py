@@ -46,6 +46,7 @@ CASE_PAGES: dict[str, Callable[[Demo], str]] = {
     "consents.client_panel": lambda d: f"/consents/panel/{d.client_id}",
     "consents.client_json": lambda d: f"/consents/api/clients/{d.client_id}",
     "dashboards.show": lambda d: f"/dashboards/agency/{d.agency_id}",
+    "dashboards.needed_list_page": lambda d: f"/dashboards/agency/{d.agency_id}/needed/monitoring",
 }
 
 #: forms posted with an error: the 4xx page shows the client again, and its log rows must survive the
