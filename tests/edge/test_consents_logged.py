@@ -25,6 +25,8 @@ LIVE = frozenset(
         "consents.export_request",
         "consents.fulfil_request_page",
         "consents.fulfil_request",
+        "consents.create_request",
+        "consents.revoke_consent",
     }
 )
 
@@ -92,3 +94,46 @@ def test_unconfirmed_erasure_is_logged(
     assert 400 <= answer.status_code < 500, answer.text[:500]
     after = log_rows(second_connection, actor_id=world.sender_id, client_id=world.client_id)
     assert after > before, "the refused erasure showed the client again but left no log row"
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "page", "target", "data"),
+    [
+        # no kind chosen: the history page comes back with the reason beside the field
+        (
+            "consents.create_request",
+            lambda w: f"/consents/clients/{w.client_id}",
+            lambda w: f"/consents/clients/{w.client_id}/requests",
+            {},
+        ),
+        # an unknown field group: the consent page comes back with the reason, nothing withdrawn
+        (
+            "consents.revoke_consent",
+            lambda w: f"/consents/{w.consent_id}",
+            lambda w: f"/consents/{w.consent_id}/revoke",
+            {"field_groups": "no_such_group", "reason": "시험"},
+        ),
+    ],
+)
+def test_refused_consent_form_is_logged(
+    endpoint: str,
+    page: object,
+    target: object,
+    data: dict[str, str],
+    live_server: LiveServer,
+    world: World,
+    second_connection: sa.Engine,
+) -> None:
+    """A consent form refused with the client shown again answers 4xx and leaves committed log rows."""
+    http = signed_in(live_server.app, world.sender_id, world.dong_centre_id)
+    form_page = http.get(live_server.url + page(world), timeout=30)  # type: ignore[operator]
+    assert form_page.status_code == 200, form_page.text[:500]
+    before = log_rows(second_connection, actor_id=world.sender_id, client_id=world.client_id)
+    answer = http.post(
+        live_server.url + target(world),  # type: ignore[operator]
+        data={"csrf_token": csrf_token(form_page), **data},
+        timeout=30,
+    )
+    assert 400 <= answer.status_code < 500, answer.text[:500]
+    after = log_rows(second_connection, actor_id=world.sender_id, client_id=world.client_id)
+    assert after > before, f"{endpoint}: the refused form showed the client again but left no log row"
