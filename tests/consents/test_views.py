@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from collections.abc import Callable
 from datetime import timedelta
@@ -200,6 +202,10 @@ def test_access_log_page_is_for_auditors_only_and_export_is_audited(
     lines = csv_response.get_data(as_text=True).strip().splitlines()
     assert len(lines) == 2
     assert lines[1].split(",")[4] == str(record.id)
+    # After the machine columns, the same row in words for the person who opens the file.
+    words = next(csv.reader(io.StringIO(lines[1])))[8:]
+    assert words[1:4] == [consent_world.worker.name, consent_world.owner.name, "사례 기록 없는 대상자"]
+    assert words[5:] == ["사례관리(수집·이용)", "화면", "수집 기관"]
     assert CANARY not in csv_response.get_data(as_text=True)
     assert db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "consents.access_log_exported"))
 
