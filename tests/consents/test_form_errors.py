@@ -18,7 +18,7 @@ from cases.models import Client
 from consents import services
 from consents.models import Consent, DataSubjectRequest, RequestStatus
 from tests.fixtures.auth import page_csrf_token
-from tests.fixtures.consents import CANARY, ConsentWorld, grant
+from tests.fixtures.consents import CANARY, ConsentWorld, consent_form_data, grant
 
 pytestmark = pytest.mark.embedded
 
@@ -37,24 +37,6 @@ def _error(page: str, field_id: str) -> str:
     return found.group(1).strip()
 
 
-def _consent_form(world: ConsentWorld, **overrides: str | list[str]) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "signer_capacity": "self",
-        "signer_name": "본인서명",
-        "method": "signed_in_person",
-        "grants-0-include": "1",
-        "grants-0-purpose": "referral",
-        "grants-0-recipient_kind": "agency",
-        "grants-0-recipient_agency_id": str(world.recipient.id),
-        "grants-0-field_groups": ["basic"],
-        "grants-0-notice_purpose": "자원 연계",
-        "grants-0-notice_retention": "사례 종결 시까지",
-        "grants-0-notice_refusal": "거부할 수 있으며 연계가 제한될 수 있음",
-    }
-    data.update(overrides)
-    return data
-
-
 def _consents(db: Any, client: Client) -> int:
     return int(db.session.scalar(sa.select(sa.func.count()).where(Consent.client_id == client.id)) or 0)
 
@@ -63,11 +45,11 @@ def test_every_typed_error_of_the_consent_form_is_shown_at_once_with_the_input_k
     db: Any, consent_world: ConsentWorld, create_client: Callable[..., Client], owner_page: FlaskClient
 ) -> None:
     record = create_client()
-    data = _consent_form(
+    data = consent_form_data(
         consent_world,
         signed_on="어제",
         valid_until="2026-02-30",
-        **{"grants-0-conference_id": "열다섯"},
+        **{"grants-0-conference_id": "열다섯", "grants-0-field_groups": ["basic"]},
     )
 
     response = owner_page.post(
@@ -95,7 +77,7 @@ def test_a_consent_without_any_grant_row_is_refused_above_the_form(
     db: Any, consent_world: ConsentWorld, create_client: Callable[..., Client], owner_page: FlaskClient
 ) -> None:
     record = create_client()
-    data = _consent_form(consent_world)
+    data = consent_form_data(consent_world, **{"grants-0-field_groups": ["basic"]})
     del data["grants-0-include"]
 
     response = owner_page.post(

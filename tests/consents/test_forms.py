@@ -9,42 +9,12 @@ import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
 
-from agencies.models import Person
 from cases.models import Client
 from consents.models import Consent, DataSubjectRequest
 from tests.fixtures.auth import page_csrf_token
-from tests.fixtures.consents import ConsentWorld
+from tests.fixtures.consents import ConsentWorld, consent_form_data
 
 pytestmark = pytest.mark.embedded
-
-
-@pytest.fixture
-def signed_in(client: FlaskClient, login_as: Callable[..., Any]) -> Callable[[Person, int], FlaskClient]:
-    """Sign the test client in as a person acting for an agency."""
-
-    def sign_in(person: Person, agency_id: int) -> FlaskClient:
-        login_as(person, agency_id=agency_id)
-        return client
-
-    return sign_in
-
-
-def _form(world: ConsentWorld, **overrides: str | list[str]) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "signer_capacity": "self",
-        "signer_name": "본인서명",
-        "method": "signed_in_person",
-        "grants-0-include": "1",
-        "grants-0-purpose": "referral",
-        "grants-0-recipient_kind": "agency",
-        "grants-0-recipient_agency_id": str(world.recipient.id),
-        "grants-0-field_groups": ["basic", "economic"],
-        "grants-0-notice_purpose": "자원 연계",
-        "grants-0-notice_retention": "사례 종결 시까지",
-        "grants-0-notice_refusal": "거부할 수 있으며 연계가 제한될 수 있음",
-    }
-    data.update(overrides)
-    return data
 
 
 def _consents_of(db: Any, client: Client) -> list[Consent]:
@@ -61,7 +31,10 @@ def test_a_bad_date_is_refused_next_to_its_field_and_saves_nothing(
     http = signed_in(consent_world.worker, consent_world.owner.id)
     response = http.post(
         f"/consents/clients/{client_record.id}",
-        data={**_form(consent_world, valid_until="2026-02-30"), "csrf_token": page_csrf_token(http)},
+        data={
+            **consent_form_data(consent_world, valid_until="2026-02-30"),
+            "csrf_token": page_csrf_token(http),
+        },
     )
     html = response.get_data(as_text=True)
     assert response.status_code == 422
@@ -82,7 +55,7 @@ def test_a_service_refusal_about_a_grant_row_is_shown_next_to_that_rows_field(
     response = http.post(
         f"/consents/clients/{client_record.id}",
         data={
-            **_form(consent_world, **{"grants-0-notice_purpose": " "}),
+            **consent_form_data(consent_world, **{"grants-0-notice_purpose": " "}),
             "csrf_token": page_csrf_token(http),
         },
     )
@@ -103,7 +76,7 @@ def test_a_number_field_of_an_included_row_must_be_a_number(
     response = http.post(
         f"/consents/clients/{client_record.id}",
         data={
-            **_form(consent_world, **{"grants-0-recipient_agency_id": "둘"}),
+            **consent_form_data(consent_world, **{"grants-0-recipient_agency_id": "둘"}),
             "csrf_token": page_csrf_token(http),
         },
     )
@@ -125,7 +98,7 @@ def test_rows_left_out_are_ignored_whatever_they_hold(
     response = http.post(
         f"/consents/clients/{client_record.id}",
         data={
-            **_form(consent_world),
+            **consent_form_data(consent_world),
             # Row 2 is not ticked: its half-filled contents are neither checked nor recorded.
             "grants-1-purpose": "referral",
             "grants-1-conference_id": "x",

@@ -19,27 +19,9 @@ from consents.models import AccessLogEntry, Consent, DataSubjectRequest
 from hamkke.audit import AuditEntry
 from hamkke.time import today_local
 from tests.fixtures.auth import page_csrf_token
-from tests.fixtures.consents import CANARY, ConsentWorld, grant
+from tests.fixtures.consents import CANARY, ConsentWorld, consent_form_data, grant
 
 pytestmark = pytest.mark.embedded
-
-
-def _form(world: ConsentWorld, **overrides: str | list[str]) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "signer_capacity": "self",
-        "signer_name": "본인서명",
-        "method": "signed_in_person",
-        "grants-0-include": "1",
-        "grants-0-purpose": "referral",
-        "grants-0-recipient_kind": "agency",
-        "grants-0-recipient_agency_id": str(world.recipient.id),
-        "grants-0-field_groups": ["basic", "economic"],
-        "grants-0-notice_purpose": "자원 연계",
-        "grants-0-notice_retention": "사례 종결 시까지",
-        "grants-0-notice_refusal": "거부할 수 있으며 연계가 제한될 수 있음",
-    }
-    data.update(overrides)
-    return data
 
 
 def test_consent_form_walks_through_the_five_notice_items(
@@ -78,7 +60,7 @@ def test_post_consent_records_it_and_history_shows_it(
     http = signed_in(consent_world.worker, consent_world.owner.id)
     response = http.post(
         f"/consents/clients/{client_record.id}",
-        data={**_form(consent_world), "csrf_token": page_csrf_token(http)},
+        data={**consent_form_data(consent_world), "csrf_token": page_csrf_token(http)},
     )
     assert response.status_code == 303
     consent = db.session.scalar(sa.select(Consent).where(Consent.client_id == client_record.id))
@@ -99,7 +81,10 @@ def test_bad_consent_form_is_refused_in_korean_and_saves_nothing(
     http = signed_in(consent_world.worker, consent_world.owner.id)
     response = http.post(
         f"/consents/clients/{client_record.id}",
-        data={**_form(consent_world, **{"grants-0-notice_refusal": ""}), "csrf_token": page_csrf_token(http)},
+        data={
+            **consent_form_data(consent_world, **{"grants-0-notice_refusal": ""}),
+            "csrf_token": page_csrf_token(http),
+        },
     )
     assert response.status_code == 422
     assert "고지 사항이 빠졌습니다" in response.get_data(as_text=True)
