@@ -10,7 +10,6 @@ conference with no invitation sent) is read from a separate database connection.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -26,16 +25,6 @@ COORDINATOR = "김조정"
 TITLE = "종이 회의록으로 진행한 긴급 위기사례회의"
 PLACE = "한빛구청 2층 소회의실"
 REASON = "전산 장애로 종이 회의록에 기록했고, 오늘 옮겨 적습니다."
-
-
-@pytest.fixture
-def database(live_database_url: str) -> Iterator[sa.Engine]:
-    """A connection pool of its own to the live server's database (never the app's session)."""
-    engine = sa.create_engine(live_database_url)
-    try:
-        yield engine
-    finally:
-        engine.dispose()
 
 
 def _conference_rows(database: sa.Engine) -> list[Any]:

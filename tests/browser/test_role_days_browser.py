@@ -5,7 +5,6 @@ What was written is checked from a separate database connection, not through the
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -15,16 +14,6 @@ from tests.browser.demo_district import ensure_received_referral, sign_in
 from tests.fixtures.live import LiveServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("reset_rate_limits")]
-
-
-@pytest.fixture
-def database(live_database_url: str) -> Iterator[sa.Engine]:
-    """A connection pool of its own to the live server's database (never the app's session)."""
-    engine = sa.create_engine(live_database_url)
-    try:
-        yield engine
-    finally:
-        engine.dispose()
 
 
 def _home(page: Any) -> None:
