@@ -24,6 +24,7 @@ from agencies.models import AgencySector, AgencyType, StaffRole
 from agencies.queries import MAX_KEYWORD_LENGTH
 from agencies.services import EMAIL_PATTERN
 from hamkke.api.scopes import SCOPES
+from hamkke.paging import ListQueryForm
 
 REQUIRED = "꼭 입력해 주세요."
 CHOOSE = "목록에서 골라 주세요."
@@ -41,13 +42,8 @@ def _split_lines(text: str | None) -> list[str]:
     return [part.strip() for part in (text or "").replace(",", "\n").splitlines() if part.strip()]
 
 
-class DirectoryFilterForm(FlaskForm):
+class DirectoryFilterForm(ListQueryForm):
     """The directory's search filters (GET, so no CSRF token)."""
-
-    class Meta:
-        """Searching changes nothing, and search links must work when shared."""
-
-        csrf = False
 
     type = SelectField("기관 유형", choices=[], validators=[Optional()])
     region = SelectField("권역", choices=[], validators=[Optional()])

@@ -43,6 +43,7 @@ from cases.scores import CAPACITY_ITEMS, WORKER_POINTS
 from cases.services import MeetingDecisionInput
 from hamkke.edge import attach_error
 from hamkke.errors import DomainError
+from hamkke.paging import ListQueryForm
 
 REQUIRED = "꼭 입력해 주세요."
 CHOOSE = "목록에서 골라 주세요."
@@ -525,13 +526,8 @@ class AttachmentForm(FlaskForm):
     file = FileField("파일")
 
 
-class CaseloadFilterForm(FlaskForm):
+class CaseloadFilterForm(ListQueryForm):
     """Caseload filters (GET)."""
-
-    class Meta:
-        """Filtering changes nothing; links must work when shared."""
-
-        csrf = False
 
     stage = SelectField("단계", choices=_choices(CaseStage, blank="모든 단계"), validators=[Optional()])
     case_type = SelectField("유형", choices=_choices(CaseType, blank="모든 유형"), validators=[Optional()])

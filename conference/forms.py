@@ -21,6 +21,7 @@ from wtforms.widgets import TextInput
 from cases.fields import FIELD_GROUPS
 from conference.models import CONFERENCE_KIND_LABELS, CarryReason, ConferenceKind, InvitationRole, Rsvp
 from hamkke.korean import with_particle
+from hamkke.paging import ListQueryForm
 from hamkke.time import SEOUL
 from hamkke.web import parse_id
 
@@ -214,13 +215,8 @@ class ActionProgressForm(FlaskForm):
     return_page = StringField()
 
 
-class ConferenceListForm(FlaskForm):
+class ConferenceListForm(ListQueryForm):
     """Which conferences the list shows and in which order (GET: links must work when shared)."""
-
-    class Meta:
-        """Listing changes nothing, so no CSRF token."""
-
-        csrf = False
 
     status = SelectField(
         _l("상태"),

@@ -36,6 +36,7 @@ from consents.policy import CURRENT_NOTICE_VERSION
 from consents.services import CORRECTABLE_COLUMNS, MAX_ATTACHMENT_BYTES, Attachment, ConsentInput, GrantInput
 from hamkke.edge import attach_error
 from hamkke.errors import DomainError
+from hamkke.paging import ListQueryForm
 from hamkke.time import today_local
 from hamkke.web import parse_id
 
@@ -301,13 +302,8 @@ def _plausible_year(_form: FlaskForm, field: Field) -> None:
         raise ValidationError(_("2000년에서 2100년 사이의 날짜를 입력해 주십시오."))
 
 
-class AccessLogSearchForm(FlaskForm):
+class AccessLogSearchForm(ListQueryForm):
     """The access-log search (GET): period, agency, viewer, client, route, purpose and order."""
-
-    class Meta:
-        """Searching changes nothing; links (and the pager's) must work when shared."""
-
-        csrf = False
 
     since = OptionalDateField(_l("시작일"), validators=[_plausible_year])
     until = OptionalDateField(_l("종료일"), validators=[_plausible_year])

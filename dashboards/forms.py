@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField
 from wtforms.fields.choices import SelectChoice
 
+from hamkke.paging import ListQueryForm
 
-class NeededListForm(FlaskForm):
+
+class NeededListForm(ListQueryForm):
     """The order (by due date) and the overdue-only filter of an action-needed list."""
-
-    class Meta:
-        """Listing changes nothing, so no CSRF token; links must work when shared."""
-
-        csrf = False
 
     order = SelectField(
         _l("정렬"),

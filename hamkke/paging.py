@@ -63,6 +63,18 @@ class Page(Generic[T]):
         return self.items
 
 
+class ListQueryForm(FlaskForm):
+    """A GET form that orders, filters or searches a list: it changes nothing, so it has no CSRF token.
+
+    Its values travel in the query string, so a page of results can be bookmarked or shared.
+    """
+
+    class Meta:
+        """No CSRF token: reading a list changes nothing."""
+
+        csrf = False
+
+
 def clamp(page: int, total: int, per_page: int) -> int:
     """Return ``page`` within 1..last page: a page past the end shows the last one."""
     return min(max(page, 1), max(1, -(-total // per_page)))

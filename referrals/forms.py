@@ -18,6 +18,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, Length, Optional
 
 from cases.fields import FIELD_GROUPS, column_label
+from hamkke.paging import ListQueryForm
 from referrals.models import REFERRAL_STATUS_LABELS, REJECTION_REASON_LABELS
 from referrals.services import TEXT_LIMIT
 
@@ -99,13 +100,8 @@ class ReissueForm(FlaskForm):
     )
 
 
-class DirectorySearchForm(FlaskForm):
+class DirectorySearchForm(ListQueryForm):
     """Search of the resource directory (GET, so no CSRF token)."""
-
-    class Meta:
-        """Searching changes nothing."""
-
-        csrf = False
 
     q = StringField(
         "검색어", validators=[Optional(), Length(max=100, message="검색어는 100자 이내로 적어 주세요.")]
@@ -141,13 +137,8 @@ class ConfirmForm(FlaskForm):
     """A button that changes something: only the CSRF token."""
 
 
-class ReferralListForm(FlaskForm):
+class ReferralListForm(ListQueryForm):
     """Which referrals the list shows and in which order (GET: links must work when shared)."""
-
-    class Meta:
-        """Listing changes nothing, so no CSRF token."""
-
-        csrf = False
 
     box = SelectField(
         _l("목록"),
