@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from datetime import date
-from typing import Any
+from typing import Any, ClassVar
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -246,30 +246,34 @@ class RequestForm(FlaskForm):
     received_on = OptionalDateField()
 
 
-class CloseRequestForm(FlaskForm):
+class _RequestRowForm(FlaskForm):
+    """A form repeated on every row of the requests page: its fields' IDs name the request's row."""
+
+    #: field name → the ID prefix it takes on each row
+    ROW_IDS: ClassVar[dict[str, str]] = {}
+
+    def __init__(self, *args: Any, request_id: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, prefix in self.ROW_IDS.items():
+            getattr(self, name).id = f"{prefix}-{request_id}"
+
+
+class CloseRequestForm(_RequestRowForm):
     """Close a data-subject request as fulfilled or refused, with what was done."""
+
+    ROW_IDS: ClassVar[dict[str, str]] = {"outcome": "outcome", "refused": "refused"}
 
     outcome = StringField()
     refused = _checkbox()
 
-    def __init__(self, *args: Any, request_id: int, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        # Every open request has its own closing form on the requests page: the IDs name its row.
-        self.outcome.id = f"outcome-{request_id}"
-        self.refused.id = f"refused-{request_id}"
 
-
-class LiftSuspensionForm(FlaskForm):
+class LiftSuspensionForm(_RequestRowForm):
     """End a fulfilled 처리정지 on a recorded ground, with the reason."""
+
+    ROW_IDS: ClassVar[dict[str, str]] = {"ground": "lift-ground", "reason": "lift-reason"}
 
     ground = StringField()
     reason = StringField()
-
-    def __init__(self, *args: Any, request_id: int, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        # Every suspended request has its own release form on the requests page: the IDs name its row.
-        self.ground.id = f"lift-ground-{request_id}"
-        self.reason.id = f"lift-reason-{request_id}"
 
 
 class FulfilForm(FlaskForm):

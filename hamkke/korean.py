@@ -4,8 +4,9 @@ The small PyPI josa packages are unmaintained or very young and none reads numbe
 so this one helper does it for every message: Hangul by its final consonant (받침), numbers as they
 are read (1 일, 10 십, 1000 천), Latin acronyms by the letters' names (엘, 엠, 엔, 알) and Latin words by
 their last letter (…l → ㄹ, …m/…n → 받침). Brackets and quotes at the end are looked through
-("복지관(본관)" is read up to 관). A word whose ending cannot be read keeps the written-out form
-"은(는)", which is what Korean style guides prescribe when the reading is unknown.
+("복지관(본관)" is read up to 관). A word whose ending cannot be read keeps the written-out form (the
+closed particle with the open one in brackets), which Korean style guides prescribe when the reading
+is unknown.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ _PAIRS: Final[dict[str, tuple[str, str]]] = {
     "아": ("아", "야"),
     "이에요": ("이에요", "예요"),
 }
-#: every spelling a caller may use for a pair ("는", "은/는", "은(는)", "(은)는", …) → its key
+#: every spelling a caller may use for a pair (either form, both with a slash, or one bracketed) → its key
 _ALIASES: Final[dict[str, str]] = {}
 for _key, (_closed, _open) in _PAIRS.items():
     for _spelling in (_closed, _open, f"{_closed}/{_open}", f"{_closed}({_open})", f"({_closed}){_open}"):
@@ -117,7 +118,7 @@ def ending(word: str) -> Ending:
 
 
 def particle(word: str, which: str) -> str:
-    """Return the particle ``which`` (any spelling: "를", "을/를", "을(를)") in the form ``word`` takes."""
+    """Return the particle ``which`` (either form, or both slashed or bracketed) as ``word`` takes it."""
     key = _ALIASES.get(which)
     if key is None:
         raise ValueError(f"unknown particle {which!r}")

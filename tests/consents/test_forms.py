@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 from cases.models import Client
 from consents.models import Consent, DataSubjectRequest
 from tests.fixtures.auth import page_csrf_token
-from tests.fixtures.consents import ConsentWorld, consent_form_data
+from tests.fixtures.consents import ConsentWorld, consent_form_data, post_consent_form
 
 pytestmark = pytest.mark.embedded
 
@@ -29,13 +29,7 @@ def test_a_bad_date_is_refused_next_to_its_field_and_saves_nothing(
 ) -> None:
     client_record = create_client()
     http = signed_in(consent_world.worker, consent_world.owner.id)
-    response = http.post(
-        f"/consents/clients/{client_record.id}",
-        data={
-            **consent_form_data(consent_world, valid_until="2026-02-30"),
-            "csrf_token": page_csrf_token(http),
-        },
-    )
+    response = post_consent_form(http, client_record.id, consent_world, valid_until="2026-02-30")
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert 'id="valid_until-error">날짜 형식이 올바르지 않습니다.</p>' in html
@@ -52,13 +46,7 @@ def test_a_service_refusal_about_a_grant_row_is_shown_next_to_that_rows_field(
 ) -> None:
     client_record = create_client()
     http = signed_in(consent_world.worker, consent_world.owner.id)
-    response = http.post(
-        f"/consents/clients/{client_record.id}",
-        data={
-            **consent_form_data(consent_world, **{"grants-0-notice_purpose": " "}),
-            "csrf_token": page_csrf_token(http),
-        },
-    )
+    response = post_consent_form(http, client_record.id, consent_world, **{"grants-0-notice_purpose": " "})
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert '<p class="field__error" id="grants-0-notice_purpose-error">고지 사항이 빠졌습니다' in html
@@ -73,12 +61,8 @@ def test_a_number_field_of_an_included_row_must_be_a_number(
 ) -> None:
     client_record = create_client()
     http = signed_in(consent_world.worker, consent_world.owner.id)
-    response = http.post(
-        f"/consents/clients/{client_record.id}",
-        data={
-            **consent_form_data(consent_world, **{"grants-0-recipient_agency_id": "둘"}),
-            "csrf_token": page_csrf_token(http),
-        },
+    response = post_consent_form(
+        http, client_record.id, consent_world, **{"grants-0-recipient_agency_id": "둘"}
     )
     assert response.status_code == 422
     assert 'id="grants-0-recipient_agency_id-error">숫자를 입력해 주십시오.' in response.get_data(

@@ -19,7 +19,7 @@ from consents.models import AccessLogEntry, Consent, DataSubjectRequest
 from hamkke.audit import AuditEntry
 from hamkke.time import today_local
 from tests.fixtures.auth import page_csrf_token
-from tests.fixtures.consents import CANARY, ConsentWorld, consent_form_data, grant
+from tests.fixtures.consents import CANARY, ConsentWorld, consent_form_data, grant, post_consent_form
 
 pytestmark = pytest.mark.embedded
 
@@ -79,13 +79,7 @@ def test_bad_consent_form_is_refused_in_korean_and_saves_nothing(
 ) -> None:
     client_record = create_client()
     http = signed_in(consent_world.worker, consent_world.owner.id)
-    response = http.post(
-        f"/consents/clients/{client_record.id}",
-        data={
-            **consent_form_data(consent_world, **{"grants-0-notice_refusal": ""}),
-            "csrf_token": page_csrf_token(http),
-        },
-    )
+    response = post_consent_form(http, client_record.id, consent_world, **{"grants-0-notice_refusal": ""})
     assert response.status_code == 422
     assert "고지 사항이 빠졌습니다" in response.get_data(as_text=True)
     assert db.session.scalar(sa.select(Consent).where(Consent.client_id == client_record.id)) is None
