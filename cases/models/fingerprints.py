@@ -14,7 +14,7 @@ import unicodedata
 from datetime import date
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, inspect
 
 from cases.models.households import Client
 from hamkke.crypto import decrypt_text, keyed_hash
@@ -54,7 +54,19 @@ def refresh_fingerprints(client: Client) -> None:
     client.identity_match_key = identity_key
 
 
+#: the columns a fingerprint is derived from; an update touching none of them keeps the old ones
+_SOURCE_COLUMNS = ("name", "birth_date", "address", "rrn_encrypted", "rrn_legal_basis", "is_deleted")
+
+
 @event.listens_for(Client, "before_insert")
-@event.listens_for(Client, "before_update")
-def _refresh_before_write(mapper: Any, connection: Any, client: Client) -> None:
+def _fingerprint_new_client(mapper: Any, connection: Any, client: Client) -> None:
     refresh_fingerprints(client)
+
+
+@event.listens_for(Client, "before_update")
+def _refresh_changed_client(mapper: Any, connection: Any, client: Client) -> None:
+    # Most writes to a client (a phone number, a health note) leave its identity alone; skipping them
+    # spares a decryption of the 주민등록번호 and two keyed hashes per write.
+    state = inspect(client)
+    if any(state.attrs[name].history.has_changes() for name in _SOURCE_COLUMNS):
+        refresh_fingerprints(client)

@@ -215,3 +215,23 @@ def test_the_command_fingerprints_clients_stored_before_the_upgrade(
     assert "clients re-fingerprinted: 1" in result.output
     stored = db.session.scalar(sa.select(Client.identity_match_key).where(Client.id == case.main_client_id))
     assert stored == identity_fingerprint(PERSON["name"], PERSON["birth_date"], PERSON["address"])
+
+
+def test_fingerprints_are_recomputed_only_when_an_identity_column_changes(db: Any, case_kit: CaseKit) -> None:
+    case = _open(case_kit.dong_centre, case_kit.worker)
+    db.session.commit()
+    client_id = case.main_client_id
+    # A marker written behind the ORM's back shows whether the next write recomputed the keys.
+    db.session.execute(sa.update(Client).where(Client.id == client_id).values(identity_match_key="marker"))
+    db.session.commit()
+    client = db.session.get(Client, client_id)
+
+    client.phone = "010-5555-0101"
+    db.session.commit()
+    assert db.session.scalar(sa.select(Client.identity_match_key).where(Client.id == client_id)) == "marker"
+
+    client.address = "시험구 솔내로 14"
+    db.session.commit()
+    assert db.session.scalar(sa.select(Client.identity_match_key).where(Client.id == client_id)) == (
+        identity_fingerprint(PERSON["name"], PERSON["birth_date"], "시험구 솔내로 14")
+    )
