@@ -98,6 +98,8 @@ FIELD_GROUPS: dict[str, FieldGroup] = {
             N_("건강정보"),
             sensitive=True,
             columns=("physical_health", "mental_health", "disability", "addiction"),
+            # The 욕구조사지 asks about illness, drinking and thoughts of dying: shared only as health data.
+            relations=("case_needs_surveys",),
             labels=MappingProxyType(
                 {
                     "physical_health": N_("신체건강"),

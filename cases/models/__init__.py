@@ -46,6 +46,7 @@ from cases.models.enums import (
 from cases.models.escalation import DongMeeting, DongMeetingDecision, Escalation
 from cases.models.households import Client, Household
 from cases.models.planning import CounsellingLog, PlanGoal, PlanService, ServiceCheck, ServicePlan
+from cases.models.surveys import NeedsSurvey
 
 __all__ = [
     "CLOSURE_TYPES_WITHOUT_NOTICE",
@@ -85,6 +86,7 @@ __all__ = [
     "MonitoringFinding",
     "Need",
     "NeedDomain",
+    "NeedsSurvey",
     "PlanGoal",
     "PlanService",
     "RiskLevel",

@@ -12,7 +12,17 @@ the single module they came from.
 
 from __future__ import annotations
 
-from cases.views import attachments, case_page, caseload, closure, escalations, intake, others, planning
+from cases.views import (
+    attachments,
+    case_page,
+    caseload,
+    closure,
+    escalations,
+    intake,
+    others,
+    planning,
+    surveys,
+)
 from cases.views.common import bp
 
 __all__ = [
@@ -25,4 +35,5 @@ __all__ = [
     "intake",
     "others",
     "planning",
+    "surveys",
 ]

@@ -36,6 +36,7 @@ class Demo:
 CASE_PAGES: dict[str, Callable[[Demo], str]] = {
     "cases.show_case": lambda d: f"/cases/{d.case_id}",
     "cases.print_case": lambda d: f"/cases/{d.case_id}/print",
+    "cases.print_needs_surveys": lambda d: f"/cases/{d.case_id}/needs-survey/print",
     "cases.other_services": lambda d: f"/cases/{d.case_id}/others",
     "cases.caseload": lambda d: "/cases/",
     "cases.main_client": lambda d: f"/cases/{d.case_id}/main-client",
