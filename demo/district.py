@@ -42,6 +42,7 @@ from demo.history import load_demo_history
 from demo.network import load_demo_network
 from demo.referrals import load_demo_referrals
 from demo.stale import load_demo_stale_cases
+from demo.surveys import load_demo_needs_surveys
 from devidp.accounts import DEMO_ACCOUNTS
 from hamkke.config import DEV_CLIENT_ID, DEV_CLIENT_SECRET
 from hamkke.crypto import encrypt_text
@@ -209,6 +210,7 @@ def load_demo(seed: int = 20261122) -> dict[str, str]:
     shown = load_demo_network()
     referrals = load_demo_referrals()
     _add_demo_history()
+    load_demo_needs_surveys(seed + 2)
     counts = {
         "권역": len(regions),
         "동": len(dongs),

@@ -6,7 +6,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from cases.models import Case, CaseStage, DongMeeting, Escalation, EscalationStatus, Household
+from cases.models import Case, CaseStage, DongMeeting, Escalation, EscalationStatus, Household, NeedsSurvey
 from demo.cases import HOUSEHOLD_TYPES
 from demo.district import load_demo
 
@@ -21,3 +21,12 @@ def test_demo_has_every_stage_escalations_and_household_types(db: Any) -> None:
     assert db.session.scalar(sa.select(sa.func.count()).select_from(DongMeeting)) == 1
     types = set(db.session.scalars(sa.select(Household.household_type)))
     assert types == {kind[0] for kind in HOUSEHOLD_TYPES}
+
+
+def test_demo_households_in_assessment_or_later_have_filled_needs_surveys(db: Any) -> None:
+    load_demo()
+    db.session.commit()
+    surveys = db.session.scalars(sa.select(NeedsSurvey)).all()
+    assert len(surveys) == 4
+    assert all(survey.domain_totals["economy"] >= 3 for survey in surveys)  # every one owes money
+    assert not any(survey.risk_flag for survey in surveys)
