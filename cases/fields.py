@@ -146,7 +146,12 @@ FIELD_GROUPS: dict[str, FieldGroup] = {
             "service_history",
             N_("서비스이력"),
             sensitive=False,
-            relations=("case_service_plans", "case_service_checks", "case_evaluations"),
+            relations=(
+                "case_service_plans",
+                "case_service_checks",
+                "case_evaluations",
+                "case_satisfaction_surveys",
+            ),
             referral_texts=("service_history",),
             labels=MappingProxyType({"service_history": N_("기존 서비스 이력")}),
         ),

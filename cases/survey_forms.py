@@ -1,4 +1,4 @@
-"""The 사례관리 욕구조사지 form (활용서식2), built from the survey's questions so the two cannot drift."""
+"""The survey forms (욕구조사지, 만족도 평가지), built from their questions so form and sheet cannot drift."""
 
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ from cases.needs_survey import (
     SURVEY_ITEMS,
     SupportRow,
 )
+from cases.satisfaction import SCALE as SATISFACTION_SCALE
+from cases.satisfaction import STATEMENTS, SatisfactionKind
 
 
 def _answer_field(label: str, scale: str) -> SelectField:
@@ -82,4 +84,35 @@ def survey_support(form: Any) -> dict[str, SupportRow]:
             tuple(kind for kind in SUPPORT_KINDS if form[f"support_{code}_{kind}"].data),
         )
         for code in SUPPORT_PEOPLE
+    }
+
+
+def satisfaction_form_class(kind: SatisfactionKind) -> type[CaseForm]:
+    """Build one 만족도 평가지: a 1–4 choice per statement, who answered, and the participant's words."""
+    choices = pairs(
+        [("", "고르세요"), *((str(score), f"{score}점 {text}") for score, text in SATISFACTION_SCALE)]
+    )
+    fields: dict[str, Any] = {
+        "answered_on": _date("응답일"),
+        "answered_by_family": BooleanField("참여자가 응답할 수 없어 가족이 대신 응답함"),
+        "comment": _text("기타 의견", required=False, limit=2000),
+    }
+    names = []
+    for number, statement in enumerate(STATEMENTS[kind], start=1):
+        # Optional at the form: the service names a missing answer beside its statement.
+        fields[f"q{number}"] = SelectField(f"{number}. {statement}", choices=choices, validators=[Optional()])
+        names.append(f"q{number}")
+    fields["fieldsets"] = [
+        ("응답", ["answered_on", "answered_by_family"]),
+        (kind.label, names),
+        ("의견", ["comment"]),
+    ]
+    return type("SatisfactionForm", (CaseForm,), fields)
+
+
+def satisfaction_answers(form: Any, kind: SatisfactionKind) -> dict[int, int | None]:
+    """Return statement number → score as the form was filled (blank as None)."""
+    return {
+        number: int(form[f"q{number}"].data) if form[f"q{number}"].data not in (None, "") else None
+        for number in range(1, len(STATEMENTS[kind]) + 1)
     }

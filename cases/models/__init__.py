@@ -46,7 +46,7 @@ from cases.models.enums import (
 from cases.models.escalation import DongMeeting, DongMeetingDecision, Escalation
 from cases.models.households import Client, Household
 from cases.models.planning import CounsellingLog, PlanGoal, PlanService, ServiceCheck, ServicePlan
-from cases.models.surveys import NeedsSurvey
+from cases.models.surveys import NeedsSurvey, SatisfactionSurvey
 
 __all__ = [
     "CLOSURE_TYPES_WITHOUT_NOTICE",
@@ -90,6 +90,7 @@ __all__ = [
     "PlanGoal",
     "PlanService",
     "RiskLevel",
+    "SatisfactionSurvey",
     "SelectionDecision",
     "SelectionOutcome",
     "ServiceCheck",

@@ -34,3 +34,25 @@ class NeedsSurvey(TimestampMixin, Model):
     #: an answer about giving up a family member or about suicide: the worker must rate the crisis
     risk_flag: Mapped[bool] = mapped_column(default=False)
     surveyed_by_id: Mapped[int] = mapped_column(sa.ForeignKey("people.id"))
+
+
+class SatisfactionSurvey(TimestampMixin, Model):
+    """A 만족도 평가지 (seed 000 §3.5): the participant's 1–4 answers, their sum and average."""
+
+    __tablename__ = "case_satisfaction_surveys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    #: which sheet (`cases.satisfaction.SatisfactionKind`): about the worker, or about the service
+    kind: Mapped[str] = mapped_column(sa.String(20))
+    answered_on: Mapped[date]
+    #: a family member answered for the participant (who could not)
+    answered_by_family: Mapped[bool] = mapped_column(default=False)
+    #: the scores in statement order
+    scores: Mapped[list[int]] = mapped_column(sa.JSON, info=_pii("service_history"))
+    total: Mapped[int]
+    average: Mapped[float]
+    #: 기타 의견 in the participant's words
+    comment: Mapped[str | None] = mapped_column(sa.Text, info=_pii("service_history"))
+    #: the worker who handed out the sheet and entered it
+    entered_by_id: Mapped[int] = mapped_column(sa.ForeignKey("people.id"))

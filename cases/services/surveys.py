@@ -1,4 +1,4 @@
-"""사례관리 욕구조사지 (활용서식2): record a survey with its domain sums and risk flag computed."""
+"""Surveys of a case: the 욕구조사지 (활용서식2) and the two 만족도 평가지, their sums computed."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ from collections.abc import Mapping
 from datetime import date
 
 from agencies.models import Person
-from cases.models import Case, NeedsSurvey
+from cases.models import Case, NeedsSurvey, SatisfactionSurvey
 from cases.needs_survey import ITEMS_BY_CODE, SupportRow, support_grid, survey_result
+from cases.satisfaction import SatisfactionKind, satisfaction_result
 from cases.services.common import _event, _optional, _past
 from hamkke.db import db
 from hamkke.errors import ValidationFailed
@@ -67,5 +68,41 @@ def record_needs_survey(
         actor=actor,
         agency_id=agency_id,
         data={"totals": result.domain_totals, "risk": result.risk},
+    )
+    return survey
+
+
+def record_satisfaction(
+    case: Case,
+    *,
+    actor: Person,
+    agency_id: int | None,
+    kind: SatisfactionKind,
+    answered_on: date,
+    answers: Mapping[int, int | None],
+    answered_by_family: bool = False,
+    comment: str | None = None,
+) -> SatisfactionSurvey:
+    """Record a 만족도 평가지 the participant filled in: every statement answered 1–4, averaged."""
+    result = satisfaction_result(kind, answers)
+    survey = SatisfactionSurvey(
+        case_id=case.id,
+        kind=kind.value,
+        answered_on=_past(answered_on, "answered_on", "응답일"),
+        answered_by_family=answered_by_family,
+        scores=list(result.given),
+        total=result.total,
+        average=result.average,
+        comment=_optional(comment, "comment", "기타 의견"),
+        entered_by_id=actor.id,
+    )
+    db.session.add(survey)
+    db.session.flush()
+    _event(
+        case,
+        "satisfaction",
+        actor=actor,
+        agency_id=agency_id,
+        data={"kind": kind.value, "average": result.average},
     )
     return survey

@@ -1,4 +1,4 @@
-"""사례관리 욕구조사지 (활용서식2): the survey form from the case page and its printed sheet."""
+"""Surveys from the case page: the 욕구조사지 (활용서식2) and the two 만족도 평가지, with their A4 sheets."""
 
 from __future__ import annotations
 
@@ -13,10 +13,19 @@ from agencies.sessions import login_required, signed_in_person
 from cases import access
 from cases.models import Case
 from cases.needs_survey import DOMAINS, SCALES, SUPPORT_KINDS, SUPPORT_PEOPLE, SURVEY_ITEMS
-from cases.services.surveys import record_needs_survey
-from cases.survey_forms import needs_survey_form_class, survey_answers, survey_support
+from cases.satisfaction import SCALE as SATISFACTION_SCALE
+from cases.satisfaction import STATEMENTS, SatisfactionKind
+from cases.services.surveys import record_needs_survey, record_satisfaction
+from cases.survey_forms import (
+    needs_survey_form_class,
+    satisfaction_answers,
+    satisfaction_form_class,
+    survey_answers,
+    survey_support,
+)
 from cases.views import common
 from cases.views.common import actor_args, bp, stage_form
+from hamkke.errors import NotFound
 from hamkke.time import now_utc
 
 
@@ -71,5 +80,56 @@ def print_needs_surveys(case_id: int) -> ResponseReturnValue:
         scales=SCALES,
         support_people=SUPPORT_PEOPLE,
         support_kinds=SUPPORT_KINDS,
+        printed_at=now_utc(),
+    )
+
+
+def _kind(kind: str) -> SatisfactionKind:
+    try:
+        return SatisfactionKind(kind)
+    except ValueError:
+        raise NotFound("없는 평가지입니다.", english="No such questionnaire.") from None
+
+
+@bp.route("/<int:case_id>/satisfaction/<kind>", methods=["GET", "POST"])
+@login_required
+def satisfaction(case_id: int, kind: str) -> ResponseReturnValue:
+    """만족도 평가지 (사례관리사 / 사례관리 서비스): the participant's answers entered, averaged."""
+    sheet = _kind(kind)
+
+    def save(case: Case, form: Any, person: Person) -> None:
+        survey = record_satisfaction(
+            case,
+            kind=sheet,
+            answered_on=form.answered_on.data,
+            answers=satisfaction_answers(form, sheet),
+            answered_by_family=bool(form.answered_by_family.data),
+            comment=form.comment.data,
+            **actor_args(person),
+        )
+        flash(_("평균 %(average)s점 (4점 만점)", average=survey.average), "info")
+
+    return stage_form(case_id, satisfaction_form_class(sheet), _(sheet.label), sheet.label, save)
+
+
+@bp.get("/<int:case_id>/satisfaction/print")
+@login_required
+def print_satisfaction(case_id: int) -> ResponseReturnValue:
+    """Both 만족도 평가지 on A4: the answered ones, or blank sheets to hand to the participant."""
+    person = signed_in_person()
+    case = access.get_case_for(person, case_id, "edit")
+    view = common.client_view(case, person)
+    answered = view.records("case_satisfaction_surveys") if view else ()
+    sheets = [
+        (kind, sorted((s for s in answered if s["kind"] == kind.value), key=lambda s: s["id"], reverse=True))
+        for kind in SatisfactionKind
+    ]
+    return render_template(
+        "cases/print/satisfaction.html",
+        case=case,
+        view=view,
+        sheets=sheets,
+        statements=STATEMENTS,
+        scale=SATISFACTION_SCALE,
         printed_at=now_utc(),
     )

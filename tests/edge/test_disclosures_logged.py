@@ -37,6 +37,7 @@ CASE_PAGES: dict[str, Callable[[Demo], str]] = {
     "cases.show_case": lambda d: f"/cases/{d.case_id}",
     "cases.print_case": lambda d: f"/cases/{d.case_id}/print",
     "cases.print_needs_surveys": lambda d: f"/cases/{d.case_id}/needs-survey/print",
+    "cases.print_satisfaction": lambda d: f"/cases/{d.case_id}/satisfaction/print",
     "cases.other_services": lambda d: f"/cases/{d.case_id}/others",
     "cases.caseload": lambda d: "/cases/",
     "cases.main_client": lambda d: f"/cases/{d.case_id}/main-client",
