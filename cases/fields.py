@@ -137,6 +137,8 @@ FIELD_GROUPS: dict[str, FieldGroup] = {
                 "case_intake_records",
                 "case_counselling_logs",
                 "case_closure_reviews",
+                "case_closure_reports",
+                "case_follow_up_plans",
                 "case_events",
             ),
             referral_texts=("main_problem", "notes"),

@@ -335,9 +335,15 @@ class FollowUpPlanForm(CaseForm):
     starts_on = _date("시작일")
     ends_on = _date("종료일")
     services_needed = _text("사후 관리 요구 서비스", required=False)
+    history_summary = _text("주요 사례관리 이력", required=False)
+    current_situation = _text("현상황 요약", required=False)
+    main_services = _text("주요 서비스 내용", required=False)
+    worker_opinion = _text("사례관리사 의견", required=False)
 
     fieldsets: ClassVar[Fieldsets] = [
-        ("사후관리 계획", ["method", "starts_on", "ends_on", "services_needed"])
+        ("사례관리 경과", ["history_summary", "current_situation"]),
+        ("사후관리 계획", ["method", "starts_on", "ends_on", "services_needed", "main_services"]),
+        ("의견", ["worker_opinion"]),
     ]
 
 
@@ -657,3 +663,24 @@ def evaluation_form_class() -> type[CaseForm]:
     fieldsets.append(("의견", ["worker_opinion"]))
     fields["fieldsets"] = fieldsets
     return type("EvaluationForm", (CaseForm,), fields)
+
+
+class ClosureReportForm(CaseForm):
+    """종결보고서 (필수서식10): name, dates and contacts are printed from the record, not typed again."""
+
+    written_on = _date("작성일자")
+    current_status = _text("현재상태 (취업, 창업, 타 기관 이용 등)")
+    closure_reason = _text("종결사유")
+    benefit_category_at_closure = StringField(
+        "보장구분(종결시점)", validators=[Optional(), Length(max=60, message="60자 이내로 적어 주세요.")]
+    )
+    follow_up_plan_note = _text("사후관리 계획", required=False)
+    participant_opinion = _text("참여자의견", required=False)
+    worker_opinion = _text("사례관리사의견", required=False)
+    notes = _text("비고", required=False)
+
+    fieldsets: ClassVar[Fieldsets] = [
+        ("종결등록", ["written_on", "current_status", "closure_reason", "benefit_category_at_closure"]),
+        ("사후관리", ["follow_up_plan_note"]),
+        ("의견", ["participant_opinion", "worker_opinion", "notes"]),
+    ]

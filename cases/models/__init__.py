@@ -17,7 +17,7 @@ from __future__ import annotations
 from cases.models import fingerprints as fingerprints
 from cases.models.assessment import CrisisRating, IntakeRecord, Need, SelectionDecision
 from cases.models.case import Case, CaseEvent, case_number
-from cases.models.closure import ClosureReview, FollowUpPlan
+from cases.models.closure import ClosureReport, ClosureReview, FollowUpPlan
 from cases.models.documents import Attachment, CapacityAssessment, CaseEvaluation, DestructionLog
 from cases.models.enums import (
     CLOSURE_TYPES_WITHOUT_NOTICE,
@@ -60,6 +60,7 @@ __all__ = [
     "CaseStage",
     "CaseType",
     "Client",
+    "ClosureReport",
     "ClosureReview",
     "ClosureType",
     "ConsentStatus",

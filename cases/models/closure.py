@@ -60,3 +60,34 @@ class FollowUpPlan(TimestampMixin, Model):
     outcome_on: Mapped[date | None]
     outcome_note: Mapped[str | None] = mapped_column(sa.Text, info=_pii("counselling"))
     referred_agency_id: Mapped[int | None] = mapped_column(sa.ForeignKey("agencies.id"))
+    #: 주요 사례관리 이력: what the case management did, in short
+    history_summary: Mapped[str | None] = mapped_column(sa.Text, info=_pii("service_history"))
+    #: 현상황 요약 at the start of the follow-up
+    current_situation: Mapped[str | None] = mapped_column(sa.Text, info=_pii("counselling"))
+    #: 주요 서비스 내용 during the follow-up
+    main_services: Mapped[str | None] = mapped_column(sa.Text, info=_pii("service_history"))
+    #: 사례관리사 의견
+    worker_opinion: Mapped[str | None] = mapped_column(sa.Text, info=_pii("counselling"))
+
+
+class ClosureReport(TimestampMixin, Model):
+    """종결보고서 (필수서식10), written once the case is closed; names and dates come from the record."""
+
+    __tablename__ = "case_closure_reports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    written_on: Mapped[date]
+    author_id: Mapped[int] = mapped_column(sa.ForeignKey("people.id"))
+    #: 현재상태 of the participant at closure (취업, 창업, 타 기관 이용 …)
+    current_status: Mapped[str] = mapped_column(sa.Text, info=_pii("counselling"))
+    #: 종결사유 in words (the 종결 유형 is on the 종결심사회의 record)
+    closure_reason: Mapped[str] = mapped_column(sa.Text, info=_pii("counselling"))
+    #: 보장구분(종결시점): the benefit category as it stood at closure, kept even if it changes later
+    benefit_category_at_closure: Mapped[str | None] = mapped_column(sa.String(60), info=_pii("economic"))
+    #: 사후관리 계획, in short
+    follow_up_plan_note: Mapped[str | None] = mapped_column(sa.Text, info=_pii("service_history"))
+    participant_opinion: Mapped[str | None] = mapped_column(sa.Text, info=_pii("counselling"))
+    worker_opinion: Mapped[str | None] = mapped_column(sa.Text, info=_pii("counselling"))
+    #: 비고
+    notes: Mapped[str | None] = mapped_column(sa.Text, info=_pii("counselling"))

@@ -23,6 +23,7 @@ from cases.services.closure import (
     plan_follow_up,
     record_closure_review,
     record_follow_up_outcome,
+    write_closure_report,
 )
 from cases.services.common import MAX_TEXT, RETENTION_YEARS, _event, membership_of
 from cases.services.documents import (
@@ -117,4 +118,5 @@ __all__ = [
     "return_escalation",
     "sa",
     "transition_case",
+    "write_closure_report",
 ]

@@ -1,4 +1,4 @@
-"""Closure and follow-up: the 종결심사, a supervisor's approval, the 사후관리 plan and its outcome."""
+"""Closure: the 종결심사, a supervisor's approval, the 종결보고서, the 사후관리 plan and its outcome."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from agencies.models import Agency, Person, StaffRole
 from cases.models import (
     Case,
     CaseStage,
+    ClosureReport,
     ClosureReview,
     ClosureType,
     FollowUpMethod,
@@ -18,7 +19,7 @@ from cases.models import (
 )
 from cases.services.common import _event, _optional, _past, _require_stage, _staff_of, _text
 from hamkke.db import db
-from hamkke.errors import PermissionDenied, ValidationFailed
+from hamkke.errors import InvalidTransition, PermissionDenied, ValidationFailed
 from hamkke.time import now_utc
 
 
@@ -106,8 +107,12 @@ def plan_follow_up(
     starts_on: date,
     ends_on: date,
     services_needed: str | None = None,
+    history_summary: str | None = None,
+    current_situation: str | None = None,
+    main_services: str | None = None,
+    worker_opinion: str | None = None,
 ) -> FollowUpPlan:
-    """Write the 사후관리 계획 (method and period), agreed with the client at closure."""
+    """Write the 사후관리 계획서 (활용서식12): method, period and texts, agreed with the client."""
     _require_stage(case, CaseStage.closure_review, what="사후관리 계획")
     if ends_on <= starts_on:
         raise ValidationFailed("사후관리 종료일은 시작일 이후여야 합니다.", field="ends_on")
@@ -119,6 +124,10 @@ def plan_follow_up(
         starts_on=starts_on,
         ends_on=ends_on,
         services_needed=_optional(services_needed, "services_needed", "필요 서비스"),
+        history_summary=_optional(history_summary, "history_summary", "주요 사례관리 이력"),
+        current_situation=_optional(current_situation, "current_situation", "현상황 요약"),
+        main_services=_optional(main_services, "main_services", "주요 서비스 내용"),
+        worker_opinion=_optional(worker_opinion, "worker_opinion", "사례관리사 의견"),
     )
     db.session.add(plan)
     db.session.flush()
@@ -154,3 +163,50 @@ def record_follow_up_outcome(
     db.session.flush()
     _event(case, "follow_up_outcome", actor=actor, agency_id=agency_id, data={"outcome": outcome.value})
     return plan
+
+
+#: stages in which the 종결보고서 can be written: the case has been decided closed (종결)
+REPORTABLE_STAGES = (CaseStage.follow_up, CaseStage.closed)
+
+
+def write_closure_report(
+    case: Case,
+    *,
+    actor: Person,
+    agency_id: int | None,
+    written_on: date,
+    current_status: str,
+    closure_reason: str,
+    benefit_category_at_closure: str | None = None,
+    follow_up_plan_note: str | None = None,
+    participant_opinion: str | None = None,
+    worker_opinion: str | None = None,
+    notes: str | None = None,
+) -> ClosureReport:
+    """Write the 종결보고서 (필수서식10) of a case decided closed; a later one supersedes, both are kept."""
+    if case.stage not in REPORTABLE_STAGES or case.closed_on is None:
+        raise InvalidTransition(
+            "종결보고서는 종결이 결정된 뒤(사후관리 또는 종결 단계)에 씁니다.",
+            english="Write the closure report once the case has been decided closed.",
+        )
+    written = _past(written_on, "written_on", "작성일자")
+    if written < case.closed_on:
+        raise ValidationFailed("작성일자는 종결일자 이후여야 합니다.", field="written_on")
+    report = ClosureReport(
+        case_id=case.id,
+        written_on=written,
+        author_id=actor.id,
+        current_status=_text(current_status, "current_status", "현재상태"),
+        closure_reason=_text(closure_reason, "closure_reason", "종결사유"),
+        benefit_category_at_closure=_optional(
+            benefit_category_at_closure, "benefit_category_at_closure", "보장구분(종결시점)", limit=60
+        ),
+        follow_up_plan_note=_optional(follow_up_plan_note, "follow_up_plan_note", "사후관리 계획"),
+        participant_opinion=_optional(participant_opinion, "participant_opinion", "참여자의견"),
+        worker_opinion=_optional(worker_opinion, "worker_opinion", "사례관리사의견"),
+        notes=_optional(notes, "notes", "비고"),
+    )
+    db.session.add(report)
+    db.session.flush()
+    _event(case, "closure_report", actor=actor, agency_id=agency_id, data={"report_id": report.id})
+    return report

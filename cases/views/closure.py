@@ -1,10 +1,12 @@
-"""Forms of closure: 종결심사, a supervisor's approval, and the 사후관리 plan and outcome."""
+"""Closure forms: 종결심사, approval, 종결보고서, the 사후관리 plan and outcome, and their prints."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
-from flask import abort, flash
+import sqlalchemy as sa
+from flask import abort, flash, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
@@ -13,9 +15,11 @@ from agencies.models import Person, StaffRole
 from agencies.sessions import acting_agency_id, login_required, signed_in_person
 from cases import access, forms, services
 from cases.models import Case, ClosureReview, ClosureType, FollowUpMethod, FollowUpOutcome
-from cases.views.common import actor_args, agency_choices, bp, staff_choices, stage_form
+from cases.views.common import actor_args, agency_choices, bp, client_view, staff_choices, stage_form
 from hamkke.db import db
 from hamkke.edge import see_other
+from hamkke.errors import NotFound
+from hamkke.time import now_utc
 
 
 @bp.route("/<int:case_id>/closure-review", methods=["GET", "POST"])
@@ -78,6 +82,10 @@ def follow_up(case_id: int) -> ResponseReturnValue:
             starts_on=form.starts_on.data,
             ends_on=form.ends_on.data,
             services_needed=form.services_needed.data,
+            history_summary=form.history_summary.data,
+            current_situation=form.current_situation.data,
+            main_services=form.main_services.data,
+            worker_opinion=form.worker_opinion.data,
             **actor_args(person),
         )
 
@@ -107,3 +115,78 @@ def follow_up_outcome(case_id: int) -> ResponseReturnValue:
     return stage_form(
         case_id, forms.FollowUpOutcomeForm, _("사후관리 결과"), "사후관리 결과", save, prepare=prepare
     )
+
+
+@bp.route("/<int:case_id>/closure-report", methods=["GET", "POST"])
+@login_required
+def closure_report(case_id: int) -> ResponseReturnValue:
+    """종결보고서 (필수서식10), once the case has been decided closed."""
+
+    def prepare(case: Case, form: Any) -> None:
+        if request.method == "GET" and not form.benefit_category_at_closure.data:
+            # The category as it stands now, read through the gate; the worker confirms or corrects it.
+            view = client_view(case, signed_in_person())
+            if view is not None and view.can_see("economic"):
+                form.benefit_category_at_closure.data = view.value("economic", "benefit_category")
+
+    def save(case: Case, form: Any, person: Person) -> None:
+        services.write_closure_report(
+            case,
+            written_on=form.written_on.data,
+            current_status=form.current_status.data,
+            closure_reason=form.closure_reason.data,
+            benefit_category_at_closure=form.benefit_category_at_closure.data,
+            follow_up_plan_note=form.follow_up_plan_note.data,
+            participant_opinion=form.participant_opinion.data,
+            worker_opinion=form.worker_opinion.data,
+            notes=form.notes.data,
+            **actor_args(person),
+        )
+
+    return stage_form(
+        case_id, forms.ClosureReportForm, _("종결보고서"), "종결보고서 (필수서식10)", save, prepare=prepare
+    )
+
+
+def _print_closure_sheet(case_id: int, template: str, table: str) -> ResponseReturnValue:
+    """Print one closure form of the case on A4 through the gate, newest record first."""
+    person = signed_in_person()
+    case = access.get_case_for(person, case_id, "edit")
+    view = client_view(case, person)
+    records = sorted(view.records(table), key=lambda r: r["id"], reverse=True) if view else []
+    if not records:
+        raise NotFound("아직 작성한 서식이 없습니다.", english="Nothing has been written on this form yet.")
+    reviews = view.records("case_closure_reviews") if view else ()
+    author_ids = {record["author_id"] for record in records if record.get("author_id")}
+    authors: list[Person] = (
+        list(db.session.scalars(sa.select(Person).where(Person.id.in_(author_ids)))) if author_ids else []
+    )
+    return render_template(
+        template,
+        case=case,
+        view=view,
+        records=records,
+        last_review=max(reviews, key=lambda r: r["id"]) if reviews else None,
+        author_names={author.id: author.name for author in authors},
+        age_on=_age_on,
+        printed_at=now_utc(),
+    )
+
+
+def _age_on(birth_date: date, day: date) -> int:
+    """만 나이 on ``day``."""
+    return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
+
+
+@bp.get("/<int:case_id>/closure-report/print")
+@login_required
+def print_closure_report(case_id: int) -> ResponseReturnValue:
+    """종결보고서 (필수서식10) on A4."""
+    return _print_closure_sheet(case_id, "cases/print/closure_report.html", "case_closure_reports")
+
+
+@bp.get("/<int:case_id>/follow-up/print")
+@login_required
+def print_follow_up_plan(case_id: int) -> ResponseReturnValue:
+    """사후관리 계획서 (활용서식12) on A4."""
+    return _print_closure_sheet(case_id, "cases/print/follow_up_plan.html", "case_follow_up_plans")

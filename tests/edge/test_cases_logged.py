@@ -1,7 +1,8 @@
 """Case pages outside the case page itself leave committed access-log rows for their viewer.
 
 A file kept with the case (needs group), downloaded by the owning dong centre's worker; the
-내부판정회의 form listing the dong's cases awaiting judgment, opened by a worker of that dong centre.
+내부판정회의 form listing the dong's cases awaiting judgment, opened by a worker of that dong centre;
+the printed 종결보고서 and 사후관리 계획서 of a closed case.
 """
 
 from __future__ import annotations
@@ -16,7 +17,14 @@ from tests.fixtures.live import LiveServer
 pytestmark = pytest.mark.embedded
 
 #: the disclosing routes this module proves logged
-LIVE = frozenset({"cases.download_attachment", "cases.dong_meeting"})
+LIVE = frozenset(
+    {
+        "cases.download_attachment",
+        "cases.dong_meeting",
+        "cases.print_closure_report",
+        "cases.print_follow_up_plan",
+    }
+)
 
 
 def test_case_file_download_is_logged(
@@ -79,3 +87,47 @@ def test_dong_meeting_form_is_logged(live_server: LiveServer, second_connection:
     assert log_rows(second_connection, actor_id=worker_id) > before, (
         "the form listed clients but left no log row"
     )
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "path"),
+    [
+        ("cases.print_closure_report", "closure-report/print"),
+        ("cases.print_follow_up_plan", "follow-up/print"),
+    ],
+)
+def test_closure_prints_are_logged(
+    endpoint: str, path: str, live_server: LiveServer, world: World, second_connection: sa.Engine
+) -> None:
+    """The A4 종결보고서 and 사후관리 계획서 show the client's name and contacts: logged."""
+    from datetime import timedelta
+
+    from cases.models import ClosureReport, FollowUpMethod, FollowUpPlan
+    from hamkke.time import today_local
+
+    today = today_local()
+    with committed(live_server.app) as session:
+        # Rows as the closure forms leave them; the forms themselves are tested in tests/cases.
+        session.add(
+            ClosureReport(
+                case_id=world.case_id,
+                written_on=today,
+                author_id=world.sender_id,
+                current_status="취업",
+                closure_reason="목표 달성",
+            )
+        )
+        session.add(
+            FollowUpPlan(
+                case_id=world.case_id,
+                method=FollowUpMethod.phone,
+                starts_on=today,
+                ends_on=today + timedelta(days=90),
+            )
+        )
+    http = signed_in(live_server.app, world.sender_id, world.dong_centre_id)
+    before = log_rows(second_connection, actor_id=world.sender_id, client_id=world.client_id)
+    page = http.get(f"{live_server.url}/cases/{world.case_id}/{path}", timeout=30)
+    assert page.status_code == 200, page.text[:500]
+    after = log_rows(second_connection, actor_id=world.sender_id, client_id=world.client_id)
+    assert after > before, f"{endpoint} printed the client but left no log row"

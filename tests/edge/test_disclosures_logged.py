@@ -38,6 +38,8 @@ CASE_PAGES: dict[str, Callable[[Demo], str]] = {
     "cases.print_case": lambda d: f"/cases/{d.case_id}/print",
     "cases.print_needs_surveys": lambda d: f"/cases/{d.case_id}/needs-survey/print",
     "cases.print_satisfaction": lambda d: f"/cases/{d.case_id}/satisfaction/print",
+    # the form offers the benefit category as it stands (read through the gate) for the worker to confirm
+    "cases.closure_report": lambda d: f"/cases/{d.case_id}/closure-report",
     "cases.other_services": lambda d: f"/cases/{d.case_id}/others",
     "cases.caseload": lambda d: "/cases/",
     "cases.main_client": lambda d: f"/cases/{d.case_id}/main-client",

@@ -1,0 +1,59 @@
+"""cases: 종결보고서 (필수서식10) and the rest of the 사후관리 계획서 (활용서식12)
+
+Revision ID: 6e8c0a2d4f51
+Revises: 4d2a6f8b1c37
+Create Date: 2026-12-08 01:10:00
+
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+# revision identifiers, used by Alembic.
+revision = "6e8c0a2d4f51"
+down_revision = "4d2a6f8b1c37"
+branch_labels = None
+depends_on = None
+
+#: the 활용서식12 fields a plan written before this revision did not ask: left empty (NULL)
+FOLLOW_UP_TEXTS = ("history_summary", "current_situation", "main_services", "worker_opinion")
+
+
+def upgrade():
+    with op.batch_alter_table("case_follow_up_plans", schema=None) as batch_op:
+        for name in FOLLOW_UP_TEXTS:
+            batch_op.add_column(sa.Column(name, sa.Text(), nullable=True))
+    op.create_table(
+        "case_closure_reports",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("case_id", sa.Integer(), nullable=False),
+        sa.Column("written_on", sa.Date(), nullable=False),
+        sa.Column("author_id", sa.Integer(), nullable=False),
+        sa.Column("current_status", sa.Text(), nullable=False),
+        sa.Column("closure_reason", sa.Text(), nullable=False),
+        sa.Column("benefit_category_at_closure", sa.String(length=60), nullable=True),
+        sa.Column("follow_up_plan_note", sa.Text(), nullable=True),
+        sa.Column("participant_opinion", sa.Text(), nullable=True),
+        sa.Column("worker_opinion", sa.Text(), nullable=True),
+        sa.Column("notes", sa.Text(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["author_id"], ["people.id"], name=op.f("fk_case_closure_reports_author_id_people")
+        ),
+        sa.ForeignKeyConstraint(
+            ["case_id"], ["cases.id"], name=op.f("fk_case_closure_reports_case_id_cases"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_case_closure_reports")),
+    )
+    with op.batch_alter_table("case_closure_reports", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_case_closure_reports_case_id"), ["case_id"], unique=False)
+
+
+def downgrade():
+    with op.batch_alter_table("case_closure_reports", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_case_closure_reports_case_id"))
+    op.drop_table("case_closure_reports")
+    with op.batch_alter_table("case_follow_up_plans", schema=None) as batch_op:
+        for name in reversed(FOLLOW_UP_TEXTS):
+            batch_op.drop_column(name)
