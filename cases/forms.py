@@ -39,7 +39,7 @@ from cases.models import (
     RiskLevel,
     SelectionOutcome,
 )
-from cases.scores import CAPACITY_ITEMS, WORKER_POINTS
+from cases.scores import CAPACITY_ITEMS, SELF_CHECK, WORKER_POINTS
 from cases.services import MeetingDecisionInput
 from hamkke.edge import attach_error
 from hamkke.errors import DomainError
@@ -637,6 +637,11 @@ def capacity_form_class() -> type[CaseForm]:
         ("환경적 상황 (25점)", ["public_assistance", "family", "credit"]),
         ("담당자 의견 (20점)", ["worker_will", "worker_employability", "supervisor_adjustment"]),
     ]
+    for section, (title, statements) in SELF_CHECK.items():
+        names = [f"{section}_{number}" for number in range(1, len(statements) + 1)]
+        for name, statement in zip(names, statements, strict=True):
+            fields[name] = BooleanField(statement)
+        fields["fieldsets"].append((f"참여자 자가 평가: {title} (해당하는 것 모두)", names))
     return type("CapacityForm", (CaseForm,), fields)
 
 

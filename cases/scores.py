@@ -106,6 +106,50 @@ CAPACITY_ITEMS: dict[str, tuple[str, int, dict[str, tuple[str, int]]]] = {
 PERSONAL_ITEMS = ("age", "work_will", "education", "work_capacity", "illness", "career_gap", "licences")
 ENVIRONMENT_ITEMS = ("public_assistance", "family", "credit")
 WORKER_POINTS = (0, 2, 4, 6, 8, 10)
+
+#: 자립역량 평가 — 참여자 자가 평가 체크리스트 (활용서식1): section → (title, statements), all that apply.
+#: The manual gives no rule from the ticks to the score; they inform the worker's choice of 근로의지,
+#: 근로능력 and 질병정도 on the scorecard, so they are kept beside it and never scored.
+SELF_CHECK: dict[str, tuple[str, tuple[str, ...]]] = {
+    "will": (
+        "근로의지",
+        (
+            "나는 노는 것 보다 일하는 것이 낫다.",
+            "나는 직업을 구하기 위해서 다른 사람에게 도움을 요청한다.",
+            "나는 마음에 들지 않는 일이라도 일단 취업하는 것이 좋다.",
+            "나는 일자리를 구하기 위해 전력을 다하고 있다.",
+            "나는 취업관련 행사나 채용 박람회에 참석한 적이 있다.",
+            "나는 가정에 조금이라도 경제적 보탬이 된다면 취업 하겠다.",
+            "나는 대부분의 사람이 기피하는 일이라도 일단 취직 하겠다.",
+            "나는 제시된 임금이 마음에 들지 않더라도 우선 취업 하겠다.",
+            "나는 일자리(직장) 교통편이 불편하더라도 우선 취업 하겠다.",
+            "나는 만성질환(당뇨, 고혈압 등)이 있어도 일 할 수 있다.",
+        ),
+    ),
+    "capacity": (
+        "근로능력",
+        (
+            "나는 원하는 일을 8시간 이상 근로 가능하다.",
+            "나는 원하는 일을 4시간 이상 근로 가능하다.",
+            "나는 원하는 일을 4시간 미만 근로 가능하다.",
+        ),
+    ),
+    "health": (
+        "건강상태",
+        (
+            "나는 질병(질환)이 없다.",
+            "나의 질병(질환)은 3개월 이내 단기 치료가 필요하다.",
+            "나의 질병(질환)은 6개월 이내 장기 치료가 필요하다.",
+            "나의 질병(질환)은 만성질환으로 6개월 이상 치료가 필요하다.",
+        ),
+    ),
+}
+#: every tick's code, e.g. "will_3", in the checklist's order
+SELF_CHECK_CODES: tuple[str, ...] = tuple(
+    f"{section}_{number}"
+    for section, (_, statements) in SELF_CHECK.items()
+    for number in range(1, len(statements) + 1)
+)
 CLOSURE_REVIEW_THRESHOLD = 8.0
 
 

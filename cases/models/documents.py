@@ -45,6 +45,8 @@ class CapacityAssessment(TimestampMixin, Model):
     worker_will: Mapped[int]
     worker_employability: Mapped[int]
     supervisor_adjustment: Mapped[int] = mapped_column(default=0)
+    #: the participant's 자가 평가 체크리스트: codes of the statements ticked (`SELF_CHECK_CODES`)
+    self_check: Mapped[list[str]] = mapped_column(sa.JSON, default=list, info=_pii("needs"))
     total: Mapped[int]
     group: Mapped[str] = mapped_column(sa.String(1))
     assessed_by_id: Mapped[int] = mapped_column(sa.ForeignKey("people.id"))

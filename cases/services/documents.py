@@ -12,7 +12,7 @@ from flask import current_app
 
 from agencies.models import Person, StaffRole
 from cases.models import Attachment, AttachmentKind, CapacityAssessment, Case, CaseEvaluation
-from cases.scores import EvaluationRow, capacity_score, evaluation_result
+from cases.scores import SELF_CHECK_CODES, EvaluationRow, capacity_score, evaluation_result
 from cases.services.common import _event, _optional, _past, _staff_of
 from hamkke.db import db
 from hamkke.errors import PermissionDenied, ValidationFailed
@@ -81,6 +81,7 @@ def record_capacity_assessment(
     worker_will: int,
     worker_employability: int,
     supervisor_adjustment: int = 0,
+    self_check: Sequence[str] = (),
 ) -> CapacityAssessment:
     """Record a 자활역량평가표 with its total and group computed (supervisor ±5 needs the role)."""
     if (
@@ -101,6 +102,7 @@ def record_capacity_assessment(
         worker_will=worker_will,
         worker_employability=worker_employability,
         supervisor_adjustment=supervisor_adjustment,
+        self_check=_self_check(self_check),
         total=score.total,
         group=score.group,
         assessed_by_id=actor.id,
@@ -111,6 +113,13 @@ def record_capacity_assessment(
         case, "capacity", actor=actor, agency_id=agency_id, data={"total": score.total, "group": score.group}
     )
     return record
+
+
+def _self_check(ticked: Sequence[str]) -> list[str]:
+    unknown = set(ticked) - set(SELF_CHECK_CODES)
+    if unknown:
+        raise ValidationFailed("자가 평가 체크리스트에 없는 문항입니다.", field=sorted(unknown)[0])
+    return [code for code in SELF_CHECK_CODES if code in ticked]
 
 
 def record_evaluation(

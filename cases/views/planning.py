@@ -13,7 +13,7 @@ from agencies.models import Person
 from agencies.sessions import login_required, signed_in_person
 from cases import forms, services
 from cases.models import Case, ContactMethod, GoalTerm, MonitoringChannel, MonitoringFinding, NeedDomain
-from cases.scores import CAPACITY_ITEMS, CLOSURE_REVIEW_THRESHOLD, EvaluationRow
+from cases.scores import CAPACITY_ITEMS, CLOSURE_REVIEW_THRESHOLD, SELF_CHECK_CODES, EvaluationRow
 from cases.views import common
 from cases.views.common import actor_args, agency_choices, bp, stage_form
 from hamkke.db import db
@@ -201,6 +201,7 @@ def capacity(case_id: int) -> ResponseReturnValue:
             worker_will=int(form.worker_will.data),
             worker_employability=int(form.worker_employability.data),
             supervisor_adjustment=form.supervisor_adjustment.data or 0,
+            self_check=[code for code in SELF_CHECK_CODES if form[code].data],
             **actor_args(person),
         )
         flash(_("자활역량 점수 %(total)s점, %(group)s그룹", total=record.total, group=record.group), "info")

@@ -1,4 +1,4 @@
-"""cases: 종결보고서 (필수서식10) and the rest of the 사후관리 계획서 (활용서식12)
+"""cases: 종결보고서 (필수서식10), the rest of the 사후관리 계획서 (활용서식12), 활용서식1's self-check
 
 Revision ID: 6e8c0a2d4f51
 Revises: 4d2a6f8b1c37
@@ -23,6 +23,9 @@ def upgrade():
     with op.batch_alter_table("case_follow_up_plans", schema=None) as batch_op:
         for name in FOLLOW_UP_TEXTS:
             batch_op.add_column(sa.Column(name, sa.Text(), nullable=True))
+    # Scorecards written before had no self-check: an empty list, as the form leaves it unticked.
+    with op.batch_alter_table("case_capacity_assessments", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("self_check", sa.JSON(), nullable=False, server_default="[]"))
     op.create_table(
         "case_closure_reports",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -54,6 +57,8 @@ def downgrade():
     with op.batch_alter_table("case_closure_reports", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_case_closure_reports_case_id"))
     op.drop_table("case_closure_reports")
+    with op.batch_alter_table("case_capacity_assessments", schema=None) as batch_op:
+        batch_op.drop_column("self_check")
     with op.batch_alter_table("case_follow_up_plans", schema=None) as batch_op:
         for name in reversed(FOLLOW_UP_TEXTS):
             batch_op.drop_column(name)

@@ -13,7 +13,15 @@ import sqlalchemy as sa
 from flask.testing import FlaskClient
 
 from agencies.models import Agency, Person
-from cases.models import Case, CaseStage, ConsentStatus, Escalation, EscalationStatus, IntakeRecord
+from cases.models import (
+    CapacityAssessment,
+    Case,
+    CaseStage,
+    ConsentStatus,
+    Escalation,
+    EscalationStatus,
+    IntakeRecord,
+)
 from consents.models import Consent
 from hamkke.time import today_local
 from tests.fixtures.auth import page_csrf_token
@@ -480,10 +488,21 @@ def test_service_check_result_capacity_and_evaluation_pages(
             "worker_will": "10",
             "worker_employability": "6",
             "supervisor_adjustment": "0",
+            "will_1": "y",
+            "will_6": "y",
+            "capacity_1": "y",
+            "health_2": "y",
         },
         follow_redirects=True,
     )
     assert "96점, A그룹" in scored.get_data(as_text=True)
+    # the participant's self-check is kept beside the score, in the checklist's order, never scored
+    assert db.session.scalars(sa.select(CapacityAssessment.self_check)).one() == [
+        "will_1",
+        "will_6",
+        "capacity_1",
+        "health_2",
+    ]
     evaluated = worker_client.post(
         f"/cases/{case.id}/evaluation",
         data={
