@@ -121,7 +121,13 @@ FIELD_GROUPS: dict[str, FieldGroup] = {
             "needs",
             N_("욕구사정"),
             sensitive=False,
-            relations=("case_needs", "case_capacity_assessments", "case_attachments"),
+            # The 자활사정지 is the 자활 participant's needs assessment as a whole (money included).
+            relations=(
+                "case_needs",
+                "case_capacity_assessments",
+                "case_attachments",
+                "case_self_sufficiency_assessments",
+            ),
             referral_texts=("reason", "requested_services"),
             labels=MappingProxyType(
                 {"reason": N_("의뢰사유"), "requested_services": N_("대상자 요구 서비스")}

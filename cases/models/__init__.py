@@ -46,6 +46,7 @@ from cases.models.enums import (
 from cases.models.escalation import DongMeeting, DongMeetingDecision, Escalation
 from cases.models.households import Client, Household
 from cases.models.planning import CounsellingLog, PlanGoal, PlanService, ServiceCheck, ServicePlan
+from cases.models.self_assessment import SelfSufficiencyAssessment
 from cases.models.surveys import NeedsSurvey, SatisfactionSurvey
 
 __all__ = [
@@ -94,6 +95,7 @@ __all__ = [
     "SatisfactionSurvey",
     "SelectionDecision",
     "SelectionOutcome",
+    "SelfSufficiencyAssessment",
     "ServiceCheck",
     "ServicePlan",
     "case_number",

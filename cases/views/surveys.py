@@ -11,15 +11,18 @@ from flask_babel import gettext as _
 from agencies.models import Person
 from agencies.sessions import login_required, signed_in_person
 from cases import access
+from cases import self_assessment as self_assessment_sheet
 from cases.models import Case
 from cases.needs_survey import DOMAINS, SCALES, SUPPORT_KINDS, SUPPORT_PEOPLE, SURVEY_ITEMS
 from cases.satisfaction import SCALE as SATISFACTION_SCALE
 from cases.satisfaction import STATEMENTS, SatisfactionKind
+from cases.services.self_assessment import record_self_assessment
 from cases.services.surveys import record_needs_survey, record_satisfaction
 from cases.survey_forms import (
     needs_survey_form_class,
     satisfaction_answers,
     satisfaction_form_class,
+    self_assessment_form_class,
     survey_answers,
     survey_support,
 )
@@ -131,5 +134,43 @@ def print_satisfaction(case_id: int) -> ResponseReturnValue:
         sheets=sheets,
         statements=STATEMENTS,
         scale=SATISFACTION_SCALE,
+        printed_at=now_utc(),
+    )
+
+
+@bp.route("/<int:case_id>/self-assessment", methods=["GET", "POST"])
+@login_required
+def self_assessment(case_id: int) -> ResponseReturnValue:
+    """자활사정지 (필수서식3) of a 자활 participant's assessment interview."""
+
+    def save(case: Case, form: Any, person: Person) -> None:
+        values = {name: value for name, value in form.data.items() if name != "csrf_token"}
+        record_self_assessment(
+            case, counselled_on=form.counselled_on.data, values=values, **actor_args(person)
+        )
+
+    return stage_form(case_id, self_assessment_form_class(), _("자활사정지"), "자활사정지 (필수서식3)", save)
+
+
+@bp.get("/<int:case_id>/self-assessment/print")
+@login_required
+def print_self_assessment(case_id: int) -> ResponseReturnValue:
+    """자활사정지 (필수서식3) on A4, newest first, as far as the gate lets the viewer see them."""
+    person = signed_in_person()
+    case = access.get_case_for(person, case_id, "edit")
+    view = common.client_view(case, person)
+    records = sorted(
+        view.records("case_self_sufficiency_assessments") if view else (), key=lambda r: r["id"], reverse=True
+    )
+    if not records:
+        raise NotFound(
+            "아직 작성한 자활사정지가 없습니다.", english="No assessment sheet has been written yet."
+        )
+    return render_template(
+        "cases/print/self_assessment.html",
+        case=case,
+        view=view,
+        records=records,
+        sheet=self_assessment_sheet,
         printed_at=now_utc(),
     )

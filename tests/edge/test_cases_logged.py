@@ -2,7 +2,7 @@
 
 A file kept with the case (needs group), downloaded by the owning dong centre's worker; the
 내부판정회의 form listing the dong's cases awaiting judgment, opened by a worker of that dong centre;
-the printed 종결보고서 and 사후관리 계획서 of a closed case.
+the printed 종결보고서, 사후관리 계획서 and 자활사정지.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ LIVE = frozenset(
         "cases.dong_meeting",
         "cases.print_closure_report",
         "cases.print_follow_up_plan",
+        "cases.print_self_assessment",
     }
 )
 
@@ -99,10 +100,10 @@ def test_dong_meeting_form_is_logged(live_server: LiveServer, second_connection:
 def test_closure_prints_are_logged(
     endpoint: str, path: str, live_server: LiveServer, world: World, second_connection: sa.Engine
 ) -> None:
-    """The A4 종결보고서 and 사후관리 계획서 show the client's name and contacts: logged."""
+    """The A4 종결보고서, 사후관리 계획서 and 자활사정지 show the client's name and more: logged."""
     from datetime import timedelta
 
-    from cases.models import ClosureReport, FollowUpMethod, FollowUpPlan
+    from cases.models import ClosureReport, FollowUpMethod, FollowUpPlan, SelfSufficiencyAssessment
     from hamkke.time import today_local
 
     today = today_local()
@@ -123,6 +124,16 @@ def test_closure_prints_are_logged(
                 method=FollowUpMethod.phone,
                 starts_on=today,
                 ends_on=today + timedelta(days=90),
+            )
+        )
+        session.add(
+            SelfSufficiencyAssessment(
+                case_id=world.case_id,
+                counselled_on=today,
+                counsellor_id=world.sender_id,
+                duration="le60",
+                method="office",
+                main_complaint="일하고 싶어요",
             )
         )
     http = signed_in(live_server.app, world.sender_id, world.dong_centre_id)
