@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, DecimalField, IntegerField, SelectField, StringField
+from wtforms import DateField, DecimalField, IntegerField, SelectChoice, SelectField, StringField
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional
 
 from agencies.district_records import TrainingAudience
@@ -43,7 +43,7 @@ class TrainingForm(FlaskForm):
     organiser = StringField("주관 기관", validators=[DataRequired(message=REQUIRED), Length(max=200)])
     audience = SelectField(
         "교육대상",
-        choices=[(member.value, member.label) for member in TrainingAudience],
+        choices=[SelectChoice(member.value, member.label) for member in TrainingAudience],
         validate_choice=False,
         validators=[AnyOf([member.value for member in TrainingAudience], message=CHOOSE)],
     )

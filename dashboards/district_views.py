@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from flask import Blueprint, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
+from wtforms import SelectChoice
 
 from agencies import district_services
 from agencies.district_records import LowIncomeCount, TrainingAudience, TrainingParticipant, TrainingRecord
@@ -118,7 +119,9 @@ def trainings(district_id: int) -> ResponseReturnValue:
 def _training_form(district: District, record: TrainingRecord | None) -> TrainingForm:
     form = TrainingForm(obj=record if request.method == "GET" else None)
     people = district_services.network_people(district.id)
-    form.participant_ids.choices = [(person_id, f"{name} ({agency})") for person_id, name, agency in people]
+    form.participant_ids.choices = [
+        SelectChoice(person_id, f"{name} ({agency})") for person_id, name, agency in people
+    ]
     if request.method == "GET" and record is not None:
         form.participant_ids.data = [participant.person_id for participant in record.participants]
         form.audience.data = record.audience.value
@@ -187,7 +190,7 @@ def low_income(district_id: int) -> ResponseReturnValue:
         .order_by(Dong.region_id, Dong.position)
     ).all()
     form = LowIncomeForm()
-    form.dong_id.choices = [("", "동 고르기"), *((str(i), str(n)) for i, n in dongs)]
+    form.dong_id.choices = [SelectChoice("", "동 고르기"), *(SelectChoice(str(i), str(n)) for i, n in dongs)]
     if request.method == "GET":
         form.year.data = today_local().year
     if form.validate_on_submit():

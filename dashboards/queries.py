@@ -423,7 +423,6 @@ def _dashboard_tables(scope: Scope, period: Period, *, today: date) -> list[Tabl
     if scope.kind == "district":
         tables.append(escalations_by_dong(scope, period, today=today))
         tables.append(stale_by_dong(scope, today=today))
-        tables += district_statistics(scope, period, today=today)
     tables += [
         conferences_by_region(scope, period),
         special_sessions(scope, period),
@@ -431,6 +430,8 @@ def _dashboard_tables(scope: Scope, period: Period, *, today: date) -> list[Tabl
         referral_stats(scope, period),
         caseload(scope),
     ]
+    if scope.kind == "district":
+        tables += district_statistics(scope, period, today=today)
     return tables
 
 
