@@ -109,6 +109,29 @@ def _enum(name, values):
     return sa.Enum(*values, name=name, native_enum=False, create_constraint=True, length=40)
 
 
+def _add_enum_column(table, column, name, values):
+    # Not batch mode on SQLite: it rebuilds the table, and dropping the old copy (foreign keys on)
+    # deletes the rows that reference it with ON DELETE CASCADE (every membership_roles row). SQLite
+    # adds a column with its own CHECK in place.
+    if op.get_bind().dialect.name == "sqlite":
+        listed = ", ".join(f"'{value}'" for value in values)
+        op.execute(
+            f"ALTER TABLE {table} ADD COLUMN {column} VARCHAR(40) "
+            f"CONSTRAINT ck_{table}_{name} CHECK ({column} IN ({listed}))"
+        )
+    else:
+        op.add_column(table, sa.Column(column, _enum(name, values), nullable=True))
+
+
+def _drop_enum_column(table, column, name):
+    # In place on SQLite too (3.35+ drops a column whose only constraint is its own CHECK).
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
+    else:
+        op.drop_constraint(op.f(f"ck_{table}_{name}"), table, type_="check")
+        op.drop_column(table, column)
+
+
 def _code_households(bind):
     households = sa.table(
         "households",
@@ -177,19 +200,11 @@ def _position_memberships(bind):
 
 
 def upgrade():
-    with op.batch_alter_table("households", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("problem_type", _enum("household_problem_type", PROBLEM_TYPES), nullable=True)
-        )
-        batch_op.add_column(
-            sa.Column("composition_type", _enum("household_composition_type", COMPOSITIONS), nullable=True)
-        )
-        batch_op.create_index(batch_op.f("ix_households_problem_type"), ["problem_type"], unique=False)
-        batch_op.create_index(
-            batch_op.f("ix_households_composition_type"), ["composition_type"], unique=False
-        )
-    with op.batch_alter_table("memberships", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("position", _enum("staff_position", POSITIONS), nullable=True))
+    _add_enum_column("households", "problem_type", "household_problem_type", PROBLEM_TYPES)
+    _add_enum_column("households", "composition_type", "household_composition_type", COMPOSITIONS)
+    op.create_index(op.f("ix_households_problem_type"), "households", ["problem_type"], unique=False)
+    op.create_index(op.f("ix_households_composition_type"), "households", ["composition_type"], unique=False)
+    _add_enum_column("memberships", "position", "staff_position", POSITIONS)
     op.create_table(
         "low_income_counts",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -288,14 +303,8 @@ def downgrade():
         batch_op.drop_index(batch_op.f("ix_low_income_counts_dong_id"))
         batch_op.drop_index(batch_op.f("ix_low_income_counts_district_id"))
     op.drop_table("low_income_counts")
-    # SQLite rebuilds the table in batch mode: the enum CHECKs go first, or they name a dropped column.
-    with op.batch_alter_table("memberships", schema=None) as batch_op:
-        batch_op.drop_constraint(op.f("ck_memberships_staff_position"), type_="check")
-        batch_op.drop_column("position")
-    with op.batch_alter_table("households", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_households_composition_type"))
-        batch_op.drop_index(batch_op.f("ix_households_problem_type"))
-        batch_op.drop_constraint(op.f("ck_households_household_composition_type"), type_="check")
-        batch_op.drop_constraint(op.f("ck_households_household_problem_type"), type_="check")
-        batch_op.drop_column("composition_type")
-        batch_op.drop_column("problem_type")
+    _drop_enum_column("memberships", "position", "staff_position")
+    op.drop_index(op.f("ix_households_composition_type"), table_name="households")
+    op.drop_index(op.f("ix_households_problem_type"), table_name="households")
+    _drop_enum_column("households", "composition_type", "household_composition_type")
+    _drop_enum_column("households", "problem_type", "household_problem_type")
