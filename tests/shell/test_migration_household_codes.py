@@ -122,9 +122,6 @@ def _seed(connection: sa.Connection) -> None:
             for key, (text, _, _) in EXPECTED.items()
         ],
     )
-    people = sa.table(
-        "people", *(sa.column(n) for n in ("id", "name", "email", "is_active", "is_break_glass"))
-    )
     people_rows = [
         {
             "id": i,
@@ -138,7 +135,8 @@ def _seed(connection: sa.Connection) -> None:
     connection.execute(
         sa.text(
             "INSERT INTO people (id, name, email, is_active, is_break_glass, failed_sign_ins, "
-            "session_version, created_at, updated_at) VALUES (:id, :name, :email, :is_active, :is_break_glass, 0, 1, :at, :at)"
+            "session_version, created_at, updated_at) "
+            "VALUES (:id, :name, :email, :is_active, :is_break_glass, 0, 1, :at, :at)"
         ),
         [{**row, "at": now} for row in people_rows],
     )
