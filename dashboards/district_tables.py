@@ -136,7 +136,7 @@ def discovery_rate(scope: Scope, period: Period) -> Table:
     }
     table = Table(
         key="discovery_rate",
-        title=f"발굴률 ({period.year}년 저소득가구 기준)",
+        title="발굴률(저소득가구 대비)",
         columns=[
             Column("동", "text"),
             Column("저소득가구"),
@@ -145,7 +145,7 @@ def discovery_rate(scope: Scope, period: Period) -> Table:
             Column("저소득가구 몇 가구당 1가구", "measure", "가구당 1가구"),
         ],
         note=(
-            "발굴률 = 기간 안에 발굴(접수)한 가구 / 그해 저소득가구"
+            f"발굴률 = 기간 안에 발굴(접수)한 가구 / {period.year}년 저소득가구"
             "(기초생활수급 + 차상위, 구가 입력한 기준 자료). "
             f"기준 자료가 없는 동은 '{NO_REFERENCE}'로 두고 합계에서 뺍니다. "
             "분기·월 기간은 연간 기준과 비교합니다."

@@ -116,8 +116,8 @@ def roster_table(district_id: int, *, today: date) -> Table:
             Column("소속", "text"),
             Column("담당 사례"),
             *(Column(intensity.label) for intensity in CaseIntensity),
-            Column(f"{today.year}년 교육"),
-            Column(f"연 {TRAINING_MINIMUM}회 미만", "text"),
+            Column("올해 교육"),
+            Column("교육 기준 미달", "text"),
         ],
         note=(
             "담당 사례 = 주 사례관리자(담당)로 진행 중인 사례(사후관리 제외), 개입 강도별로 나눕니다. "
