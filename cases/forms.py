@@ -104,12 +104,14 @@ class OpenCaseForm(CaseForm):
     problem_type = SelectField(
         "가구유형: 주된 어려움",
         choices=_choices(HouseholdProblemType, blank="선택 안 함"),
+        default="",
         validate_choice=False,
         validators=[AnyOf(["", *(o.value for o in HouseholdProblemType)], message=CHOOSE)],
     )
     composition_type = SelectField(
         "가구유형: 가구 구성",
         choices=_choices(HouseholdComposition, blank="선택 안 함"),
+        default="",
         validate_choice=False,
         validators=[AnyOf(["", *(o.value for o in HouseholdComposition)], message=CHOOSE)],
     )
