@@ -99,7 +99,17 @@ def flow_figures(scope: Scope, period: Period) -> list[dict[int | None, int]]:
 
 
 def district_flow(scope: Scope, period: Period) -> Table:
-    """A row per dong (and 합계): 발굴, 의뢰, 선정, 미선정, 연계, 종결 in the period."""
+    """A row per dong (and 합계): 발굴, 의뢰, 선정, 미선정, 연계, 종결 in the period.
+
+    For a dong and the period (local dates), counted from the case columns the workflow sets:
+
+    * 발굴: households of cases whose 접수일 (``opened_on``) falls in the period, each household once;
+    * 의뢰: cases with a 구청 의뢰 (``Escalation``) whose 의뢰일 (``submitted_on``) falls in it;
+    * 선정: cases selected for case management (``select_case_management`` sets ``selected_on``) then;
+    * 미선정: cases in 미선정 whose decision day (``selected_on``, set by ``not_select``) falls in it;
+    * 연계: cases closed straight from 선정 by ``link_service_only`` (closed, never selected) then;
+    * 종결: selected cases whose 종결일 (``closed_on``: entering 사후관리 or closing) falls in it.
+    """
     figures = flow_figures(scope, period)
     rows: list[tuple[int | None, str]] = list(_dongs(scope))
     if scope.kind == "district" and scope.region_id is None and any(None in f for f in figures):
