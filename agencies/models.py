@@ -9,6 +9,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+# The district's reference records live beside the network; importing them here registers their tables.
+from agencies import district_records as district_records
+from agencies.district_records import StaffPosition
 from hamkke.db import Model, TimestampMixin, UTCDateTime, db, str_enum
 
 
@@ -323,6 +326,8 @@ class Membership(TimestampMixin, Model):
     )
     #: job title shown in directories, e.g. 복지플래너
     title: Mapped[str | None] = mapped_column(sa.String(100))
+    #: the typed post (통합사례관리사, 복지플래너 …) the district's roster counts by
+    position: Mapped[StaffPosition | None] = mapped_column(str_enum(StaffPosition, "staff_position"))
 
     person: Mapped[Person] = relationship(back_populates="memberships")
     agency: Mapped[Agency] = relationship(back_populates="memberships")

@@ -32,6 +32,8 @@ from cases.models import (
     EscalationUrgency,
     FollowUpMethod,
     FollowUpOutcome,
+    HouseholdComposition,
+    HouseholdProblemType,
     IntakeRoute,
     MonitoringChannel,
     MonitoringFinding,
@@ -99,8 +101,19 @@ class OpenCaseForm(CaseForm):
         "주민등록번호 (공공기관, 법적 근거가 있을 때만)", validators=[Optional(), Length(max=14)]
     )
     rrn_legal_basis = StringField("처리 근거 법령", validators=[Optional(), Length(max=200)])
-    household_type = StringField(
-        "가구 유형 (예: 경제적 어려움, 독거노인)", validators=[Optional(), Length(max=60)]
+    problem_type = SelectField(
+        "가구유형: 주된 어려움",
+        choices=_choices(HouseholdProblemType, blank="선택 안 함"),
+        default="",
+        validate_choice=False,
+        validators=[AnyOf(["", *(o.value for o in HouseholdProblemType)], message=CHOOSE)],
+    )
+    composition_type = SelectField(
+        "가구유형: 가구 구성",
+        choices=_choices(HouseholdComposition, blank="선택 안 함"),
+        default="",
+        validate_choice=False,
+        validators=[AnyOf(["", *(o.value for o in HouseholdComposition)], message=CHOOSE)],
     )
     opened_on = _date("접수일")
     intake_route = SelectField(
@@ -112,7 +125,10 @@ class OpenCaseForm(CaseForm):
     fieldsets: ClassVar[Fieldsets] = [
         ("대상자 기본정보", ["name", "sex", "birth_date", "phone", "address"]),
         ("고유식별정보", ["rrn", "rrn_legal_basis"]),
-        ("접수", ["household_type", "opened_on", "intake_route", "referred_on", "referrer"]),
+        (
+            "접수",
+            ["problem_type", "composition_type", "opened_on", "intake_route", "referred_on", "referrer"],
+        ),
     ]
 
 

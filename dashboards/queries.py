@@ -27,10 +27,11 @@ from cases.models import (
     Escalation,
     EscalationStatus,
     EscalationUrgency,
-    Household,
 )
 from dashboards.conference_tables import action_items, conferences_by_region, special_sessions
+from dashboards.district_statistics import district_statistics
 from dashboards.dong_tables import dong_activity
+from dashboards.household_tables import households_by_type
 from dashboards.scopes import Period, Scope, case_scope
 from dashboards.sql import (
     count_if,
@@ -46,9 +47,6 @@ from hamkke.errors import ValidationFailed
 from hamkke.time import today_local
 from referrals.models import Referral, ReferralStatus
 
-#: seed 004's household categories; a district overrides them with settings["dashboard_household_types"]
-DEFAULT_HOUSEHOLD_TYPES = ("알코올·정신질환", "장애·질병", "아동학대·가정폭력", "경제적 어려움")
-OTHER_TYPE = "기타·미분류"
 OPEN_STAGES = tuple(stage for stage in CaseStage if stage.is_open)
 #: open stages before 종결: 사후관리 follows the closure and is not 미종결
 UNCLOSED_STAGES = tuple(stage for stage in OPEN_STAGES if stage != CaseStage.follow_up)
@@ -119,65 +117,7 @@ def selection_table(scope: Scope, period: Period) -> Table:
     return table
 
 
-# --- 2. households by type -----------------------------------------------------------------------
-
-
-def household_categories(district_id: int) -> list[str]:
-    """The household types the district counts (settings, else seed 004's), plus the catch-all."""
-    district = db.session.get(District, district_id)
-    configured = (district.settings or {}).get("dashboard_household_types") if district else None
-    names = [str(name) for name in configured] if isinstance(configured, list) and configured else []
-    return [*(names or DEFAULT_HOUSEHOLD_TYPES), OTHER_TYPE]
-
-
-def households_by_type(scope: Scope, period: Period) -> tuple[Table, Table]:
-    """Selected households per type (seed 004 counts the 선정 households), in total and per month."""
-    categories = household_categories(scope.district_id)
-    month = sa.extract("month", Case.opened_on)
-    year = sa.extract("year", Case.opened_on)
-    rows = db.session.execute(
-        sa.select(year, month, Household.household_type, sa.func.count(sa.distinct(Case.household_id)))
-        .join(Household, Household.id == Case.household_id)
-        .where(case_scope(scope), _SELECTED, Case.opened_on.between(period.start, period.end))
-        .group_by(year, month, Household.household_type)
-    ).all()
-    counts: dict[tuple[int, int], dict[str, int]] = {}
-    for y, m, kind, count in rows:
-        name = kind if kind in categories else OTHER_TYPE
-        bucket = counts.setdefault((int(y), int(m)), {})
-        bucket[name] = bucket.get(name, 0) + int(count)
-    # Households are counted once per month they were selected in; the total table sums distinct
-    # households over the whole period with a second GROUP BY so a household is not counted twice.
-    total_rows = db.session.execute(
-        sa.select(Household.household_type, sa.func.count(sa.distinct(Case.household_id)))
-        .join(Household, Household.id == Case.household_id)
-        .where(case_scope(scope), _SELECTED, Case.opened_on.between(period.start, period.end))
-        .group_by(Household.household_type)
-    ).all()
-    totals: dict[str, int] = {}
-    for kind, count in total_rows:
-        name = kind if kind in categories else OTHER_TYPE
-        totals[name] = totals.get(name, 0) + int(count)
-    total = Table(
-        key="household_types",
-        title="선정 가구 유형",
-        columns=[Column("가구유형", "text"), Column("가구 수")],
-        body=[[name, totals.get(name, 0)] for name in categories],
-        note="사례관리 대상으로 선정된 가구, 유형은 구가 정한 가구 유형 분류에 따릅니다.",
-        chart="bar",
-    )
-    total.body.append(["합계", sum(totals.values())])
-    monthly = Table(
-        key="household_types_monthly",
-        title="월별 선정 가구 유형",
-        columns=[Column("해당 월", "text"), *(Column(name) for name in categories)],
-        body=[
-            [_month_label(*key), *(counts.get(key, {}).get(name, 0) for name in categories)]
-            for key in period.months
-        ],
-        chart="stacked",
-    )
-    return total, monthly
+# --- 2. households by type: dashboards.household_tables ------------------------------------------
 
 
 # --- 3. long-unclosed cases -----------------------------------------------------------------------
@@ -476,6 +416,7 @@ def _dashboard_tables(scope: Scope, period: Period, *, today: date) -> list[Tabl
         tables = dong_activity(scope, period)
         tables.append(selection_table(scope, period))
         tables.append(escalations_by_dong(scope, period, today=today))
+        tables += district_statistics(scope, period, today=today)
         return tables
     types, monthly = households_by_type(scope, period)
     tables = [selection_table(scope, period), types, monthly, long_unclosed(scope, period)]
@@ -489,6 +430,8 @@ def _dashboard_tables(scope: Scope, period: Period, *, today: date) -> list[Tabl
         referral_stats(scope, period),
         caseload(scope),
     ]
+    if scope.kind == "district":
+        tables += district_statistics(scope, period, today=today)
     return tables
 
 

@@ -164,7 +164,9 @@ def needed_list_page(kind: str, object_id: int, key: str) -> ResponseReturnValue
 
 
 #: tables whose row names are fixed labels (the others name agencies, dongs, months, people)
-LABELLED_ROWS = frozenset({"sessions", "visits", "dong_decisions", "dong_escalations", "household_types"})
+LABELLED_ROWS = frozenset(
+    {"sessions", "visits", "dong_decisions", "dong_escalations", "household_types", "household_compositions"}
+)
 
 
 def _translated(table: Table) -> Table:

@@ -42,6 +42,7 @@ from demo.history import load_demo_history
 from demo.network import load_demo_network
 from demo.referrals import load_demo_referrals
 from demo.stale import load_demo_stale_cases
+from demo.stats import load_demo_stats
 from demo.surveys import load_demo_needs_surveys
 from devidp.accounts import DEMO_ACCOUNTS
 from hamkke.config import DEV_CLIENT_ID, DEV_CLIENT_SECRET
@@ -308,7 +309,9 @@ def _add_demo_agencies(
 
 def _add_demo_history() -> dict[str, int]:
     """Add two years of past cases, conferences and referrals so the dashboards show trends."""
-    return load_demo_history()
+    history = load_demo_history()
+    # The statistics codes every household the history added, so it runs after it.
+    return {**history, **load_demo_stats()}
 
 
 def _add_demo_people(agencies: dict[str, Agency]) -> dict[str, Person]:

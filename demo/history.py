@@ -79,14 +79,12 @@ def load_demo_history(seed: int = 2026) -> dict[str, int]:
     if district is None:
         return {}
     rng = random.Random(seed)
-    types = [kind[0] for kind in HOUSEHOLD_TYPES]
-    # The demo counts its own six household types (seed 004's four and two more it uses).
-    district.settings = {**(district.settings or {}), "dashboard_household_types": types}
     team = db.session.scalar(
         sa.select(Agency).where(Agency.district_id == district.id, Agency.type == AgencyType.district_team)
     )
     if team is None:
         return {}
+    types = [kind[0] for kind in HOUSEHOLD_TYPES]
     coordinator = _first_member(team.id, StaffRole.coordinator)
     advisor = db.session.scalar(sa.select(Person).where(Person.email == "han.advisor@hanbit-univ.ac.kr"))
     dongs = db.session.scalars(sa.select(Dong).where(Dong.district_id == district.id).order_by(Dong.id)).all()

@@ -44,6 +44,7 @@ from cases.models.enums import (
     SelectionOutcome,
 )
 from cases.models.escalation import DongMeeting, DongMeetingDecision, Escalation
+from cases.models.household_codes import HouseholdComposition, HouseholdProblemType
 from cases.models.households import Client, Household
 from cases.models.planning import CounsellingLog, PlanGoal, PlanService, ServiceCheck, ServicePlan
 from cases.models.self_assessment import SelfSufficiencyAssessment
@@ -80,6 +81,8 @@ __all__ = [
     "FollowUpPlan",
     "GoalTerm",
     "Household",
+    "HouseholdComposition",
+    "HouseholdProblemType",
     "IntakeRecord",
     "IntakeRoute",
     "Labelled",

@@ -7,8 +7,9 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from cases.models.household_codes import HouseholdComposition, HouseholdProblemType
 from cases.models.pii import _pii
-from hamkke.db import Model, SoftDeleteMixin, TimestampMixin
+from hamkke.db import Model, SoftDeleteMixin, TimestampMixin, str_enum
 
 
 class Household(TimestampMixin, SoftDeleteMixin, Model):
@@ -20,7 +21,15 @@ class Household(TimestampMixin, SoftDeleteMixin, Model):
     #: the agency that collected this record and answers for it
     owning_agency_id: Mapped[int] = mapped_column(sa.ForeignKey("agencies.id"), index=True)
     dong_id: Mapped[int | None] = mapped_column(sa.ForeignKey("dongs.id"), index=True)
-    #: household type as the district counts it (seed 004), e.g. 경제적 어려움
+    #: 가구유형 by main difficulty, coded (seed 004's first typology); NULL until someone classifies it
+    problem_type: Mapped[HouseholdProblemType | None] = mapped_column(
+        str_enum(HouseholdProblemType, "household_problem_type"), index=True
+    )
+    #: 가구유형 by make-up, coded (seed 004's second typology)
+    composition_type: Mapped[HouseholdComposition | None] = mapped_column(
+        str_enum(HouseholdComposition, "household_composition_type"), index=True
+    )
+    #: the free-text 가구유형 written before the codes existed, kept as a note (never counted)
     household_type: Mapped[str | None] = mapped_column(sa.String(60))
     #: 세대유형 (필수서식1), e.g. 한부모+자녀
     composition: Mapped[str | None] = mapped_column(sa.String(40), info=_pii("household"))

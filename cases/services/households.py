@@ -7,7 +7,17 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from agencies.models import Agency, AgencySector, Person, StaffRole
-from cases.models import Case, CaseIntensity, CaseStage, CaseType, Client, Household, IntakeRoute
+from cases.models import (
+    Case,
+    CaseIntensity,
+    CaseStage,
+    CaseType,
+    Client,
+    Household,
+    HouseholdComposition,
+    HouseholdProblemType,
+    IntakeRoute,
+)
 from cases.services.common import _event, _optional, _past, _staff_of, _text
 from hamkke.crypto import encrypt_text
 from hamkke.db import db
@@ -84,6 +94,8 @@ def open_case(
     referred_on: date | None = None,
     referrer: str | None = None,
     household_type: str | None = None,
+    problem_type: HouseholdProblemType | None = None,
+    composition_type: HouseholdComposition | None = None,
     dong_id: int | None = None,
     case_worker_id: int | None = None,
 ) -> Case:
@@ -97,6 +109,8 @@ def open_case(
         owning_agency_id=agency.id,
         dong_id=dong_id if dong_id is not None else agency.dong_id,
         household_type=_optional(household_type, "household_type", "가구 유형", 60),
+        problem_type=problem_type,
+        composition_type=composition_type,
     )
     client = _build_client(household, agency, main_client, head=True)
     client.is_main_client = True

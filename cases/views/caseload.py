@@ -10,7 +10,16 @@ from flask_babel import gettext as _
 from agencies.models import Agency, AgencyType, Person, StaffRole
 from agencies.sessions import acting_agency_id, login_required, signed_in_person
 from cases import access, deadlines, forms, queries, services
-from cases.models import Case, CaseIntensity, CaseStage, CaseType, Client, IntakeRoute
+from cases.models import (
+    Case,
+    CaseIntensity,
+    CaseStage,
+    CaseType,
+    Client,
+    HouseholdComposition,
+    HouseholdProblemType,
+    IntakeRoute,
+)
 from cases.views.common import bp
 from consents.gate import view_clients
 from hamkke.db import db
@@ -136,7 +145,10 @@ def new_case() -> ResponseReturnValue:
                 intake_route=IntakeRoute(form.intake_route.data),
                 referred_on=form.referred_on.data,
                 referrer=form.referrer.data,
-                household_type=form.household_type.data,
+                problem_type=HouseholdProblemType(form.problem_type.data) if form.problem_type.data else None,
+                composition_type=HouseholdComposition(form.composition_type.data)
+                if form.composition_type.data
+                else None,
                 case_worker_id=person.id
                 if StaffRole.case_worker in access.roles_for(person, acting)
                 else None,

@@ -38,6 +38,8 @@ from cases.models import (
     EscalationStatus,
     EscalationUrgency,
     Household,
+    HouseholdComposition,
+    HouseholdProblemType,
     IntakeRecord,
     MonitoringChannel,
     SelectionOutcome,
@@ -107,6 +109,15 @@ def _agency(db: Any, district: District, name: str, kind: AgencyType, dong: Dong
     return agency
 
 
+#: the coded 가구유형 of the fixture's free-text types (독거노인 says the make-up only)
+FIXTURE_CODES: dict[str, tuple[HouseholdProblemType | None, HouseholdComposition | None]] = {
+    "경제적 어려움": (HouseholdProblemType.economic, HouseholdComposition.general),
+    "장애·질병": (HouseholdProblemType.disability_illness, HouseholdComposition.disabled),
+    "알코올·정신질환": (HouseholdProblemType.alcohol_mental, None),
+    "독거노인": (None, HouseholdComposition.elderly_alone),
+}
+
+
 def add_case(
     db: Any,
     owner: Agency,
@@ -121,8 +132,13 @@ def add_case(
     **facts: Any,
 ) -> Case:
     """Insert a case row with its household and main client, with the facts the dashboards count."""
+    problem, composition = FIXTURE_CODES.get(household_type or "", (None, None))
     household = Household(
-        owning_agency_id=owner.id, dong_id=dong.id if dong else None, household_type=household_type
+        owning_agency_id=owner.id,
+        dong_id=dong.id if dong else None,
+        household_type=household_type,
+        problem_type=problem,
+        composition_type=composition,
     )
     db.session.add(household)
     db.session.flush()

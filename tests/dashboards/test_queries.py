@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from cases import deadlines
-from dashboards import queries
+from dashboards import household_tables, queries
 from dashboards.queries import Period, Scope
 from dashboards.tables import Column, Measure, Ratio, Table, cell_text, suppressed
 from hamkke.errors import ValidationFailed
@@ -54,26 +54,26 @@ def test_selection_table_per_quarter_month_and_agency(world: World) -> None:
     assert region2["합계"] == [1, 1, 1, 0, 0, 0, 0]  # only case 9 (다동) in 2025
 
 
-def test_households_by_type_uses_configured_categories(world: World, db: Any) -> None:
+def test_households_by_both_coded_typologies(world: World) -> None:
     total, monthly = queries.households_by_type(district(world), YEAR)
+    # selected households of 2025 (cases 1, 2, 5, 7, 9): codes from FIXTURE_CODES
     assert rows_by_label(total) == {
         "알코올·정신질환": [1],
         "장애·질병": [1],
         "아동학대·가정폭력": [0],
         "경제적 어려움": [2],
-        queries.OTHER_TYPE: [1],  # 독거노인 is not a default category
+        "기타": [0],
+        "미분류": [1],  # 독거노인 says the make-up only
         "합계": [5],
     }
-    assert rows_by_label(monthly)["2025-01"] == [1, 1, 0, 1, 0]
-    world.district.settings = {"dashboard_household_types": ["경제적 어려움", "독거노인"]}
-    db.session.flush()
-    total, _ = queries.households_by_type(district(world), YEAR)
-    assert rows_by_label(total) == {
-        "경제적 어려움": [2],
-        "독거노인": [1],
-        queries.OTHER_TYPE: [2],
-        "합계": [5],
-    }
+    assert rows_by_label(monthly)["2025-01"] == [1, 1, 0, 1, 0, 0]
+    composition = household_tables.households_by_composition(district(world), YEAR)
+    rows = rows_by_label(composition)
+    assert rows["독거노인"] == [1]
+    assert rows["일반"] == [2]
+    assert rows["장애인 가구"] == [1]
+    assert rows["미분류"] == [1]
+    assert rows["합계"] == [5]
 
 
 def test_long_unclosed_by_year_opened(world: World) -> None:
@@ -256,6 +256,12 @@ def test_the_benchmark_entry_point_computes_the_district_tables(world: World) ->
         "actions",
         "referrals",
         "caseload",
+        "district_flow",
+        "discovery_rate",
+        "household_compositions",
+        "expanded_conferences",
+        "roster",
+        "trainings",
     ]
     # The district's numbers leave the owning agencies: small cells are already withheld here.
     assert tables[0].body[-1] == ["합계", 9, 5, "5 미만", "5 미만", "5 미만", "5 미만", "5 미만"]
