@@ -22,7 +22,7 @@ from flask_migrate import downgrade, upgrade
 from hamkke.db import db
 from tests.shell.test_migrations import MIGRATIONS, _migration_app
 
-BEFORE, CODES = "2c235149b691", "4d8e2a6c1f57"
+BEFORE, CODES = "6e8c0a2d4f51", "4d8e2a6c1f57"
 
 #: free text → (problem type, composition) the revision must give
 EXPECTED = {
