@@ -12,7 +12,18 @@ the single module they came from.
 
 from __future__ import annotations
 
-from cases.views import attachments, case_page, caseload, closure, escalations, intake, others, planning
+from cases.views import (
+    attachments,
+    case_page,
+    caseload,
+    closure,
+    counselling,
+    escalations,
+    intake,
+    others,
+    planning,
+    process_record,
+)
 from cases.views.common import bp
 
 __all__ = [
@@ -21,8 +32,10 @@ __all__ = [
     "case_page",
     "caseload",
     "closure",
+    "counselling",
     "escalations",
     "intake",
     "others",
     "planning",
+    "process_record",
 ]
