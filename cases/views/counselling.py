@@ -22,7 +22,13 @@ from cases.models import (
     MonitoringChannel,
     MonitoringFinding,
 )
-from cases.queries.counselling import group_candidates, last_entry_defaults, people_names, session_sizes
+from cases.queries.counselling import (
+    group_candidates,
+    last_entry_defaults,
+    people_names,
+    session_sizes,
+    worker_session_counts,
+)
 from cases.services.counselling import LogEntry
 from cases.views import common
 from cases.views.common import actor_args, bp, stage_form
@@ -162,3 +168,17 @@ def print_crisis(case_id: int) -> ResponseReturnValue:
         people=people_names({r["rated_by_id"] for r in ratings}),
         printed_at=now_utc(),
     )
+
+
+@bp.get("/my-counselling")
+@login_required
+def my_counselling() -> ResponseReturnValue:
+    """The signed-in worker's counselling this month and this year: a group session counted once."""
+    person = signed_in_person()
+    today = today_local()
+    periods = [
+        (_("이번 달"), today.replace(day=1), today),
+        (_("올해"), today.replace(month=1, day=1), today),
+    ]
+    rows = [(label, worker_session_counts(person.id, start, end)) for label, start, end in periods]
+    return render_template("cases/my_counselling.html", rows=rows, today=today)
