@@ -10,9 +10,8 @@ referrals) as `ProcessEntry` rows and `merge` orders them all.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from cases.models import Case, CaseStage
 from hamkke.time import to_local
@@ -52,8 +51,7 @@ class RecordSource(Protocol):
         """Return the visible records of one case table."""
 
 
-@dataclass(frozen=True)
-class ProcessEntry:
+class ProcessEntry(NamedTuple):
     """One line of the 과정기록지: when, what kind, the intervention or content, and its result."""
 
     on: date
