@@ -48,7 +48,7 @@ class LogForm(CaseForm):
         validators=[InputRequired(message=REQUIRED), NumberRange(min=10, max=180, message=MINUTES_RANGE)],
     )
     place = _line("상담장소", limit=200)
-    participants = _line("참여자", limit=300)
+    participant_names = _line("참여자", limit=300)
     group_case_ids = SelectMultipleField(
         "함께 참여한 사례 (집단상담: 한 번으로 셉니다)", choices=[], coerce=int
     )
@@ -73,7 +73,7 @@ class LogForm(CaseForm):
                 "area",
                 "counselling_type",
                 "place",
-                "participants",
+                "participant_names",
                 "group_case_ids",
             ],
         ),
@@ -102,7 +102,7 @@ class QuickLogForm(LogForm):
         "area",
         "counselling_type",
         "place",
-        "participants",
+        "participant_names",
         "channel",
         "finding",
         "group_case_ids",

@@ -106,7 +106,7 @@ class CounsellingLog(TimestampMixin, Model):
     #: 상담장소 (기관 상담실, 대상자 자택 …): a place, not an address
     place: Mapped[str | None] = mapped_column(sa.String(200))
     #: 참여자: who took part for this case (본인, 배우자 …)
-    participants: Mapped[str | None] = mapped_column(sa.String(300), info=_pii("counselling"))
+    participant_names: Mapped[str | None] = mapped_column(sa.String(300), info=_pii("counselling"))
     purpose: Mapped[str | None] = mapped_column(sa.Text, info=_pii("counselling"))
     #: 상담내용: service and intervention given and the client's change (summary recording)
     content: Mapped[str] = mapped_column(sa.Text, info=_pii("counselling"))

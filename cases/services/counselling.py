@@ -50,7 +50,7 @@ class LogEntry:
     channel: MonitoringChannel = MonitoringChannel.regular_contact
     starts_at: time | None = None
     place: str | None = None
-    participants: str | None = None
+    participant_names: str | None = None
     purpose: str | None = None
     result: str | None = None
     worker_opinion: str | None = None
@@ -72,7 +72,7 @@ def _log_for(case: Case, entry: LogEntry, session: CounsellingSession, author_id
         counselling_type=entry.counselling_type,
         minutes=entry.minutes,
         place=_optional(entry.place, "place", "상담장소", limit=200),
-        participants=_optional(entry.participants, "participants", "참여자", limit=300),
+        participant_names=_optional(entry.participant_names, "participant_names", "참여자", limit=300),
         purpose=_optional(entry.purpose, "purpose", "상담목적"),
         content=_text(entry.content, "content", "상담내용(제공 서비스와 대상자의 변화)"),
         worker_opinion=_optional(entry.worker_opinion, "worker_opinion", "상담자 의견1"),

@@ -70,7 +70,7 @@ def _entry(form: LogForm) -> LogEntry:
         counselling_type=CounsellingType(form.counselling_type.data),
         minutes=form.minutes.data or 0,
         place=form.place.data,
-        participants=form.participants.data,
+        participant_names=form.participant_names.data,
         purpose=form.purpose.data,
         content=form.content.data or "",
         result=form.result.data,

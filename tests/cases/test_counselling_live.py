@@ -127,7 +127,7 @@ def test_quick_entry_takes_its_defaults_from_the_worker_s_last_entry(
             "area": "family",
             "counselling_type": "employment_resume",
             "place": "주민센터 상담실",
-            "participants": "본인, 딸",
+            "participant_names": "본인, 딸",
             "channel": "provider",
             "purpose": "이력서 점검",
             "content": "딸과 함께 이력서를 고쳐 씀",
