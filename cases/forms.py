@@ -35,8 +35,6 @@ from cases.models import (
     HouseholdComposition,
     HouseholdProblemType,
     IntakeRoute,
-    MonitoringChannel,
-    MonitoringFinding,
     NeedDomain,
     RiskLevel,
     SelectionOutcome,
@@ -182,17 +180,6 @@ class NeedForm(CaseForm):
     ]
 
 
-class CrisisForm(CaseForm):
-    """위기도 조사 (욕구사정과 따로)."""
-
-    rated_on = _date("조사일")
-    level = SelectField("위기도", choices=_choices(RiskLevel), validators=[InputRequired(message=CHOOSE)])
-    life_safety = BooleanField("생명·안전 문제 있음 (종결 시 슈퍼바이저 승인 필요)")
-    notes = _text("메모", required=False)
-
-    fieldsets: ClassVar[Fieldsets] = [("위기도", ["rated_on", "level", "life_safety", "notes"])]
-
-
 class SelectionForm(CaseForm):
     """선정 결과; 미선정은 사유와 대체 서비스 안내를 함께."""
 
@@ -278,28 +265,6 @@ class PlanForm(CaseForm):
             ],
         ),
         ("역할과 합의", ["client_role", "family_role", "agreed_on"]),
-    ]
-
-
-class LogForm(CaseForm):
-    """상담일지 (필수서식7) through one of the four monitoring channels."""
-
-    contacted_on = _date("상담일")
-    channel = SelectField(
-        "점검 경로", choices=_choices(MonitoringChannel), validators=[InputRequired(message=CHOOSE)]
-    )
-    method = SelectField(
-        "상담방법", choices=_choices(ContactMethod), validators=[InputRequired(message=CHOOSE)]
-    )
-    minutes = IntegerField("상담시간 (분, 10~180)", validators=[InputRequired(message=REQUIRED)])
-    content = _text("상담내용 (제공 서비스와 대상자의 변화)")
-    worker_opinion = _text("상담자 의견 (사실과 구분)", required=False)
-    finding = SelectField(
-        "점검 결과", choices=_choices(MonitoringFinding), validators=[InputRequired(message=CHOOSE)]
-    )
-
-    fieldsets: ClassVar[Fieldsets] = [
-        ("상담일지", ["contacted_on", "channel", "method", "minutes", "content", "worker_opinion", "finding"])
     ]
 
 

@@ -169,8 +169,8 @@ def _column_values(client: Client, columns: tuple[str, ...]) -> dict[str, Any]:
     return values
 
 
-#: relations copied into a record with their parent (a service plan's goals and services)
-_NESTED = ("goals", "services")
+#: relations copied into a record with their parent (a plan's goals and services, a 위기도's items)
+_NESTED = ("goals", "services", "items")
 
 
 def _as_record(row: Any) -> Record:

@@ -9,6 +9,7 @@ from cases.models import (
     Case,
     ContactMethod,
     CounsellingLog,
+    CounsellingMethod,
     DongMeeting,
     DongMeetingDecision,
     Escalation,
@@ -37,10 +38,11 @@ def dong_activity(scope: Scope, period: Period) -> list[Table]:
 def _visits(scope: Scope, period: Period) -> Table:
     """Households newly taken in, and home visits at intake and in the counselling logs."""
     own_cases = sa.select(Case.id).where(case_scope(scope))
+    # A group visit is one session with a log per case: the sessions are counted, each once.
     visit_logs = db.session.scalar(
-        sa.select(sa.func.count()).where(
+        sa.select(sa.func.count(sa.distinct(CounsellingLog.session_id))).where(
             CounsellingLog.case_id.in_(own_cases),
-            CounsellingLog.method == ContactMethod.home_visit,
+            CounsellingLog.method == CounsellingMethod.face_visit,
             CounsellingLog.contacted_on.between(period.start, period.end),
         )
     )
@@ -61,7 +63,7 @@ def _visits(scope: Scope, period: Period) -> Table:
         body=[
             ["새로 접수한 가구", int(opened or 0)],
             ["초기상담 방문", int(visit_intakes or 0)],
-            ["점검 방문(상담일지)", int(visit_logs or 0)],
+            ["점검 방문(상담일지, 집단 방문은 1회)", int(visit_logs or 0)],
         ],
         chart="bar",
     )

@@ -22,6 +22,10 @@ from cases.models import (
     ClosureReview,
     ClosureType,
     ContactMethod,
+    CounsellingArea,
+    CounsellingMethod,
+    CounsellingType,
+    CrisisItem,
     EscalationPlacement,
     EscalationUrgency,
     FollowUpMethod,
@@ -212,7 +216,8 @@ class Walker:
             actor=actor,
             agency_id=agency_id,
             rated_on=today,
-            level=RiskLevel.medium,
+            # one point on every item: a total of 10, 보통
+            scores=dict.fromkeys(CrisisItem, 1),
             life_safety=domain == NeedDomain.family,
         )
         self.step(case, "submit_assessment")
@@ -281,7 +286,9 @@ class Walker:
             agency_id=agency_id,
             contacted_on=today,
             channel=MonitoringChannel.regular_contact,
-            method=ContactMethod.home_visit,
+            method=CounsellingMethod.face_visit,
+            area=CounsellingArea.client,
+            counselling_type=CounsellingType.welfare_other,
             minutes=50,
             content="지원 신청서 함께 작성, 표정이 밝아짐",
             worker_opinion="동기 향상",

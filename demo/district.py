@@ -38,6 +38,7 @@ from conference.models import (
 )
 from demo.cases import load_demo_cases
 from demo.consents import load_demo_consents
+from demo.counselling import load_demo_counselling
 from demo.history import load_demo_history
 from demo.network import load_demo_network
 from demo.referrals import load_demo_referrals
@@ -212,6 +213,7 @@ def load_demo(seed: int = 20261122) -> dict[str, str]:
     referrals = load_demo_referrals()
     _add_demo_history()
     load_demo_needs_surveys(seed + 2)
+    load_demo_counselling()
     counts = {
         "권역": len(regions),
         "동": len(dongs),

@@ -16,8 +16,10 @@ from agencies.models import Agency, Person
 from cases import services
 from cases.models import (
     Case,
-    ContactMethod,
+    CounsellingArea,
     CounsellingLog,
+    CounsellingMethod,
+    CounsellingType,
     MonitoringChannel,
     MonitoringFinding,
     ServicePlan,
@@ -118,7 +120,11 @@ def _log(
             agency_id=centre.id,
             contacted_on=today - timedelta(days=days_ago),
             channel=MonitoringChannel.regular_contact,
-            method=ContactMethod.phone if finding != MonitoringFinding.on_track else ContactMethod.home_visit,
+            method=CounsellingMethod.phone_out
+            if finding != MonitoringFinding.on_track
+            else CounsellingMethod.face_visit,
+            area=CounsellingArea.client,
+            counselling_type=CounsellingType.welfare_other,
             minutes=15 if finding != MonitoringFinding.on_track else 50,
             content=content,
             finding=finding,

@@ -18,6 +18,18 @@ from cases.models import fingerprints as fingerprints
 from cases.models.assessment import CrisisRating, IntakeRecord, Need, SelectionDecision
 from cases.models.case import Case, CaseEvent, case_number
 from cases.models.closure import ClosureReport, ClosureReview, FollowUpPlan
+from cases.models.counselling import (
+    COUNSELLING_TYPE_GROUPS,
+    CRISIS_SCORE_LABELS,
+    CRISIS_SCORE_MAX,
+    LOG_STAGES,
+    CounsellingArea,
+    CounsellingMethod,
+    CounsellingSession,
+    CounsellingType,
+    CrisisItem,
+    CrisisItemScore,
+)
 from cases.models.documents import Attachment, CapacityAssessment, CaseEvaluation, DestructionLog
 from cases.models.enums import (
     CLOSURE_TYPES_WITHOUT_NOTICE,
@@ -52,6 +64,10 @@ from cases.models.surveys import NeedsSurvey, SatisfactionSurvey
 
 __all__ = [
     "CLOSURE_TYPES_WITHOUT_NOTICE",
+    "COUNSELLING_TYPE_GROUPS",
+    "CRISIS_SCORE_LABELS",
+    "CRISIS_SCORE_MAX",
+    "LOG_STAGES",
     "Attachment",
     "AttachmentKind",
     "CapacityAssessment",
@@ -67,7 +83,13 @@ __all__ = [
     "ClosureType",
     "ConsentStatus",
     "ContactMethod",
+    "CounsellingArea",
     "CounsellingLog",
+    "CounsellingMethod",
+    "CounsellingSession",
+    "CounsellingType",
+    "CrisisItem",
+    "CrisisItemScore",
     "CrisisRating",
     "DestructionLog",
     "DongMeeting",

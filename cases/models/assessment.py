@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import date
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from cases.models.counselling import CrisisItemScore
 from cases.models.enums import ContactMethod, NeedDomain, RiskLevel, SelectionOutcome
 from cases.models.pii import _pii
 from hamkke.db import Model, TimestampMixin, str_enum
@@ -69,10 +70,16 @@ class CrisisRating(TimestampMixin, Model):
     case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id", ondelete="CASCADE"), index=True)
     rated_on: Mapped[date]
     level: Mapped[RiskLevel] = mapped_column(str_enum(RiskLevel, "crisis_level"))
+    #: sum of the item scores (0–40); None for a rating recorded as one level before the items existed
+    total: Mapped[int | None]
     #: life or safety at stake (suicide risk, abuse, violence …)
     life_safety: Mapped[bool] = mapped_column(default=False)
     notes: Mapped[str | None] = mapped_column(sa.Text, info=_pii("crisis"))
     rated_by_id: Mapped[int] = mapped_column(sa.ForeignKey("people.id"))
+
+    items: Mapped[list[CrisisItemScore]] = relationship(
+        back_populates="rating", cascade="all, delete-orphan", order_by="CrisisItemScore.id"
+    )
 
 
 class SelectionDecision(TimestampMixin, Model):

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, time
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from cases.models.enums import ContactMethod, GoalTerm, MonitoringChannel, MonitoringFinding, NeedDomain
+from cases.models.counselling import CounsellingArea, CounsellingMethod, CounsellingSession, CounsellingType
+from cases.models.enums import GoalTerm, MonitoringChannel, MonitoringFinding, NeedDomain
 from cases.models.pii import _pii
 from hamkke.db import Model, TimestampMixin, str_enum
 
@@ -79,24 +80,49 @@ class PlanService(Model):
 
 
 class CounsellingLog(TimestampMixin, Model):
-    """상담일지 (필수서식7) through one of the four monitoring channels; opinion apart from facts."""
+    """상담일지 (필수서식7) of one case: a session's record for this case; opinion apart from facts.
+
+    The date, method and minutes are the session's, copied so the staleness checks and the case
+    statistics read one table; a group session has one log per case and one `CounsellingSession`.
+    """
 
     __tablename__ = "case_counselling_logs"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    session_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("case_counselling_sessions.id", ondelete="CASCADE"), index=True
+    )
     contacted_on: Mapped[date] = mapped_column(index=True)
+    #: 상담 시작 시각 (local time), when noted
+    starts_at: Mapped[time | None]
     channel: Mapped[MonitoringChannel] = mapped_column(str_enum(MonitoringChannel, "monitoring_channel"))
-    method: Mapped[ContactMethod] = mapped_column(str_enum(ContactMethod, "log_contact_method"))
-    #: 상담시간, 10–180 minutes
+    method: Mapped[CounsellingMethod] = mapped_column(str_enum(CounsellingMethod, "log_contact_method"))
+    #: 상담영역: who was counselled (본인, 가족 …)
+    area: Mapped[CounsellingArea] = mapped_column(str_enum(CounsellingArea, "counselling_area"))
+    counselling_type: Mapped[CounsellingType] = mapped_column(str_enum(CounsellingType, "counselling_type"))
+    #: 상담시간, 10–180 minutes (the session's real time, not multiplied by the group's size)
     minutes: Mapped[int]
+    #: 상담장소 (기관 상담실, 대상자 자택 …): a place, not an address
+    place: Mapped[str | None] = mapped_column(sa.String(200))
+    #: 참여자: who took part for this case (본인, 배우자 …)
+    participant_names: Mapped[str | None] = mapped_column(sa.String(300), info=_pii("counselling"))
+    purpose: Mapped[str | None] = mapped_column(sa.Text, info=_pii("counselling"))
     #: 상담내용: service and intervention given and the client's change (summary recording)
     content: Mapped[str] = mapped_column(sa.Text, info=_pii("counselling"))
+    #: 상담자 의견1
     worker_opinion: Mapped[str | None] = mapped_column(sa.Text, info=_pii("counselling"))
+    worker_opinion_2: Mapped[str | None] = mapped_column(sa.Text, info=_pii("counselling"))
+    worker_opinion_3: Mapped[str | None] = mapped_column(sa.Text, info=_pii("counselling"))
+    result: Mapped[str | None] = mapped_column(sa.Text, info=_pii("counselling"))
+    #: 비고
+    remarks: Mapped[str | None] = mapped_column(sa.Text, info=_pii("counselling"))
     finding: Mapped[MonitoringFinding] = mapped_column(
         str_enum(MonitoringFinding, "monitoring_finding"), default=MonitoringFinding.on_track
     )
     author_id: Mapped[int] = mapped_column(sa.ForeignKey("people.id"))
+
+    session: Mapped[CounsellingSession] = relationship()
 
 
 class ServiceCheck(TimestampMixin, Model):

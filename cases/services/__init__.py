@@ -5,11 +5,11 @@ a refused call leaves nothing behind because it raises before adding anything to
 
 The writes live in submodules along the process: `households` (접수, members, worker, type),
 `transitions` (the state machine), `assessment` (초기상담 to 선정), `planning` (ISP), `monitoring`
-(상담일지, service checks), `closure` (종결심사, 사후관리), `escalation` (내부판정회의, 구청 의뢰) and
-`documents` (attachments and scores), with shared validators in `common`. This module re-exports
-their public names so callers keep ``from cases import services``; new code in the package imports
-from the submodules. A few model and error names are re-exported too because callers (the demo
-loader, tests) read them through this module.
+(service checks), `counselling` (상담일지 sessions, 위기도 items), `closure` (종결심사, 사후관리),
+`escalation` (내부판정회의, 구청 의뢰) and `documents` (attachments and scores), with shared
+validators in `common`. This module re-exports their public names so callers keep ``from cases
+import services``; new code in the package imports from the submodules. A few model and error names
+are re-exported too because callers (the demo loader, tests) read them through this module.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from cases.models import ClosureReview, Escalation, GoalTerm, IntakeRoute, NeedDomain, PlanService
-from cases.services.assessment import add_need, rate_crisis, record_intake, record_selection
+from cases.services.assessment import add_need, record_intake, record_selection
 from cases.services.closure import (
     approve_closure,
     plan_follow_up,
@@ -26,6 +26,13 @@ from cases.services.closure import (
     write_closure_report,
 )
 from cases.services.common import MAX_TEXT, RETENTION_YEARS, _event, membership_of
+from cases.services.counselling import (
+    LogEntry,
+    add_counselling_log,
+    crisis_level,
+    rate_crisis,
+    record_session,
+)
 from cases.services.documents import (
     ATTACHMENT_TYPES,
     MAX_ATTACHMENT_BYTES,
@@ -53,7 +60,6 @@ from cases.services.households import (
 from cases.services.monitoring import (
     ACTION_TRANSITIONS,
     MONITORING_ACTIONS,
-    add_counselling_log,
     add_service_check,
 )
 from cases.services.planning import (
@@ -81,6 +87,7 @@ __all__ = [
     "GoalInput",
     "GoalTerm",
     "IntakeRoute",
+    "LogEntry",
     "MeetingDecisionInput",
     "NeedDomain",
     "PermissionDenied",
@@ -100,6 +107,7 @@ __all__ = [
     "choose_main_client",
     "classify_case",
     "create_plan",
+    "crisis_level",
     "db",
     "escalate_case",
     "hold_dong_meeting",
@@ -115,6 +123,7 @@ __all__ = [
     "record_intake",
     "record_selection",
     "record_service_result",
+    "record_session",
     "return_escalation",
     "sa",
     "transition_case",

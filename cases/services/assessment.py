@@ -11,7 +11,6 @@ from cases.models import (
     CaseStage,
     CaseType,
     ContactMethod,
-    CrisisRating,
     IntakeRecord,
     Need,
     NeedDomain,
@@ -112,41 +111,6 @@ def add_need(
     db.session.flush()
     _event(case, "need", actor=actor, agency_id=agency_id, data={"need_id": need.id, "domain": domain.value})
     return need
-
-
-def rate_crisis(
-    case: Case,
-    *,
-    actor: Person,
-    agency_id: int | None,
-    rated_on: date,
-    level: RiskLevel,
-    life_safety: bool,
-    notes: str | None = None,
-) -> CrisisRating:
-    """Record a 위기도 rating; a life or safety issue flags the case (closure then needs approval)."""
-    _require_stage(case, CaseStage.assessment, CaseStage.delivery, what="위기도")
-    rating = CrisisRating(
-        case_id=case.id,
-        rated_on=_past(rated_on, "rated_on", "조사일"),
-        level=level,
-        life_safety=life_safety,
-        notes=_optional(notes, "notes", "메모"),
-        rated_by_id=actor.id,
-    )
-    db.session.add(rating)
-    if life_safety:
-        # The flag only ever goes on here; lifting it is a supervisor's closure approval, not a new rating.
-        case.is_life_safety = True
-    db.session.flush()
-    _event(
-        case,
-        "crisis",
-        actor=actor,
-        agency_id=agency_id,
-        data={"level": level.value, "life_safety": life_safety},
-    )
-    return rating
 
 
 def record_selection(

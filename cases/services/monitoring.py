@@ -1,4 +1,4 @@
-"""Delivery and monitoring: 상담일지 with the monitoring table, and the checks of planned services."""
+"""Delivery and monitoring: the monitoring table a 상담일지 applies, and the checks of planned services."""
 
 from __future__ import annotations
 
@@ -8,15 +8,12 @@ from agencies.models import Person
 from cases.models import (
     Case,
     CaseStage,
-    ContactMethod,
-    CounsellingLog,
     MonitoringAction,
-    MonitoringChannel,
     MonitoringFinding,
     PlanService,
     ServiceCheck,
 )
-from cases.services.common import _event, _optional, _past, _require_stage, _text
+from cases.services.common import _event, _optional, _past, _require_stage
 from hamkke.db import db
 from hamkke.errors import ValidationFailed
 
@@ -40,55 +37,6 @@ ACTION_TRANSITIONS = {
     MonitoringAction.revise_plan: "revise_plan",
     MonitoringAction.closure_review: "propose_closure",
 }
-
-
-def add_counselling_log(
-    case: Case,
-    *,
-    actor: Person,
-    agency_id: int | None,
-    contacted_on: date,
-    channel: MonitoringChannel,
-    method: ContactMethod,
-    minutes: int,
-    content: str,
-    worker_opinion: str | None = None,
-    finding: MonitoringFinding = MonitoringFinding.on_track,
-) -> tuple[CounsellingLog, MonitoringAction]:
-    """Write a 상담일지 entry; return it with the action the monitoring table calls for."""
-    _require_stage(
-        case,
-        CaseStage.assessment,
-        CaseStage.planning,
-        CaseStage.delivery,
-        CaseStage.closure_review,
-        CaseStage.follow_up,
-        what="상담일지",
-    )
-    if not 10 <= minutes <= 180:
-        raise ValidationFailed("상담시간은 10분부터 180분까지입니다.", field="minutes")
-    log = CounsellingLog(
-        case_id=case.id,
-        contacted_on=_past(contacted_on, "contacted_on", "상담일"),
-        channel=channel,
-        method=method,
-        minutes=minutes,
-        content=_text(content, "content", "상담내용(제공 서비스와 대상자의 변화)"),
-        worker_opinion=_optional(worker_opinion, "worker_opinion", "상담자 의견"),
-        finding=finding,
-        author_id=actor.id,
-    )
-    db.session.add(log)
-    db.session.flush()
-    action = MONITORING_ACTIONS[finding]
-    _event(
-        case,
-        "log",
-        actor=actor,
-        agency_id=agency_id,
-        data={"log_id": log.id, "finding": finding.value, "action": action.value},
-    )
-    return log, action
 
 
 def add_service_check(

@@ -17,10 +17,12 @@ from cases.views import (
     case_page,
     caseload,
     closure,
+    counselling,
     escalations,
     intake,
     others,
     planning,
+    process_record,
     surveys,
 )
 from cases.views.common import bp
@@ -31,9 +33,11 @@ __all__ = [
     "case_page",
     "caseload",
     "closure",
+    "counselling",
     "escalations",
     "intake",
     "others",
     "planning",
+    "process_record",
     "surveys",
 ]

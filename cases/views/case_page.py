@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask import flash, render_template
+from flask import flash, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
@@ -13,15 +13,17 @@ from flask_wtf import FlaskForm
 from agencies.models import Agency, Person
 from agencies.sessions import acting_agency_id, login_required, signed_in_person
 from cases import access, forms, services
-from cases.models import Case, CaseStage
+from cases.models import LOG_STAGES, Case, CaseStage
 from cases.queries import case_page
+from cases.queries.counselling import case_log_count
 from cases.services.staleness import start_closure_review
 from cases.views import common
 from cases.views.common import bp
+from cases.views.counselling import quick_log_form, save_log
 from consents.coverage import ConsentCoverage, consent_coverage
 from consents.gate import ClientView
 from hamkke.db import db
-from hamkke.edge import invalid_form_status, see_other
+from hamkke.edge import attach_error, invalid_form_status, see_other
 from hamkke.errors import DomainError
 from hamkke.time import today_local
 
@@ -73,6 +75,8 @@ def _case_context(case: Case, person: Person) -> dict[str, Any]:
         "can_refer": _can_refer(person, case),
         "transition_form": forms.TransitionForm(),
         "reviews": view.records("case_closure_reviews") if view else (),
+        "quick_log": quick_log_form(case, person) if facts["can_edit"] and case.stage in LOG_STAGES else None,
+        "log_count": case_log_count(case.id),
     }
 
 
@@ -92,6 +96,28 @@ def print_case(case_id: int) -> ResponseReturnValue:
     person = signed_in_person()
     case = access.get_case_for(person, case_id, "edit")
     return render_template("cases/print.html", **_case_context(case, person))
+
+
+@bp.post("/<int:case_id>/logs/quick")
+@login_required
+def quick_log(case_id: int) -> ResponseReturnValue:
+    """The case page's 상담일지 quick entry: saved and back to the page, or the page again with a 422."""
+    person = signed_in_person()
+    case = access.get_case_for(person, case_id, "edit")
+    form = quick_log_form(case, person, request.form)
+    if form.validate_on_submit():
+        try:
+            save_log(case, form, person)
+        except DomainError as error:
+            db.session.rollback()
+            case = access.get_case_for(person, case_id, "edit")
+            attach_error(form, error)
+        else:
+            flash(_("상담일지를 저장했습니다."), "success")
+            return see_other("cases.show_case", case_id=case.id, _anchor="quick-log")
+    context = _case_context(case, person)
+    context["quick_log"] = form
+    return render_template("cases/case.html", **context), invalid_form_status(form) if form.errors else 422
 
 
 @bp.post("/<int:case_id>/transition")

@@ -18,7 +18,6 @@ from cases.models import Case, ClosureReview, ClosureType, FollowUpMethod, Follo
 from cases.views.common import actor_args, agency_choices, bp, client_view, staff_choices, stage_form
 from hamkke.db import db
 from hamkke.edge import see_other
-from hamkke.errors import NotFound
 from hamkke.time import now_utc
 
 
@@ -149,13 +148,11 @@ def closure_report(case_id: int) -> ResponseReturnValue:
 
 
 def _print_closure_sheet(case_id: int, template: str, table: str) -> ResponseReturnValue:
-    """Print one closure form of the case on A4 through the gate, newest record first."""
+    """Print one closure form of the case on A4 through the gate, newest record first (or blank)."""
     person = signed_in_person()
     case = access.get_case_for(person, case_id, "edit")
     view = client_view(case, person)
     records = sorted(view.records(table), key=lambda r: r["id"], reverse=True) if view else []
-    if not records:
-        raise NotFound("아직 작성한 서식이 없습니다.", english="Nothing has been written on this form yet.")
     reviews = view.records("case_closure_reviews") if view else ()
     author_ids = {record["author_id"] for record in records if record.get("author_id")}
     authors: list[Person] = (
@@ -165,7 +162,8 @@ def _print_closure_sheet(case_id: int, template: str, table: str) -> ResponseRet
         template,
         case=case,
         view=view,
-        records=records,
+        # Before anything is written the sheet prints blank, to fill in by hand.
+        records=records or [{}],
         last_review=max(reviews, key=lambda r: r["id"]) if reviews else None,
         author_names={author.id: author.name for author in authors},
         age_on=_age_on,

@@ -76,24 +76,6 @@ def needs(case_id: int) -> ResponseReturnValue:
     return stage_form(case_id, forms.NeedForm, _("욕구사정"), "자활사정지 (필수서식3) — 욕구영역", save)
 
 
-@bp.route("/<int:case_id>/crisis", methods=["GET", "POST"])
-@login_required
-def crisis(case_id: int) -> ResponseReturnValue:
-    """위기도 조사."""
-
-    def save(case: Case, form: Any, person: Person) -> None:
-        services.rate_crisis(
-            case,
-            rated_on=form.rated_on.data,
-            level=RiskLevel(form.level.data),
-            life_safety=form.life_safety.data,
-            notes=form.notes.data,
-            **actor_args(person),
-        )
-
-    return stage_form(case_id, forms.CrisisForm, _("위기도 조사"), "위기도 조사표", save)
-
-
 @bp.route("/<int:case_id>/selection", methods=["GET", "POST"])
 @login_required
 def selection(case_id: int) -> ResponseReturnValue:

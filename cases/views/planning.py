@@ -12,13 +12,12 @@ from wtforms import SelectChoice
 from agencies.models import Person
 from agencies.sessions import login_required, signed_in_person
 from cases import forms, services
-from cases.models import Case, ContactMethod, GoalTerm, MonitoringChannel, MonitoringFinding, NeedDomain
+from cases.models import Case, GoalTerm, NeedDomain
 from cases.scores import CAPACITY_ITEMS, CLOSURE_REVIEW_THRESHOLD, SELF_CHECK_CODES, EvaluationRow
 from cases.views import common
 from cases.views.common import actor_args, agency_choices, bp, stage_form
 from hamkke.db import db
 from hamkke.errors import DomainError
-from hamkke.korean import particle
 from hamkke.web import parse_id
 
 
@@ -95,36 +94,6 @@ def plan(case_id: int) -> ResponseReturnValue:
     )
 
 
-@bp.route("/<int:case_id>/logs", methods=["GET", "POST"])
-@login_required
-def logs(case_id: int) -> ResponseReturnValue:
-    """상담일지 (네 가지 점검 경로)."""
-
-    def save(case: Case, form: Any, person: Person) -> None:
-        _log, action = services.add_counselling_log(
-            case,
-            contacted_on=form.contacted_on.data,
-            channel=MonitoringChannel(form.channel.data),
-            method=ContactMethod(form.method.data),
-            minutes=form.minutes.data or 0,
-            content=form.content.data,
-            worker_opinion=form.worker_opinion.data,
-            finding=MonitoringFinding(form.finding.data),
-            **actor_args(person),
-        )
-        if action.value != "none":
-            flash(
-                _(
-                    "점검 결과에 따라 '%(action)s'%(i_ga)s 필요합니다.",
-                    action=action.label,
-                    i_ga=particle(str(action.label), "이"),
-                ),
-                "info",
-            )
-
-    return stage_form(case_id, forms.LogForm, _("상담일지"), "상담일지 (필수서식7)", save)
-
-
 def _service_choices(case: Case) -> list[SelectChoice]:
     view = common.client_view(case, signed_in_person())
     choices = [("", "고르세요")]
@@ -184,7 +153,7 @@ def service_result(case_id: int) -> ResponseReturnValue:
         )
 
     return stage_form(
-        case_id, forms.ServiceResultForm, _("개입 결과"), "과정기록지 (필수서식8)", save, prepare=prepare
+        case_id, forms.ServiceResultForm, _("개입 결과"), "개입 결과 기록", save, prepare=prepare
     )
 
 

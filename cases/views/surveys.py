@@ -155,22 +155,19 @@ def self_assessment(case_id: int) -> ResponseReturnValue:
 @bp.get("/<int:case_id>/self-assessment/print")
 @login_required
 def print_self_assessment(case_id: int) -> ResponseReturnValue:
-    """자활사정지 (필수서식3) on A4, newest first, as far as the gate lets the viewer see them."""
+    """자활사정지 (필수서식3) on A4, newest first, as far as the gate lets the viewer see them (or blank)."""
     person = signed_in_person()
     case = access.get_case_for(person, case_id, "edit")
     view = common.client_view(case, person)
     records = sorted(
         view.records("case_self_sufficiency_assessments") if view else (), key=lambda r: r["id"], reverse=True
     )
-    if not records:
-        raise NotFound(
-            "아직 작성한 자활사정지가 없습니다.", english="No assessment sheet has been written yet."
-        )
     return render_template(
         "cases/print/self_assessment.html",
         case=case,
         view=view,
-        records=records,
+        # Before any interview the sheet prints blank, to fill in by hand.
+        records=records or [{}],
         sheet=self_assessment_sheet,
         printed_at=now_utc(),
     )

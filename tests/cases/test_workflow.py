@@ -15,6 +15,7 @@ from cases.models import (
     CaseEvent,
     CaseStage,
     ClosureType,
+    CrisisItem,
     FollowUpMethod,
     FollowUpOutcome,
     GoalTerm,
@@ -284,7 +285,7 @@ def test_life_safety_case_needs_supervisor_approval(
         actor=case_kit.worker,
         agency_id=case_kit.dong_centre.id,
         rated_on=today_local(),
-        level=RiskLevel.critical,
+        scores={**dict.fromkeys(CrisisItem, 0), CrisisItem.safety: 4},
         life_safety=True,
         notes="자살 사고",
     )

@@ -40,6 +40,12 @@ INPUT_READS = frozenset(
         # a 동 사례회의 decision row as typed on the meeting form (services.escalation.MeetingDecisionInput)
         ("cases/services/escalation.py", "item.tried"),
         ("cases/services/escalation.py", "item.alternative_services"),
+        # a 상담일지 as typed on the log form (cases.services.counselling.LogEntry), validated into the log
+        ("cases/services/counselling.py", "entry.participant_names"),
+        ("cases/services/counselling.py", "entry.worker_opinion"),
+        ("cases/services/counselling.py", "entry.worker_opinion_2"),
+        ("cases/services/counselling.py", "entry.worker_opinion_3"),
+        ("cases/services/counselling.py", "entry.remarks"),
         # a workflow guard: is the 대체 서비스 of a 미선정 decision filled in (the value goes nowhere)
         ("cases/workflow.py", "decision.alternative_services"),
         # a page of the caseload (``rows`` is the pagination's, not a case table's JSON column)

@@ -31,7 +31,11 @@ from cases.models import (
     Client,
     ConsentStatus,
     ContactMethod,
+    CounsellingArea,
     CounsellingLog,
+    CounsellingMethod,
+    CounsellingSession,
+    CounsellingType,
     DongMeeting,
     DongMeetingDecision,
     Escalation,
@@ -357,16 +361,20 @@ def world(db: Any) -> World:
         )
     )
     for day, method in (
-        (date(2025, 2, 1), ContactMethod.home_visit),
-        (date(2025, 3, 1), ContactMethod.home_visit),
-        (date(2025, 3, 2), ContactMethod.phone),
+        (date(2025, 2, 1), CounsellingMethod.face_visit),
+        (date(2025, 3, 1), CounsellingMethod.face_visit),
+        (date(2025, 3, 2), CounsellingMethod.phone_out),
     ):
+        session = CounsellingSession(held_on=day, method=method, minutes=30, counsellor_id=w.worker_a.id)
         db.session.add(
             CounsellingLog(
                 case_id=c[1].id,
+                session=session,
                 contacted_on=day,
                 channel=MonitoringChannel.regular_contact,
                 method=method,
+                area=CounsellingArea.client,
+                counselling_type=CounsellingType.welfare_other,
                 minutes=30,
                 content="-",
                 author_id=w.worker_a.id,

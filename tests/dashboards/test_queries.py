@@ -195,7 +195,7 @@ def test_dong_activity(world: World) -> None:
     assert rows_by_label(visits) == {
         "새로 접수한 가구": [6],
         "초기상담 방문": [1],
-        "점검 방문(상담일지)": [2],
+        "점검 방문(상담일지, 집단 방문은 1회)": [2],
     }
     assert rows_by_label(decisions) == {
         "사례관리": [1],

@@ -172,7 +172,7 @@ def test_dong_dashboard(world: World, client: FlaskClient, login_as: Login) -> N
     assert tables["visits"][1:] == [
         ["새로 접수한 가구", "6"],
         ["초기상담 방문", "1"],
-        ["점검 방문(상담일지)", "2"],
+        ["점검 방문(상담일지, 집단 방문은 1회)", "2"],
     ]
     assert tables["dong_escalations"][1:] == [
         ["구청 검토 중", "0"],
@@ -258,7 +258,11 @@ def test_csv_export_is_suppressed_like_the_page(world: World, client: FlaskClien
     login_as(world.worker_a, agency_id=world.dong_a.id)
     own = client.get(f"/dashboards/dong/{world.dongs[0].id}/export/visits.csv?period=2025")
     rows = list(csv.reader(io.StringIO(own.get_data(as_text=True).lstrip("\ufeff"))))
-    assert rows[2:5] == [["새로 접수한 가구", "6"], ["초기상담 방문", "1"], ["점검 방문(상담일지)", "2"]]
+    assert rows[2:5] == [
+        ["새로 접수한 가구", "6"],
+        ["초기상담 방문", "1"],
+        ["점검 방문(상담일지, 집단 방문은 1회)", "2"],
+    ]
 
 
 def test_xlsx_exports_parse_back(world: World, client: FlaskClient, login_as: Login) -> None:

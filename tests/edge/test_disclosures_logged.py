@@ -45,6 +45,10 @@ CASE_PAGES: dict[str, Callable[[Demo], str]] = {
     "cases.main_client": lambda d: f"/cases/{d.case_id}/main-client",
     "cases.service_check": lambda d: f"/cases/{d.case_id}/service-checks",
     "cases.service_result": lambda d: f"/cases/{d.case_id}/service-results",
+    "cases.process_record_page": lambda d: f"/cases/{d.case_id}/process-record",
+    "cases.print_process_record": lambda d: f"/cases/{d.case_id}/process-record/print",
+    "cases.print_logs": lambda d: f"/cases/{d.case_id}/logs/print",
+    "cases.print_crisis": lambda d: f"/cases/{d.case_id}/crisis/print",
     "consents.client_consents": lambda d: f"/consents/clients/{d.client_id}",
     "consents.new_consent": lambda d: f"/consents/clients/{d.client_id}/new",
     "consents.client_panel": lambda d: f"/consents/panel/{d.client_id}",
@@ -59,6 +63,8 @@ FORMS_WITH_ERRORS: dict[str, Callable[[Demo], tuple[str, str]]] = {
     "cases.transition": lambda d: (f"/cases/{d.case_id}", f"/cases/{d.case_id}/transition"),
     # the demo's first open case is not stale: the one-click closure review is refused (409)
     "cases.start_stale_review": lambda d: (f"/cases/{d.case_id}", f"/cases/{d.case_id}/closure-review/start"),
+    # the 상담일지 quick entry posted empty: 422 with the case page (and its client) again
+    "cases.quick_log": lambda d: (f"/cases/{d.case_id}", f"/cases/{d.case_id}/logs/quick"),
     "consents.create_consent": lambda d: (
         f"/consents/clients/{d.client_id}/new",
         f"/consents/clients/{d.client_id}",
