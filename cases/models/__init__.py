@@ -45,12 +45,25 @@ from cases.models.enums import (
 )
 from cases.models.escalation import DongMeeting, DongMeetingDecision, Escalation
 from cases.models.households import Client, Household
+from cases.models.interview import (
+    BasicInterview,
+    InterviewAccount,
+    InterviewBenefits,
+    InterviewCareer,
+    InterviewFamilyMember,
+    InterviewHealth,
+    InterviewLicence,
+    InterviewSchooling,
+    InterviewTraining,
+    PriorService,
+)
 from cases.models.planning import CounsellingLog, PlanGoal, PlanService, ServiceCheck, ServicePlan
 
 __all__ = [
     "CLOSURE_TYPES_WITHOUT_NOTICE",
     "Attachment",
     "AttachmentKind",
+    "BasicInterview",
     "CapacityAssessment",
     "Case",
     "CaseEvaluation",
@@ -79,6 +92,14 @@ __all__ = [
     "Household",
     "IntakeRecord",
     "IntakeRoute",
+    "InterviewAccount",
+    "InterviewBenefits",
+    "InterviewCareer",
+    "InterviewFamilyMember",
+    "InterviewHealth",
+    "InterviewLicence",
+    "InterviewSchooling",
+    "InterviewTraining",
     "Labelled",
     "MonitoringAction",
     "MonitoringChannel",
@@ -87,6 +108,7 @@ __all__ = [
     "NeedDomain",
     "PlanGoal",
     "PlanService",
+    "PriorService",
     "RiskLevel",
     "SelectionDecision",
     "SelectionOutcome",

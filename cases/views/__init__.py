@@ -12,7 +12,18 @@ the single module they came from.
 
 from __future__ import annotations
 
-from cases.views import attachments, case_page, caseload, closure, escalations, intake, others, planning, printing
+from cases.views import (
+    attachments,
+    case_page,
+    caseload,
+    closure,
+    escalations,
+    intake,
+    interview,
+    others,
+    planning,
+    printing,
+)
 from cases.views.common import bp
 
 __all__ = [
@@ -23,6 +34,7 @@ __all__ = [
     "closure",
     "escalations",
     "intake",
+    "interview",
     "others",
     "planning",
     "printing",

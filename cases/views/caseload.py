@@ -153,5 +153,5 @@ def new_case() -> ResponseReturnValue:
         form=form,
         title=_("사례 접수 (발굴·의뢰)"),
         case=None,
-        print_title="기본면접기록지 (필수서식1) — 대상자정보",
+        print_title="사례 접수 — 대상자 기본정보",
     ), status

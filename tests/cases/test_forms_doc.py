@@ -104,7 +104,7 @@ def test_parse_reads_the_documented_format() -> None:
     assert [(s.title, s.seed, s.template) for s in sections] == [
         ("필수서식 4 IAP", "000", "templates/cases/print/iap.html")
     ]
-    assert sections[0].rows == [(7, "1년 후 목표", "cases.models:Case.number")]
+    assert sections[0].rows == [(8, "1년 후 목표", "cases.models:Case.number")]
     assert resolve("cases.models:Case.number")
     assert not resolve("cases.models:Case.no_such_column")
     assert not resolve("cases.nowhere:Case.number")
@@ -150,8 +150,10 @@ def test_every_print_template_renders_for_a_case(
         assert response.status_code == 200, f"{url}: {response.status_code}"
         html = response.get_data(as_text=True)
         assert "None" not in re.sub(r"<[^>]+>", " ", html), f"{url} shows None"
+        if rendered and rendered[-1].startswith("cases/print/"):
+            # Printed forms extend the A4 layout: the header with the form's number, title and 출력일시.
+            assert 'class="a4-header"' in html, f"{url} does not extend cases/print/_a4.html"
+            assert "출력일시" in html
     for section in SECTIONS:
         name = (section.template or "").removeprefix("templates/")
         assert name in rendered, f"no print route rendered {name} ('{section.title}')"
-        if name.startswith("cases/print/"):
-            assert "cases/print/_a4.html" in rendered
