@@ -21,3 +21,16 @@ def test_demo_has_every_stage_escalations_and_household_types(db: Any) -> None:
     assert db.session.scalar(sa.select(sa.func.count()).select_from(DongMeeting)) == 1
     types = set(db.session.scalars(sa.select(Household.household_type)))
     assert types == {kind[0] for kind in HOUSEHOLD_TYPES}
+
+
+def test_demo_has_filled_interview_and_intake_forms(db: Any) -> None:
+    from cases.models.interview import BasicInterview, InterviewFamilyMember, PriorService
+
+    load_demo()
+    db.session.commit()
+    interviews = db.session.scalars(sa.select(BasicInterview)).all()
+    assert len(interviews) == 3
+    for interview in interviews:
+        family = sa.select(sa.func.count()).where(InterviewFamilyMember.case_id == interview.case_id)
+        assert db.session.scalar(family) >= 1
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(PriorService)) >= 1

@@ -241,7 +241,8 @@ def test_registering_a_client_runs_the_check_next_and_logs_it(
     text = answer.get_data(as_text=True)
     assert answer.status_code == 200, text[:400]
     assert "사례를 접수했습니다" in text
-    assert "솔내종합사회복지관" in text and "다른 기관" in text
+    assert "솔내종합사회복지관" in text
+    assert "다른 기관" in text
     assert "솔내노인복지관" not in text
     assert len(_log_rows(db, served.unnamed.main_client_id)) == before + 1
     audits = db.session.scalars(
