@@ -118,25 +118,6 @@ FIELD_GROUPS: dict[str, FieldGroup] = {
             relations=("case_interview_family",),
             labels=MappingProxyType({"family_relations": N_("가족관계")}),
         ),
-        # A bank account (기본면접기록지) is shared only on its own consent: it can move money.
-        FieldGroup(
-            "account",
-            N_("계좌정보"),
-            sensitive=True,
-            relations=("case_interview_accounts",),
-        ),
-        # Work history, licences, training and schooling (기본면접기록지 취·창업 경험, 자격증 및 교육훈련).
-        FieldGroup(
-            "career",
-            N_("취업·교육이력"),
-            sensitive=False,
-            relations=(
-                "case_interview_careers",
-                "case_interview_licences",
-                "case_interview_trainings",
-                "case_interview_schooling",
-            ),
-        ),
         # A referral's reason and the services asked for state the client's needs: they go with 욕구사정.
         FieldGroup(
             "needs",
@@ -175,6 +156,25 @@ FIELD_GROUPS: dict[str, FieldGroup] = {
             ),
             referral_texts=("service_history",),
             labels=MappingProxyType({"service_history": N_("기존 서비스 이력")}),
+        ),
+        # A bank account (기본면접기록지) is shared only on its own consent: it can move money.
+        FieldGroup(
+            "account",
+            N_("계좌정보"),
+            sensitive=True,
+            relations=("case_interview_accounts",),
+        ),
+        # Work history, licences, training and schooling (기본면접기록지 취·창업 경험, 자격증 및 교육훈련).
+        FieldGroup(
+            "career",
+            N_("취업·교육이력"),
+            sensitive=False,
+            relations=(
+                "case_interview_careers",
+                "case_interview_licences",
+                "case_interview_trainings",
+                "case_interview_schooling",
+            ),
         ),
     )
 }

@@ -7,6 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from cases.models import Case, CaseStage, DongMeeting, Escalation, EscalationStatus, Household
+from cases.models.interview import BasicInterview, InterviewFamilyMember, PriorService
 from demo.cases import HOUSEHOLD_TYPES
 from demo.district import load_demo
 
@@ -24,8 +25,6 @@ def test_demo_has_every_stage_escalations_and_household_types(db: Any) -> None:
 
 
 def test_demo_has_filled_interview_and_intake_forms(db: Any) -> None:
-    from cases.models.interview import BasicInterview, InterviewFamilyMember, PriorService
-
     load_demo()
     db.session.commit()
     interviews = db.session.scalars(sa.select(BasicInterview)).all()

@@ -19,6 +19,7 @@ from consents import services as consent_services
 from consents.access_log import AccessLogEntry
 from hamkke.audit import AuditEntry
 from hamkke.time import today_local
+from tests.fixtures.auth import page_csrf_token
 from tests.fixtures.cases import CaseKit
 
 pytestmark = pytest.mark.embedded
@@ -219,8 +220,6 @@ def test_the_command_fingerprints_clients_stored_before_the_upgrade(
 
 def _register(client: FlaskClient, **fields: str) -> Any:
     """Register a new client through the intake form (접수) as the signed-in worker."""
-    from tests.fixtures.auth import page_csrf_token
-
     token = page_csrf_token(client, "/cases/new")
     data = {"csrf_token": token, "opened_on": today_local().isoformat(), "intake_route": "outreach", **fields}
     return client.post("/cases/new", data=data)
