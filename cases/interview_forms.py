@@ -181,16 +181,19 @@ class _Row(Form):
     """A repeated row: its key field is required once anything else is filled."""
 
     key: ClassVar[str] = ""
+    #: further fields a filled row must name (the record cannot exist without them)
+    also: ClassVar[tuple[str, ...]] = ()
 
     def validate(self, extra_validators: Any = None) -> bool:
         """Validate a filled row (an empty one passes): its key field named, its dates in order."""
         if not filled(self):
             return True
         ok = super().validate(extra_validators)
-        key = self._fields[self.key]
-        if not key.data:
-            key.errors = [*key.errors, REQUIRED]
-            ok = False
+        for name in (self.key, *self.also):
+            needed = self._fields[name]
+            if not needed.data:
+                needed.errors = [*needed.errors, REQUIRED]
+                ok = False
         started, ended = self._fields.get("started_on"), self._fields.get("ended_on")
         in_order = started is None or ended is None or not started.data or not ended.data
         if not in_order and ended.data < started.data:
@@ -203,6 +206,7 @@ class FamilyRow(_Row):
     """가족사항 한 줄."""
 
     key = "name"
+    also = ("relation",)
     relation = _select("관계", RELATIONS)
     name = _line("이름")
     age = _number("연령", 0, 130)
@@ -235,6 +239,7 @@ class LicenceRow(_Row):
     """보유 자격증 한 줄."""
 
     key = "name"
+    also = ("licence_type",)
     licence_type = _select("유형", LICENCE_TYPES)
     name = _line("자격증명")
     issuer = _line("발급기관")
@@ -270,6 +275,7 @@ class SchoolingRow(_Row):
     """자활근로 참여이후 상위학력 한 줄."""
 
     key = "school"
+    also = ("level",)
     level = _select("구분", SCHOOL_LEVELS)
     school = _line("학교명")
     graduated_on = _day("졸업(예정)일자")

@@ -94,7 +94,12 @@ def _input(form: BasicInterviewForm) -> InterviewInput:
     values = form.data
 
     def rows(name: str) -> tuple[dict[str, Any], ...]:
-        return tuple(_from_words(entry.form.data) for entry in form[name] if filled(entry.form))
+        # A blank cell is left out, so the column's default applies (동거 unless said otherwise).
+        return tuple(
+            {key: value for key, value in _from_words(entry.form.data).items() if value is not None}
+            for entry in form[name]
+            if filled(entry.form)
+        )
 
     account = _from_words(values, ACCOUNT_FIELDS)
     return InterviewInput(

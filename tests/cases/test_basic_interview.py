@@ -170,6 +170,9 @@ def test_the_form_saves_every_section_and_is_audited(
         ({"careers-0-ended_on": "2009-01"}, "careers-0-ended_on", "시작일보다 빠를 수 없습니다"),
         ({"trainings-0-dropout_reason": ""}, "trainings-0-dropout_reason", "중단사유"),
         ({"family-1-name": ""}, "family-1-name", "꼭 입력해 주세요"),
+        ({"family-1-relation": ""}, "family-1-relation", "꼭 입력해 주세요"),
+        ({"licences-0-name": "요양보호사"}, "licences-0-licence_type", "꼭 입력해 주세요"),
+        ({"schooling-0-school": "한빛고"}, "schooling-0-level", "꼭 입력해 주세요"),
         ({"counselled_on": "2999-01-01"}, "counselled_on", "미래일 수 없습니다"),
     ],
 )
@@ -226,3 +229,16 @@ def test_the_case_page_links_the_form_and_its_print(
     html = worker_client.get(f"/cases/{case.id}").get_data(as_text=True)
     assert f'href="/cases/{case.id}/basic-interview"' in html
     assert f'href="/cases/{case.id}/print/basic-interview"' in html
+
+
+def test_a_family_row_without_living_arrangement_lives_together_by_default(
+    worker_client: FlaskClient, create_case: Callable[..., Case], db: Any
+) -> None:
+    case = create_case()
+    url = f"/cases/{case.id}/basic-interview"
+    data = {**full_form(page_csrf_token(worker_client, url)), "family-1-lives_together": ""}
+    assert worker_client.post(url, data=data).status_code == 303
+    rows = db.session.scalars(
+        sa.select(InterviewFamilyMember.lives_together).where(InterviewFamilyMember.case_id == case.id)
+    ).all()
+    assert rows == [True, True]
