@@ -49,6 +49,7 @@ FIELD_GROUPS: dict[str, FieldGroup] = {
             N_("기본정보"),
             sensitive=False,
             columns=("name", "sex", "birth_date", "phone", "address", "emergency_contact"),
+            relations=("case_basic_interviews",),
             labels=MappingProxyType(
                 {
                     "name": N_("성명"),
@@ -83,6 +84,7 @@ FIELD_GROUPS: dict[str, FieldGroup] = {
             N_("경제상황"),
             sensitive=False,
             columns=("benefit_category", "monthly_income", "debt_amount", "debt_reason", "housing"),
+            relations=("case_interview_benefits",),
             labels=MappingProxyType(
                 {
                     "benefit_category": N_("보장구분"),
@@ -99,7 +101,7 @@ FIELD_GROUPS: dict[str, FieldGroup] = {
             sensitive=True,
             columns=("physical_health", "mental_health", "disability", "addiction"),
             # The 욕구조사지 asks about illness, drinking and thoughts of dying: shared only as health data.
-            relations=("case_needs_surveys",),
+            relations=("case_needs_surveys", "case_interview_health"),
             labels=MappingProxyType(
                 {
                     "physical_health": N_("신체건강"),
@@ -114,6 +116,7 @@ FIELD_GROUPS: dict[str, FieldGroup] = {
             N_("가족관계"),
             sensitive=False,
             columns=("family_relations",),
+            relations=("case_interview_family",),
             labels=MappingProxyType({"family_relations": N_("가족관계")}),
         ),
         # A referral's reason and the services asked for state the client's needs: they go with 욕구사정.
@@ -159,9 +162,29 @@ FIELD_GROUPS: dict[str, FieldGroup] = {
                 "case_service_checks",
                 "case_evaluations",
                 "case_satisfaction_surveys",
+                "case_intake_prior_services",
             ),
             referral_texts=("service_history",),
             labels=MappingProxyType({"service_history": N_("기존 서비스 이력")}),
+        ),
+        # A bank account (기본면접기록지) is shared only on its own consent: it can move money.
+        FieldGroup(
+            "account",
+            N_("계좌정보"),
+            sensitive=True,
+            relations=("case_interview_accounts",),
+        ),
+        # Work history, licences, training and schooling (기본면접기록지 취·창업 경험, 자격증 및 교육훈련).
+        FieldGroup(
+            "career",
+            N_("취업·교육이력"),
+            sensitive=False,
+            relations=(
+                "case_interview_careers",
+                "case_interview_licences",
+                "case_interview_trainings",
+                "case_interview_schooling",
+            ),
         ),
     )
 }

@@ -131,7 +131,7 @@ class OpenCaseForm(CaseForm):
 
 
 class IntakeForm(CaseForm):
-    """초기상담 기록 (필수서식1 사례관리사 작성용): facts and the worker's opinion apart."""
+    """초기상담 기록 (seed 001 §2.2): facts and opinion apart (the page adds the rest: `IntakeRecordForm`)."""
 
     counselled_on = _date("상담일")
     method = SelectField(

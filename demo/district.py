@@ -40,6 +40,7 @@ from demo.cases import load_demo_cases
 from demo.consents import load_demo_consents
 from demo.counselling import load_demo_counselling
 from demo.history import load_demo_history
+from demo.intake_forms import load_demo_intake_forms
 from demo.network import load_demo_network
 from demo.referrals import load_demo_referrals
 from demo.stale import load_demo_stale_cases
@@ -214,6 +215,7 @@ def load_demo(seed: int = 20261122) -> dict[str, str]:
     _add_demo_history()
     load_demo_needs_surveys(seed + 2)
     load_demo_counselling()
+    load_demo_intake_forms()
     counts = {
         "권역": len(regions),
         "동": len(dongs),

@@ -58,6 +58,18 @@ from cases.models.enums import (
 from cases.models.escalation import DongMeeting, DongMeetingDecision, Escalation
 from cases.models.household_codes import HouseholdComposition, HouseholdProblemType
 from cases.models.households import Client, Household
+from cases.models.interview import (
+    BasicInterview,
+    InterviewAccount,
+    InterviewBenefits,
+    InterviewCareer,
+    InterviewFamilyMember,
+    InterviewHealth,
+    InterviewLicence,
+    InterviewSchooling,
+    InterviewTraining,
+    PriorService,
+)
 from cases.models.planning import CounsellingLog, PlanGoal, PlanService, ServiceCheck, ServicePlan
 from cases.models.self_assessment import SelfSufficiencyAssessment
 from cases.models.surveys import NeedsSurvey, SatisfactionSurvey
@@ -70,6 +82,7 @@ __all__ = [
     "LOG_STAGES",
     "Attachment",
     "AttachmentKind",
+    "BasicInterview",
     "CapacityAssessment",
     "Case",
     "CaseEvaluation",
@@ -107,6 +120,14 @@ __all__ = [
     "HouseholdProblemType",
     "IntakeRecord",
     "IntakeRoute",
+    "InterviewAccount",
+    "InterviewBenefits",
+    "InterviewCareer",
+    "InterviewFamilyMember",
+    "InterviewHealth",
+    "InterviewLicence",
+    "InterviewSchooling",
+    "InterviewTraining",
     "Labelled",
     "MonitoringAction",
     "MonitoringChannel",
@@ -116,6 +137,7 @@ __all__ = [
     "NeedsSurvey",
     "PlanGoal",
     "PlanService",
+    "PriorService",
     "RiskLevel",
     "SatisfactionSurvey",
     "SelectionDecision",

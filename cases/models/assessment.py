@@ -14,7 +14,7 @@ from hamkke.db import Model, TimestampMixin, str_enum
 
 
 class IntakeRecord(TimestampMixin, Model):
-    """초기상담 기록 (필수서식1's worker section): facts and the worker's opinion kept apart."""
+    """초기상담기록지 (seed 001 §2.2): facts and opinion kept apart, the referrer, what was tried."""
 
     __tablename__ = "case_intake_records"
 
@@ -37,6 +37,27 @@ class IntakeRecord(TimestampMixin, Model):
     consent_ids: Mapped[list[int] | None] = mapped_column(sa.JSON)
     #: the statute and article relied on instead of consent (public agencies only)
     statutory_basis: Mapped[str | None] = mapped_column(sa.String(300))
+    # 초기상담기록지 (seed 001 §2.2): who referred the client and what was tried before
+    #: 의뢰인 유형: 본인, 이웃, 가족, 전문가, 공공기관, 타 복지기관
+    referrer_type: Mapped[str | None] = mapped_column(sa.String(20))
+    #: 의뢰인 or 의뢰기관 (a person's or an agency's name)
+    referrer_name: Mapped[str | None] = mapped_column(sa.String(100), info=_pii("counselling"))
+    referrer_contact: Mapped[str | None] = mapped_column(sa.String(100), info=_pii("counselling"))
+    #: 의뢰동기
+    referral_motive: Mapped[str | None] = mapped_column(sa.Text, info=_pii("counselling"))
+    #: 의뢰인(기관)에서 지원받은 서비스 또는 자원
+    referrer_services: Mapped[str | None] = mapped_column(sa.Text, info=_pii("counselling"))
+    #: 이전 접근방법과 클라이언트의 반응, 서비스의 결과
+    prior_approaches: Mapped[str | None] = mapped_column(sa.Text, info=_pii("counselling"))
+    #: 비공식적 지지체계 (가족, 이웃, 종교기관 …)
+    informal_support: Mapped[str | None] = mapped_column(sa.Text, info=_pii("counselling"))
+    #: 클라이언트가 원하는 변화 (목표와 기대)
+    desired_change: Mapped[str | None] = mapped_column(sa.Text, info=_pii("counselling"))
+    #: 특이사항
+    special_notes: Mapped[str | None] = mapped_column(sa.Text, info=_pii("counselling"))
+    #: 담당부서 and 담당자 decided at intake
+    assigned_department: Mapped[str | None] = mapped_column(sa.String(100))
+    assigned_worker: Mapped[str | None] = mapped_column(sa.String(100))
 
 
 class Need(TimestampMixin, Model):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import date
+from typing import Any
 
 from agencies.models import Person
 from cases import consent_basis
@@ -14,6 +16,7 @@ from cases.models import (
     IntakeRecord,
     Need,
     NeedDomain,
+    PriorService,
     RiskLevel,
     SelectionDecision,
     SelectionOutcome,
@@ -37,6 +40,8 @@ def record_intake(
     is_urgent: bool = False,
     collection_basis: str | None = None,
     statutory_basis: str | None = None,
+    details: Mapping[str, Any] | None = None,
+    prior_services: Sequence[Mapping[str, Any]] = (),
 ) -> IntakeRecord:
     """Write the 초기상담 기록 on a recorded ground: a collection consent in force or a cited statute.
 
@@ -61,8 +66,12 @@ def record_intake(
         collection_basis=ground.basis.value,
         consent_ids=list(ground.consent_ids) or None,
         statutory_basis=ground.statute,
+        **_intake_details(details or {}),
     )
     db.session.add(record)
+    db.session.flush()
+    for service in prior_services:
+        db.session.add(PriorService(case_id=case.id, intake_record_id=record.id, **service))
     if is_urgent:
         case.case_type = CaseType.crisis
     db.session.flush()
@@ -71,9 +80,38 @@ def record_intake(
         "intake",
         actor=actor,
         agency_id=agency_id,
-        data={"record_id": record.id, "basis": ground.basis.value, "consent_ids": list(ground.consent_ids)},
+        data={
+            "record_id": record.id,
+            "basis": ground.basis.value,
+            "consent_ids": list(ground.consent_ids),
+            "prior_services": len(prior_services),
+        },
     )
     return record
+
+
+#: 초기상담기록지 columns a caller may give in ``details`` (seed 001 §2.2), with their Korean labels
+INTAKE_DETAILS = {
+    "referrer_type": "의뢰인 유형",
+    "referrer_name": "의뢰인(기관)",
+    "referrer_contact": "의뢰인 연락처",
+    "referral_motive": "의뢰동기",
+    "referrer_services": "의뢰기관에서 지원받은 서비스",
+    "prior_approaches": "이전 접근방법과 결과",
+    "informal_support": "비공식적 지지체계",
+    "desired_change": "원하는 변화",
+    "special_notes": "특이사항",
+    "assigned_department": "담당부서",
+    "assigned_worker": "담당자",
+}
+
+
+def _intake_details(details: Mapping[str, Any]) -> dict[str, str | None]:
+    """Clean the 초기상담기록지 details (unknown names refused, blanks dropped, lengths checked)."""
+    unknown = set(details) - set(INTAKE_DETAILS)
+    if unknown:
+        raise ValidationFailed(f"알 수 없는 항목입니다: {', '.join(sorted(unknown))}")
+    return {name: _optional(details.get(name), name, label) for name, label in INTAKE_DETAILS.items()}
 
 
 def add_need(

@@ -20,8 +20,10 @@ from cases.views import (
     counselling,
     escalations,
     intake,
+    interview,
     others,
     planning,
+    printing,
     process_record,
     surveys,
 )
@@ -36,8 +38,10 @@ __all__ = [
     "counselling",
     "escalations",
     "intake",
+    "interview",
     "others",
     "planning",
+    "printing",
     "process_record",
     "surveys",
 ]

@@ -158,12 +158,13 @@ def new_case() -> ResponseReturnValue:
             attach_error(form, error)
         else:
             flash(_("사례를 접수했습니다. 사례번호 %(number)s", number=case.number), "success")
-            return see_other("cases.show_case", case_id=case.id)
+            # The 중복 서비스 확인 runs once the client is saved (issue 17): its answer is the next page.
+            return see_other("cases.other_services", case_id=case.id, after_intake=1)
     status = 200 if request.method == "GET" else invalid_form_status(form)
     return render_template(
         "cases/form.html",
         form=form,
         title=_("사례 접수 (발굴·의뢰)"),
         case=None,
-        print_title="기본면접기록지 (필수서식1) — 대상자정보",
+        print_title="사례 접수 — 대상자 기본정보",
     ), status

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 
 from agencies.models import Person
 from agencies.sessions import acting_agency_id, login_required, signed_in_person
-from cases import consent_basis, forms, services
+from cases import consent_basis, forms, interview_forms, services
 from cases.models import Case, CaseIntensity, CaseType, ContactMethod, NeedDomain, RiskLevel, SelectionOutcome
 from cases.views import common
 from cases.views.common import actor_args, bp, stage_form
@@ -36,6 +36,12 @@ def intake(case_id: int) -> ResponseReturnValue:
             is_urgent=form.is_urgent.data,
             collection_basis=form.collection_basis.data,
             statutory_basis=form.statutory_basis.data,
+            details={name: form[name].data for name in interview_forms.INTAKE_DETAIL_FIELDS},
+            prior_services=[
+                {name: value or None for name, value in entry.form.data.items()}
+                for entry in form.prior_services
+                if interview_forms.filled(entry.form)
+            ],
             **actor_args(person),
         )
 
@@ -51,7 +57,12 @@ def intake(case_id: int) -> ResponseReturnValue:
         ]
 
     return stage_form(
-        case_id, forms.IntakeForm, _("초기상담 기록"), "기본면접기록지 (필수서식1)", save, prepare=prepare
+        case_id,
+        interview_forms.IntakeRecordForm,
+        _("초기상담 기록"),
+        "초기상담기록지 (통합사례관리)",
+        save,
+        prepare=prepare,
     )
 
 
@@ -132,9 +143,7 @@ def members(case_id: int) -> ResponseReturnValue:
             **actor_args(person),
         )
 
-    return stage_form(
-        case_id, forms.MemberForm, _("가구원 추가"), "기본면접기록지 (필수서식1) — 가족사항", save
-    )
+    return stage_form(case_id, forms.MemberForm, _("가구원 추가"), "가구원 추가 (가족사항)", save)
 
 
 @bp.route("/<int:case_id>/main-client", methods=["GET", "POST"])

@@ -46,6 +46,10 @@ def test_dong_worker_goes_from_intake_to_escalation(page: Any, live_server: Live
     page.get_by_label("접수경로").select_option(label="대상자발굴")
     page.get_by_label("의뢰자·발굴 경로 (이웃, 통장, 기관 등)").fill("통장")
     page.get_by_role("button", name="저장").click()
+    # The 중복 서비스 확인 answers next; with a name only there is nothing lawful to match on.
+    expect(page.get_by_role("heading", level=1)).to_contain_text("다른 기관 이용 확인")
+    expect(page.get_by_role("alert")).to_contain_text("사례 접수는 저장되었습니다")
+    page.get_by_role("link", name="사례로 돌아가기").first.click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("홍길순")
     expect(page.locator(".stage-path [aria-current='step']")).to_have_text("접수/발굴")
 

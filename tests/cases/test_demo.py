@@ -7,6 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from cases.models import Case, CaseStage, DongMeeting, Escalation, EscalationStatus, Household, NeedsSurvey
+from cases.models.interview import BasicInterview, InterviewFamilyMember, PriorService
 from demo.cases import HOUSEHOLD_TYPES
 from demo.district import load_demo
 
@@ -30,3 +31,14 @@ def test_demo_households_in_assessment_or_later_have_filled_needs_surveys(db: An
     assert len(surveys) == 4
     assert all(survey.domain_totals["economy"] >= 3 for survey in surveys)  # every one owes money
     assert not any(survey.risk_flag for survey in surveys)
+
+
+def test_demo_has_filled_interview_and_intake_forms(db: Any) -> None:
+    load_demo()
+    db.session.commit()
+    interviews = db.session.scalars(sa.select(BasicInterview)).all()
+    assert len(interviews) == 3
+    for interview in interviews:
+        family = sa.select(sa.func.count()).where(InterviewFamilyMember.case_id == interview.case_id)
+        assert db.session.scalar(family) >= 1
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(PriorService)) >= 1

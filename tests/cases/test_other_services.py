@@ -19,6 +19,7 @@ from consents import services as consent_services
 from consents.access_log import AccessLogEntry
 from hamkke.audit import AuditEntry
 from hamkke.time import today_local
+from tests.fixtures.auth import page_csrf_token
 from tests.fixtures.cases import CaseKit
 
 pytestmark = pytest.mark.embedded
@@ -235,3 +236,55 @@ def test_fingerprints_are_recomputed_only_when_an_identity_column_changes(db: An
     assert db.session.scalar(sa.select(Client.identity_match_key).where(Client.id == client_id)) == (
         identity_fingerprint(PERSON["name"], PERSON["birth_date"], "시험구 솔내로 14")
     )
+
+
+def _register(client: FlaskClient, **fields: str) -> Any:
+    """Register a new client through the intake form (접수) as the signed-in worker."""
+    token = page_csrf_token(client, "/cases/new")
+    data = {"csrf_token": token, "opened_on": today_local().isoformat(), "intake_route": "outreach", **fields}
+    return client.post("/cases/new", data=data)
+
+
+def test_registering_a_client_runs_the_check_next_and_logs_it(
+    db: Any, client: FlaskClient, login_as: Callable[..., Any], case_kit: CaseKit, served: District2
+) -> None:
+    login_as(case_kit.worker)
+    saved = _register(
+        client, name="박서연", birth_date=PERSON["birth_date"].isoformat(), address=str(PERSON["address"])
+    )
+    assert saved.status_code == 303
+    new_case = db.session.scalar(sa.select(Case).order_by(Case.id.desc()))
+    assert saved.headers["Location"].endswith(f"/cases/{new_case.id}/others?after_intake=1")
+    before = len(_log_rows(db, served.unnamed.main_client_id))
+    answer = client.get(saved.headers["Location"])
+    text = answer.get_data(as_text=True)
+    assert answer.status_code == 200, text[:400]
+    assert "사례를 접수했습니다" in text
+    assert "솔내종합사회복지관" in text
+    assert "다른 기관" in text
+    assert "솔내노인복지관" not in text
+    assert len(_log_rows(db, served.unnamed.main_client_id)) == before + 1
+    audits = db.session.scalars(
+        sa.select(AuditEntry).where(AuditEntry.action == "cases.duplicate_check")
+    ).all()
+    assert any(entry.object_id == new_case.main_client_id for entry in audits)
+
+
+def test_registering_without_a_lawful_identifier_keeps_the_case_and_refuses_the_check(
+    db: Any, client: FlaskClient, login_as: Callable[..., Any], case_kit: CaseKit
+) -> None:
+    login_as(case_kit.worker)
+    saved = _register(client, name="이름만")
+    assert saved.status_code == 303
+    new_case = db.session.scalar(sa.select(Case).order_by(Case.id.desc()))
+    assert new_case.main_client.name == "이름만"
+    answer = client.get(saved.headers["Location"])
+    text = answer.get_data(as_text=True)
+    assert answer.status_code == 422
+    assert "이름·생년월일·주소를 모두 입력하거나" in text
+    assert "사례 접수는 저장되었습니다" in text
+    assert (
+        db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "cases.duplicate_check")) is None
+    )
+    # Nothing else breaks: the case page still opens.
+    assert client.get(f"/cases/{new_case.id}").status_code == 200

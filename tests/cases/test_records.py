@@ -38,7 +38,7 @@ def test_every_personal_client_column_declares_a_known_group() -> None:
             assert column.info["field_group"] in FIELD_GROUPS, column.name
 
 
-def test_registry_lists_the_ten_groups_with_korean_labels_and_sensitive_health() -> None:
+def test_registry_lists_the_twelve_groups_with_korean_labels_and_sensitive_health() -> None:
     assert [group.label for group in FIELD_GROUPS.values()] == [
         "기본정보",
         "고유식별정보",
@@ -50,8 +50,11 @@ def test_registry_lists_the_ten_groups_with_korean_labels_and_sensitive_health()
         "위기도",
         "상담기록",
         "서비스이력",
+        "계좌정보",
+        "취업·교육이력",
     ]
     assert FIELD_GROUPS["health"].sensitive
+    assert FIELD_GROUPS["account"].sensitive
     assert not FIELD_GROUPS["basic"].sensitive
 
 

@@ -79,7 +79,7 @@ def test_open_case_form_saves_and_redirects(worker_client: FlaskClient, db: Any)
     )
     assert response.status_code == 303
     case = db.session.scalars(sa.select(Case).order_by(Case.id.desc())).first()
-    assert response.headers["Location"].endswith(f"/cases/{case.id}")
+    assert response.headers["Location"].endswith(f"/cases/{case.id}/others?after_intake=1")
     assert case.main_client.name == "이순자"
 
 

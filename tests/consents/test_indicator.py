@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
+from cases.fields import FIELD_GROUPS
 from cases.models import Case, Client
 from consents.models import Consent
 from tests.fixtures.consents import CANARY, ConsentWorld, grant
@@ -39,7 +40,8 @@ def test_case_page_tells_the_owner_it_sees_everything_as_collector(
     assert 'data-scope="owner"' in box
     assert "함께복지관이 수집한 기록입니다" in box
     assert "모든 항목을 볼 수 있습니다" in box
-    assert box.count("scope--visible") == 10
+    # The owner sees every field group (the account and career groups of 필수서식 1 included).
+    assert box.count("scope--visible") == len(FIELD_GROUPS) == 12
     assert "scope--hidden" not in box
     assert "(수집 기관)" in box
     # Accessible: a labelled landmark with a heading.
@@ -77,7 +79,7 @@ def test_panel_of_another_agency_names_consent_purpose_recipient_validity_and_wh
     assert f"{consent.valid_from} ~ 사례 종결 시까지" in text
     assert "기본정보, 경제상황" in text
     assert box.count("scope--visible") == 2
-    assert box.count("scope--hidden") == 8
+    assert box.count("scope--hidden") == len(FIELD_GROUPS) - 2
     assert re.search(r"scope--hidden.*?건강정보.*?동의 범위 밖", box, re.DOTALL)
     # The withheld values themselves are not on the page.
     assert f"{CANARY}신체건강" not in html

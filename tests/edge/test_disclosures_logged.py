@@ -41,6 +41,9 @@ CASE_PAGES: dict[str, Callable[[Demo], str]] = {
     # the form offers the benefit category as it stands (read through the gate) for the worker to confirm
     "cases.closure_report": lambda d: f"/cases/{d.case_id}/closure-report",
     "cases.other_services": lambda d: f"/cases/{d.case_id}/others",
+    "cases.basic_interview": lambda d: f"/cases/{d.case_id}/basic-interview",
+    "cases.print_basic_interview": lambda d: f"/cases/{d.case_id}/print/basic-interview",
+    "cases.print_intake_record": lambda d: f"/cases/{d.case_id}/print/intake-record",
     "cases.caseload": lambda d: "/cases/",
     "cases.main_client": lambda d: f"/cases/{d.case_id}/main-client",
     "cases.service_check": lambda d: f"/cases/{d.case_id}/service-checks",
