@@ -46,6 +46,15 @@ from cases.models.enums import (
 from cases.models.escalation import DongMeeting, DongMeetingDecision, Escalation
 from cases.models.households import Client, Household
 from cases.models.planning import CounsellingLog, PlanGoal, PlanService, ServiceCheck, ServicePlan
+from cases.models.selfplans import (
+    ExecutionPhase,
+    IndividualActionPlan,
+    PlanKind,
+    PlanProposal,
+    ProposalStatus,
+    SupportDomain,
+    TargetPath,
+)
 
 __all__ = [
     "CLOSURE_TYPES_WITHOUT_NOTICE",
@@ -72,11 +81,13 @@ __all__ = [
     "EscalationPlacement",
     "EscalationStatus",
     "EscalationUrgency",
+    "ExecutionPhase",
     "FollowUpMethod",
     "FollowUpOutcome",
     "FollowUpPlan",
     "GoalTerm",
     "Household",
+    "IndividualActionPlan",
     "IntakeRecord",
     "IntakeRoute",
     "Labelled",
@@ -86,11 +97,16 @@ __all__ = [
     "Need",
     "NeedDomain",
     "PlanGoal",
+    "PlanKind",
+    "PlanProposal",
     "PlanService",
+    "ProposalStatus",
     "RiskLevel",
     "SelectionDecision",
     "SelectionOutcome",
     "ServiceCheck",
     "ServicePlan",
+    "SupportDomain",
+    "TargetPath",
     "case_number",
 ]

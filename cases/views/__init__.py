@@ -12,7 +12,17 @@ the single module they came from.
 
 from __future__ import annotations
 
-from cases.views import attachments, case_page, caseload, closure, escalations, intake, others, planning
+from cases.views import (
+    attachments,
+    case_page,
+    caseload,
+    closure,
+    escalations,
+    intake,
+    others,
+    planning,
+    plans,
+)
 from cases.views.common import bp
 
 __all__ = [
@@ -24,5 +34,7 @@ __all__ = [
     "escalations",
     "intake",
     "others",
+    "plan_prints",
     "planning",
+    "plans",
 ]
