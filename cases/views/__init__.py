@@ -20,6 +20,7 @@ from cases.views import (
     escalations,
     intake,
     others,
+    plan_prints,
     planning,
     plans,
 )
