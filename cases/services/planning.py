@@ -154,7 +154,7 @@ def _check_goal_counts(kind: PlanKind, goals: Sequence[GoalInput]) -> list[int]:
         if key is not None and seen[key] > MAX_GOALS_PER_DOMAIN:
             label = key.label if hasattr(key, "label") else str(key)
             raise ValidationFailed(
-                f"'{label}' 영역의 목표는 {MAX_GOALS_PER_DOMAIN}개까지입니다.",
+                f"{label} 영역의 목표는 {MAX_GOALS_PER_DOMAIN}개까지입니다.",
                 field=f"goals-{index}-domain",
                 english=f"At most {MAX_GOALS_PER_DOMAIN} goals per domain.",
             )

@@ -303,7 +303,7 @@ def proposal(case_id: int, proposal_id: int) -> ResponseReturnValue:
     accept_form, decline_form = plan_forms.AcceptProposalForm(), plan_forms.DeclineProposalForm()
     latest = _latest_plan(case)
     accept_form.goal_id.choices = _goal_choices(latest)
-    status = 200
+    status, refused = 200, 0
     if request.method == "POST":
         deciding = request.form.get("decision")
         form = accept_form if deciding == "accept" else decline_form
@@ -324,9 +324,11 @@ def proposal(case_id: int, proposal_id: int) -> ResponseReturnValue:
                 case = access.get_case_for(person, case_id, "edit")
                 item = _proposal(case, proposal_id)
                 attach_error(form, error)
+                # An already decided proposal is a conflict (409), not input to correct.
+                refused = error.status_code
             else:
                 return see_other("cases.show_case", case_id=case.id)
-        status = invalid_form_status(form) if form.errors else 422
+        status = refused or (invalid_form_status(form) if form.errors else 422)
     agency = db.session.get(Agency, item.agency_id)
     return render_template(
         "cases/proposal.html",
