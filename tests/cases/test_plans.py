@@ -215,7 +215,8 @@ def test_iap_horizons_are_one_and_five_years_and_a_revision_keeps_the_old_versio
     assert "장기목표: 일반 취업이 가능할 만큼 회복하기 → 자활기업 창업" in history
     assert "목표경로: 일반기업 취업 → 자활기업 창업" in history
     first = client.get(f"/cases/{jahwal_case.id}/print/iap?version=1").get_data(as_text=True)
-    assert "필수서식 4" in first and "일반 취업이 가능할 만큼 회복하기" in first
+    assert "필수서식 4" in first
+    assert "일반 취업이 가능할 만큼 회복하기" in first
     assert "●일반기업 취업" in first
     assert client.get(f"/cases/{jahwal_case.id}/print/iap?version=9").status_code == 404
 
@@ -263,9 +264,11 @@ def test_an_accepted_proposal_makes_a_new_version_with_the_service(
     assert [s.name for s in plans[0].services] == ["긴급 주거비"]  # the old version stays as it was
     assert [s.name for s in plans[1].services] == ["긴급 주거비", "정신건강 상담"]
     added = plans[1].services[1]
-    assert added.provider_agency_id == case_kit.team.id and added.proposal_id == proposal.id
+    assert added.provider_agency_id == case_kit.team.id
+    assert added.proposal_id == proposal.id
     stored = reader.get(PlanProposal, proposal.id)
-    assert stored.status == ProposalStatus.accepted and stored.accepted_plan_id == plans[1].id
+    assert stored.status == ProposalStatus.accepted
+    assert stored.accepted_plan_id == plans[1].id
     assert (
         client.post(url, data={"csrf_token": token, "decision": "decline", "reason": "늦게"}).status_code
         == 409
@@ -355,7 +358,8 @@ def test_execution_check_and_evaluation_sheet_print(
         == 303
     )
     service = fresh().scalars(sa.select(ServicePlan).where(ServicePlan.case_id == case.id)).one().services[0]
-    assert service.checked_on == today_local() and service.checked_by_id == case_kit.worker.id
+    assert service.checked_on == today_local()
+    assert service.checked_by_id == case_kit.worker.id
 
     scores = {
         f"{score}_{key}": "0"
@@ -386,7 +390,10 @@ def test_execution_check_and_evaluation_sheet_print(
     )
     assert saved.status_code == 303
     sheet = client.get(f"/cases/{case.id}/print/evaluation").get_data(as_text=True)
-    assert "활용서식 9" in sheet and "사례관리 평가 Ⅲ. ISP 부분 - 복지서비스 지원" in sheet
-    assert "부채 조정" in sheet and "청소사업단" in sheet
+    assert "활용서식 9" in sheet
+    assert "사례관리 평가 Ⅲ. ISP 부분 - 복지서비스 지원" in sheet
+    assert "부채 조정" in sheet
+    assert "청소사업단" in sheet
     isp = client.get(f"/cases/{case.id}/print/isp").get_data(as_text=True)
-    assert "긴급 주거비" in isp and "서비스제공계획(ISP)" in isp
+    assert "긴급 주거비" in isp
+    assert "서비스제공계획(ISP)" in isp
