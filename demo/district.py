@@ -40,6 +40,7 @@ from demo.cases import load_demo_cases
 from demo.consents import load_demo_consents
 from demo.history import load_demo_history
 from demo.network import load_demo_network
+from demo.plans import load_demo_plans
 from demo.referrals import load_demo_referrals
 from demo.stale import load_demo_stale_cases
 from devidp.accounts import DEMO_ACCOUNTS
@@ -200,7 +201,7 @@ def load_demo(seed: int = 20261122) -> dict[str, str]:
     people = _add_demo_people(agencies)
     households, cases = _add_demo_cases(rng, agencies, dongs, people)
     stale = load_demo_stale_cases(agencies, people, seed + 1)
-    households, cases = households + stale, cases + stale
+    households, cases = households + stale, cases + stale + load_demo_plans(agencies, people)
     conference = _add_demo_conference(
         district, regions["north"], agencies["hanbit-gu-team"], people.get("demo-coordinator")
     )
