@@ -115,11 +115,13 @@ def print_service_plan(case_id: int) -> ResponseReturnValue:
         if provider_ids
         else {}
     )
+    checkers = {s["checked_by_id"] for s in plan["services"] if s["checked_by_id"]} if plan else set()
     return render_template(
         "cases/print/isp.html",
         plan=plan,
         sections=_sections(plan) if plan else [],
         agency_names=names,
+        people_names={person_id: _person_name(person_id) for person_id in checkers},
         **context,
     )
 
