@@ -176,8 +176,8 @@ def load_demo_plans(agencies: dict[str, Agency], people: dict[str, Person]) -> i
         rows=[
             EvaluationRow("iap_short", "한 달 동안 사업단 지각 3회 미만", 8, 8, 7, 7),
             EvaluationRow("iap_long", "청소 자활기업에 취업해 3년 이상 일하기", 6, 7, 6, 4),
-            EvaluationRow("work1", plan.goals[0].statement, 8, 9, 8, 6),
-            EvaluationRow("welfare1", plan.goals[2].statement, 7, 8, 9, 8),
+            EvaluationRow("work1", "안정적인 사업단 참여를 위해 알코올 중독에서 벗어나기", 8, 9, 8, 6),
+            EvaluationRow("welfare1", "허리 치료 꾸준히 받기", 7, 8, 9, 8),
         ],
         worker_opinion="단주 의지가 높아졌으나 허리 통증으로 결근이 잦음. 물리치료 지속 필요.",
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
@@ -16,7 +17,6 @@ from cases import access, plan_forms, services
 from cases.models import Case, GoalTerm, NeedDomain, PlanService, ServicePlan
 from cases.models.selfplans import (
     ExecutionPhase,
-    IndividualActionPlan,
     PlanKind,
     PlanProposal,
     ProposalStatus,
@@ -33,6 +33,8 @@ from hamkke.db import db
 from hamkke.edge import attach_error, invalid_form_status, see_other
 from hamkke.errors import DomainError, NotFound, ValidationFailed
 from hamkke.web import parse_id
+
+Record = Mapping[str, Any]
 
 _ROW_ERROR = re.compile(r"^(goals|services)-(\d+)-(\w+)$")
 
@@ -104,34 +106,43 @@ def _row_field(field: str | None, rows: list[int], service_rows: list[int]) -> s
     return f"g{owners[index]}_{plan_forms.SERVICE_ERROR_FIELDS.get(name, name)}"
 
 
-def _prefill(form: Any, plan: ServicePlan) -> None:
-    """Start a revision from the current version: its horizon, roles and goals with their first service."""
-    form.horizon_months.data = str(plan.horizon_months)
-    form.client_role.data, form.family_role.data = plan.client_role, plan.family_role
-    for row, goal in enumerate(plan.goals[: plan_forms.GOAL_ROWS], start=1):
+def _prefill(form: Any, plan: Record) -> None:
+    """Start a revision from the current version (the gate's record): horizon, roles, goals, first service."""
+    form.horizon_months.data = str(plan["horizon_months"])
+    form.client_role.data, form.family_role.data = plan["client_role"], plan["family_role"]
+    for row, goal in enumerate(plan["goals"][: plan_forms.GOAL_ROWS], start=1):
         prefix = f"g{row}_"
-        domain = goal.support_domain or goal.domain
+        domain = goal["support_domain"] or goal["domain"]
         form[prefix + "domain"].data = domain.value if domain else ""
         if prefix + "term" in form:
-            form[prefix + "term"].data = goal.term.value
-        form[prefix + "participant_words"].data = goal.participant_words
-        form[prefix + "statement"].data = goal.statement
-        form[prefix + "target_on"].data = goal.target_on
-        if goal.services:
-            service = goal.services[0]
-            form[prefix + "service"].data = service.name
-            form[prefix + "provider"].data = str(service.provider_agency_id or "")
-            form[prefix + "provider_name"].data = service.provider_name
-            form[prefix + "quantity"].data = service.quantity
-            form[prefix + "starts_on"].data = service.starts_on
-            form[prefix + "ends_on"].data = service.ends_on
-            form[prefix + "intensity"].data = service.intensity
+            form[prefix + "term"].data = goal["term"].value
+        form[prefix + "participant_words"].data = goal["participant_words"]
+        form[prefix + "statement"].data = goal["statement"]
+        form[prefix + "target_on"].data = goal["target_on"]
+        if goal["services"]:
+            service = goal["services"][0]
+            form[prefix + "service"].data = service["name"]
+            form[prefix + "provider"].data = str(service["provider_agency_id"] or "")
+            form[prefix + "provider_name"].data = service["provider_name"]
+            form[prefix + "quantity"].data = service["quantity"]
+            form[prefix + "starts_on"].data = service["starts_on"]
+            form[prefix + "ends_on"].data = service["ends_on"]
+            form[prefix + "intensity"].data = service["intensity"]
 
 
-def _latest_plan(case: Case) -> ServicePlan | None:
-    return db.session.scalars(
-        sa.select(ServicePlan).where(ServicePlan.case_id == case.id).order_by(ServicePlan.version.desc())
-    ).first()
+def _latest(case: Case, table: str) -> Record | None:
+    """The newest version of a plan table's record for the case, as the gate shows it to the viewer."""
+    view = common.client_view(case, signed_in_person())
+    records = view.records(table) if view else ()
+    return max(records, key=lambda record: record["version"]) if records else None
+
+
+def _has_plan(case: Case) -> bool:
+    return bool(
+        db.session.scalar(
+            sa.select(sa.func.count()).select_from(ServicePlan).where(ServicePlan.case_id == case.id)
+        )
+    )
 
 
 @bp.route("/<int:case_id>/plan", methods=["GET", "POST"])
@@ -145,8 +156,8 @@ def plan(case_id: int) -> ResponseReturnValue:
         providers = agency_choices(case)
         for row in range(1, plan_forms.GOAL_ROWS + 1):
             form[f"g{row}_provider"].choices = providers
-        latest = _latest_plan(case)
-        if request.method == "GET" and latest is not None:
+        latest = _latest(case, "case_service_plans") if request.method == "GET" else None
+        if latest is not None:
             _prefill(form, latest)
 
     def save(case: Case, form: Any, person: Person) -> None:
@@ -178,14 +189,6 @@ def plan(case_id: int) -> ResponseReturnValue:
     return stage_form(case_id, plan_forms.isp_form_class(kind), title, print_title, save, prepare=prepare)
 
 
-def _latest_action_plan(case: Case) -> IndividualActionPlan | None:
-    return db.session.scalars(
-        sa.select(IndividualActionPlan)
-        .where(IndividualActionPlan.case_id == case.id)
-        .order_by(IndividualActionPlan.version.desc())
-    ).first()
-
-
 _IAP_FIELDS = (
     "security_type",
     "work_team",
@@ -206,11 +209,11 @@ def action_plan(case_id: int) -> ResponseReturnValue:
     """개인별 자립 계획 (IAP, 필수서식4): a revision starts from the current version and keeps it."""
 
     def prepare(case: Case, form: Any) -> None:
-        latest = _latest_action_plan(case)
-        if request.method == "GET" and latest is not None:
+        latest = _latest(case, "case_action_plans") if request.method == "GET" else None
+        if latest is not None:
             for name in _IAP_FIELDS:
-                form[name].data = getattr(latest, name)
-            form.target_path.data = latest.target_path.value
+                form[name].data = latest[name]
+            form.target_path.data = latest["target_path"].value
 
     def save(case: Case, form: Any, person: Person) -> None:
         data = selfplans.ActionPlanInput(
@@ -284,12 +287,21 @@ def _proposal(case: Case, proposal_id: int) -> PlanProposal:
     return proposal
 
 
-def _goal_choices(plan: ServicePlan | None) -> list[Any]:
-    """Offer the current plan's goals as "domain · goal"."""
+#: the service's field names of the accepted item → the acceptance form's fields
+_PROPOSAL_ERRORS = {
+    "services-0-ends_on": "ends_on",
+    "services-0-duration_months": "ends_on",
+    "services-0-provider": "goal_id",
+    "services-0-name": "goal_id",
+}
+
+
+def _goal_choices(plan: Record | None) -> list[Any]:
+    """Offer the current plan's goals (the gate's record) as "domain · goal"."""
     choices = [("", "고르세요")]
-    for goal in plan.goals if plan else []:
-        domain = goal.support_domain or goal.domain
-        choices.append((str(goal.id), f"{domain.label if domain else ''} · {goal.statement}"))
+    for goal in plan["goals"] if plan else []:
+        domain = goal["support_domain"] or goal["domain"]
+        choices.append((str(goal["id"]), f"{domain.label if domain else ''} · {goal['statement']}"))
     return plan_forms.pairs(choices)
 
 
@@ -301,8 +313,7 @@ def proposal(case_id: int, proposal_id: int) -> ResponseReturnValue:
     case = access.get_case_for(person, case_id, "edit")
     item = _proposal(case, proposal_id)
     accept_form, decline_form = plan_forms.AcceptProposalForm(), plan_forms.DeclineProposalForm()
-    latest = _latest_plan(case)
-    accept_form.goal_id.choices = _goal_choices(latest)
+    accept_form.goal_id.choices = _goal_choices(_latest(case, "case_service_plans"))
     status, refused = 200, 0
     if request.method == "POST":
         deciding = request.form.get("decision")
@@ -323,7 +334,7 @@ def proposal(case_id: int, proposal_id: int) -> ResponseReturnValue:
                 db.session.rollback()
                 case = access.get_case_for(person, case_id, "edit")
                 item = _proposal(case, proposal_id)
-                attach_error(form, error)
+                attach_error(form, error, aliases=_PROPOSAL_ERRORS)
                 # An already decided proposal is a conflict (409), not input to correct.
                 refused = error.status_code
             else:
@@ -338,7 +349,7 @@ def proposal(case_id: int, proposal_id: int) -> ResponseReturnValue:
         pending=item.status == ProposalStatus.pending,
         accept_form=accept_form,
         decline_form=decline_form,
-        has_plan=latest is not None,
+        has_plan=_has_plan(case),
     ), status
 
 
@@ -357,15 +368,18 @@ def _evaluation_rows(form: Any) -> list[EvaluationRow]:
 
 def _prefill_evaluation(case: Case, form: Any) -> None:
     """Fill the agreed goals from the current IAP and ISP, so the sheet lists what was agreed."""
-    action = _latest_action_plan(case)
+    action = _latest(case, "case_action_plans")
     if action is not None:
-        form.goal_iap_short.data, form.goal_iap_long.data = action.short_term_goal, action.long_term_goal
-        form.affiliation.data = action.work_team
-    latest = _latest_plan(case)
-    for goal in latest.goals if latest and latest.kind == PlanKind.jahwal else []:
-        key = f"{'work' if goal.support_domain == SupportDomain.work else 'welfare'}{goal.rank}"
+        form.goal_iap_short.data, form.goal_iap_long.data = (
+            action["short_term_goal"],
+            action["long_term_goal"],
+        )
+        form.affiliation.data = action["work_team"]
+    latest = _latest(case, "case_service_plans")
+    for goal in latest["goals"] if latest and latest["kind"] == PlanKind.jahwal else []:
+        key = f"{'work' if goal['support_domain'] == SupportDomain.work else 'welfare'}{goal['rank']}"
         if f"goal_{key}" in form:
-            form[f"goal_{key}"].data = goal.statement
+            form[f"goal_{key}"].data = goal["statement"]
 
 
 @bp.route("/<int:case_id>/evaluation", methods=["GET", "POST"])
