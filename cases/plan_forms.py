@@ -152,6 +152,14 @@ class ExecutionCheckForm(CaseForm):
     fieldsets: ClassVar[Fieldsets] = [("실행점검", ["checked_on", "phase", "note"])]
 
 
+class AgreementForm(CaseForm):
+    """서면 합의: the participant signed this version face to face."""
+
+    agreed_on = _date("서면 합의일 (대면 확인 후 서명한 날)")
+
+    fieldsets: ClassVar[Fieldsets] = [("서면 합의", ["agreed_on"])]
+
+
 class AcceptProposalForm(FlaskForm):
     """Accept a conference's ISP item into the current plan, under one of its goals."""
 

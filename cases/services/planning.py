@@ -235,7 +235,9 @@ def create_plan(
 
 
 def record_agreement(plan: ServicePlan, *, actor: Person, agency_id: int | None, agreed_on: date) -> None:
-    """Record the face-to-face written agreement (서비스 계약) of a plan."""
+    """Record the face-to-face written agreement (서비스 계약) of a plan version not yet signed."""
+    if plan.agreed_on is not None:
+        raise ValidationFailed("이미 서면 합의를 기록한 판입니다.", field="agreed_on")
     plan.agreed_on = _past(agreed_on, "agreed_on", "서면 합의일")
     db.session.flush()
     case = db.session.get(Case, plan.case_id)

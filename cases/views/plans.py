@@ -262,6 +262,25 @@ def execution_check(case_id: int, service_id: int) -> ResponseReturnValue:
     return stage_form(case_id, plan_forms.ExecutionCheckForm, _("실행점검"), "실행점검", save)
 
 
+@bp.route("/<int:case_id>/plans/<int:plan_id>/agreement", methods=["GET", "POST"])
+@login_required
+def plan_agreement(case_id: int, plan_id: int) -> ResponseReturnValue:
+    """서면 합의 of a plan version not yet signed (a version made from a proposal starts unsigned)."""
+
+    def _plan(case: Case) -> ServicePlan:
+        plan = db.session.get(ServicePlan, plan_id)
+        if plan is None or plan.case_id != case.id:
+            raise NotFound("계획을 찾을 수 없습니다.", english="The plan does not exist.")
+        return plan
+
+    _plan(access.get_case_for(signed_in_person(), case_id, "edit"))
+
+    def save(case: Case, form: Any, person: Person) -> None:
+        isp.record_agreement(_plan(case), agreed_on=form.agreed_on.data, **actor_args(person))
+
+    return stage_form(case_id, plan_forms.AgreementForm, _("서면 합의"), "서면 합의", save)
+
+
 @bp.get("/<int:case_id>/plans/history")
 @login_required
 def plan_history(case_id: int) -> ResponseReturnValue:

@@ -273,6 +273,13 @@ def test_an_accepted_proposal_makes_a_new_version_with_the_service(
         client.post(url, data={"csrf_token": token, "decision": "decline", "reason": "늦게"}).status_code
         == 409
     )
+    assert plans[1].agreed_on is None  # the changed plan needs the participant's signature again
+    agreement = f"/cases/{case.id}/plans/{plans[1].id}/agreement"
+    signed = client.post(agreement, data={"csrf_token": token, "agreed_on": today_local().isoformat()})
+    assert signed.status_code == 303
+    assert fresh().get(ServicePlan, plans[1].id).agreed_on == today_local()
+    again = client.post(agreement, data={"csrf_token": token, "agreed_on": today_local().isoformat()})
+    assert again.status_code == 422
 
 
 @pytest.mark.embedded
