@@ -68,7 +68,11 @@ class PlanGoal(Model):
     target_on: Mapped[date]
 
     plan: Mapped[ServicePlan] = relationship(back_populates="goals")
-    services: Mapped[list[PlanService]] = relationship(back_populates="goal", order_by="PlanService.id")
+    #: loaded with the goals (selectin): the gate copies each goal's services into its record, and a
+    #: page must not issue one query per goal
+    services: Mapped[list[PlanService]] = relationship(
+        back_populates="goal", order_by="PlanService.id", lazy="selectin"
+    )
 
 
 class PlanService(Model):

@@ -214,8 +214,7 @@ def create_plan(
         client_role=_text(client_role, "client_role", "대상자의 역할"),
         family_role=_optional(family_role, "family_role", "가족의 역할"),
         agreed_on=agreed_on,
-        revision_reason=_text(revision_reason, "revision_reason", "변경 사유", required=bool(previous))
-        or None,
+        revision_reason=_optional(revision_reason, "revision_reason", "변경 사유"),
         created_by_id=actor.id,
     )
     position = 0
