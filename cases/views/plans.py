@@ -315,12 +315,17 @@ _PROPOSAL_ERRORS = {
 }
 
 
-def _goal_choices(plan: Record | None) -> list[Any]:
-    """Offer the current plan's goals (the gate's record) as "domain · goal"."""
+def _goal_choices(case: Case) -> list[Any]:
+    """Offer the current plan's goals by domain, rank and date: no goal text, this page discloses nothing."""
+    plan = db.session.scalars(
+        sa.select(ServicePlan).where(ServicePlan.case_id == case.id).order_by(ServicePlan.version.desc())
+    ).first()
     choices = [("", "고르세요")]
-    for goal in plan["goals"] if plan else []:
-        domain = goal["support_domain"] or goal["domain"]
-        choices.append((str(goal["id"]), f"{domain.label if domain else ''} · {goal['statement']}"))
+    for goal in plan.goals if plan else []:
+        domain = goal.support_domain or goal.domain
+        where = f"{domain.label if domain else ''} {goal.rank or ''}"
+        label = f"{where} · {goal.term.label} · 목표일 {goal.target_on.isoformat()}"
+        choices.append((str(goal.id), label))
     return plan_forms.pairs(choices)
 
 
@@ -332,7 +337,7 @@ def proposal(case_id: int, proposal_id: int) -> ResponseReturnValue:
     case = access.get_case_for(person, case_id, "edit")
     item = _proposal(case, proposal_id)
     accept_form, decline_form = plan_forms.AcceptProposalForm(), plan_forms.DeclineProposalForm()
-    accept_form.goal_id.choices = _goal_choices(_latest(case, "case_service_plans"))
+    accept_form.goal_id.choices = _goal_choices(case)
     status, refused = 200, 0
     if request.method == "POST":
         deciding = request.form.get("decision")
