@@ -900,6 +900,7 @@ class DistrictBuilder:
                         "id": plan_id,
                         "case_id": case_id,
                         "version": 1,
+                        "kind": "integrated",
                         "horizon_months": rng.choice((3, 6, 12)),
                         "client_role": "정기 상담 참여, 병원 진료 유지",
                         "family_role": "자녀가 주 1회 방문",
@@ -909,10 +910,13 @@ class DistrictBuilder:
                         "updated_at": created,
                     }
                 )
+                first_goal = None
                 for term in ("long", "short"):
+                    goal_id = ids("case_plan_goals")
+                    first_goal = first_goal or goal_id
                     goals.append(
                         {
-                            "id": ids("case_plan_goals"),
+                            "id": goal_id,
                             "plan_id": plan_id,
                             "domain": rng.choice(sorted(NEED_TEXTS)),
                             "term": term,
@@ -927,6 +931,7 @@ class DistrictBuilder:
                         {
                             "id": ids("case_plan_services"),
                             "plan_id": plan_id,
+                            "goal_id": first_goal,
                             "name": service[1],
                             "provider_agency_id": provider,
                             "provider_name": None,

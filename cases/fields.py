@@ -163,6 +163,8 @@ FIELD_GROUPS: dict[str, FieldGroup] = {
                 "case_evaluations",
                 "case_satisfaction_surveys",
                 "case_intake_prior_services",
+                "case_action_plans",
+                "case_plan_proposals",
             ),
             referral_texts=("service_history",),
             labels=MappingProxyType({"service_history": N_("기존 서비스 이력")}),

@@ -208,66 +208,6 @@ class ClassifyForm(CaseForm):
     fieldsets: ClassVar[Fieldsets] = [("유형 분류", ["case_type", "intensity"])]
 
 
-class PlanForm(CaseForm):
-    """서비스제공계획 (ISP): one long-term goal, one short-term goal, up to two services."""
-
-    horizon_months = SelectField(
-        "계획 기간",
-        choices=pairs([("3", "3개월"), ("6", "6개월"), ("12", "1년")]),
-        validators=[InputRequired(message=CHOOSE)],
-    )
-    long_domain = SelectField(
-        "장기목표 욕구영역", choices=_choices(NeedDomain), validators=[InputRequired(message=CHOOSE)]
-    )
-    long_statement = _text("장기목표")
-    long_target_on = _date("장기목표 목표일")
-    short_domain = SelectField(
-        "단기목표 욕구영역", choices=_choices(NeedDomain, blank="없음"), validators=[Optional()]
-    )
-    short_statement = _text("단기목표 (장기목표의 과정 목표)", required=False)
-    short_target_on = _date("단기목표 목표일", required=False)
-    service_name = StringField("서비스", validators=[DataRequired(message=REQUIRED), Length(max=200)])
-    service_provider = SelectField("제공기관", choices=[], validators=[Optional()])
-    service_provider_name = StringField("제공기관 (목록에 없을 때)", validators=[Optional(), Length(max=200)])
-    service_quantity = StringField(
-        "양 (예: 주 1회)", validators=[DataRequired(message=REQUIRED), Length(max=100)]
-    )
-    service_duration = IntegerField("기간 (개월)", validators=[InputRequired(message=REQUIRED)])
-    service_intensity = StringField(
-        "강도 (예: 집중, 보통)", validators=[DataRequired(message=REQUIRED), Length(max=40)]
-    )
-    client_role = _text("대상자의 역할")
-    family_role = _text("가족의 역할", required=False)
-    agreed_on = _date("서면 합의일 (대면 확인 후 서명한 날)", required=False)
-
-    fieldsets: ClassVar[Fieldsets] = [
-        ("기간", ["horizon_months"]),
-        (
-            "목표",
-            [
-                "long_domain",
-                "long_statement",
-                "long_target_on",
-                "short_domain",
-                "short_statement",
-                "short_target_on",
-            ],
-        ),
-        (
-            "서비스",
-            [
-                "service_name",
-                "service_provider",
-                "service_provider_name",
-                "service_quantity",
-                "service_duration",
-                "service_intensity",
-            ],
-        ),
-        ("역할과 합의", ["client_role", "family_role", "agreed_on"]),
-    ]
-
-
 class ClosureReviewForm(CaseForm):
     """사례관리 종결 심사서 (활용서식10)."""
 
@@ -624,31 +564,6 @@ def capacity_form_class() -> type[CaseForm]:
             fields[name] = BooleanField(statement)
         fields["fieldsets"].append((f"참여자 자가 평가: {title} (해당하는 것 모두)", names))
     return type("CapacityForm", (CaseForm,), fields)
-
-
-_TEN = pairs((str(value), str(value)) for value in range(10, -1, -1))
-
-
-def evaluation_form_class() -> type[CaseForm]:
-    """Build the 사례관리 평가서 form (활용서식9): three goal rows of efforts and achievement /10."""
-    fields: dict[str, Any] = {
-        "evaluated_on": _date("평가일"),
-        "worker_opinion": _text("사례관리사 의견", required=False),
-    }
-    fieldsets: list[tuple[str, list[str]]] = [("평가", ["evaluated_on"])]
-    for row in range(1, 4):
-        names = [f"goal{row}", f"participant{row}", f"worker{row}", f"external{row}", f"achievement{row}"]
-        fields[names[0]] = StringField(
-            f"{row}. 합의된 목표 (비우면 이 줄은 평가하지 않음)", validators=[Optional(), Length(max=300)]
-        )
-        for name, label in zip(
-            names[1:], ("참여자 노력 (자가 평가)", "사례관리사 노력", "외부 기관 노력", "달성도"), strict=True
-        ):
-            fields[name] = SelectField(f"{row}. {label} /10", choices=_TEN)
-        fieldsets.append((f"목표 {row}", names))
-    fieldsets.append(("의견", ["worker_opinion"]))
-    fields["fieldsets"] = fieldsets
-    return type("EvaluationForm", (CaseForm,), fields)
 
 
 class ClosureReportForm(CaseForm):

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from agencies.access import is_coordinator_of
 from agencies.models import Agency, AgencyStatus, Membership, MembershipStatus, Person, Region
 from cases.models import Case, CaseStage
+from cases.queries.plans import proposal_fates
 from conference import access
 from conference.models import (
     LEAD_METHOD_LABELS,
@@ -65,6 +66,8 @@ def roles_board(conference: Conference) -> list[dict[str, Any]]:
         sa.select(RoleAssignment).where(RoleAssignment.item_id.in_(item_ids)).order_by(RoleAssignment.id)
     ).all()
     names = agency_names([a.agency_id for a in assignments])
+    # The fate of each ISP item on the case's plan (status only: a decline's reason is the case's record).
+    fates = proposal_fates(a.id for a in assignments)
     return [
         {
             "id": a.id,
@@ -74,6 +77,7 @@ def roles_board(conference: Conference) -> list[dict[str, Any]]:
             "role": str(a.role),
             "responsibilities": a.responsibilities,
             "isp_items": a.isp_items,
+            "isp_fates": fates.get(a.id, []),
             "due_on": _iso(a.due_on),
         }
         for a in assignments

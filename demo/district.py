@@ -42,6 +42,7 @@ from demo.counselling import load_demo_counselling
 from demo.history import load_demo_history
 from demo.intake_forms import load_demo_intake_forms
 from demo.network import load_demo_network
+from demo.plans import load_demo_plans
 from demo.referrals import load_demo_referrals
 from demo.stale import load_demo_stale_cases
 from demo.stats import load_demo_stats
@@ -204,7 +205,7 @@ def load_demo(seed: int = 20261122) -> dict[str, str]:
     people = _add_demo_people(agencies)
     households, cases = _add_demo_cases(rng, agencies, dongs, people)
     stale = load_demo_stale_cases(agencies, people, seed + 1)
-    households, cases = households + stale, cases + stale
+    households, cases = households + stale, cases + stale + load_demo_plans(agencies, people)
     conference = _add_demo_conference(
         district, regions["north"], agencies["hanbit-gu-team"], people.get("demo-coordinator")
     )

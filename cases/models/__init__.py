@@ -72,6 +72,15 @@ from cases.models.interview import (
 )
 from cases.models.planning import CounsellingLog, PlanGoal, PlanService, ServiceCheck, ServicePlan
 from cases.models.self_assessment import SelfSufficiencyAssessment
+from cases.models.selfplans import (
+    ExecutionPhase,
+    IndividualActionPlan,
+    PlanKind,
+    PlanProposal,
+    ProposalStatus,
+    SupportDomain,
+    TargetPath,
+)
 from cases.models.surveys import NeedsSurvey, SatisfactionSurvey
 
 __all__ = [
@@ -111,6 +120,7 @@ __all__ = [
     "EscalationPlacement",
     "EscalationStatus",
     "EscalationUrgency",
+    "ExecutionPhase",
     "FollowUpMethod",
     "FollowUpOutcome",
     "FollowUpPlan",
@@ -118,6 +128,7 @@ __all__ = [
     "Household",
     "HouseholdComposition",
     "HouseholdProblemType",
+    "IndividualActionPlan",
     "IntakeRecord",
     "IntakeRoute",
     "InterviewAccount",
@@ -136,8 +147,11 @@ __all__ = [
     "NeedDomain",
     "NeedsSurvey",
     "PlanGoal",
+    "PlanKind",
+    "PlanProposal",
     "PlanService",
     "PriorService",
+    "ProposalStatus",
     "RiskLevel",
     "SatisfactionSurvey",
     "SelectionDecision",
@@ -145,5 +159,7 @@ __all__ = [
     "SelfSufficiencyAssessment",
     "ServiceCheck",
     "ServicePlan",
+    "SupportDomain",
+    "TargetPath",
     "case_number",
 ]

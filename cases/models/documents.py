@@ -60,7 +60,10 @@ class CaseEvaluation(TimestampMixin, Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id", ondelete="CASCADE"), index=True)
     evaluated_on: Mapped[date]
-    #: [{"section", "goal", "participant", "worker", "external", "achievement"}]
+    #: 참여자 소속 (the 사업단 or programme the participant belongs to)
+    affiliation: Mapped[str | None] = mapped_column(sa.String(100))
+    #: [{"section", "goal", "participant", "worker", "external", "achievement"}]; section is
+    #: iap_short, iap_long, work1–3 or welfare1–3 (older rows: "목표 n")
     rows: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, info=_pii("service_history"))
     average_achievement: Mapped[float]
     worker_opinion: Mapped[str | None] = mapped_column(sa.Text, info=_pii("counselling"))

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from cases.models.counselling import CounsellingArea, CounsellingMethod, CounsellingSession, CounsellingType
 from cases.models.enums import GoalTerm, MonitoringChannel, MonitoringFinding, NeedDomain
 from cases.models.pii import _pii
+from cases.models.selfplans import ExecutionPhase, PlanKind, SupportDomain
 from hamkke.db import Model, TimestampMixin, str_enum
 
 
@@ -21,12 +22,18 @@ class ServicePlan(TimestampMixin, Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id", ondelete="CASCADE"), index=True)
     version: Mapped[int] = mapped_column(default=1)
-    #: horizon chosen first (1 year, 6 months, 3 months)
+    #: which manual's form: seed 001 서비스제공계획 or seed 000 개인별 자활 지원 계획 (ISP)
+    kind: Mapped[PlanKind] = mapped_column(
+        str_enum(PlanKind, "service_plan_kind"), default=PlanKind.integrated
+    )
+    #: horizon chosen first (3 months to 5 years: the seed-000 ISP runs while the participant works)
     horizon_months: Mapped[int]
     client_role: Mapped[str] = mapped_column(sa.Text, info=_pii("service_history"))
     family_role: Mapped[str | None] = mapped_column(sa.Text, info=_pii("service_history"))
     #: date of the written agreement signed face to face; None while the plan is a draft
     agreed_on: Mapped[date | None]
+    #: why this version replaced the previous one; None on the first version
+    revision_reason: Mapped[str | None] = mapped_column(sa.Text, info=_pii("service_history"))
     created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("people.id"))
 
     goals: Mapped[list[PlanGoal]] = relationship(
@@ -38,7 +45,7 @@ class ServicePlan(TimestampMixin, Model):
 
 
 class PlanGoal(Model):
-    """A long- or short-term goal of a plan, per need domain, with a target date."""
+    """A goal of a plan: per need domain and term (seed 001) or per support domain and rank (seed 000)."""
 
     __tablename__ = "case_plan_goals"
 
@@ -46,16 +53,31 @@ class PlanGoal(Model):
     plan_id: Mapped[int] = mapped_column(
         sa.ForeignKey("case_service_plans.id", ondelete="CASCADE"), index=True
     )
-    domain: Mapped[NeedDomain] = mapped_column(str_enum(NeedDomain, "goal_domain"))
+    #: the need domain (seed 001, and seed 000 goals tied to a need); None on a seed-000 goal without one
+    domain: Mapped[NeedDomain | None] = mapped_column(str_enum(NeedDomain, "goal_domain"))
+    #: 구분 of the seed-000 ISP (근로 지원 / 복지서비스 지원); None on a seed-001 plan
+    support_domain: Mapped[SupportDomain | None] = mapped_column(
+        str_enum(SupportDomain, "goal_support_domain")
+    )
+    #: 순위 within the domain (1–3)
+    rank: Mapped[int | None]
     term: Mapped[GoalTerm] = mapped_column(str_enum(GoalTerm, "goal_term"))
+    #: 참여자의 제시된 욕구(애로사항), in the participant's own words
+    participant_words: Mapped[str | None] = mapped_column(sa.Text, info=_pii("service_history"))
+    #: 합의된 목표
     statement: Mapped[str] = mapped_column(sa.Text, info=_pii("service_history"))
     target_on: Mapped[date]
 
     plan: Mapped[ServicePlan] = relationship(back_populates="goals")
+    #: loaded with the goals (selectin): the gate copies each goal's services into its record, and a
+    #: page must not issue one query per goal
+    services: Mapped[list[PlanService]] = relationship(
+        back_populates="goal", order_by="PlanService.id", lazy="selectin"
+    )
 
 
 class PlanService(Model):
-    """A planned service or intervention; shows its result or stays "결과 대기"."""
+    """A planned service for a goal (자활지원계획): provider, 양, 기간, 강도, 실행점검 and its result."""
 
     __tablename__ = "case_plan_services"
 
@@ -63,20 +85,35 @@ class PlanService(Model):
     plan_id: Mapped[int] = mapped_column(
         sa.ForeignKey("case_service_plans.id", ondelete="CASCADE"), index=True
     )
+    #: the goal the service serves; None only on plans written before goals carried their services
+    goal_id: Mapped[int | None] = mapped_column(sa.ForeignKey("case_plan_goals.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(sa.String(200), info=_pii("service_history"))
     provider_agency_id: Mapped[int | None] = mapped_column(sa.ForeignKey("agencies.id"))
     #: provider in words when it is not in the network (이웃, 종교단체 …)
     provider_name: Mapped[str | None] = mapped_column(sa.String(200))
     #: 양, e.g. 주 1회
     quantity: Mapped[str] = mapped_column(sa.String(100))
-    #: 기간 in months
+    #: 기간 in months (kept for the counts; derived from the period on new plans)
     duration_months: Mapped[int]
+    #: 실행기간: first and last day of the service
+    starts_on: Mapped[date | None]
+    ends_on: Mapped[date | None]
     #: 강도, e.g. 집중 / 보통 / 가벼움
     intensity: Mapped[str] = mapped_column(sa.String(40))
+    #: 실행점검: ticked in the delivery stage (when, by whom, in which phase, with a note)
+    checked_on: Mapped[date | None]
+    checked_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("people.id"))
+    check_phase: Mapped[ExecutionPhase | None] = mapped_column(
+        str_enum(ExecutionPhase, "service_check_phase")
+    )
+    check_note: Mapped[str | None] = mapped_column(sa.Text, info=_pii("service_history"))
+    #: the conference proposal this service was accepted from
+    proposal_id: Mapped[int | None]
     result: Mapped[str | None] = mapped_column(sa.Text, info=_pii("service_history"))
     result_on: Mapped[date | None]
 
     plan: Mapped[ServicePlan] = relationship(back_populates="services")
+    goal: Mapped[PlanGoal | None] = relationship(back_populates="services")
 
 
 class CounsellingLog(TimestampMixin, Model):

@@ -130,12 +130,14 @@ def record_evaluation(
     evaluated_on: date,
     rows: Sequence[EvaluationRow],
     worker_opinion: str | None = None,
+    affiliation: str | None = None,
 ) -> CaseEvaluation:
     """Record a 사례관리 평가서 with its averages computed; ≥ 8 shows a closure-review suggestion."""
     result = evaluation_result(rows)
     record = CaseEvaluation(
         case_id=case.id,
         evaluated_on=_past(evaluated_on, "evaluated_on", "평가일"),
+        affiliation=_optional(affiliation, "affiliation", "참여자 소속", 100),
         rows=[row.__dict__ for row in rows],
         average_achievement=result.average_achievement,
         worker_opinion=_optional(worker_opinion, "worker_opinion", "사례관리자 의견"),

@@ -12,86 +12,12 @@ from wtforms import SelectChoice
 from agencies.models import Person
 from agencies.sessions import login_required, signed_in_person
 from cases import forms, services
-from cases.models import Case, GoalTerm, NeedDomain
-from cases.scores import CAPACITY_ITEMS, CLOSURE_REVIEW_THRESHOLD, SELF_CHECK_CODES, EvaluationRow
+from cases.models import Case
+from cases.scores import CAPACITY_ITEMS, SELF_CHECK_CODES
 from cases.views import common
-from cases.views.common import actor_args, agency_choices, bp, stage_form
+from cases.views.common import actor_args, bp, stage_form
 from hamkke.db import db
-from hamkke.errors import DomainError
 from hamkke.web import parse_id
-
-
-@bp.route("/<int:case_id>/plan", methods=["GET", "POST"])
-@login_required
-def plan(case_id: int) -> ResponseReturnValue:
-    """서비스제공계획 (ISP)."""
-
-    def prepare(case: Case, form: Any) -> None:
-        form.service_provider.choices = agency_choices(case)
-
-    def save(case: Case, form: Any, person: Person) -> None:
-        goals = [
-            services.GoalInput(
-                NeedDomain(form.long_domain.data),
-                GoalTerm.long,
-                form.long_statement.data or "",
-                form.long_target_on.data,
-            )
-        ]
-        if form.short_domain.data or (form.short_statement.data or "").strip():
-            if not form.short_domain.data:
-                raise services.ValidationFailed("단기목표의 욕구영역을 골라 주세요.", field="short_domain")
-            goals.append(
-                services.GoalInput(
-                    NeedDomain(form.short_domain.data),
-                    GoalTerm.short,
-                    form.short_statement.data or "",
-                    form.short_target_on.data,
-                )
-            )
-        service = services.ServiceInput(
-            name=form.service_name.data or "",
-            quantity=form.service_quantity.data or "",
-            duration_months=form.service_duration.data or 0,
-            intensity=form.service_intensity.data or "",
-            provider_agency_id=int(form.service_provider.data) if form.service_provider.data else None,
-            provider_name=form.service_provider_name.data,
-        )
-        try:
-            services.create_plan(
-                case,
-                horizon_months=int(form.horizon_months.data),
-                client_role=form.client_role.data,
-                family_role=form.family_role.data,
-                goals=goals,
-                services=[service],
-                agreed_on=form.agreed_on.data,
-                **actor_args(person),
-            )
-        except DomainError as error:
-            # Map the service's row-indexed field names onto this form's fields.
-            names = {
-                "goals-0-target_on": "long_target_on",
-                "goals-1-target_on": "short_target_on",
-                "goals-0-statement": "long_statement",
-                "goals-1-statement": "short_statement",
-                "services-0-provider": "service_provider",
-                "services-0-duration_months": "service_duration",
-                "services-0-name": "service_name",
-                "case_worker_id": None,
-            }
-            if error.field in names:
-                error.field = names[error.field]
-            raise
-
-    return stage_form(
-        case_id,
-        forms.PlanForm,
-        _("서비스제공계획"),
-        "개인별 지원 계획 ISP (필수서식5)",
-        save,
-        prepare=prepare,
-    )
 
 
 def _service_choices(case: Case) -> list[SelectChoice]:
@@ -177,38 +103,4 @@ def capacity(case_id: int) -> ResponseReturnValue:
 
     return stage_form(
         case_id, forms.capacity_form_class(), _("자활역량평가표"), "자활역량 평가표 (활용서식1)", save
-    )
-
-
-@bp.route("/<int:case_id>/evaluation", methods=["GET", "POST"])
-@login_required
-def evaluation(case_id: int) -> ResponseReturnValue:
-    """사례관리 평가서 (활용서식9): averages computed; ≥ 8 suggests a closure review."""
-
-    def save(case: Case, form: Any, person: Person) -> None:
-        rows = [
-            EvaluationRow(
-                f"목표 {n}",
-                form[f"goal{n}"].data.strip(),
-                int(form[f"participant{n}"].data),
-                int(form[f"worker{n}"].data),
-                int(form[f"external{n}"].data),
-                int(form[f"achievement{n}"].data),
-            )
-            for n in range(1, 4)
-            if (form[f"goal{n}"].data or "").strip()
-        ]
-        record = services.record_evaluation(
-            case,
-            evaluated_on=form.evaluated_on.data,
-            rows=rows,
-            worker_opinion=form.worker_opinion.data,
-            **actor_args(person),
-        )
-        flash(_("평균 달성도 %(average)s점", average=record.average_achievement), "info")
-        if record.average_achievement >= CLOSURE_REVIEW_THRESHOLD:
-            flash(_("평균 달성도가 8점 이상입니다. 종결심사를 검토하세요."), "info")
-
-    return stage_form(
-        case_id, forms.evaluation_form_class(), _("사례관리 평가"), "사례관리 평가서 (활용서식9)", save
     )

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from agencies.models import Person
 from cases.models import Case
+from cases.services.proposals import receive_isp_items
 from conference.models import (
     AgendaItem,
     CaseRole,
@@ -152,5 +153,13 @@ def assign_role(
     assignment.due_on = due_on
     item.version += 1
     db.session.flush()
+    # Each ISP item reaches the case's plan only as a proposal its worker accepts or declines.
+    receive_isp_items(
+        assignment.case_id,
+        role_assignment_id=assignment.id,
+        agency_id=agency_id,
+        items=items,
+        actor=actor,
+    )
     audit.record("conference.role_assigned", actor_id=actor.id, obj=assignment, data={"agency_id": agency_id})
     return assignment

@@ -165,8 +165,13 @@
       var li = el("li", { "class": "role role--" + role.role });
       li.appendChild(el("strong", {}, role.agency_name + " (" + (role.role === "lead" ? L.lead : L.partner) + ")"));
       if (role.responsibilities) { li.appendChild(el("p", {}, role.responsibilities)); }
+      // Each item's fate on the case's plan (검토 대기 / 계획에 반영 / 반영하지 않음), matched by service in order.
+      var fates = (role.isp_fates || []).slice();
       role.isp_items.forEach(function (isp) {
-        li.appendChild(el("p", { "class": "muted" }, [isp.service, isp.quantity, isp.duration, isp.intensity, isp.due_on || ""].join(" ").trim()));
+        var at = fates.findIndex(function (fate) { return fate.service === isp.service; });
+        var fate = at >= 0 ? fates.splice(at, 1)[0] : null;
+        var text = [isp.service, isp.quantity, isp.duration, isp.intensity, isp.due_on || ""].join(" ").trim();
+        li.appendChild(el("p", { "class": "muted" }, fate ? text + " · " + fate.label : text));
       });
       list.appendChild(li);
     });

@@ -503,26 +503,22 @@ def test_service_check_result_capacity_and_evaluation_pages(
         "capacity_1",
         "health_2",
     ]
+    blank_rows = {
+        f"{score}_{key}": "0"
+        for key in ("iap_short", "iap_long", "work2", "work3", "welfare1", "welfare2", "welfare3")
+        for score in ("participant", "worker", "external", "achievement")
+    }
     evaluated = worker_client.post(
         f"/cases/{case.id}/evaluation",
         data={
             "csrf_token": token,
             "evaluated_on": today,
-            "goal1": "월세 체납 해소",
-            "participant1": "9",
-            "worker1": "8",
-            "external1": "7",
-            "achievement1": "9",
-            "goal2": "",
-            "participant2": "0",
-            "worker2": "0",
-            "external2": "0",
-            "achievement2": "0",
-            "goal3": "",
-            "participant3": "0",
-            "worker3": "0",
-            "external3": "0",
-            "achievement3": "0",
+            **blank_rows,
+            "goal_work1": "월세 체납 해소",
+            "participant_work1": "9",
+            "worker_work1": "8",
+            "external_work1": "7",
+            "achievement_work1": "9",
         },
         follow_redirects=True,
     )

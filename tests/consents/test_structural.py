@@ -37,6 +37,7 @@ INPUT_READS = frozenset(
     {
         # a service-plan goal as typed on the plan form (cases.services.planning.GoalInput)
         ("cases/services/planning.py", "goal.statement"),
+        ("cases/services/planning.py", "goal.participant_words"),
         # a 동 사례회의 decision row as typed on the meeting form (services.escalation.MeetingDecisionInput)
         ("cases/services/escalation.py", "item.tried"),
         ("cases/services/escalation.py", "item.alternative_services"),
