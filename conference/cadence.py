@@ -66,7 +66,7 @@ def build_rrule(
     interval: int = 1,
     custom: str | None = None,
 ) -> str:
-    """Return the RRULE text of a rhythm chosen on the page; refuse a weekday, week or interval that cannot be."""
+    """Return the RRULE of a rhythm chosen on the page; refuse a weekday, week or interval that cannot be."""
     if cadence == Cadence.custom:
         text = (custom or "").strip().upper().removeprefix("RRULE:")
         if not text:
@@ -77,7 +77,9 @@ def build_rrule(
     code = WEEKDAY_CODES[weekday]
     if cadence == Cadence.weekly:
         if interval < 1:
-            raise _refuse("반복 간격은 1주 이상이어야 합니다.", "The interval must be at least 1.", "interval")
+            raise _refuse(
+                "반복 간격은 1주 이상이어야 합니다.", "The interval must be at least 1.", "interval"
+            )
         return f"FREQ=WEEKLY;INTERVAL={interval};BYDAY={code}"
     wanted = 2 if cadence == Cadence.twice_monthly else 1
     chosen = sorted(set(weeks))
@@ -131,9 +133,7 @@ def parse(text: str, starts_on: date, start_minute: int = 0) -> rr.rrule:
 def check(text: str, starts_on: date, ends_on: date | None, start_minute: int) -> date:
     """Refuse a series that ends before it starts or never meets; return its first meeting day."""
     if ends_on is not None and ends_on < starts_on:
-        raise _refuse(
-            "끝나는 날이 시작일보다 앞섭니다.", "The series ends before it starts.", "ends_on"
-        )
+        raise _refuse("끝나는 날이 시작일보다 앞섭니다.", "The series ends before it starts.", "ends_on")
     if not 0 <= start_minute < 24 * 60:
         raise _refuse("시작 시각을 바르게 입력하세요.", "Enter a valid start time.", "start_time")
     rule = parse(text, starts_on, start_minute)
@@ -151,7 +151,7 @@ def check(text: str, starts_on: date, ends_on: date | None, start_minute: int) -
 def occurrences(
     text: str, starts_on: date, ends_on: date | None, start_minute: int, *, since: date, until: date
 ) -> list[datetime]:
-    """Return the series' meeting starts (naive, Asia/Seoul wall time) from ``since`` to ``until`` inclusive."""
+    """Return the meeting starts (naive, Asia/Seoul wall time) from ``since`` to ``until`` inclusive."""
     rule = parse(text, starts_on, start_minute)
     last = min(until, ends_on) if ends_on is not None else until
     low = datetime.combine(max(since, starts_on), time.min)

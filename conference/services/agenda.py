@@ -514,7 +514,9 @@ def pull_reconvened_items(conference: Conference) -> list[AgendaItem]:
             propose_item(
                 conference,
                 actor=None,
-                title=origin.title if origin.title.startswith(RECONVENE_PREFIX) else RECONVENE_PREFIX + origin.title,
+                title=origin.title
+                if origin.title.startswith(RECONVENE_PREFIX)
+                else RECONVENE_PREFIX + origin.title,
                 agency_id=origin.proposed_by_agency_id,
                 case_id=origin.case_id,
                 presenter_id=origin.presenter_id,

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 from agencies.models import Person
 from cases.models import Case
+from cases.models.case import case_number
 from conference.minutes_copies import withheld_for
 from conference.models import (
     ADVISED_KINDS,
@@ -74,7 +75,9 @@ def add_adviser(*, actor: Person, district_id: int, data: AdviserInput) -> Advis
     )
     db.session.add(adviser)
     db.session.flush()
-    audit.record("conference.adviser_added", actor_id=actor.id, obj=adviser, data={"district_id": district_id})
+    audit.record(
+        "conference.adviser_added", actor_id=actor.id, obj=adviser, data={"district_id": district_id}
+    )
     return adviser
 
 
@@ -137,7 +140,10 @@ def record_attendance(conference: Conference, *, actor: Person, present_ids: Seq
         row.recorded_at = now
     db.session.flush()
     audit.record(
-        "conference.adviser_attendance", actor_id=actor.id, obj=conference, data={"present": sorted(present_ids)}
+        "conference.adviser_attendance",
+        actor_id=actor.id,
+        obj=conference,
+        data={"present": sorted(present_ids)},
     )
     return len(set(present_ids))
 
@@ -178,9 +184,7 @@ def record_advice(
     )
     db.session.add(row)
     db.session.flush()
-    audit.record(
-        "conference.advice_recorded", actor_id=actor.id, obj=row, data={"case_id": item.case_id}
-    )
+    audit.record("conference.advice_recorded", actor_id=actor.id, obj=row, data={"case_id": item.case_id})
     return row
 
 
@@ -188,11 +192,21 @@ def record_advice(
 class AdviceLine:
     """One line of the 슈퍼비전 block as one agency may read it: the advice, or why it is left out."""
 
+    case_id: int
     case_number: str
     adviser: str
     advice: str | None
     follow_up: str | None
     withheld: str | None
+
+
+def attendance_rows(conference: Conference) -> list[AdviserAttendance]:
+    """Return the advisers' attendance rows recorded for the meeting."""
+    return list(
+        db.session.scalars(
+            sa.select(AdviserAttendance).where(AdviserAttendance.conference_id == conference.id)
+        )
+    )
 
 
 def attendance_line(conference: Conference) -> str:
@@ -209,21 +223,24 @@ def attendance_line(conference: Conference) -> str:
 def supervision_lines(conference: Conference, agency_id: int) -> list[AdviceLine]:
     """Return the meeting's advice for one agency: cases it may not see say so instead of the advice."""
     rows = db.session.execute(
-        sa.select(SupervisionAdvice, Adviser.name, Adviser.expertise, Case.number)
+        sa.select(SupervisionAdvice, Adviser.name, Adviser.expertise, Case.opened_on)
         .join(Adviser, Adviser.id == SupervisionAdvice.adviser_id)
         .join(Case, Case.id == SupervisionAdvice.case_id)
         .where(SupervisionAdvice.conference_id == conference.id)
         .order_by(SupervisionAdvice.id)
     ).all()
     lines: list[AdviceLine] = []
-    for advice, name, expertise, number in rows:
+    for advice, name, expertise, opened_on in rows:
+        number = case_number(opened_on, advice.case_id)
         item = db.session.get(AgendaItem, advice.item_id)
         withheld = withheld_for(item, agency_id) if item is not None else None
         adviser = f"{name}({expertise})"
         if withheld is not None:
-            lines.append(AdviceLine(number, adviser, None, None, withheld.korean))
+            lines.append(AdviceLine(advice.case_id, number, adviser, None, None, withheld.korean))
         else:
-            lines.append(AdviceLine(number, adviser, advice.advice, advice.follow_up or None, None))
+            lines.append(
+                AdviceLine(advice.case_id, number, adviser, advice.advice, advice.follow_up or None, None)
+            )
     return lines
 
 

@@ -182,9 +182,17 @@ def upgrade():
 
 def downgrade():
     # The new kinds become the nearest old ones so the old CHECK holds.
-    for kind, nearest in (("advisory", "expanded"), ("dong_judgment", "dong"), ("high_risk_review", "expanded")):
-        op.execute(f"UPDATE conferences SET kind = '{nearest}' WHERE kind = '{kind}'")
-        op.execute(f"UPDATE conference_rules SET kind = '{nearest}' WHERE kind = '{kind}'")
+    for kind, nearest in (
+        ("advisory", "expanded"),
+        ("dong_judgment", "dong"),
+        ("high_risk_review", "expanded"),
+    ):
+        for table in ("conferences", "conference_rules"):
+            op.execute(
+                sa.text(f"UPDATE {table} SET kind = :nearest WHERE kind = :kind").bindparams(  # noqa: S608
+                    nearest=nearest, kind=kind
+                )
+            )
     _replace_kind_checks(OLD_KINDS)
     with op.batch_alter_table("conference_rules", schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f("fk_conference_rules_dong_id_dongs"), type_="foreignkey")
