@@ -14,7 +14,13 @@ from flask.testing import FlaskClient
 
 from agencies.models import Agency, AgencyType, District, Dong, Person, StaffRole
 from conference.cadence import Cadence, build_rrule
-from conference.models import Conference, ConferenceInvitation, ConferenceKind, ConferenceRule, ConferenceStatus
+from conference.models import (
+    Conference,
+    ConferenceInvitation,
+    ConferenceKind,
+    ConferenceRule,
+    ConferenceStatus,
+)
 from conference.services import cadences
 from conference.services.scheduling import send_reminders
 from conference.tasks import generate_regular_conferences
@@ -79,7 +85,9 @@ def _series_meetings(db: Any, rule_id: int) -> list[Conference]:
     )
 
 
-def test_generator_creates_the_coming_weeks_once_and_running_it_again_adds_nothing(db: Any, team: Team) -> None:
+def test_generator_creates_the_coming_weeks_once_and_running_it_again_adds_nothing(
+    db: Any, team: Team
+) -> None:
     weekly = build_rrule(Cadence.weekly, weekday=1)
     rule = cadences.create_series(
         actor=team.coordinator,
@@ -121,9 +129,12 @@ def test_generated_meetings_invite_the_host_so_the_reminders_reach_its_staff(db:
     )
     db.session.commit()
     week_on = next(c for c in _series_meetings(db, rule.id) if to_local(c.starts_at).date() > today_local())
-    invited = {row.agency_id for row in db.session.scalars(
-        sa.select(ConferenceInvitation).where(ConferenceInvitation.conference_id == week_on.id)
-    )}
+    invited = {
+        row.agency_id
+        for row in db.session.scalars(
+            sa.select(ConferenceInvitation).where(ConferenceInvitation.conference_id == week_on.id)
+        )
+    }
 
     sent = send_reminders(week_on, days_before=7)
     db.session.commit()
@@ -208,7 +219,10 @@ def _counts(db: Any) -> tuple[int, int]:
         ({"starts_on": "2026-05-01", "ends_on": "2026-04-01"}, "끝나는 날이 시작일보다 앞섭니다"),
         ({"starts_on": "2026-04-01", "ends_on": "2026-05-31"}, "기간 안에 열리는 회의가 없습니다"),
         ({"cadence": "custom", "rrule": "FREQ=WEEKLY;BYDAY=XX"}, "반복 규칙을 읽을 수 없습니다"),
-        ({"cadence": "custom", "rrule": "FREQ=WEEKLY;INTERVAL=0;BYDAY=MO"}, "반복 간격은 1 이상이어야 합니다"),
+        (
+            {"cadence": "custom", "rrule": "FREQ=WEEKLY;INTERVAL=0;BYDAY=MO"},
+            "반복 간격은 1 이상이어야 합니다",
+        ),
         ({"cadence": "twice_monthly", "weeks": ["2"]}, "서로 다른 두 주"),
         ({"starts_on": "어제"}, "시작일을 바르게 입력하세요"),
     ],
@@ -236,7 +250,8 @@ def test_a_coordinator_creates_a_series_from_the_page_and_it_is_listed(
     assert "/conferences/cadences/" in nav
 
     response = client.post(
-        "/conferences/cadences/", data=_form(client, agency_ids=[str(team.partner.id)], starts_on=today_local().isoformat())
+        "/conferences/cadences/",
+        data=_form(client, agency_ids=[str(team.partner.id)], starts_on=today_local().isoformat()),
     )
 
     assert response.status_code == 303
