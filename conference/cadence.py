@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 
 from dateutil import rrule as rr
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 
 from hamkke.errors import ValidationFailed
 
@@ -36,16 +38,16 @@ class Cadence(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        """Korean name of the rhythm."""
-        return CADENCE_LABELS[self]
+        """Name of the rhythm in the page's language (Korean first)."""
+        return str(CADENCE_LABELS[self])
 
 
-CADENCE_LABELS: dict[Cadence, str] = {
-    Cadence.quarterly: "분기별 (3·6·9·12월)",
-    Cadence.monthly: "매월",
-    Cadence.twice_monthly: "월 2회",
-    Cadence.weekly: "매주 (또는 몇 주마다)",
-    Cadence.custom: "직접 입력 (RRULE)",
+CADENCE_LABELS: dict[Cadence, LazyString] = {
+    Cadence.quarterly: _l("분기별 (3·6·9·12월)"),
+    Cadence.monthly: _l("매월"),
+    Cadence.twice_monthly: _l("월 2회"),
+    Cadence.weekly: _l("매주 (또는 몇 주마다)"),
+    Cadence.custom: _l("직접 입력 (RRULE)"),
 }
 
 

@@ -11,6 +11,7 @@ from typing import Any
 from flask import Blueprint, flash, render_template
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 
 from agencies.models import Agency, Dong, Person
@@ -20,7 +21,14 @@ from cases.models.case import case_number
 from conference import access, cadence_access, queries
 from conference.cadence import CADENCE_LABELS, Cadence, describe
 from conference.cadence_forms import AdviceForm, AdviserAttendanceForm, AdviserForm, EndSeriesForm, SeriesForm
-from conference.models import ADVISED_KINDS, CONFERENCE_KIND_LABELS, AgendaItem, Conference, ConferenceRule
+from conference.models import (
+    ADVISED_KINDS,
+    CONFERENCE_KIND_LABELS,
+    AgendaItem,
+    Conference,
+    ConferenceKind,
+    ConferenceRule,
+)
 from conference.services import cadences, supervision
 from consents.access_log import log_disclosure
 from hamkke.db import db
@@ -30,8 +38,22 @@ from hamkke.time import to_local
 
 bp = Blueprint("cadences", __name__, url_prefix="/conferences/cadences")
 
-WEEKDAY_LABELS = ("월요일", "화요일", "수요일", "목요일", "금요일", "토요일", "일요일")
-WEEK_LABELS = {1: "첫째 주", 2: "둘째 주", 3: "셋째 주", 4: "넷째 주", -1: "마지막 주"}
+WEEKDAY_LABELS = (
+    _l("월요일"),
+    _l("화요일"),
+    _l("수요일"),
+    _l("목요일"),
+    _l("금요일"),
+    _l("토요일"),
+    _l("일요일"),
+)
+WEEK_LABELS = {1: _l("첫째 주"), 2: _l("둘째 주"), 3: _l("셋째 주"), 4: _l("넷째 주"), -1: _l("마지막 주")}
+#: the names of the kinds this page added, for the English pages (the others keep their Korean names)
+KIND_NAMES = {
+    ConferenceKind.advisory: _l("자문단 회의"),
+    ConferenceKind.dong_judgment: _l("동 내부판정회의"),
+    ConferenceKind.high_risk_review: _l("고위험 사례 점검회의"),
+}
 
 
 def _refused(form: FlaskForm, error: DomainError) -> int:
@@ -52,7 +74,7 @@ def _render_index(
         series=series,
         hosts=hosts,
         describe=describe,
-        kind_labels=CONFERENCE_KIND_LABELS,
+        kind_labels={**CONFERENCE_KIND_LABELS, **KIND_NAMES},
         can_manage=cadence_access.may_manage_series(person, acting.district_id, acting),
         form=form or SeriesForm(),
         **_series_choices(acting),
@@ -113,7 +135,7 @@ def _render_edit(
         form=form,
         end_form=EndSeriesForm(),
         describe=describe,
-        kind_labels=CONFERENCE_KIND_LABELS,
+        kind_labels={**CONFERENCE_KIND_LABELS, **KIND_NAMES},
         **_series_choices(acting),
     ), status
 
