@@ -36,6 +36,7 @@ from conference.models import (
     ItemStatus,
     Rsvp,
 )
+from demo.cadences import load_demo_cadences
 from demo.cases import load_demo_cases
 from demo.consents import load_demo_consents
 from demo.history import load_demo_history
@@ -305,8 +306,9 @@ def _add_demo_agencies(
 
 
 def _add_demo_history() -> dict[str, int]:
-    """Add two years of past cases, conferences and referrals so the dashboards show trends."""
-    return load_demo_history()
+    """Add two years of past cases, conferences and referrals, then the meeting series and 자문단."""
+    made = load_demo_history()
+    return {**made, **load_demo_cadences()}
 
 
 def _add_demo_people(agencies: dict[str, Agency]) -> dict[str, Person]:
