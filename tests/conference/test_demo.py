@@ -129,4 +129,5 @@ def test_demo_district_has_its_series_panel_and_two_years_of_supervision_advice(
     ahead = db.session.scalars(
         sa.select(Conference).where(Conference.kind == ConferenceKind.high_risk_review)
     ).all()
-    assert ahead and all(c.status == ConferenceStatus.scheduled and c.rule_id for c in ahead)
+    assert ahead
+    assert all(c.status == ConferenceStatus.scheduled and c.rule_id for c in ahead)
