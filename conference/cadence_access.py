@@ -40,6 +40,15 @@ def get_series_for(person: Person, rule_id: int, acting: Agency, *, manage: bool
     return rule
 
 
+def require_series_manager(person: Person, district_id: int, host: Agency) -> None:
+    """Refuse (403) a person who may not create a series hosted by ``host``."""
+    if not may_manage_series(person, district_id, host):
+        raise PermissionDenied(
+            "조정자나 주관 기관의 담당자만 회의 주기를 만들 수 있습니다.",
+            english="Only coordinators or the host agency's organizers create a series.",
+        )
+
+
 def require_roster_manager(person: Person, district_id: int) -> None:
     """Refuse (403) anyone but the district's coordinators changing the 자문단 roster."""
     if not is_coordinator_of(person, district_id):

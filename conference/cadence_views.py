@@ -117,8 +117,7 @@ def create() -> ResponseReturnValue:
     try:
         data = form.to_input()
         host = cadences.host_for(acting.district_id, data, acting)
-        if not cadence_access.may_manage_series(person, acting.district_id, host):
-            cadence_access.require_roster_manager(person, acting.district_id)
+        cadence_access.require_series_manager(person, acting.district_id, host)
         cadences.create_series(actor=person, district_id=acting.district_id, host=host, data=data)
     except DomainError as error:
         return _render_index(person, acting, form, _refused(form, error))
@@ -127,23 +126,27 @@ def create() -> ResponseReturnValue:
 
 
 def _render_edit(
-    rule: ConferenceRule, acting: Agency, form: SeriesForm, status: int = 200
+    rule: ConferenceRule,
+    acting: Agency,
+    form: SeriesForm,
+    status: int = 200,
+    end_form: EndSeriesForm | None = None,
 ) -> ResponseReturnValue:
     return render_template(
         "conference/cadence_edit.html",
         rule=rule,
         form=form,
-        end_form=EndSeriesForm(),
+        end_form=end_form or EndSeriesForm(formdata=None),
         describe=describe,
         kind_labels={**CONFERENCE_KIND_LABELS, **KIND_NAMES},
         **_series_choices(acting),
     ), status
 
 
-def _form_of(rule: ConferenceRule) -> SeriesForm:
-    """A form filled with the series as it is (its rhythm as a typed RRULE)."""
-    form = SeriesForm()
-    if not form.is_submitted():
+def _form_of(rule: ConferenceRule, *, posted: bool = True) -> SeriesForm:
+    """The edit form: as posted, or (on a GET, or beside another form) the series as it is."""
+    form = SeriesForm() if posted else SeriesForm(formdata=None)
+    if not posted or not form.is_submitted():
         form.kind.data = rule.kind
         form.title.data = rule.title
         form.cadence.data = Cadence.custom
@@ -188,13 +191,11 @@ def end(rule_id: int) -> ResponseReturnValue:
     rule = cadence_access.get_series_for(person, rule_id, acting, manage=True)
     form = EndSeriesForm()
     if not form.validate_on_submit():
-        return _render_edit(rule, acting, _form_of(rule), invalid_form_status(form))
+        return _render_edit(rule, acting, _form_of(rule, posted=False), invalid_form_status(form), form)
     try:
         cadences.end_series(rule, actor=person, last_day=form.last_day())
     except DomainError as error:
-        status = _refused(form, error)
-        page = _render_edit(rule, acting, _form_of(rule), status)
-        return page
+        return _render_edit(rule, acting, _form_of(rule, posted=False), _refused(form, error), form)
     flash(_("회의 주기를 끝냈습니다."), "success")
     return see_other("cadences.index")
 

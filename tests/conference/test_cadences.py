@@ -304,3 +304,37 @@ def test_a_worker_without_the_role_may_not_create_a_series(
 
     assert response.status_code == 403
     assert _counts(db) == before
+
+
+def test_the_edit_page_ends_a_series_and_refuses_a_last_day_before_its_start(
+    client: FlaskClient, login_as: Any, db: Any, team: Team
+) -> None:
+    rule = cadences.create_series(
+        actor=team.coordinator,
+        district_id=team.district.id,
+        host=team.team,
+        data=_input(kind=ConferenceKind.high_risk_review, rrule=build_rrule(Cadence.weekly, weekday=1)),
+    )
+    db.session.commit()
+    login_as(team.coordinator, agency_id=team.team.id)
+    page = f"/conferences/cadences/{rule.id}/edit"
+    shown = client.get(page)
+    assert shown.status_code == 200
+    assert "매주 화요일" in shown.get_data(as_text=True)
+
+    refused = client.post(
+        f"/conferences/cadences/{rule.id}/end",
+        data={"csrf_token": page_csrf_token(client, page), "ends_on": "2025-06-30"},
+    )
+    assert refused.status_code == 422
+    assert "끝나는 날이 시작일보다 앞섭니다" in refused.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(ConferenceRule, rule.id).is_active
+
+    ended = client.post(
+        f"/conferences/cadences/{rule.id}/end",
+        data={"csrf_token": page_csrf_token(client, page), "ends_on": ""},
+    )
+    assert ended.status_code == 303
+    db.session.expire_all()
+    assert not db.session.get(ConferenceRule, rule.id).is_active
