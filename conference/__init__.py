@@ -13,11 +13,13 @@ def init_app(app: Flask) -> None:
     # function-level: every `import conference.<module>` runs this file, and the sockets and views
     # import referrals.services, which imports conference.models: a module-level import would close
     # that cycle (the digest section reads conference.models, so it waits for the app as well).
+    from conference.cadence_views import bp as cadences_bp
     from conference.digest import add_overdue_actions
     from conference.sockets import register_namespaces
     from conference.views import bp
 
     app.register_blueprint(bp)
+    app.register_blueprint(cadences_bp)
     register_namespaces()
     register_digest_section("conference", add_overdue_actions)
     # A revocation mid-meeting must redact open panels at once, not at the next event.

@@ -16,6 +16,7 @@ from conference.models import (
 )
 from conference.queries import agency_names, roles_board
 from conference.services.minutes import SOAP_LABELS, SOAP_SECTIONS
+from conference.services.supervision import supervision_text
 from hamkke.db import db
 from hamkke.pdf import KoreanDocument
 from hamkke.time import now_utc, to_local
@@ -109,7 +110,7 @@ def render_minutes_pdf(conference: Conference, agency_id: int) -> bytes:
             owner = agency_names([action.owner_agency_id]).get(action.owner_agency_id, "")
             document.labelled("실행과제", f"{action.text} ({owner}, {action.due_on:%Y-%m-%d}까지)")
     document.block("회의 결과", "\n".join(outcomes) or "닫힌 안건 없음")
-    document.block("슈퍼비전", "")
+    document.block("슈퍼비전", supervision_text(conference, agency_id))
     signoffs = [
         f"{'서명' if a.signoff == 'signed' else '이의'}: {a.signoff_comment or ''}"
         for a in conference.attendances

@@ -25,6 +25,12 @@ class ConferenceKind(enum.StrEnum):
     closure_review = "closure_review"
     #: 사례 슈퍼비전: the quarterly session where a supervisor or 자문위원 advises on cases
     supervision = "supervision"
+    #: 자문단 회의: the quarterly meeting of the district's expert panel (seed 004)
+    advisory = "advisory"
+    #: 동 내부판정회의: the dong centre's weekly judgment meeting on visited households
+    dong_judgment = "dong_judgment"
+    #: 고위험 사례 점검회의: the twice-monthly review of the district's high-risk cases
+    high_risk_review = "high_risk_review"
 
     @property
     def label(self) -> str:
@@ -40,7 +46,12 @@ CONFERENCE_KIND_LABELS: dict[ConferenceKind, str] = {
     ConferenceKind.internal: "기관 내부사례회의",
     ConferenceKind.closure_review: "종결심사회의",
     ConferenceKind.supervision: "사례 슈퍼비전",
+    ConferenceKind.advisory: "자문단 회의",
+    ConferenceKind.dong_judgment: "동 내부판정회의",
+    ConferenceKind.high_risk_review: "고위험 사례 점검회의",
 }
+#: kinds whose meetings record advisers' attendance and advice per case (the 슈퍼비전 block)
+ADVISED_KINDS = frozenset({ConferenceKind.supervision, ConferenceKind.advisory})
 
 
 class ConferenceStatus(enum.StrEnum):
@@ -113,7 +124,11 @@ class Conference(TimestampMixin, Model):
 
 
 class ConferenceRule(TimestampMixin, Model):
-    """A recurring rule, e.g. the second Wednesday of each month at 14:00 for one 권역."""
+    """A recurring rule (a series), e.g. the second Wednesday of each month at 14:00 for one 권역.
+
+    A series made on the cadences page keeps its rhythm as an RFC 5545 RRULE (``rrule``), read with
+    python-dateutil; the older monthly series keep ``week_of_month`` and ``weekday`` and no RRULE.
+    """
 
     __tablename__ = "conference_rules"
 
@@ -137,6 +152,16 @@ class ConferenceRule(TimestampMixin, Model):
     #: agencies invited to every instance
     agency_ids: Mapped[list[int]] = mapped_column(sa.JSON, default=list)
     is_active: Mapped[bool] = mapped_column(default=True)
+    #: RRULE text without DTSTART (e.g. ``FREQ=MONTHLY;BYMONTH=3,6,9,12;BYDAY=+3WE``); None: monthly fields
+    rrule: Mapped[str | None] = mapped_column(sa.String(300))
+    #: the dong a dong centre's series belongs to (내부판정회의); None for district-wide series
+    dong_id: Mapped[int | None] = mapped_column(sa.ForeignKey("dongs.id"), index=True)
+    #: first day the series may fall on (Asia/Seoul); None for the older monthly series
+    starts_on: Mapped[date | None]
+    #: last day the series may fall on; set when a coordinator ends it
+    ends_on: Mapped[date | None]
+    #: how far ahead the generator creates the series' meetings
+    weeks_ahead: Mapped[int] = mapped_column(default=8, server_default="8")
 
 
 class InvitationRole(enum.StrEnum):
@@ -536,3 +561,59 @@ class MinutesVersion(Model):
     content: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
     author_id: Mapped[int] = mapped_column(sa.ForeignKey("people.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Adviser(TimestampMixin, Model):
+    """A member of a district's 자문단 (expert panel): often an outsider without a sign-in."""
+
+    __tablename__ = "conference_advisers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: the district whose panel this membership is in (one row per district served)
+    district_id: Mapped[int] = mapped_column(sa.ForeignKey("districts.id"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(100))
+    #: field of expertise, e.g. 정신건강, 법률, 노인사례관리
+    expertise: Mapped[str] = mapped_column(sa.String(200))
+    affiliation: Mapped[str] = mapped_column(sa.String(200))
+    #: telephone or e-mail, as the adviser gave it
+    contact: Mapped[str | None] = mapped_column(sa.String(200))
+    term_starts_on: Mapped[date]
+    term_ends_on: Mapped[date | None]
+    #: the adviser's sign-in, when they have one (a 슈퍼바이저 on the staff); None for outsiders
+    person_id: Mapped[int | None] = mapped_column(sa.ForeignKey("people.id"))
+
+    def serves_on(self, day: date) -> bool:
+        """Whether the adviser's term covers ``day``."""
+        return self.term_starts_on <= day and (self.term_ends_on is None or day <= self.term_ends_on)
+
+
+class AdviserAttendance(Model):
+    """Whether one adviser attended one supervision or 자문단 meeting."""
+
+    __tablename__ = "conference_adviser_attendances"
+    __table_args__ = (
+        sa.UniqueConstraint("conference_id", "adviser_id", name="uq_conference_adviser_attendance"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conference_id: Mapped[int] = mapped_column(sa.ForeignKey("conferences.id"), index=True)
+    adviser_id: Mapped[int] = mapped_column(sa.ForeignKey("conference_advisers.id"), index=True)
+    present: Mapped[bool] = mapped_column(default=True)
+    recorded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("people.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class SupervisionAdvice(TimestampMixin, Model):
+    """An adviser's advice on one case in a supervision session, and the follow-up agreed (필수서식9)."""
+
+    __tablename__ = "conference_supervision_advice"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conference_id: Mapped[int] = mapped_column(sa.ForeignKey("conferences.id"), index=True)
+    #: the agenda item of the case: the advice is shown wherever that item's case content may be
+    item_id: Mapped[int] = mapped_column(sa.ForeignKey("conference_agenda_items.id"), index=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id"), index=True)
+    adviser_id: Mapped[int] = mapped_column(sa.ForeignKey("conference_advisers.id"), index=True)
+    advice: Mapped[str] = mapped_column(sa.Text)
+    follow_up: Mapped[str] = mapped_column(sa.Text, default="")
+    recorded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("people.id"))

@@ -11,6 +11,7 @@ from celery import shared_task
 
 from conference.models import Conference, ConferenceRule, ConferenceStatus
 from conference.services.actions import remind_due_actions
+from conference.services.cadences import generate_all_series
 from conference.services.minutes import lock_minutes_if_due, send_minutes
 from conference.services.scheduling import generate_next_instance
 from conference.services.scheduling import send_reminders as remind
@@ -90,10 +91,17 @@ def send_reminders() -> int:
 
 @shared_task(name="conference.generate_regular")
 def generate_regular_conferences() -> int:
-    """Create the next instance of every active recurring rule (idempotent); return how many rules ran."""
-    rules = db.session.scalars(sa.select(ConferenceRule).where(ConferenceRule.is_active.is_(True))).all()
+    """Create the next instance of every active monthly rule and the coming weeks of every RRULE series.
+
+    Idempotent: a meeting is known by its series and start. Returns how many monthly rules ran.
+    """
+    rules = db.session.scalars(
+        sa.select(ConferenceRule).where(ConferenceRule.is_active.is_(True), ConferenceRule.rrule.is_(None))
+    ).all()
     for rule in rules:
         generate_next_instance(rule)
+    created = generate_all_series()
+    logger.info("Generated %s meeting(s) of the meeting series", created)
     return len(rules)
 
 

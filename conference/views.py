@@ -17,7 +17,7 @@ from flask_wtf import FlaskForm
 from agencies.models import Agency, Person
 from agencies.sessions import acting_agency_id, login_required, signed_in_person
 from cases.fields import FIELD_GROUPS
-from conference import access, briefing, queries
+from conference import access, briefing, queries, reconvened
 from conference.briefing import SOURCE_LABELS
 from conference.forms import (
     ActionProgressForm,
@@ -307,6 +307,7 @@ def _render_plan(
         own_cases=queries.proposable_cases(acting) if acting in invited else [],
         consent=queries.consent_flags(conference),
         carry_candidates=candidates,
+        reconvene_history=reconvened.histories(conference.items, acting),
         actions=actions,
         readable_action_ids=_readable_action_ids(actions + candidates, acting),
         reasons=agenda.CARRY_REASON_LABELS,

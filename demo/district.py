@@ -36,6 +36,7 @@ from conference.models import (
     ItemStatus,
     Rsvp,
 )
+from demo.cadences import load_demo_cadences
 from demo.cases import load_demo_cases
 from demo.consents import load_demo_consents
 from demo.counselling import load_demo_counselling
@@ -313,10 +314,10 @@ def _add_demo_agencies(
 
 
 def _add_demo_history() -> dict[str, int]:
-    """Add two years of past cases, conferences and referrals so the dashboards show trends."""
+    """Add two years of past cases, conferences and referrals, the statistics' codes, the meeting series and 자문단."""
     history = load_demo_history()
     # The statistics codes every household the history added, so it runs after it.
-    return {**history, **load_demo_stats()}
+    return {**history, **load_demo_stats(), **load_demo_cadences()}
 
 
 def _add_demo_people(agencies: dict[str, Agency]) -> dict[str, Person]:

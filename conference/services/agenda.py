@@ -24,6 +24,7 @@ from conference.models import (
     Conference,
     ConferenceKind,
     ConferenceStatus,
+    ItemOutcome,
     ItemSource,
     ItemStatus,
 )
@@ -36,6 +37,8 @@ from referrals.models import Referral, ReferralStatus
 
 #: a referral not moving for this long goes on the draft agenda as stalled
 STALLED_REFERRAL_DAYS = 14
+#: the title mark of an item carried from an earlier meeting's 재회의
+RECONVENE_PREFIX = "[재회의] "
 
 
 def propose_item(
@@ -158,6 +161,7 @@ def build_draft_agenda(conference: Conference) -> list[AgendaItem]:
         added.append(carry_action(action, conference, reason=CarryReason.agency_did_not_act))
     added.extend(_stalled_referral_items(conference))
     added.extend(_escalation_items(conference))
+    added.extend(pull_reconvened_items(conference))
     return added
 
 
@@ -435,13 +439,7 @@ def carry_candidates(conference: Conference) -> list[ActionItem]:
     Only actions whose owner agency is invited to (or hosts) this conference: another agency's
     host must neither see nor carry them.
     """
-    if conference.rule_id is not None:
-        series = Conference.rule_id == conference.rule_id
-    else:
-        series = sa.and_(
-            Conference.region_id.is_not_distinct_from(conference.region_id),
-            Conference.host_agency_id == conference.host_agency_id,
-        )
+    series = _same_series(conference)
     return list(
         db.session.scalars(
             sa.select(ActionItem)
@@ -457,6 +455,93 @@ def carry_candidates(conference: Conference) -> list[ActionItem]:
             .order_by(ActionItem.due_on, ActionItem.id)
         )
     )
+
+
+def _same_series(conference: Conference) -> sa.ColumnElement[bool]:
+    """The conferences of ``conference``'s series: the same rule, else the same 권역 and host."""
+    if conference.rule_id is not None:
+        return Conference.rule_id == conference.rule_id
+    return sa.and_(
+        Conference.region_id.is_not_distinct_from(conference.region_id),
+        Conference.host_agency_id == conference.host_agency_id,
+    )
+
+
+def pending_reconvened(conference: Conference) -> list[AgendaItem]:
+    """Return items decided 재회의 at finished earlier meetings of the series that no meeting has taken up."""
+    candidates = db.session.scalars(
+        sa.select(AgendaItem)
+        .join(Conference, Conference.id == AgendaItem.conference_id)
+        .where(
+            AgendaItem.outcome == ItemOutcome.reconvene,
+            AgendaItem.status == ItemStatus.closed,
+            Conference.district_id == conference.district_id,
+            Conference.finalized_at.is_not(None),
+            Conference.id != conference.id,
+            Conference.starts_at < conference.starts_at,
+            _same_series(conference),
+        )
+        .order_by(Conference.starts_at, AgendaItem.position, AgendaItem.id)
+    ).all()
+    if not candidates:
+        return []
+    carried = db.session.scalars(
+        sa.select(AgendaItem.source_detail)
+        .join(Conference, Conference.id == AgendaItem.conference_id)
+        .where(Conference.district_id == conference.district_id, AgendaItem.source == ItemSource.carried)
+    ).all()
+    # A carried item takes its origin up for good, even when the chair later withdraws it.
+    taken = {int(detail["reconvened_item_id"]) for detail in carried if "reconvened_item_id" in detail}
+    return [item for item in candidates if item.id not in taken]
+
+
+def pull_reconvened_items(conference: Conference) -> list[AgendaItem]:
+    """Put the series' pending 재회의 items on this scheduled meeting's draft agenda, with their history."""
+    if conference.status != ConferenceStatus.scheduled:
+        return []
+    added: list[AgendaItem] = []
+    for origin in pending_reconvened(conference):
+        earlier = origin.conference
+        entry = {
+            "item_id": origin.id,
+            "conference_id": earlier.id,
+            "conference_title": earlier.title,
+            "held_on": to_local(earlier.starts_at).date().isoformat(),
+        }
+        # A chain of 재회의 keeps every earlier meeting, oldest first.
+        history = [*origin.source_detail.get("history", []), entry]
+        added.append(
+            propose_item(
+                conference,
+                actor=None,
+                title=origin.title
+                if origin.title.startswith(RECONVENE_PREFIX)
+                else RECONVENE_PREFIX + origin.title,
+                agency_id=origin.proposed_by_agency_id,
+                case_id=origin.case_id,
+                presenter_id=origin.presenter_id,
+                time_box_minutes=origin.time_box_minutes,
+                source=ItemSource.carried,
+                source_detail={"reconvened_item_id": origin.id, "history": history},
+            )
+        )
+    return added
+
+
+def carry_reconvened_forward(conference: Conference) -> list[AgendaItem]:
+    """After a meeting ends, put its 재회의 items on the series' next scheduled meeting, if there is one."""
+    following = db.session.scalar(
+        sa.select(Conference)
+        .where(
+            _same_series(conference),
+            Conference.district_id == conference.district_id,
+            Conference.status == ConferenceStatus.scheduled,
+            Conference.starts_at > conference.starts_at,
+        )
+        .order_by(Conference.starts_at, Conference.id)
+        .limit(1)
+    )
+    return pull_reconvened_items(following) if following is not None else []
 
 
 def carry_unfinished_actions(conference: Conference, *, reason: CarryReason) -> list[AgendaItem]:

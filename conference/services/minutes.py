@@ -23,6 +23,7 @@ from conference.models import (
     SoapRevision,
     SoapSection,
 )
+from conference.services.agenda import carry_reconvened_forward
 from conference.services.merge import merge_three_way
 from hamkke import audit
 from hamkke.db import db
@@ -136,6 +137,8 @@ def finalize_minutes(conference: Conference, *, actor: Person) -> MinutesVersion
     db.session.add(version)
     db.session.flush()
     audit.record("conference.finalized", actor_id=actor.id, obj=conference)
+    # 재회의 items go onto the series' next meeting now instead of waiting for its draft agenda.
+    carry_reconvened_forward(conference)
     # function-level: conference.tasks imports this module (send_minutes, lock_minutes_if_due)
     from conference import tasks
 

@@ -87,3 +87,47 @@ def test_demo_agenda_carries_realistic_consents_broad_narrow_and_withdrawn(db: A
     widths = {len(grant.field_groups) for consent in consents for grant in consent.grants}
     assert len(widths) > 1  # some narrow, some broad
     assert any(consent.revocations for consent in consents)
+
+
+def test_demo_district_has_its_series_panel_and_two_years_of_supervision_advice(db: Any) -> None:
+    from conference.models import (
+        Adviser,
+        AdviserAttendance,
+        ConferenceKind,
+        ConferenceRule,
+        SupervisionAdvice,
+    )
+    from hamkke.time import today_local
+
+    load_demo()
+    db.session.commit()
+
+    kinds = [
+        rule.kind
+        for rule in db.session.scalars(sa.select(ConferenceRule).where(ConferenceRule.rrule.is_not(None)))
+    ]
+    assert kinds.count(ConferenceKind.supervision) == 1
+    assert kinds.count(ConferenceKind.advisory) == 1
+    assert kinds.count(ConferenceKind.high_risk_review) == 1
+    assert kinds.count(ConferenceKind.dong_judgment) >= 12  # one per dong of the demo's 12
+    advisers = db.session.scalars(sa.select(Adviser)).all()
+    assert {adviser.expertise for adviser in advisers} >= {
+        "아동",
+        "법률",
+        "정신건강",
+        "성폭력",
+        "노인사례관리",
+    }
+    advice = db.session.scalars(sa.select(SupervisionAdvice)).all()
+    sessions = {row.conference_id for row in advice}
+    # Quarterly sessions per 권역 over two years: at least eight quarters' worth.
+    assert len(sessions) >= 8
+    oldest = min(db.session.get(Conference, conference_id).starts_at for conference_id in sessions)
+    assert (today_local() - oldest.date()).days > 365
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AdviserAttendance)) > 0
+    # The generated meetings ahead are scheduled, in the future, and carry their series.
+    ahead = db.session.scalars(
+        sa.select(Conference).where(Conference.kind == ConferenceKind.high_risk_review)
+    ).all()
+    assert ahead
+    assert all(c.status == ConferenceStatus.scheduled and c.rule_id for c in ahead)

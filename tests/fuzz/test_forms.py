@@ -267,6 +267,13 @@ def targets(rule: Rule, world: World, db: Any) -> list[Target] | None:
             sa.select(Case.id).where(Case.case_worker_id == worker).order_by(Case.stage, Case.id)
         ).all()
         return [Target({"case_id": cid}, DONG_WORKER) for cid in cases[:: max(1, len(cases) // 6)]]
+    if arguments == {"rule_id"}:
+        from conference.models import ConferenceRule
+
+        series = (
+            sa.select(ConferenceRule.id).where(ConferenceRule.rrule.is_not(None)).order_by(ConferenceRule.id)
+        )
+        return [Target({"rule_id": rid}, COORDINATOR) for rid in _ids(db, series.limit(2))]
     if "conference_id" in arguments and arguments <= {"conference_id"}:
         return [Target({"conference_id": cid}, COORDINATOR) for cid in _open_conferences(db)]
     if "item_id" in arguments and arguments <= {"item_id"}:
@@ -371,7 +378,13 @@ def _open_conferences(db: Any) -> list[int]:
         db.session.scalars(
             sa.select(Conference.id)
             .where(Conference.status.in_((ConferenceStatus.scheduled, ConferenceStatus.live)))
-            .order_by(Conference.starts_at, Conference.id)
+            # Meetings with an agenda first: the demo's series generate many empty meetings ahead, and
+            # the item routes need items to aim at.
+            .order_by(
+                sa.exists().where(AgendaItem.conference_id == Conference.id).desc(),
+                Conference.starts_at,
+                Conference.id,
+            )
             .limit(2)
         ).all()
     )
