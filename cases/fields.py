@@ -83,6 +83,7 @@ FIELD_GROUPS: dict[str, FieldGroup] = {
             N_("경제상황"),
             sensitive=False,
             columns=("benefit_category", "monthly_income", "debt_amount", "debt_reason", "housing"),
+            relations=("case_employment_confirmations",),
             labels=MappingProxyType(
                 {
                     "benefit_category": N_("보장구분"),
@@ -119,7 +120,12 @@ FIELD_GROUPS: dict[str, FieldGroup] = {
             "needs",
             N_("욕구사정"),
             sensitive=False,
-            relations=("case_needs", "case_capacity_assessments", "case_attachments"),
+            relations=(
+                "case_needs",
+                "case_capacity_assessments",
+                "case_attachments",
+                "case_field_learning_evaluations",
+            ),
             referral_texts=("reason", "requested_services"),
             labels=MappingProxyType(
                 {"reason": N_("의뢰사유"), "requested_services": N_("대상자 요구 서비스")}
@@ -144,7 +150,12 @@ FIELD_GROUPS: dict[str, FieldGroup] = {
             "service_history",
             N_("서비스이력"),
             sensitive=False,
-            relations=("case_service_plans", "case_service_checks", "case_evaluations"),
+            relations=(
+                "case_service_plans",
+                "case_service_checks",
+                "case_evaluations",
+                "case_gateway_closure_reports",
+            ),
             referral_texts=("service_history",),
             labels=MappingProxyType({"service_history": N_("기존 서비스 이력")}),
         ),

@@ -46,8 +46,24 @@ from cases.models.enums import (
 from cases.models.escalation import DongMeeting, DongMeetingDecision, Escalation
 from cases.models.households import Client, Household
 from cases.models.planning import CounsellingLog, PlanGoal, PlanService, ServiceCheck, ServicePlan
+from cases.models.selfsufficiency import (
+    EducationCourse,
+    EmploymentConfirmation,
+    FieldLearningEvaluation,
+    GatewayClosureReport,
+    SelfSufficiencyTrack,
+    TrackState,
+    WorkTeamPlacement,
+)
 
 __all__ = [
+    "EducationCourse",
+    "EmploymentConfirmation",
+    "FieldLearningEvaluation",
+    "GatewayClosureReport",
+    "SelfSufficiencyTrack",
+    "TrackState",
+    "WorkTeamPlacement",
     "CLOSURE_TYPES_WITHOUT_NOTICE",
     "Attachment",
     "AttachmentKind",
