@@ -358,7 +358,7 @@ class FieldLearningEvaluation(TimestampMixin, Model):
 
 
 class EmploymentConfirmation(TimestampMixin, Model):
-    """활용서식11 취업확인서: the employer confirms the participant's job (name, sex, age, address from the client)."""
+    """활용서식11 취업확인서: the employer confirms the job (name, sex, age, address: the client)."""
 
     __tablename__ = "case_employment_confirmations"
 
