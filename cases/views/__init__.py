@@ -12,7 +12,18 @@ the single module they came from.
 
 from __future__ import annotations
 
-from cases.views import attachments, case_page, caseload, closure, escalations, intake, others, planning
+from cases.views import (
+    attachments,
+    case_page,
+    caseload,
+    closure,
+    escalations,
+    intake,
+    others,
+    planning,
+    selfsufficiency,
+    selfsufficiency_courses,
+)
 from cases.views.common import bp
 
 __all__ = [
@@ -25,4 +36,6 @@ __all__ = [
     "intake",
     "others",
     "planning",
+    "selfsufficiency",
+    "selfsufficiency_courses",
 ]
