@@ -41,6 +41,7 @@ from demo.consents import load_demo_consents
 from demo.history import load_demo_history
 from demo.network import load_demo_network
 from demo.referrals import load_demo_referrals
+from demo.selfsufficiency import load_demo_selfsufficiency
 from demo.stale import load_demo_stale_cases
 from devidp.accounts import DEMO_ACCOUNTS
 from hamkke.config import DEV_CLIENT_ID, DEV_CLIENT_SECRET
@@ -201,6 +202,7 @@ def load_demo(seed: int = 20261122) -> dict[str, str]:
     households, cases = _add_demo_cases(rng, agencies, dongs, people)
     stale = load_demo_stale_cases(agencies, people, seed + 1)
     households, cases = households + stale, cases + stale
+    cases += load_demo_selfsufficiency(agencies["hanbit-jahwal"], people.get("demo-selfsuff-worker"))
     conference = _add_demo_conference(
         district, regions["north"], agencies["hanbit-gu-team"], people.get("demo-coordinator")
     )

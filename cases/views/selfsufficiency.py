@@ -182,7 +182,7 @@ def jahwal_placement(case_id: int) -> ResponseReturnValue:
 
 
 @bp.route(
-    "/<int:case_id>/jahwal/<any(gateway-closure, field-learning, employment):page>", methods=["GET", "POST"]
+    "/<int:case_id>/jahwal/<any('gateway-closure', 'field-learning', 'employment'):page>", methods=["GET", "POST"]
 )
 @login_required
 def jahwal_record(case_id: int, page: str) -> ResponseReturnValue:
@@ -196,7 +196,7 @@ def jahwal_record(case_id: int, page: str) -> ResponseReturnValue:
     return _form_page(case_id, form, title, save)
 
 
-@bp.get("/<int:case_id>/jahwal/<any(gateway-closure, field-learning, employment):page>/<int:record_id>/print")
+@bp.get("/<int:case_id>/jahwal/<any('gateway-closure', 'field-learning', 'employment'):page>/<int:record_id>/print")
 @login_required
 def jahwal_print(case_id: int, page: str, record_id: int) -> ResponseReturnValue:
     """The printable A4 page of one of the case's track forms, read through the gate."""

@@ -171,7 +171,7 @@ def jahwal_course_result(course_id: int) -> ResponseReturnValue:
     return _course_form(form, _("교육 결과 보고서"), save, course)
 
 
-@bp.get("/jahwal/courses/<int:course_id>/print/<any(plan, result):stage>")
+@bp.get("/jahwal/courses/<int:course_id>/print/<any('plan', 'result'):stage>")
 @login_required
 def jahwal_course_print(course_id: int, stage: str) -> ResponseReturnValue:
     """The printable A4 교육계획서 (활용서식3) or 교육 결과 보고서 (활용서식4)."""
