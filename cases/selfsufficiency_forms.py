@@ -123,7 +123,9 @@ class GatewayClosureForm(TrackForm):
         "종결여부", choices=_enum_choices(GatewayOutcome), validators=[InputRequired(message=CHOOSE)]
     )
     dropout_reason = SelectField(
-        "중도탈락사유", choices=pairs([("", "해당 없음"), *((m.value, m.label) for m in DropoutReason)])
+        "중도탈락사유",
+        choices=pairs([("", "해당 없음"), *((m.value, m.label) for m in DropoutReason)]),
+        default="",
     )
     dropout_other = _line("기타 중도탈락사유")
     company_name = _line("업체명")
@@ -288,7 +290,7 @@ class BudgetRowForm(Form):
     """One row of 교육예산: 목, 세목, 세세목, 계, 산출근거, 신청금액, 자부담 (결과: 자부담 재원)."""
 
     category = SelectField(
-        "구분", choices=pairs([("", "없음"), *((m.value, m.label) for m in BudgetCategory)])
+        "구분", choices=pairs([("", "없음"), *((m.value, m.label) for m in BudgetCategory)]), default=""
     )
     item = _line("목", limit=100)
     sub_item = _line("세목", limit=100)

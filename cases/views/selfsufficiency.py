@@ -55,6 +55,8 @@ RECORD_PAGES: dict[str, tuple[type[forms.TrackForm], str, str, Callable[..., Any
         records.record_employment_confirmation,
     ),
 }
+#: the URL part naming one of the form pages
+_PAGES = "<any('gateway-closure', 'field-learning', 'employment'):page>"
 #: date fields a new form fills with today
 TODAY_FIELDS = ("written_on", "confirmed_on", "started_on", "effective_on")
 
@@ -182,7 +184,8 @@ def jahwal_placement(case_id: int) -> ResponseReturnValue:
 
 
 @bp.route(
-    "/<int:case_id>/jahwal/<any('gateway-closure', 'field-learning', 'employment'):page>", methods=["GET", "POST"]
+    f"/<int:case_id>/jahwal/{_PAGES}",
+    methods=["GET", "POST"],
 )
 @login_required
 def jahwal_record(case_id: int, page: str) -> ResponseReturnValue:
@@ -196,7 +199,7 @@ def jahwal_record(case_id: int, page: str) -> ResponseReturnValue:
     return _form_page(case_id, form, title, save)
 
 
-@bp.get("/<int:case_id>/jahwal/<any('gateway-closure', 'field-learning', 'employment'):page>/<int:record_id>/print")
+@bp.get(f"/<int:case_id>/jahwal/{_PAGES}/<int:record_id>/print")
 @login_required
 def jahwal_print(case_id: int, page: str, record_id: int) -> ResponseReturnValue:
     """The printable A4 page of one of the case's track forms, read through the gate."""
