@@ -69,6 +69,7 @@ MODULES = (
     "tests.edge.test_conference_pages_logged",
     "tests.edge.test_conference_events_logged",
     "tests.edge.test_cases_logged",
+    "tests.edge.test_selfsufficiency_logged",
 )
 
 
