@@ -75,6 +75,13 @@ class TrackForm(FlaskForm):
 
     fieldsets: ClassVar[Fieldsets] = []
 
+    def values(self) -> dict[str, Any]:
+        """Return the model's values from the form: every field but the token, blank text as None."""
+        data = {name: self._fields[name].data for name in self._fields if name != "csrf_token"}
+        return {
+            name: (value.strip() or None) if isinstance(value, str) else value for name, value in data.items()
+        }
+
 
 class StartTrackForm(TrackForm):
     """자활 과정 시작: the 지자체 referral date starts the 3-day intake clock."""
@@ -277,13 +284,6 @@ class EmploymentForm(TrackForm):
         ),
         ("확인", ["confirmer_name", "confirmer_phone", "confirmed_on"]),
     ]
-
-    def values(self) -> dict[str, Any]:
-        """Return the model's values from the form."""
-        data = {name: self._fields[name].data for name in self._fields if name != "csrf_token"}
-        return {
-            name: (value.strip() or None) if isinstance(value, str) else value for name, value in data.items()
-        }
 
 
 class BudgetRowForm(Form):

@@ -32,6 +32,7 @@ from cases.models import (
 from dashboards.conference_tables import action_items, conferences_by_region, special_sessions
 from dashboards.dong_tables import dong_activity
 from dashboards.scopes import Period, Scope, case_scope
+from dashboards.selfsufficiency_tables import selfsufficiency_tables
 from dashboards.sql import (
     count_if,
     date_literal,
@@ -489,7 +490,7 @@ def _dashboard_tables(scope: Scope, period: Period, *, today: date) -> list[Tabl
         referral_stats(scope, period),
         caseload(scope),
     ]
-    return tables
+    return tables + selfsufficiency_tables(scope, today=today)
 
 
 def find_table(tables: Sequence[Table], key: str) -> Table | None:

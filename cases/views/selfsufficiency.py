@@ -194,7 +194,7 @@ def jahwal_record(case_id: int, page: str) -> ResponseReturnValue:
     form = form_class()
 
     def save(case: Case, person: Person) -> None:
-        service(case, form.values(), **actor_args(person))  # type: ignore[attr-defined]
+        service(case, form.values(), **actor_args(person))
 
     return _form_page(case_id, form, title, save)
 
