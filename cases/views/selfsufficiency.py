@@ -199,6 +199,59 @@ def jahwal_record(case_id: int, page: str) -> ResponseReturnValue:
     return _form_page(case_id, form, title, save)
 
 
+class _Blank(dict[str, Any]):
+    """An empty form for printing by hand: every field reads as nothing."""
+
+    def __missing__(self, key: str) -> Any:
+        return () if key == "benefit_types" else None
+
+
+def _render_print(case: Case, page: str, view: Any, record: Any) -> str:
+    _form, title, _table, _save = RECORD_PAGES[page]
+    number, _sep, name = title.partition(" ")
+    return render_template(
+        f"cases/print/{page.replace('-', '_')}.html",
+        case=case,
+        view=view,
+        record=record,
+        form_number=number,
+        form_title=name,
+        printed_at=now_utc(),
+        pass_mark=FIELD_LEARNING_PASS,
+    )
+
+
+def _print_latest(case_id: int, page: str) -> ResponseReturnValue:
+    """Print the case's latest record of a track form, or the blank form to fill in by hand."""
+    person = signed_in_person()
+    case = access.get_case_for(person, case_id, "view")
+    view = common.client_view(case, person)
+    found = view.records(RECORD_PAGES[page][2]) if view else ()
+    return _render_print(case, page, view, found[-1] if found else _Blank())
+
+
+# One route per form, each needing only the case (the print pages are found by that shape).
+@bp.get("/<int:case_id>/jahwal/gateway-closure/print")
+@login_required
+def jahwal_print_gateway_closure(case_id: int) -> ResponseReturnValue:
+    """필수서식6, latest or blank."""
+    return _print_latest(case_id, "gateway-closure")
+
+
+@bp.get("/<int:case_id>/jahwal/field-learning/print")
+@login_required
+def jahwal_print_field_learning(case_id: int) -> ResponseReturnValue:
+    """활용서식5, latest or blank."""
+    return _print_latest(case_id, "field-learning")
+
+
+@bp.get("/<int:case_id>/jahwal/employment/print")
+@login_required
+def jahwal_print_employment(case_id: int) -> ResponseReturnValue:
+    """활용서식11, latest or blank."""
+    return _print_latest(case_id, "employment")
+
+
 @bp.get(f"/<int:case_id>/jahwal/{_PAGES}/<int:record_id>/print")
 @login_required
 def jahwal_print(case_id: int, page: str, record_id: int) -> ResponseReturnValue:
@@ -221,7 +274,5 @@ def jahwal_print(case_id: int, page: str, record_id: int) -> ResponseReturnValue
         form_number=number,
         form_title=name,
         printed_at=now_utc(),
-        labels=forms.FIELD_LEARNING_LABELS,
-        breaches=forms.BREACH_LABELS,
         pass_mark=FIELD_LEARNING_PASS,
     )

@@ -14,9 +14,11 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from agencies.models import Agency, AgencyType, Person
-from agencies.sessions import current_actor, login_required
+from agencies.sessions import current_actor, login_required, signed_in_person
+from cases import access
 from cases import selfsufficiency_forms as forms
 from cases.access import EDIT_ROLES, roles_for
+from cases.models import Case
 from cases.models.selfsufficiency import BudgetCategory, CourseStage, EducationCourse
 from cases.services import selfsufficiency_records as records
 from cases.views.common import bp
@@ -171,6 +173,58 @@ def jahwal_course_result(course_id: int) -> ResponseReturnValue:
     return _course_form(form, _("교육 결과 보고서"), save, course)
 
 
+class _BlankCourse:
+    """An empty 교육계획서/결과 보고서 for printing by hand: every field reads as nothing."""
+
+    def __getattr__(self, name: str) -> Any:
+        return None
+
+    def lines(self, stage: CourseStage) -> list[Any]:
+        """No budget rows."""
+        return []
+
+    def programme(self, stage: CourseStage) -> list[Any]:
+        """No programme rows."""
+        return []
+
+
+def _print(course: Any, stage: CourseStage, case: Case | None) -> ResponseReturnValue:
+    template = (
+        "cases/print/education_plan.html"
+        if stage == CourseStage.plan
+        else "cases/print/education_result.html"
+    )
+    return render_template(template, course=course, case=case, stage=stage, printed_at=now_utc())
+
+
+def _case_course_print(case_id: int, stage: str) -> ResponseReturnValue:
+    """The centre's latest 게이트웨이 course as printed from a participant's case, or the blank form."""
+    person = signed_in_person()
+    case = access.get_case_for(person, case_id, "view")
+    # The course is the owning centre's own document (no client data); only a reported one has a result.
+    query = sa.select(EducationCourse).where(EducationCourse.agency_id == case.owning_agency_id)
+    if stage == "result":
+        query = query.where(EducationCourse.reported_on.is_not(None))
+    course = db.session.scalars(
+        query.order_by(EducationCourse.held_on.desc(), EducationCourse.id.desc())
+    ).first()
+    return _print(course or _BlankCourse(), CourseStage(stage), case)
+
+
+@bp.get("/<int:case_id>/jahwal/education-plan/print")
+@login_required
+def jahwal_case_course_plan(case_id: int) -> ResponseReturnValue:
+    """활용서식3 from a participant's case: the centre's latest course, or the blank form."""
+    return _case_course_print(case_id, "plan")
+
+
+@bp.get("/<int:case_id>/jahwal/education-result/print")
+@login_required
+def jahwal_case_course_result(case_id: int) -> ResponseReturnValue:
+    """활용서식4 from a participant's case: the centre's latest reported course, or the blank form."""
+    return _case_course_print(case_id, "result")
+
+
 @bp.get("/jahwal/courses/<int:course_id>/print/<any('plan', 'result'):stage>")
 @login_required
 def jahwal_course_print(course_id: int, stage: str) -> ResponseReturnValue:
@@ -178,12 +232,4 @@ def jahwal_course_print(course_id: int, stage: str) -> ResponseReturnValue:
     _person, course = _course(course_id)
     if stage == "result" and course.reported_on is None:
         raise NotFound("결과 보고서를 아직 쓰지 않았습니다.", english="No result report yet.")
-    template = "cases/print/education_plan.html" if stage == "plan" else "cases/print/education_result.html"
-    return render_template(
-        template,
-        course=course,
-        case=None,
-        stage=CourseStage(stage),
-        categories=list(BudgetCategory),
-        printed_at=now_utc(),
-    )
+    return _print(course, CourseStage(stage), None)

@@ -19,7 +19,14 @@ from tests.fixtures.live import LiveServer
 pytestmark = pytest.mark.embedded
 
 #: the routes this module proves live (read by test_disclosures_logged's completeness test)
-LIVE = {"cases.jahwal_print", "cases.jahwal_start", "cases.jahwal_move"}
+LIVE = {
+    "cases.jahwal_print",
+    "cases.jahwal_print_gateway_closure",
+    "cases.jahwal_print_field_learning",
+    "cases.jahwal_print_employment",
+    "cases.jahwal_start",
+    "cases.jahwal_move",
+}
 
 
 @dataclass(frozen=True)
@@ -76,6 +83,13 @@ def test_print_pages_of_the_track_forms_are_logged(
         assert answer.status_code == 200, answer.text[:500]
         assert title in answer.text
         assert "한수진" in answer.text
+        assert log_rows(second_connection, actor_id=who.worker_id, client_id=who.client_id) > before
+    # The latest of each form (or the blank one, 취업확인서 here) from the case's own print links.
+    for page in ("gateway-closure", "field-learning", "employment"):
+        before = log_rows(second_connection, actor_id=who.worker_id, client_id=who.client_id)
+        answer = http.get(f"{live_server.url}/cases/{who.case_id}/jahwal/{page}/print", timeout=30)
+        assert answer.status_code == 200, answer.text[:500]
+        assert "출력일시" in answer.text
         assert log_rows(second_connection, actor_id=who.worker_id, client_id=who.client_id) > before
 
 
