@@ -126,7 +126,7 @@ class GatewayClosureForm(TrackForm):
         choices=pairs([("yes", "수립"), ("no", "미수립")]),
         validators=[InputRequired(message=CHOOSE)],
     )
-    outcome = RadioField(
+    closure_outcome = RadioField(
         "종결여부", choices=_enum_choices(GatewayOutcome), validators=[InputRequired(message=CHOOSE)]
     )
     dropout_reason = SelectField(
@@ -143,7 +143,7 @@ class GatewayClosureForm(TrackForm):
     owner_name = _line("대표자명", limit=100)
     startup_industry = _line("창업업종")
     trade_name = _line("상호명")
-    team_name = _line("사업단명")
+    outcome_team_name = _line("사업단명")
     team_type = _line("유형", limit=100)
     participant_opinion = _text("참여자 종결의견")
     worker_opinion = _text("사례관리사 종결의견")
@@ -152,10 +152,10 @@ class GatewayClosureForm(TrackForm):
         ("작성", ["written_on", "author_name"]),
         ("수급유형", ["benefit_types", "benefit_other"]),
         ("현장학습 참여현황", ["field_team_name", "field_started_on", "field_ended_on"]),
-        ("종결", ["iap_written", "outcome", "dropout_reason", "dropout_other"]),
+        ("종결", ["iap_written", "closure_outcome", "dropout_reason", "dropout_other"]),
         ("세부종결결과: 취업·자활기업", ["company_name", "industry", "job_type", "work_conditions"]),
         ("세부종결결과: 창업", ["startup_on", "owner_name", "startup_industry", "trade_name"]),
-        ("세부종결결과: 자활근로사업단·시범사업단", ["team_name", "team_type"]),
+        ("세부종결결과: 자활근로사업단·시범사업단", ["outcome_team_name", "team_type"]),
         ("종결의견", ["participant_opinion", "worker_opinion"]),
     ]
 
@@ -166,7 +166,7 @@ class GatewayClosureForm(TrackForm):
         for name, value in list(data.items()):
             if isinstance(value, str):
                 data[name] = value.strip() or None
-        data["benefit_types"] = list(self.benefit_types.data or [])
+        data["benefit_types"] = list(data["benefit_types"] or [])
         return data
 
 

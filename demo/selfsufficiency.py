@@ -64,7 +64,7 @@ def _closure_report(case: Case, worker: Person, centre: Agency, on: date, outcom
             "work_conditions": "주 5일, 월 210만원",
         }
         if outcome == GatewayOutcome.employment
-        else {"team_name": "한빛 청소사업단", "team_type": "시장진입형"}
+        else {"outcome_team_name": "한빛 청소사업단", "team_type": "시장진입형"}
     )
     values: dict[str, object] = {
         "written_on": on,
@@ -75,7 +75,7 @@ def _closure_report(case: Case, worker: Person, centre: Agency, on: date, outcom
         "field_started_on": on - timedelta(days=30),
         "field_ended_on": on - timedelta(days=16),
         "iap_written": True,
-        "outcome": outcome.value,
+        "closure_outcome": outcome.value,
         "dropout_reason": None,
         "dropout_other": None,
         "participant_opinion": "꾸준히 일할 수 있다는 자신감이 생겼어요.",

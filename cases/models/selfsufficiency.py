@@ -269,7 +269,7 @@ class GatewayClosureReport(TimestampMixin, Model):
     field_ended_on: Mapped[date | None] = mapped_column(info=_pii("service_history"))
     #: 자립 계획 수립여부
     iap_written: Mapped[bool] = mapped_column(info=_pii("service_history"))
-    outcome: Mapped[GatewayOutcome] = mapped_column(
+    closure_outcome: Mapped[GatewayOutcome] = mapped_column(
         str_enum(GatewayOutcome, "gateway_outcome"), info=_pii("service_history")
     )
     dropout_reason: Mapped[DropoutReason | None] = mapped_column(
@@ -287,7 +287,7 @@ class GatewayClosureReport(TimestampMixin, Model):
     startup_industry: Mapped[str | None] = mapped_column(sa.String(200), info=_pii("service_history"))
     trade_name: Mapped[str | None] = mapped_column(sa.String(200), info=_pii("service_history"))
     #: 자활근로사업단 (사업단명, 유형) and 시범사업단 (사업단명)
-    team_name: Mapped[str | None] = mapped_column(sa.String(200), info=_pii("service_history"))
+    outcome_team_name: Mapped[str | None] = mapped_column(sa.String(200), info=_pii("service_history"))
     team_type: Mapped[str | None] = mapped_column(sa.String(100), info=_pii("service_history"))
     #: 종결의견
     participant_opinion: Mapped[str] = mapped_column(sa.Text, info=_pii("service_history"))
@@ -332,7 +332,7 @@ class FieldLearningEvaluation(TimestampMixin, Model):
     #: 총평
     overall: Mapped[str] = mapped_column(sa.Text, info=_pii("needs"))
     #: 총점, computed by the service from the nine items
-    total: Mapped[int] = mapped_column(info=_pii("needs"))
+    score_total: Mapped[int] = mapped_column(info=_pii("needs"))
     created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("people.id"))
 
     __table_args__ = (

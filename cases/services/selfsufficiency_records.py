@@ -61,8 +61,8 @@ OUTCOME_DETAILS: dict[GatewayOutcome, tuple[tuple[str, str], ...]] = {
     GatewayOutcome.employment: (("company_name", "업체명"), ("industry", "업종")),
     GatewayOutcome.enterprise: (("company_name", "업체명"), ("industry", "업종")),
     GatewayOutcome.startup: (("startup_on", "창업개시일자"), ("trade_name", "상호명")),
-    GatewayOutcome.work_team: (("team_name", "사업단명"),),
-    GatewayOutcome.pilot_team: (("team_name", "사업단명"),),
+    GatewayOutcome.work_team: (("outcome_team_name", "사업단명"),),
+    GatewayOutcome.pilot_team: (("outcome_team_name", "사업단명"),),
 }
 
 
@@ -92,7 +92,7 @@ def record_gateway_closure_report(
         "field_ended_on",
         "현장학습 참여종료일은 참여시작일보다 이를 수 없습니다.",
     )
-    outcome = GatewayOutcome(values["outcome"])
+    outcome = GatewayOutcome(values["closure_outcome"])
     for name, label in OUTCOME_DETAILS.get(outcome, ()):
         if values.get(name) in (None, ""):
             raise ValidationFailed(f"종결여부가 '{outcome.label}'이면 {label}도 적어 주세요.", field=name)
@@ -106,7 +106,7 @@ def record_gateway_closure_report(
     report = GatewayClosureReport(
         case_id=case.id,
         created_by_id=actor.id,
-        **{**values, "outcome": outcome, "dropout_reason": DropoutReason(reason) if reason else None},
+        **{**values, "closure_outcome": outcome, "dropout_reason": DropoutReason(reason) if reason else None},
     )
     db.session.add(report)
     db.session.flush()
@@ -128,7 +128,7 @@ def record_field_learning(
         if not 1 <= int(values[name]) <= 4:
             raise ValidationFailed("점수는 1점에서 4점 사이입니다.", field=name)
     total = sum(int(values[name]) for name in FIELD_LEARNING_ITEMS)
-    record = FieldLearningEvaluation(case_id=case.id, created_by_id=actor.id, total=total, **values)
+    record = FieldLearningEvaluation(case_id=case.id, created_by_id=actor.id, score_total=total, **values)
     db.session.add(record)
     db.session.flush()
     verdict = "적합" if total >= FIELD_LEARNING_PASS else "부적합"

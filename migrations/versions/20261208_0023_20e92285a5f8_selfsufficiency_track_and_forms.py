@@ -217,7 +217,7 @@ def upgrade():
         sa.Column("breach_conflict", sa.Integer(), nullable=False),
         sa.Column("breach_complaint", sa.Integer(), nullable=False),
         sa.Column("overall", sa.Text(), nullable=False),
-        sa.Column("total", sa.Integer(), nullable=False),
+        sa.Column("score_total", sa.Integer(), nullable=False),
         sa.Column("created_by_id", sa.Integer(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
@@ -260,7 +260,7 @@ def upgrade():
         sa.Column("field_ended_on", sa.Date(), nullable=True),
         sa.Column("iap_written", sa.Boolean(), nullable=False),
         sa.Column(
-            "outcome",
+            "closure_outcome",
             sa.Enum(
                 "employment",
                 "startup",
@@ -302,7 +302,7 @@ def upgrade():
         sa.Column("owner_name", sa.String(length=100), nullable=True),
         sa.Column("startup_industry", sa.String(length=200), nullable=True),
         sa.Column("trade_name", sa.String(length=200), nullable=True),
-        sa.Column("team_name", sa.String(length=200), nullable=True),
+        sa.Column("outcome_team_name", sa.String(length=200), nullable=True),
         sa.Column("team_type", sa.String(length=100), nullable=True),
         sa.Column("participant_opinion", sa.Text(), nullable=False),
         sa.Column("worker_opinion", sa.Text(), nullable=False),

@@ -103,8 +103,8 @@ GATEWAY_REPORT = {
     "field_started_on": "",
     "field_ended_on": "",
     "iap_written": "yes",
-    "outcome": "work_team",
-    "team_name": "한빛 청소사업단",
+    "closure_outcome": "work_team",
+    "outcome_team_name": "한빛 청소사업단",
     "team_type": "시장진입형",
     "participant_opinion": "꾸준히 일하고 싶어요",
     "worker_opinion": "출근 규칙을 잘 지킴",
@@ -265,8 +265,8 @@ def test_deadlines_run_from_the_referral_and_the_gateway_start(centre: Centre, d
 @pytest.mark.parametrize(
     ("changes", "field"),
     [
-        ({"outcome": "employment", "team_name": ""}, "company_name"),
-        ({"outcome": "dropout"}, "dropout_reason"),
+        ({"closure_outcome": "employment", "outcome_team_name": ""}, "company_name"),
+        ({"closure_outcome": "dropout"}, "dropout_reason"),
         ({"field_ended_on": "2020-01-01"}, "field_ended_on"),
         ({"benefit_types": []}, "benefit_types"),
         ({"written_on": "2999-01-01"}, "written_on"),
@@ -335,7 +335,7 @@ def test_field_learning_scores_are_totalled_and_out_of_range_refused(centre: Cen
 
     assert _field_learning(centre, positivity="1").status_code == 303
     record = db.session.scalars(sa.select(FieldLearningEvaluation)).one()
-    assert record.total == 25  # 8 × 3 + 1: the pass mark
+    assert record.score_total == 25  # 8 × 3 + 1: the pass mark
     printed = centre.http.get(f"/cases/{centre.case.id}/jahwal/field-learning/{record.id}/print")
     text = printed.get_data(as_text=True)
     assert printed.status_code == 200
