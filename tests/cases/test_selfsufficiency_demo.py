@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
 
@@ -21,6 +22,8 @@ from dashboards.scopes import Scope
 from dashboards.selfsufficiency_tables import selfsufficiency_tables
 from demo.district import load_demo
 from hamkke.time import today_local
+
+pytestmark = pytest.mark.embedded
 
 
 def test_demo_participants_stand_at_different_stages_of_the_track(db: Any) -> None:
