@@ -84,7 +84,7 @@ FIELD_GROUPS: dict[str, FieldGroup] = {
             N_("경제상황"),
             sensitive=False,
             columns=("benefit_category", "monthly_income", "debt_amount", "debt_reason", "housing"),
-            relations=("case_interview_benefits",),
+            relations=("case_interview_benefits", "case_employment_confirmations"),
             labels=MappingProxyType(
                 {
                     "benefit_category": N_("보장구분"),
@@ -130,6 +130,7 @@ FIELD_GROUPS: dict[str, FieldGroup] = {
                 "case_capacity_assessments",
                 "case_attachments",
                 "case_self_sufficiency_assessments",
+                "case_field_learning_evaluations",
             ),
             referral_texts=("reason", "requested_services"),
             labels=MappingProxyType(
@@ -165,6 +166,7 @@ FIELD_GROUPS: dict[str, FieldGroup] = {
                 "case_intake_prior_services",
                 "case_action_plans",
                 "case_plan_proposals",
+                "case_gateway_closure_reports",
             ),
             referral_texts=("service_history",),
             labels=MappingProxyType({"service_history": N_("기존 서비스 이력")}),

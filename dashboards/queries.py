@@ -33,6 +33,7 @@ from dashboards.district_statistics import district_statistics
 from dashboards.dong_tables import dong_activity
 from dashboards.household_tables import households_by_type
 from dashboards.scopes import Period, Scope, case_scope
+from dashboards.selfsufficiency_tables import selfsufficiency_tables
 from dashboards.sql import (
     count_if,
     date_literal,
@@ -432,7 +433,7 @@ def _dashboard_tables(scope: Scope, period: Period, *, today: date) -> list[Tabl
     ]
     if scope.kind == "district":
         tables += district_statistics(scope, period, today=today)
-    return tables
+    return tables + selfsufficiency_tables(scope, today=today)
 
 
 def find_table(tables: Sequence[Table], key: str) -> Table | None:

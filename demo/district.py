@@ -45,6 +45,7 @@ from demo.intake_forms import load_demo_intake_forms
 from demo.network import load_demo_network
 from demo.plans import load_demo_plans
 from demo.referrals import load_demo_referrals
+from demo.selfsufficiency import load_demo_selfsufficiency
 from demo.stale import load_demo_stale_cases
 from demo.stats import load_demo_stats
 from demo.surveys import load_demo_needs_surveys
@@ -207,6 +208,8 @@ def load_demo(seed: int = 20261122) -> dict[str, str]:
     households, cases = _add_demo_cases(rng, agencies, dongs, people)
     stale = load_demo_stale_cases(agencies, people, seed + 1)
     households, cases = households + stale, cases + stale + load_demo_plans(agencies, people)
+    households, cases = households + stale, cases + stale
+    cases += load_demo_selfsufficiency(agencies["hanbit-jahwal"], people.get("demo-selfsuff-worker"))
     conference = _add_demo_conference(
         district, regions["north"], agencies["hanbit-gu-team"], people.get("demo-coordinator")
     )
@@ -314,7 +317,7 @@ def _add_demo_agencies(
 
 
 def _add_demo_history() -> dict[str, int]:
-    """Add two years of past cases, conferences and referrals, the statistics' codes, the meeting series and 자문단."""
+    """Add two years of past cases, conferences and referrals, the statistics' codes, series and 자문단."""
     history = load_demo_history()
     # The statistics codes every household the history added, so it runs after it.
     return {**history, **load_demo_stats(), **load_demo_cadences()}

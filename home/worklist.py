@@ -15,9 +15,10 @@ import sqlalchemy as sa
 from flask import url_for
 from flask_babel import lazy_gettext as _l
 
-from agencies.models import Agency, Person, StaffRole
+from agencies.models import Agency, AgencyType, Person, StaffRole
 from cases.access import is_coordinator_for, roles_for
 from cases.models import Case, Escalation, EscalationStatus
+from cases.queries.selfsufficiency import overdue_tracks
 from cases.queries.staleness import stale_cases
 from conference.models import (
     UNFINISHED_ACTION_STATUSES,
@@ -229,6 +230,25 @@ def _stale(person: Person, agency_id: int, today: date) -> WorkSection:
     return section
 
 
+def _track_deadlines(person: Person, agency: Agency, today: date) -> WorkSection | None:
+    """자활 track deadlines past due (지역자활센터): a supervisor sees the centre's, a worker their own."""
+    if agency.type != AgencyType.self_sufficiency_centre:
+        return None
+    supervisor = StaffRole.supervisor in roles_for(person, agency.id)
+    section = WorkSection("jahwal", _l("기한이 지난 자활 과정"), url_for("cases.caseload"))
+    found = overdue_tracks(agency.id, today, worker_id=None if supervisor else person.id)
+    for case, clock in found[:SECTION_LIMIT]:
+        section.lines.append(
+            WorkLine(
+                f"사례 {case.number} · {clock.label}",
+                url_for("cases.show_case", case_id=case.id) + "#jahwal",
+                clock.due_on,
+                True,
+            )
+        )
+    return section
+
+
 def _requests(agency_id: int, today: date) -> WorkSection:
     section = WorkSection("requests", _l("처리 기한이 있는 정보주체 요청"), url_for("consents.list_requests"))
     rows = db.session.scalars(
@@ -265,6 +285,9 @@ def my_work(person: Person, agency: Agency, *, today: date, now: datetime) -> li
                 _stale(person, agency.id, today),
             ]
         )
+        track = _track_deadlines(person, agency, today)
+        if track is not None:
+            sections.append(track)
     if can_handle_requests(person, agency.id):
         sections.append(_requests(agency.id, today))
     return sections

@@ -81,6 +81,15 @@ from cases.models.selfplans import (
     SupportDomain,
     TargetPath,
 )
+from cases.models.selfsufficiency import (
+    EducationCourse,
+    EmploymentConfirmation,
+    FieldLearningEvaluation,
+    GatewayClosureReport,
+    SelfSufficiencyTrack,
+    TrackState,
+    WorkTeamPlacement,
+)
 from cases.models.surveys import NeedsSurvey, SatisfactionSurvey
 
 __all__ = [
@@ -116,14 +125,18 @@ __all__ = [
     "DestructionLog",
     "DongMeeting",
     "DongMeetingDecision",
+    "EducationCourse",
+    "EmploymentConfirmation",
     "Escalation",
     "EscalationPlacement",
     "EscalationStatus",
     "EscalationUrgency",
     "ExecutionPhase",
+    "FieldLearningEvaluation",
     "FollowUpMethod",
     "FollowUpOutcome",
     "FollowUpPlan",
+    "GatewayClosureReport",
     "GoalTerm",
     "Household",
     "HouseholdComposition",
@@ -157,9 +170,12 @@ __all__ = [
     "SelectionDecision",
     "SelectionOutcome",
     "SelfSufficiencyAssessment",
+    "SelfSufficiencyTrack",
     "ServiceCheck",
     "ServicePlan",
     "SupportDomain",
     "TargetPath",
+    "TrackState",
+    "WorkTeamPlacement",
     "case_number",
 ]

@@ -27,6 +27,8 @@ from cases.views import (
     plans,
     printing,
     process_record,
+    selfsufficiency,
+    selfsufficiency_courses,
     surveys,
 )
 from cases.views.common import bp
@@ -47,5 +49,7 @@ __all__ = [
     "plans",
     "printing",
     "process_record",
+    "selfsufficiency",
+    "selfsufficiency_courses",
     "surveys",
 ]

@@ -90,6 +90,7 @@ MODULES = (
     "tests.edge.test_conference_events_logged",
     "tests.edge.test_cases_logged",
     "tests.edge.test_cadences_logged",
+    "tests.edge.test_selfsufficiency_logged",
 )
 
 
