@@ -20,6 +20,7 @@ from cases.views import common
 from cases.views.common import bp
 from consents.coverage import ConsentCoverage, consent_coverage
 from consents.gate import ClientView
+from funds.access import can_request_from_case
 from hamkke.db import db
 from hamkke.edge import invalid_form_status, see_other
 from hamkke.errors import DomainError
@@ -71,6 +72,7 @@ def _case_context(case: Case, person: Person) -> dict[str, Any]:
         "view": view,
         "coverage": _coverage(case, view, facts.get("owner")),
         "can_refer": _can_refer(person, case),
+        "can_request_fund": can_request_from_case(person, acting_agency_id(), case),
         "transition_form": forms.TransitionForm(),
         "reviews": view.records("case_closure_reviews") if view else (),
     }
