@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from flask_wtf import FlaskForm
@@ -13,6 +14,7 @@ from wtforms import (
     FormField,
     IntegerField,
     RadioField,
+    SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
@@ -21,6 +23,12 @@ from wtforms.validators import AnyOf, InputRequired, Length, NumberRange, Option
 
 from funds.models import FundPurpose, PayeeKind
 from hamkke.paging import ListQueryForm
+
+
+def pairs(items: Iterable[tuple[str, str]]) -> list[SelectChoice]:
+    """Turn (value, label) pairs into WTForms choices."""
+    return [SelectChoice(value, label) for value, label in items]
+
 
 REQUIRED = "꼭 입력해 주세요."
 CHOOSE = "목록에서 골라 주세요."
@@ -97,12 +105,12 @@ class RequestForm(FlaskForm):
 
     purpose = SelectField(
         "지원 용도",
-        choices=[(member.value, member.label) for member in FundPurpose],
+        choices=pairs((member.value, member.label) for member in FundPurpose),
         validators=[InputRequired(message=CHOOSE), AnyOf([m.value for m in FundPurpose], message=CHOOSE)],
     )
     payee_kind = RadioField(
         "지급 방법",
-        choices=[(member.value, member.label) for member in PayeeKind],
+        choices=pairs((member.value, member.label) for member in PayeeKind),
         validators=[InputRequired(message=CHOOSE)],
     )
     plan_goal = SelectField("관련 서비스제공계획 목표", choices=[], validators=[Optional()])
@@ -115,7 +123,7 @@ class DecisionForm(FlaskForm):
 
     decision = RadioField(
         "결재",
-        choices=[("approve", "승인"), ("return", "반려")],
+        choices=pairs([("approve", "승인"), ("return", "반려")]),
         validators=[InputRequired(message=CHOOSE)],
     )
     reason = TextAreaField("반려 사유", validators=[Optional(), Length(max=2000)])
@@ -133,13 +141,15 @@ class FundListForm(ListQueryForm):
 
     status = SelectField(
         "상태",
-        choices=[
-            ("", "모든 상태"),
-            ("pending", "결재 대기"),
-            ("approved", "승인 (집행 대기)"),
-            ("spent", "집행 완료"),
-            ("returned", "반려"),
-        ],
+        choices=pairs(
+            [
+                ("", "모든 상태"),
+                ("pending", "결재 대기"),
+                ("approved", "승인 (집행 대기)"),
+                ("spent", "집행 완료"),
+                ("returned", "반려"),
+            ]
+        ),
         validators=[Optional()],
     )
 
@@ -150,7 +160,7 @@ class SettlementForm(ListQueryForm):
     year = IntegerField("회계연도", validators=[Optional(), NumberRange(min=2000, max=2100)])
     quarter = SelectField(
         "분기",
-        choices=[("1", "1분기"), ("2", "2분기"), ("3", "3분기"), ("4", "4분기")],
+        choices=pairs([("1", "1분기"), ("2", "2분기"), ("3", "3분기"), ("4", "4분기")]),
         validators=[Optional()],
     )
     dong = SelectField("동", choices=[], validators=[Optional()])

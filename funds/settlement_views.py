@@ -25,7 +25,7 @@ def _selection() -> tuple[access.FundScope, District, int, int, int | None, form
     district = db.session.get(District, scope.district_id)
     assert district is not None  # noqa: S101 -- an agency's district always exists
     form = forms.SettlementForm(formdata=request.args)
-    form.dong.choices = [("", "구 전체")] + [(str(d.id), d.name) for d in district.dongs]
+    form.dong.choices = forms.pairs([("", "구 전체"), *((str(d.id), d.name) for d in district.dongs)])
     reset = read_list_form(form)
     today = today_local()
     year = form.year.data or today.year

@@ -112,7 +112,9 @@ def index() -> ResponseReturnValue:
 
 def _budget_form(district: District, year: int, data: Any = None) -> forms.BudgetForm:
     form = forms.BudgetForm(formdata=data)
-    form.dong.choices = [("", _("구 자체 (운영비 등)"))] + [(str(d.id), d.name) for d in district.dongs]
+    form.dong.choices = forms.pairs(
+        [("", _("구 자체 (운영비 등)")), *((str(d.id), d.name) for d in district.dongs)]
+    )
     if data is None:
         form.fiscal_year.data = year
         form.national_share.data, form.city_share.data, form.district_share.data = 50, 25, 25
@@ -259,7 +261,7 @@ def new_request(case_id: int) -> ResponseReturnValue:
     case = get_case_for(person, case_id, "edit")
     access.requesting_centre(person, agency, case)
     form = forms.RequestForm()
-    form.plan_goal.choices = _goal_choices(case)
+    form.plan_goal.choices = forms.pairs(_goal_choices(case))
     if not form.validate_on_submit():
         return _request_page(
             case, agency, form, invalid_form_status(form) if request.method == "POST" else 200
