@@ -31,6 +31,7 @@ from cases.models import (
 )
 from dashboards.conference_tables import action_items, conferences_by_region, special_sessions
 from dashboards.dong_tables import dong_activity
+from dashboards.fund_tables import fund_table
 from dashboards.scopes import Period, Scope, case_scope
 from dashboards.sql import (
     count_if,
@@ -476,12 +477,14 @@ def _dashboard_tables(scope: Scope, period: Period, *, today: date) -> list[Tabl
         tables = dong_activity(scope, period)
         tables.append(selection_table(scope, period))
         tables.append(escalations_by_dong(scope, period, today=today))
+        tables.append(fund_table(scope, period))
         return tables
     types, monthly = households_by_type(scope, period)
     tables = [selection_table(scope, period), types, monthly, long_unclosed(scope, period)]
     if scope.kind == "district":
         tables.append(escalations_by_dong(scope, period, today=today))
         tables.append(stale_by_dong(scope, today=today))
+        tables.append(fund_table(scope, period))
     tables += [
         conferences_by_region(scope, period),
         special_sessions(scope, period),

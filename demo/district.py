@@ -38,6 +38,7 @@ from conference.models import (
 )
 from demo.cases import load_demo_cases
 from demo.consents import load_demo_consents
+from demo.funds import load_demo_funds
 from demo.history import load_demo_history
 from demo.network import load_demo_network
 from demo.referrals import load_demo_referrals
@@ -209,6 +210,7 @@ def load_demo(seed: int = 20261122) -> dict[str, str]:
     shown = load_demo_network()
     referrals = load_demo_referrals()
     _add_demo_history()
+    fund_requests = load_demo_funds()
     counts = {
         "권역": len(regions),
         "동": len(dongs),
@@ -219,6 +221,7 @@ def load_demo(seed: int = 20261122) -> dict[str, str]:
         "회의": 1 if conference else 0,
         "의뢰": referrals,
         "동의": consents,
+        "사업비 신청": fund_requests,
     }
     return {**{key: str(value) for key, value in counts.items()}, **shown}
 

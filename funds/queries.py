@@ -268,9 +268,9 @@ class FundPanel:
 
 
 def fund_panel(
-    district: District, fiscal_year: int, quarter: int, *, dong_id: int | None = None
+    district: District, fiscal_year: int, start: date, end: date, *, dong_id: int | None = None
 ) -> FundPanel:
-    """Return the budget, what is held, spent this quarter, households helped and pending approvals."""
+    """Return the year's budget and what is held, the spend and households of start–end, pending 결재."""
     condition = FundRequest.district_id == district.id
     budget_condition = sa.and_(
         FundBudget.district_id == district.id,
@@ -294,7 +294,6 @@ def fund_panel(
         )
         or 0
     )
-    start, end = quarter_bounds(fiscal_year, quarter)
     spent = sum(amount for *_rest, amount in _spent(condition, start, end))
     pending = int(
         db.session.scalar(

@@ -93,7 +93,8 @@ def index() -> ResponseReturnValue:
         page=request.args.get("page", 1, type=int) or 1,
     )
     queue = decision_queue(person)
-    panel = queries.fund_panel(district, today.year, quarter_of(today.month), dong_id=scope.dong_id)
+    start, end = queries.quarter_bounds(today.year, quarter_of(today.month))
+    panel = queries.fund_panel(district, today.year, start, end, dong_id=scope.dong_id)
     return render_template(
         "funds/index.html",
         scope=scope,

@@ -282,3 +282,42 @@ def test_evidence_is_kept_with_the_case_and_the_case_page_offers_the_request(
         )
         == 1
     )
+
+
+def test_dashboards_exports_the_monthly_report_and_home_show_the_fund(
+    live_server: LiveServer, world: FundWorld
+) -> None:
+    people = _browsers(live_server, world)
+    assert _budget(people["coordinator"], world.dong_id).status_code == 303
+    spent_id = location_id(_request(people["worker"], world.case_ids[0], [("의료비", 120_000)]))
+    _approve_and_spend(people, spent_id, 100_000)
+    pending_id = location_id(_request(people["worker"], world.case_ids[1], [("생필품", 30_000)]))
+    # The team lead's home lists the request waiting for the 동 내부결재.
+    home = people["lead"].get("/")
+    assert 'data-section="funds"' in home.text
+    assert f"/funds/requests/{pending_id}" in home.text
+    month = today_local().strftime("%Y-%m")
+    dashboard = people["coordinator"].get(f"/dashboards/district/{world.district_id}?period={month}")
+    assert dashboard.status_code == 200, dashboard.text[:800]
+    assert 'data-table="fund"' in dashboard.text
+    # 4,000,000 budget; 100,000 spent + 30,000 pending held (130,000, 3.2%); 100,000 spent this month.
+    for figure in ("₩4,000,000", "₩130,000", "3.2%", "₩100,000"):
+        assert figure in dashboard.text, figure
+    assert "/funds/" in dashboard.text
+    dong_page = people["worker"].get(f"/dashboards/dong/{world.dong_id}?period={month}")
+    assert dong_page.status_code == 200, dong_page.text[:800]
+    assert 'data-table="fund"' in dong_page.text
+    workbook = people["coordinator"].get(
+        f"/dashboards/district/{world.district_id}/export.xlsx?period={month}"
+    )
+    sheet = load_workbook(io.BytesIO(workbook.content))["사례관리사업비 집행"]
+    rows = {row[0]: row for row in sheet.iter_rows(values_only=True) if row and row[0]}
+    assert rows["솔내동"][1:3] == (4_000_000, 130_000)
+    assert rows["합계"][4] == 100_000
+    csv = people["coordinator"].get(
+        f"/dashboards/district/{world.district_id}/export/fund.csv?period={month}"
+    )
+    assert "₩130,000" in csv.content.decode("utf-8-sig")
+    report = people["coordinator"].get(f"/dashboards/district/{world.district_id}/report.pdf?period={month}")
+    assert report.status_code == 200
+    assert report.content.startswith(b"%PDF")
