@@ -37,8 +37,8 @@ class FundWorld:
     goal_id: int
 
 
-def build_fund_world(app: Flask, *, cases: int = 4) -> FundWorld:
-    """Create the district, its people and ``cases`` cases of 솔내동 (the first with a plan goal); commit."""
+def _network(session: Any, tag: str) -> dict[str, Any]:
+    """Add the district, its two dongs and centres, the team and the staff of each 결재 step."""
     from agencies.models import (
         Agency,
         AgencySector,
@@ -53,50 +53,66 @@ def build_fund_world(app: Flask, *, cases: int = 4) -> FundWorld:
         Region,
         StaffRole,
     )
+    from hamkke.time import now_utc
+
+    district = District(code=f"fund-{tag}", name="한빛구", settings={})
+    region = Region(district=district, code=f"fund-{tag}-r", name="1권역")
+    dong = Dong(district=district, region=region, code=f"fund-{tag}-d1", name="솔내동", position=1)
+    other_dong = Dong(district=district, region=region, code=f"fund-{tag}-d2", name="다온동", position=2)
+    session.add_all([district, region, dong, other_dong])
+
+    def agency(code: str, name: str, kind: AgencyType, **extra: Any) -> Agency:
+        created = Agency(
+            district=district,
+            code=f"fund-{tag}-{code}",
+            name=name,
+            type=kind,
+            sector=AgencySector.public,
+            status=AgencyStatus.active,
+            **extra,
+        )
+        session.add(created)
+        return created
+
+    def person(at: Agency, name: str, role: StaffRole) -> Person:
+        created = Person(name=name, email=f"{tag}.{uuid.uuid4().hex[:6]}@fund.example")
+        membership = Membership(person=created, agency=at, status=MembershipStatus.active)
+        membership.roles.append(MembershipRole(role=role, granted_at=now_utc()))
+        session.add_all([created, membership])
+        return created
+
+    centre = agency("c1", "솔내동 주민센터", AgencyType.dong_centre, dong=dong)
+    other_centre = agency("c2", "다온동 주민센터", AgencyType.dong_centre, dong=other_dong)
+    team = agency("team", "한빛구청 희망복지지원단", AgencyType.district_team)
+    made = {
+        "district": district,
+        "dong": dong,
+        "other_dong": other_dong,
+        "centre": centre,
+        "other_centre": other_centre,
+        "team": team,
+        "worker": person(centre, "이복지", StaffRole.case_worker),
+        "lead": person(centre, "김팀장", StaffRole.supervisor),
+        "other_lead": person(other_centre, "박팀장", StaffRole.supervisor),
+        "coordinator": person(team, "최조정", StaffRole.coordinator),
+    }
+    session.flush()
+    return made
+
+
+def build_fund_world(app: Flask, *, cases: int = 4) -> FundWorld:
+    """Create the district, its people and ``cases`` cases of 솔내동 (the first with a plan goal); commit."""
     from cases import services
     from cases.models import GoalTerm, NeedDomain, PlanGoal, ServicePlan
-    from hamkke.time import now_utc, today_local
+    from hamkke.time import today_local
 
-    tag = uuid.uuid4().hex[:8]
     with committed(app) as session:
-        district = District(code=f"fund-{tag}", name="한빛구", settings={})
-        region = Region(district=district, code=f"fund-{tag}-r", name="1권역")
-        dong = Dong(district=district, region=region, code=f"fund-{tag}-d1", name="솔내동", position=1)
-        other_dong = Dong(district=district, region=region, code=f"fund-{tag}-d2", name="다온동", position=2)
-        session.add_all([district, region, dong, other_dong])
-
-        def agency(code: str, name: str, kind: AgencyType, **extra: Any) -> Agency:
-            created = Agency(
-                district=district,
-                code=f"fund-{tag}-{code}",
-                name=name,
-                type=kind,
-                sector=AgencySector.public,
-                status=AgencyStatus.active,
-                **extra,
-            )
-            session.add(created)
-            return created
-
-        def person(at: Agency, name: str, role: StaffRole) -> Person:
-            created = Person(name=name, email=f"{tag}.{uuid.uuid4().hex[:6]}@fund.example")
-            membership = Membership(person=created, agency=at, status=MembershipStatus.active)
-            membership.roles.append(MembershipRole(role=role, granted_at=now_utc()))
-            session.add_all([created, membership])
-            return created
-
-        centre = agency("c1", "솔내동 주민센터", AgencyType.dong_centre, dong=dong)
-        other_centre = agency("c2", "다온동 주민센터", AgencyType.dong_centre, dong=other_dong)
-        team = agency("team", "한빛구청 희망복지지원단", AgencyType.district_team)
-        worker = person(centre, "이복지", StaffRole.case_worker)
-        lead = person(centre, "김팀장", StaffRole.supervisor)
-        other_lead = person(other_centre, "박팀장", StaffRole.supervisor)
-        coordinator = person(team, "최조정", StaffRole.coordinator)
-        session.flush()
+        made = _network(session, uuid.uuid4().hex[:8])
+        worker = made["worker"]
         opened = today_local() - timedelta(days=10)
         case_list = [
             services.open_case(
-                centre,
+                made["centre"],
                 services.ClientInput(name=f"가구{index}", sex="여", birth_date=date(1960, 1, 1 + index)),
                 actor=worker,
                 opened_on=opened,
@@ -104,35 +120,34 @@ def build_fund_world(app: Flask, *, cases: int = 4) -> FundWorld:
             )
             for index in range(cases)
         ]
+        goal = PlanGoal(
+            domain=NeedDomain.economy,
+            term=GoalTerm.short,
+            statement="병원 진료 재개",
+            target_on=today_local() + timedelta(days=60),
+        )
         plan = ServicePlan(
             case_id=case_list[0].id,
             horizon_months=6,
             client_role="매주 상담 참여",
             created_by_id=worker.id,
-            goals=[
-                PlanGoal(
-                    domain=NeedDomain.economy,
-                    term=GoalTerm.short,
-                    statement="병원 진료 재개",
-                    target_on=today_local() + timedelta(days=60),
-                )
-            ],
+            goals=[goal],
         )
         session.add(plan)
         session.flush()
         return FundWorld(
-            district_id=district.id,
-            dong_id=dong.id,
-            other_dong_id=other_dong.id,
-            centre_id=centre.id,
-            other_centre_id=other_centre.id,
-            team_id=team.id,
+            district_id=made["district"].id,
+            dong_id=made["dong"].id,
+            other_dong_id=made["other_dong"].id,
+            centre_id=made["centre"].id,
+            other_centre_id=made["other_centre"].id,
+            team_id=made["team"].id,
             worker_id=worker.id,
-            lead_id=lead.id,
-            other_lead_id=other_lead.id,
-            coordinator_id=coordinator.id,
+            lead_id=made["lead"].id,
+            other_lead_id=made["other_lead"].id,
+            coordinator_id=made["coordinator"].id,
             case_ids=tuple(case.id for case in case_list),
-            goal_id=plan.goals[0].id,
+            goal_id=goal.id,
         )
 
 
