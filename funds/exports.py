@@ -75,7 +75,7 @@ def settlement_xlsx(
         cell.fill = PatternFill("solid", fgColor="E6E6E6")
         cell.alignment = Alignment(horizontal="center", wrap_text=True)
         cell.border = border
-    for row in [*settlement.rows, settlement.total]:
+    for row in [*settlement.lines, settlement.total]:
         sheet.append(row_values(row))
         for index, cell in enumerate(sheet[sheet.max_row]):
             cell.border = border
@@ -141,7 +141,7 @@ def settlement_pdf(
         line = grid.row()
         for text in HEADINGS:
             line.cell(text)
-        for row in [*settlement.rows, settlement.total]:
+        for row in [*settlement.lines, settlement.total]:
             line = grid.row()
             for value in row_values(row):
                 line.cell(_cell(value))

@@ -173,7 +173,8 @@ class Settlement:
     quarter: int
     start: date
     end: date
-    rows: list[SettlementRow]
+    #: one line per dong, in 권역 order
+    lines: list[SettlementRow]
     total: SettlementRow
 
 

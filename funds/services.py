@@ -42,7 +42,7 @@ MAX_ITEMS = 10
 class Evidence:
     """An uploaded evidence file (견적서, 영수증, 진료비 내역서)."""
 
-    filename: str
+    name: str
     content_type: str
     data: bytes
 
@@ -237,7 +237,7 @@ def create_request(
             actor=actor,
             agency_id=centre.id,
             kind=AttachmentKind.scanned_form,
-            filename=evidence.filename,
+            filename=evidence.name,
             content_type=evidence.content_type,
             data=evidence.data,
         )

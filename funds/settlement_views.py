@@ -54,7 +54,7 @@ def settlement() -> ResponseReturnValue:
         form=form,
         reset=reset,
         headings=exports.HEADINGS,
-        rows=[exports.row_values(row) for row in [*result.rows, result.total]],
+        rows=[exports.row_values(row) for row in [*result.lines, result.total]],
         household_column=exports.HOUSEHOLD_COLUMN,
         query={"year": year, "quarter": quarter, **({"dong": dong_id} if dong_id else {})},
         title=exports.title(result, _dong_name(district, dong_id)),

@@ -286,7 +286,7 @@ def new_request(case_id: int) -> ResponseReturnValue:
         db.session.rollback()
         person, agency = current_actor()
         case = get_case_for(person, case_id, "edit")
-        attach_error(form, error, aliases={"items": "purpose"})
+        attach_error(form, error, aliases={"items": "", "file": "evidence"})
         return _request_page(case, agency, form, error.status_code)
     flash(_("사업비를 신청했습니다. 동 팀장의 결재를 기다립니다."), "success")
     return see_other("funds.show_request", request_id=created.id)
