@@ -228,7 +228,7 @@ def _walk(
     roll = rng.random()
     stop = 4 if not current else rng.choice((0, 1, 2, 3, 4, 4))
     if roll < 0.08 and stop > 0:
-        step = "dong" if roll < 0.04 else "district"
+        step: services.Step = "dong" if roll < 0.04 else "district"
         if step == "district":
             services.decide(
                 request, actor=lead, agency_id=request.agency_id, step="dong", approve=True, reason=None
