@@ -192,7 +192,7 @@ def _centre_requests(rng: random.Random, centre: Agency, coordinator: Person, to
             purpose, text, low, high = rng.choice(ITEMS)
             amount = _round(rng.randint(low, high))
             try:
-                request = services.create_request(
+                request = services.request_fund(
                     rng.choice(eligible),
                     actor=worker,
                     agency=centre,

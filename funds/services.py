@@ -196,7 +196,7 @@ def _check_room(case: Case, agency: Agency, district: District, fiscal_year: int
         )
 
 
-def create_request(
+def request_fund(
     case: Case,
     *,
     actor: Person,

@@ -244,7 +244,7 @@ def _request_page(case: Case, agency: Agency, form: forms.RequestForm, status: i
     )
 
 
-def _items(form: forms.RequestForm) -> list[tuple[str, int]]:
+def _item_lines(form: forms.RequestForm) -> list[tuple[str, int]]:
     """The filled lines of the form (a line with neither text nor amount is left out)."""
     lines = []
     for entry in form.items.entries:
@@ -272,13 +272,13 @@ def new_request(case_id: int) -> ResponseReturnValue:
     if upload is not None and upload.filename:
         evidence = services.Evidence(upload.filename, upload.mimetype or "", upload.read(5 * 1024 * 1024 + 1))
     try:
-        created = services.create_request(
+        created = services.request_fund(
             case,
             actor=person,
             agency=agency,
             purpose=services.FundPurpose(form.purpose.data),
             payee_kind=services.PayeeKind(form.payee_kind.data),
-            items=_items(form),
+            items=_item_lines(form),
             plan_goal_id=int(form.plan_goal.data) if form.plan_goal.data else None,
             evidence=evidence,
         )
