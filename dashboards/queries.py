@@ -31,6 +31,7 @@ from cases.models import (
 from dashboards.conference_tables import action_items, conferences_by_region, special_sessions
 from dashboards.district_statistics import district_statistics
 from dashboards.dong_tables import dong_activity
+from dashboards.fund_tables import fund_table
 from dashboards.household_tables import households_by_type
 from dashboards.scopes import Period, Scope, case_scope
 from dashboards.selfsufficiency_tables import selfsufficiency_tables
@@ -418,12 +419,14 @@ def _dashboard_tables(scope: Scope, period: Period, *, today: date) -> list[Tabl
         tables.append(selection_table(scope, period))
         tables.append(escalations_by_dong(scope, period, today=today))
         tables += district_statistics(scope, period, today=today)
+        tables.append(fund_table(scope, period))
         return tables
     types, monthly = households_by_type(scope, period)
     tables = [selection_table(scope, period), types, monthly, long_unclosed(scope, period)]
     if scope.kind == "district":
         tables.append(escalations_by_dong(scope, period, today=today))
         tables.append(stale_by_dong(scope, today=today))
+        tables.append(fund_table(scope, period))
     tables += [
         conferences_by_region(scope, period),
         special_sessions(scope, period),

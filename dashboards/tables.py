@@ -21,7 +21,8 @@ SUPPRESSION_NOTE = (
     f"'{SECONDARY_TEXT}'로 가렸습니다."
 )
 
-ColumnKind = Literal["text", "count", "rate", "measure"]
+#: ``won``: an amount of money in integer won, shown as ₩123,000 (never a count, never suppressed as one)
+ColumnKind = Literal["text", "count", "rate", "measure", "won"]
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,8 @@ def cell_text(cell: Cell, column: Column, *, suppress: bool) -> str:
     """Render one cell as text, suppressing small counts for viewers outside the owning agency."""
     if isinstance(cell, str) and is_hidden(cell, suppress=suppress):
         return cell
+    if column.kind == "won" and isinstance(cell, int) and not isinstance(cell, bool):
+        return f"₩{cell:,}"
     if is_hidden(cell, suppress=suppress):
         return SUPPRESSED_TEXT
     if cell is None:

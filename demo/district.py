@@ -40,6 +40,7 @@ from demo.cadences import load_demo_cadences
 from demo.cases import load_demo_cases
 from demo.consents import load_demo_consents
 from demo.counselling import load_demo_counselling
+from demo.funds import load_demo_funds
 from demo.history import load_demo_history
 from demo.intake_forms import load_demo_intake_forms
 from demo.network import load_demo_network
@@ -221,6 +222,7 @@ def load_demo(seed: int = 20261122) -> dict[str, str]:
     load_demo_needs_surveys(seed + 2)
     load_demo_counselling()
     load_demo_intake_forms()
+    fund_requests = load_demo_funds()
     counts = {
         "권역": len(regions),
         "동": len(dongs),
@@ -231,6 +233,7 @@ def load_demo(seed: int = 20261122) -> dict[str, str]:
         "회의": 1 if conference else 0,
         "의뢰": referrals,
         "동의": consents,
+        "사업비 신청": fund_requests,
     }
     return {**{key: str(value) for key, value in counts.items()}, **shown}
 

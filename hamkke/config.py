@@ -27,6 +27,7 @@ PACKAGES = (
     "consents",
     "conference",
     "referrals",
+    "funds",
     "notifications",
     "dashboards",
     "home",

@@ -9,8 +9,9 @@ from flask.typing import ResponseReturnValue
 
 from agencies.models import Agency
 from agencies.queries import list_network_districts
-from agencies.sessions import current_person, current_session
+from agencies.sessions import acting_agency_id, current_person, current_session
 from dashboards.access import home_scope
+from funds.access import fund_scope
 from hamkke.db import db
 from hamkke.edge import invalid_form_status
 from hamkke.time import now_utc, today_local
@@ -49,6 +50,9 @@ def inject_navigation() -> dict[str, Any]:
             return home_scope(person) is not None
         if name == "directory":
             return bool(list_network_districts(person))
+        if name == "funds":
+            agency_id = acting_agency_id()
+            return fund_scope(person, db.session.get(Agency, agency_id) if agency_id else None) is not None
         return True
 
     return {"nav_allowed": nav_allowed}

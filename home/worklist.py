@@ -275,6 +275,12 @@ def my_work(person: Person, agency: Agency, *, today: date, now: datetime) -> li
     escalations = _escalations(person, agency.id)
     if escalations is not None:
         sections.append(escalations)
+    # Imported here: home.fund_work builds on this module's WorkSection (a top-level import is a cycle).
+    from home.fund_work import fund_section
+
+    funds = fund_section(person, agency)
+    if funds is not None:
+        sections.append(funds)
     if roles_for(person, agency.id):
         sections.extend(
             [

@@ -22,6 +22,7 @@ from cases.views.common import bp
 from cases.views.counselling import quick_log_form, save_log
 from consents.coverage import ConsentCoverage, consent_coverage
 from consents.gate import ClientView
+from funds.access import can_request_from_case
 from hamkke.db import db
 from hamkke.edge import attach_error, invalid_form_status, see_other
 from hamkke.errors import DomainError
@@ -73,6 +74,7 @@ def _case_context(case: Case, person: Person) -> dict[str, Any]:
         "view": view,
         "coverage": _coverage(case, view, facts.get("owner")),
         "can_refer": _can_refer(person, case),
+        "can_request_fund": can_request_from_case(person, acting_agency_id(), case),
         "transition_form": forms.TransitionForm(),
         "reviews": view.records("case_closure_reviews") if view else (),
         "quick_log": quick_log_form(case, person) if facts["can_edit"] and case.stage in LOG_STAGES else None,

@@ -251,6 +251,7 @@ def test_the_benchmark_entry_point_computes_the_district_tables(world: World) ->
         "long_unclosed",
         "escalations",
         "stale",
+        "fund",
         "conferences",
         "sessions",
         "actions",
