@@ -63,6 +63,7 @@ from conference.queries import (
 )
 from conference.services import actions as action_services
 from conference.services import live, minutes, roles
+from consents import access_log
 from hamkke import realtime
 from hamkke.db import db
 from hamkke.errors import DomainError, NotFound, PermissionDenied, ServiceUnavailable, ValidationFailed
@@ -217,24 +218,27 @@ def send_case_data(conference_id: int, *, attendance_id: int | None = None, room
     """
     for attempt in range(1, CASE_DATA_ATTEMPTS + 1):
         if attempt > 1:
-            # Many joins at once all append to the one access-log chain: spread the retries out.
+            # A database that refused the last attempt (restarting, a deadlock): spread the retries out.
             time.sleep(random.uniform(0.1, 0.4) * attempt)  # noqa: S311 -- jitter, not a secret
         try:
             conference = db.session.get(Conference, conference_id)
             if conference is None:
                 db.session.rollback()
                 return False
-            if attendance_id is None:
-                publish_case_data(conference)
-            else:
-                viewer = db.session.get(Attendance, attendance_id)
-                if viewer is not None and access.has_current_pledge(viewer):
-                    realtime.publish(
-                        "case_data",
-                        _viewer_payload(conference, viewer),
-                        room=room or person_room(conference_id, viewer.person_id),
-                        namespace=NAMESPACE,
-                    )
+            # The panels leave only after the commit, so their log rows can be appended together at
+            # the end: the chain head is held for one INSERT and the commit, not while panels are built.
+            with access_log.appended_together():
+                if attendance_id is None:
+                    publish_case_data(conference)
+                else:
+                    viewer = db.session.get(Attendance, attendance_id)
+                    if viewer is not None and access.has_current_pledge(viewer):
+                        realtime.publish(
+                            "case_data",
+                            _viewer_payload(conference, viewer),
+                            room=room or person_room(conference_id, viewer.person_id),
+                            namespace=NAMESPACE,
+                        )
             db.session.commit()
             return True
         except (DomainError, SQLAlchemyError) as error:
