@@ -227,7 +227,8 @@ def send_case_data(conference_id: int, *, attendance_id: int | None = None, room
                 return False
             # The panels leave only after the commit, so their log rows can be appended together at
             # the end: the chain head is held for one INSERT and the commit, not while panels are built.
-            with access_log.appended_together():
+            # Every room's and item's "may this case go into the room?" is asked once per case.
+            with access_log.appended_together(), access.one_sharing_decision_per_case():
                 if attendance_id is None:
                     publish_case_data(conference)
                 else:
@@ -299,16 +300,21 @@ def conference_event(
                     live.lock_conference(seat.conference_id)
                 person = signed_in_person()
                 conference = access.get_conference_for(person, seat.conference_id)
-                attendance = db.session.get(Attendance, seat.attendance_id)
+                # From the conference's attendances, which the fan-out to the rooms reads anyway:
+                # one query serves both (fresh: this transaction loaded the conference just now).
+                attendance = next((a for a in conference.attendances if a.id == seat.attendance_id), None)
                 if attendance is None or attendance.person_id != person.id:
                     raise PermissionDenied("체크인하지 않았습니다.", english="Not checked in.")
                 if pledge and not access.has_current_pledge(attendance):
                     raise PermissionDenied("비밀유지 서약을 먼저 하세요.", english="Pledge not accepted.")
                 if chair and not access.is_chair(person, conference):
                     raise PermissionDenied("회의 진행자만 할 수 있습니다.", english="Chair only.")
-                if minute and not access.can_edit_minutes(person, conference):
+                if minute and not access.can_edit_minutes(person, conference, attendance=attendance):
                     raise PermissionDenied("회의록 편집 권한이 없습니다.", english="Not a minute editor.")
-                ack = func(self, conference, attendance, person, data)
+                # One sharing decision per case for the whole event: the handler's own check, the
+                # delta's consent flags and every room's fan-out ask the same question in one transaction.
+                with access.one_sharing_decision_per_case():
+                    ack = func(self, conference, attendance, person, data)
                 db.session.commit()
             except DomainError as error:
                 return _refuse(event, error)
