@@ -79,7 +79,7 @@ def _lock_chain_head() -> None:
 
 def _head_hash() -> str:
     # Ids grow with commit order along the chain: a row is only inserted after its predecessor
-    # committed (the UNIQUE prev_hash makes the loser wait and retry), so the highest id is the head.
+    # committed (appenders hold the head lock, or SQLite's one write lock), so the highest id is the head.
     last = db.session.scalar(sa.select(AccessLogEntry.row_hash).order_by(AccessLogEntry.id.desc()).limit(1))
     if last is not None:
         return last
@@ -163,22 +163,25 @@ class Disclosure:
     basis: str
 
 
-def _reserve_ids(count: int) -> list[int] | None:
-    """Take ``count`` ids from the log's sequence, ascending (PostgreSQL); None lets the database number.
+def _head_and_ids(count: int) -> tuple[str, list[int] | None]:
+    """Read the chain head and take ``count`` ascending ids after it, in one round trip (PostgreSQL).
 
     Explicit ids put the batch in chain order whatever order the database evaluates a multi-row
-    VALUES list in. SQLite has no sequence; it numbers the rows of one INSERT in VALUES order.
+    list in; they are taken under the head lock, so they also follow every earlier holder's rows.
+    SQLite has no sequence (None): it numbers the rows of one INSERT in VALUES order.
     """
-    bind = db.session.get_bind()
-    if bind.dialect.name != "postgresql":
-        return None
-    ids = db.session.scalars(
+    if db.session.get_bind().dialect.name != "postgresql":
+        return _head_hash(), None
+    row = db.session.execute(
         sa.text(
-            "SELECT nextval(pg_get_serial_sequence('consent_access_log', 'id')) FROM generate_series(1, :n)"
+            "SELECT (SELECT row_hash FROM consent_access_log ORDER BY id DESC LIMIT 1) AS head,"
+            " (SELECT last_hash FROM consent_access_log_checkpoints ORDER BY id DESC LIMIT 1) AS checkpoint,"
+            " ARRAY(SELECT nextval(pg_get_serial_sequence('consent_access_log', 'id'))"
+            " FROM generate_series(1, :n)) AS ids"
         ),
         {"n": count},
-    ).all()
-    return sorted(int(value) for value in ids)
+    ).one()
+    return row.head or row.checkpoint or GENESIS_HASH, sorted(int(value) for value in row.ids)
 
 
 #: PostgreSQL: the whole batch as one statement with one array parameter per column. A multi-row
@@ -334,8 +337,7 @@ def _append(batches: list[_Batch]) -> int:
         try:
             with db.session.begin_nested():
                 _lock_chain_head()
-                prev_hash = _head_hash()
-                ids = _reserve_ids(count)
+                prev_hash, ids = _head_and_ids(count)
                 rows = _chained_rows(batches, ids, prev_hash)
                 if ids is not None:
                     db.session.execute(_UNNEST_INSERT, _unnest_parameters(rows))

@@ -86,7 +86,7 @@ def test_a_join_asks_the_sharing_question_once_per_case_and_logs_in_one_insert(
     # the push asked the sharing question again for each check of each item (four in all).
     assert len(grants) == 3, grants
     inserts = [s for s in seen if s.upper().startswith("INSERT INTO CONSENT_ACCESS_LOG")]
-    assert len(inserts) == 1
+    assert len(inserts) == 1  # one row here: one INSERT on either database
     # The log rows are appended after the panels were built: nothing is read for a panel after them.
     last_insert = max(
         index for index, s in enumerate(seen) if s.upper().startswith("INSERT INTO CONSENT_ACCESS_LOG")
