@@ -91,13 +91,19 @@ def is_chair(person: Person | None, conference: Conference) -> bool:
     return person is not None and conference.chair_id == person.id
 
 
-def can_edit_minutes(person: Person | None, conference: Conference) -> bool:
-    """Chair, recorder, and attendees the chair allowed may co-edit the SOAP minutes."""
+def can_edit_minutes(
+    person: Person | None, conference: Conference, *, attendance: Attendance | None = None
+) -> bool:
+    """Chair, recorder, and attendees the chair allowed may co-edit the SOAP minutes.
+
+    ``attendance``: the person's check-in when the caller has it loaded already (a socket event).
+    """
     if person is None:
         return False
     if person.id in (conference.chair_id, conference.recorder_id):
         return True
-    attendance = attendance_of(person, conference)
+    if attendance is None or attendance.person_id != person.id or attendance.conference_id != conference.id:
+        attendance = attendance_of(person, conference)
     return attendance is not None and attendance.may_edit_minutes and not attendance.is_guest
 
 

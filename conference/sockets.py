@@ -63,6 +63,7 @@ from conference.queries import (
 )
 from conference.services import actions as action_services
 from conference.services import live, minutes, roles
+from consents import access_log
 from hamkke import realtime
 from hamkke.db import db
 from hamkke.errors import DomainError, NotFound, PermissionDenied, ServiceUnavailable, ValidationFailed
@@ -217,24 +218,28 @@ def send_case_data(conference_id: int, *, attendance_id: int | None = None, room
     """
     for attempt in range(1, CASE_DATA_ATTEMPTS + 1):
         if attempt > 1:
-            # Many joins at once all append to the one access-log chain: spread the retries out.
+            # A database that refused the last attempt (restarting, a deadlock): spread the retries out.
             time.sleep(random.uniform(0.1, 0.4) * attempt)  # noqa: S311 -- jitter, not a secret
         try:
             conference = db.session.get(Conference, conference_id)
             if conference is None:
                 db.session.rollback()
                 return False
-            if attendance_id is None:
-                publish_case_data(conference)
-            else:
-                viewer = db.session.get(Attendance, attendance_id)
-                if viewer is not None and access.has_current_pledge(viewer):
-                    realtime.publish(
-                        "case_data",
-                        _viewer_payload(conference, viewer),
-                        room=room or person_room(conference_id, viewer.person_id),
-                        namespace=NAMESPACE,
-                    )
+            # The panels leave only after the commit, so their log rows can be appended together at
+            # the end: the chain head is held for one INSERT and the commit, not while panels are built.
+            # Every room's and item's "may this case go into the room?" is asked once per case.
+            with access_log.appended_together(), access.one_sharing_decision_per_case():
+                if attendance_id is None:
+                    publish_case_data(conference)
+                else:
+                    viewer = db.session.get(Attendance, attendance_id)
+                    if viewer is not None and access.has_current_pledge(viewer):
+                        realtime.publish(
+                            "case_data",
+                            _viewer_payload(conference, viewer),
+                            room=room or person_room(conference_id, viewer.person_id),
+                            namespace=NAMESPACE,
+                        )
             db.session.commit()
             return True
         except (DomainError, SQLAlchemyError) as error:
@@ -295,16 +300,21 @@ def conference_event(
                     live.lock_conference(seat.conference_id)
                 person = signed_in_person()
                 conference = access.get_conference_for(person, seat.conference_id)
-                attendance = db.session.get(Attendance, seat.attendance_id)
+                # From the conference's attendances, which the fan-out to the rooms reads anyway:
+                # one query serves both (fresh: this transaction loaded the conference just now).
+                attendance = next((a for a in conference.attendances if a.id == seat.attendance_id), None)
                 if attendance is None or attendance.person_id != person.id:
                     raise PermissionDenied("체크인하지 않았습니다.", english="Not checked in.")
                 if pledge and not access.has_current_pledge(attendance):
                     raise PermissionDenied("비밀유지 서약을 먼저 하세요.", english="Pledge not accepted.")
                 if chair and not access.is_chair(person, conference):
                     raise PermissionDenied("회의 진행자만 할 수 있습니다.", english="Chair only.")
-                if minute and not access.can_edit_minutes(person, conference):
+                if minute and not access.can_edit_minutes(person, conference, attendance=attendance):
                     raise PermissionDenied("회의록 편집 권한이 없습니다.", english="Not a minute editor.")
-                ack = func(self, conference, attendance, person, data)
+                # One sharing decision per case for the whole event: the handler's own check, the
+                # delta's consent flags and every room's fan-out ask the same question in one transaction.
+                with access.one_sharing_decision_per_case():
+                    ack = func(self, conference, attendance, person, data)
                 db.session.commit()
             except DomainError as error:
                 return _refuse(event, error)

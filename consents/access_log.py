@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -32,6 +34,9 @@ MIN_RETENTION_DAYS = 730
 DEFAULT_RETENTION_DAYS = 5 * 365
 #: attempts to append after losing the chain head to a concurrent writer
 APPEND_ATTEMPTS = 20
+#: PostgreSQL transaction-level advisory lock on the chain head ("HAMK"): appenders queue on it
+#: instead of racing on the UNIQUE prev_hash and retrying; it is released when the transaction ends
+CHAIN_HEAD_LOCK = 0x48414D4B
 
 
 class AccessLogUnavailable(DomainError):
@@ -59,9 +64,22 @@ def row_hash_of(entry: AccessLogEntry) -> str:
     return content_hash(entry.hashed_content())
 
 
+def _lock_chain_head() -> None:
+    """Queue for the chain head until this transaction ends (PostgreSQL; SQLite has one writer anyway).
+
+    Without it, writers that read the same head raced: the loser waited on the winner's UNIQUE
+    prev_hash entry until the winner committed, then failed and retried, and under many concurrent
+    joins some gave up after :data:`APPEND_ATTEMPTS` ("kept losing the chain head"). With it they wait
+    their turn once and read the head after the previous holder committed (READ COMMITTED: each
+    statement sees what committed before it started), so the UNIQUE index stays a guard only.
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHAIN_HEAD_LOCK})
+
+
 def _head_hash() -> str:
     # Ids grow with commit order along the chain: a row is only inserted after its predecessor
-    # committed (the UNIQUE prev_hash makes the loser wait and retry), so the highest id is the head.
+    # committed (appenders hold the head lock, or SQLite's one write lock), so the highest id is the head.
     last = db.session.scalar(sa.select(AccessLogEntry.row_hash).order_by(AccessLogEntry.id.desc()).limit(1))
     if last is not None:
         return last
@@ -92,23 +110,24 @@ def log_disclosure(
     ip_address = request.remote_addr if has_request_context() else None
     field_groups = sorted(set(field_groups))  # read once: every attempt (and a redo) needs the groups
     for _attempt in range(APPEND_ATTEMPTS):
-        entry = AccessLogEntry(
-            created_at=created_at,
-            actor_id=actor_id,
-            agency_id=agency_id,
-            client_id=client_id,
-            field_groups=sorted(set(field_groups)),
-            purpose=str(purpose),
-            channel=AccessChannel(channel),
-            basis=basis[:200],
-            request_id=request_id,
-            ip_address=ip_address,
-            reason=reason[:300] if reason else None,
-            prev_hash=_head_hash(),
-        )
-        entry.row_hash = row_hash_of(entry)
         try:
             with db.session.begin_nested():
+                _lock_chain_head()
+                entry = AccessLogEntry(
+                    created_at=created_at,
+                    actor_id=actor_id,
+                    agency_id=agency_id,
+                    client_id=client_id,
+                    field_groups=sorted(set(field_groups)),
+                    purpose=str(purpose),
+                    channel=AccessChannel(channel),
+                    basis=basis[:200],
+                    request_id=request_id,
+                    ip_address=ip_address,
+                    reason=reason[:300] if reason else None,
+                    prev_hash=_head_hash(),
+                )
+                entry.row_hash = row_hash_of(entry)
                 db.session.add(entry)
             # Shown is shown: if the unit of work rolls back (a 4xx form page), the row is written again.
             keep_after_rollback(
@@ -144,92 +163,125 @@ class Disclosure:
     basis: str
 
 
-def _reserve_ids(count: int) -> list[int] | None:
-    """Take ``count`` ids from the log's sequence, ascending (PostgreSQL); None lets the database number.
+def _head_and_ids(count: int) -> tuple[str, list[int] | None]:
+    """Read the chain head and take ``count`` ascending ids after it, in one round trip (PostgreSQL).
 
     Explicit ids put the batch in chain order whatever order the database evaluates a multi-row
-    VALUES list in. SQLite has no sequence; it numbers the rows of one INSERT in VALUES order.
+    list in; they are taken under the head lock, so they also follow every earlier holder's rows.
+    SQLite has no sequence (None): it numbers the rows of one INSERT in VALUES order.
     """
-    bind = db.session.get_bind()
-    if bind.dialect.name != "postgresql":
-        return None
-    ids = db.session.scalars(
+    if db.session.get_bind().dialect.name != "postgresql":
+        return _head_hash(), None
+    row = db.session.execute(
         sa.text(
-            "SELECT nextval(pg_get_serial_sequence('consent_access_log', 'id')) FROM generate_series(1, :n)"
+            "SELECT (SELECT row_hash FROM consent_access_log ORDER BY id DESC LIMIT 1) AS head,"
+            " (SELECT last_hash FROM consent_access_log_checkpoints ORDER BY id DESC LIMIT 1) AS checkpoint,"
+            " ARRAY(SELECT nextval(pg_get_serial_sequence('consent_access_log', 'id'))"
+            " FROM generate_series(1, :n)) AS ids"
         ),
         {"n": count},
-    ).all()
-    return sorted(int(value) for value in ids)
+    ).one()
+    return row.head or row.checkpoint or GENESIS_HASH, sorted(int(value) for value in row.ids)
 
 
-#: PostgreSQL: the whole batch as one statement with one array parameter per varying column. A
-#: multi-row VALUES list has 14 parameters per row, and psycopg parses a statement with more than 50
+#: PostgreSQL: the whole batch as one statement with one array parameter per column. A multi-row
+#: VALUES list has 14 parameters per row, and psycopg parses a statement with more than 50
 #: parameters again on every execution (a 1,000-row page spent most of its logging time there).
+#: Every column is an array, so one statement carries batches of several viewers (a deferred block).
 _UNNEST_INSERT = sa.text(
     "INSERT INTO consent_access_log (id, created_at, actor_id, agency_id, client_id, field_groups, purpose,"
     " channel, basis, request_id, ip_address, reason, prev_hash, row_hash)"
-    " SELECT batch.id, CAST(:created_at AS timestamptz), CAST(:actor_id AS integer),"
-    " CAST(:agency_id AS integer), batch.client_id, CAST(batch.field_groups AS json),"
-    " CAST(:purpose AS varchar), CAST(:channel AS varchar), batch.basis, CAST(:request_id AS varchar),"
-    " CAST(:ip_address AS varchar), CAST(:reason AS varchar), batch.prev_hash, batch.row_hash"
-    " FROM unnest(CAST(:ids AS integer[]), CAST(:client_ids AS integer[]), CAST(:field_groups AS text[]),"
-    " CAST(:bases AS text[]), CAST(:prev_hashes AS text[]), CAST(:row_hashes AS text[]))"
-    " AS batch(id, client_id, field_groups, basis, prev_hash, row_hash)"
+    " SELECT batch.id, batch.created_at, batch.actor_id, batch.agency_id, batch.client_id,"
+    " CAST(batch.field_groups AS json), batch.purpose, batch.channel, batch.basis, batch.request_id,"
+    " batch.ip_address, batch.reason, batch.prev_hash, batch.row_hash"
+    " FROM unnest(CAST(:ids AS integer[]), CAST(:created_ats AS timestamptz[]),"
+    " CAST(:actor_ids AS integer[]), CAST(:agency_ids AS integer[]), CAST(:client_ids AS integer[]),"
+    " CAST(:field_groups AS text[]),"
+    " CAST(:purposes AS text[]), CAST(:channels AS text[]), CAST(:bases AS text[]),"
+    " CAST(:request_ids AS text[]), CAST(:ip_addresses AS text[]), CAST(:reasons AS text[]),"
+    " CAST(:prev_hashes AS text[]), CAST(:row_hashes AS text[]))"
+    " AS batch(id, created_at, actor_id, agency_id, client_id, field_groups, purpose, channel, basis,"
+    " request_id, ip_address, reason, prev_hash, row_hash)"
     " ORDER BY batch.id"
 )
 
 
 def _unnest_parameters(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    """Return the parameters of :data:`_UNNEST_INSERT`: the batch's shared values and one array per column."""
-    first = rows[0]
+    """Return the parameters of :data:`_UNNEST_INSERT`: one array per column, in chain order."""
     return {
-        "created_at": first["created_at"],
-        "actor_id": first["actor_id"],
-        "agency_id": first["agency_id"],
-        "purpose": first["purpose"],
-        "channel": first["channel"].value,
-        "request_id": first["request_id"],
-        "ip_address": first["ip_address"],
-        "reason": first["reason"],
         "ids": [row["id"] for row in rows],
+        "created_ats": [row["created_at"] for row in rows],
+        "actor_ids": [row["actor_id"] for row in rows],
+        "agency_ids": [row["agency_id"] for row in rows],
         "client_ids": [row["client_id"] for row in rows],
         "field_groups": [json.dumps(row["field_groups"]) for row in rows],
+        "purposes": [row["purpose"] for row in rows],
+        "channels": [row["channel"].value for row in rows],
         "bases": [row["basis"] for row in rows],
+        "request_ids": [row["request_id"] for row in rows],
+        "ip_addresses": [row["ip_address"] for row in rows],
+        "reasons": [row["reason"] for row in rows],
         "prev_hashes": [row["prev_hash"] for row in rows],
         "row_hashes": [row["row_hash"] for row in rows],
     }
 
 
-def _chained_rows(
-    fixed: Sequence[tuple[int, list[str], str]],
-    ids: list[int] | None,
-    prev_hash: str,
-    shared: dict[str, Any],
-    created_at: datetime,
-    channel: AccessChannel,
-) -> list[dict[str, Any]]:
-    """Build a batch's rows, each hashing its content and linking to the previous row's hash."""
+@dataclass(frozen=True)
+class _Batch:
+    """One call's disclosures with everything but the chain links fixed (the links change on retry)."""
+
+    shared: dict[str, Any]
+    fixed: tuple[tuple[int, list[str], str], ...]
+    created_at: datetime
+    channel: AccessChannel
+
+
+def _chained_rows(batches: Sequence[_Batch], ids: list[int] | None, prev_hash: str) -> list[dict[str, Any]]:
+    """Build the batches' rows in order, each hashing its content and linking to the previous row's hash."""
     rows: list[dict[str, Any]] = []
-    for index, (client_id, groups, basis) in enumerate(fixed):
-        content = {
-            **shared,
-            "client_id": client_id,
-            "field_groups": groups,
-            "basis": basis,
-            "prev_hash": prev_hash,
-        }
-        row_hash = content_hash(content)
-        row = {
-            **content,
-            "created_at": created_at,
-            "channel": channel,
-            "row_hash": row_hash,
-        }
-        if ids is not None:
-            row["id"] = ids[index]
-        rows.append(row)
-        prev_hash = row_hash
+    for batch in batches:
+        for client_id, groups, basis in batch.fixed:
+            content = {
+                **batch.shared,
+                "client_id": client_id,
+                "field_groups": groups,
+                "basis": basis,
+                "prev_hash": prev_hash,
+            }
+            row_hash = content_hash(content)
+            row = {**content, "created_at": batch.created_at, "channel": batch.channel, "row_hash": row_hash}
+            if ids is not None:
+                row["id"] = ids[len(rows)]
+            rows.append(row)
+            prev_hash = row_hash
     return rows
+
+
+#: the batches of the current :func:`appended_together` block, waiting for its end
+_deferred: ContextVar[list[_Batch] | None] = ContextVar("access_log_deferred", default=None)
+
+
+@contextlib.contextmanager
+def appended_together() -> Iterator[None]:
+    """Collect the block's disclosures and append them as one chained batch when the block ends.
+
+    For work whose output leaves only after the transaction commits (a live conference's case
+    panels go out through ``hamkke.realtime.publish``): the views are built first and the chain head
+    is taken once, at the end, just before the commit, so it is held for one INSERT instead of for
+    the whole payload. Fail closed all the same: if the append fails, the block raises, the unit
+    rolls back and its queued emits are dropped. Never use it around output that leaves at once.
+    """
+    if _deferred.get() is not None:
+        yield  # an outer block appends these too
+        return
+    pending: list[_Batch] = []
+    token = _deferred.set(pending)
+    try:
+        yield
+    finally:
+        _deferred.reset(token)
+    if pending:
+        _append(pending)
 
 
 def log_disclosures(
@@ -244,9 +296,10 @@ def log_disclosures(
     """Append one chained row per disclosure in one savepoint: one head read, one multi-row INSERT.
 
     Same guarantees as :func:`log_disclosure`: the rows chain from the head read inside the
-    savepoint, the UNIQUE ``prev_hash`` of the first row refuses a fork (the whole batch then retries
-    from the new head), and any other failure raises :class:`AccessLogUnavailable` (fail closed).
-    Returns how many rows were appended; flushes, never commits.
+    savepoint under the head lock, the UNIQUE ``prev_hash`` of the first row refuses a fork (the whole
+    batch then retries from the new head), and any other failure raises :class:`AccessLogUnavailable`
+    (fail closed). Inside :func:`appended_together` the rows wait for the block's end. Returns how
+    many rows were (or will be) appended; flushes, never commits.
     """
     if not disclosures:
         return 0
@@ -264,7 +317,18 @@ def log_disclosures(
         "reason": reason[:300] if reason else None,
     }
     # Everything but the chain links is fixed before the first attempt; only prev_hash changes on retry.
-    fixed = [(item.client_id, sorted(set(item.field_groups)), item.basis[:200]) for item in disclosures]
+    fixed = tuple((item.client_id, sorted(set(item.field_groups)), item.basis[:200]) for item in disclosures)
+    batch = _Batch(shared, fixed, created_at, channel_value)
+    pending = _deferred.get()
+    if pending is not None:
+        pending.append(batch)
+        return len(fixed)
+    return _append([batch])
+
+
+def _append(batches: list[_Batch]) -> int:
+    """Append the batches' rows in order after the chain head, holding the head lock; return the count."""
+    count = sum(len(batch.fixed) for batch in batches)
     table = cast(sa.Table, AccessLogEntry.__table__)
     # SQLite: RETURNING makes SQLAlchemy send the rows as multi-row INSERT … VALUES statements
     # ("insertmanyvalues", up to 1,000 rows each) instead of one INSERT per row. PostgreSQL: _UNNEST_INSERT.
@@ -272,9 +336,9 @@ def log_disclosures(
     for _attempt in range(APPEND_ATTEMPTS):
         try:
             with db.session.begin_nested():
-                prev_hash = _head_hash()
-                ids = _reserve_ids(len(fixed))
-                rows = _chained_rows(fixed, ids, prev_hash, shared, created_at, channel_value)
+                _lock_chain_head()
+                prev_hash, ids = _head_and_ids(count)
+                rows = _chained_rows(batches, ids, prev_hash)
                 if ids is not None:
                     db.session.execute(_UNNEST_INSERT, _unnest_parameters(rows))
                 else:
@@ -283,25 +347,16 @@ def log_disclosures(
                         # The chain must run in id order: a batch numbered otherwise is rolled back.
                         raise AccessLogUnavailable()
             # Shown is shown: if the unit of work rolls back (a 4xx form page), the rows are written again.
-            keep_after_rollback(
-                lambda: log_disclosures(
-                    disclosures,
-                    actor_id=actor_id,
-                    agency_id=agency_id,
-                    purpose=purpose,
-                    channel=channel,
-                    reason=reason,
-                )
-            )
-            return len(rows)
+            keep_after_rollback(lambda: _append(batches))
+            return count
         except IntegrityError:
             # Another writer appended after the same head; read the new head and try the batch again.
-            logger.info("Access log head moved; retrying a batch of %s rows", len(fixed))
+            logger.info("Access log head moved; retrying a batch of %s rows", count)
         except DBAPIError as error:
             # Permissions, a full disk, a lock timeout: the savepoint rolled back, nothing is disclosed.
             logger.error("Access log batch write failed: %s", error.orig)
             raise AccessLogUnavailable() from error
-    logger.error("Access log batch kept losing the chain head (%s rows)", len(fixed))
+    logger.error("Access log batch kept losing the chain head (%s rows)", count)
     raise AccessLogUnavailable()
 
 

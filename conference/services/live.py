@@ -141,18 +141,18 @@ def lock_conference(conference_id: int) -> int:
     apply one at a time (on SQLite too: a write first never has to upgrade a read lock) and each
     payload carries a revision the browser uses to ignore payloads that arrive out of order.
     """
-    revision = db.session.execute(
+    # One round trip: the UPDATE returns the whole locked row, which refreshes (or loads) the session's
+    # conference, so the event reads neither the row nor its new revision again.
+    conference = db.session.scalars(
         sa.update(Conference)
         .where(Conference.id == conference_id)
         .values(revision=Conference.revision + 1)
-        .returning(Conference.revision)
-    ).scalar_one_or_none()
-    if revision is None:
+        .returning(Conference),
+        execution_options={"populate_existing": True, "synchronize_session": False},
+    ).one_or_none()
+    if conference is None:
         raise NotFound("회의를 찾을 수 없습니다.", english="The conference does not exist.")
-    conference = db.session.get(Conference, conference_id)
-    if conference is not None:
-        db.session.expire(conference, ["revision"])
-    return int(revision)
+    return int(conference.revision)
 
 
 def start_conference(conference: Conference, *, actor: Person) -> None:

@@ -217,14 +217,15 @@ def test_a_batch_that_lost_the_head_retries_whole_instead_of_forking(
 ) -> None:
     rows = _append(2)
     stale = rows[0].row_hash
-    real_head = access_log._head_hash
+    real_head = access_log._head_and_ids
     calls: list[str] = []
 
-    def head_once_stale() -> str:
+    def head_once_stale(count: int) -> tuple[str, list[int] | None]:
         calls.append("x")
-        return stale if len(calls) == 1 else real_head()
+        head, ids = real_head(count)
+        return (stale if len(calls) == 1 else head), ids
 
-    monkeypatch.setattr(access_log, "_head_hash", head_once_stale)
+    monkeypatch.setattr(access_log, "_head_and_ids", head_once_stale)
     batch = _batch(db, 3, client_id=950)
     assert len(calls) == 2
     assert [row.client_id for row in batch] == [950, 951, 952]
