@@ -10,11 +10,12 @@ from dashboards.district_tables import discovery_rate, district_flow, expanded_c
 from dashboards.household_tables import households_by_composition
 from dashboards.roster import roster_table, training_table
 from dashboards.scopes import Period, Scope
+from dashboards.supervision_tables import supervision_by_quarter
 from dashboards.tables import Table
 
 
 def district_statistics(scope: Scope, period: Period, *, today: date) -> list[Table]:
-    """The per-dong flow, 발굴률, the second 가구유형 typology, expanded conferences, roster and training."""
+    """The per-dong flow, 발굴률, 가구 구성, expanded conferences, roster, training and supervision."""
     tables = [
         district_flow(scope, period),
         discovery_rate(scope, period),
@@ -22,7 +23,11 @@ def district_statistics(scope: Scope, period: Period, *, today: date) -> list[Ta
         expanded_conferences(scope, period),
     ]
     if scope.kind == "district":
-        tables += [roster_table(scope.district_id, today=today), training_table(scope.district_id, period)]
+        tables += [
+            roster_table(scope.district_id, today=today),
+            training_table(scope.district_id, period),
+            supervision_by_quarter(scope, period),
+        ]
     return tables
 
 
@@ -37,6 +42,15 @@ LABELS = (
     _l("확대사례회의: 가구와 회차"),
     _l("통합사례관리 인력 현황"),
     _l("민관 실무자 교육"),
+    _l("슈퍼비전·자문단 운영 (분기별)"),
+    _l("분기"),
+    _l("슈퍼비전"),
+    _l("자문단 회의"),
+    _l("자문 받은 사례"),
+    _l("참석 자문위원"),
+    _l("분기 슈퍼비전"),
+    _l("열림"),
+    _l("없음"),
     _l("동"),
     _l("발굴"),
     _l("의뢰"),

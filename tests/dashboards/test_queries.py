@@ -263,6 +263,7 @@ def test_the_benchmark_entry_point_computes_the_district_tables(world: World) ->
         "expanded_conferences",
         "roster",
         "trainings",
+        "supervision",
     ]
     # The district's numbers leave the owning agencies: small cells are already withheld here.
     assert tables[0].body[-1] == ["합계", 9, 5, "5 미만", "5 미만", "5 미만", "5 미만", "5 미만"]
