@@ -957,27 +957,54 @@ class DistrictBuilder:
         return {"households": len(households), "clients": len(clients), "cases": len(cases)}
 
     def monitoring(self) -> int:
-        """상담일지 through the four monitoring channels, spread over the monitored cases."""
+        """상담일지 through the four monitoring channels, each its own (individual) counselling session."""
         rng, ids = self.rng, self.ids
         monitored = [case for case in self.case_rows if case["stage"] in MONITORED] or self.case_rows
         channels = ("regular_contact", "informal", "formal", "provider")
         findings = ("on_track",) * 8 + ("new_need", "environment_changed", "improved", "effect_minimal")
-
-        def rows() -> Iterator[dict[str, Any]]:
-            for _ in range(self.counts.monitoring):
-                case = rng.choice(monitored)
-                span = max(1, (self.today - case["opened_on"]).days)
-                contacted = case["opened_on"] + timedelta(days=rng.randint(0, span))
-                created = datetime.combine(contacted, datetime.min.time(), tzinfo=UTC) + timedelta(
-                    hours=rng.randint(0, 9)
-                )
-                yield {
-                    "id": ids("case_counselling_logs"),
+        methods = ("face_visit", "face_office", "phone_out", "message_out")
+        types = (
+            "welfare_medical",
+            "welfare_housing",
+            "welfare_debt",
+            "motivation_counselling",
+            "welfare_other",
+        )
+        sessions: list[dict[str, Any]] = []
+        logs: list[dict[str, Any]] = []
+        for _ in range(self.counts.monitoring):
+            case = rng.choice(monitored)
+            span = max(1, (self.today - case["opened_on"]).days)
+            contacted = case["opened_on"] + timedelta(days=rng.randint(0, span))
+            created = datetime.combine(contacted, datetime.min.time(), tzinfo=UTC) + timedelta(
+                hours=rng.randint(0, 9)
+            )
+            method, minutes = rng.choice(methods), rng.randint(10, 120)
+            # One session per log, sharing its id: the 상담일지 of an individual session.
+            number = ids("case_counselling_logs")
+            sessions.append(
+                {
+                    "id": number,
+                    "held_on": contacted,
+                    "method": method,
+                    "minutes": minutes,
+                    "counsellor_id": case["case_worker_id"],
+                    "case_count": 1,
+                    "created_at": created,
+                    "updated_at": created,
+                }
+            )
+            logs.append(
+                {
+                    "id": number,
                     "case_id": case["id"],
+                    "session_id": number,
                     "contacted_on": contacted,
                     "channel": rng.choice(channels),
-                    "method": rng.choice(("home_visit", "office_visit", "phone", "message")),
-                    "minutes": rng.randint(10, 120),
+                    "method": method,
+                    "area": "client",
+                    "counselling_type": rng.choice(types),
+                    "minutes": minutes,
                     "content": rng.choice(
                         (
                             "가정방문. 월세 납부 확인, 식사 상태 양호.",
@@ -992,8 +1019,9 @@ class DistrictBuilder:
                     "created_at": created,
                     "updated_at": created,
                 }
-
-        return self.load.copy("case_counselling_logs", rows())
+            )
+        self.load.copy("case_counselling_sessions", sessions)
+        return self.load.copy("case_counselling_logs", logs)
 
     # -- consents ---------------------------------------------------------------------------------
 
