@@ -57,7 +57,7 @@ def _teams(tracks: list[SelfSufficiencyTrack]) -> Table:
         columns=[Column("사업단", "text"), Column("지금 참여 중"), Column("누적 배치")],
         note="사업단을 떠나도 사례관리는 종결 때까지 이어집니다.",
     )
-    current: Counter[str] = Counter(p.team_name for p in placements if p.ended_on is None)
+    current: Counter[str] = Counter(p.team_name for p in placements if p.moved_out_on is None)
     total: Counter[str] = Counter(p.team_name for p in placements)
     for name in sorted(total):
         table.body.append([name, current.get(name, 0), total[name]])

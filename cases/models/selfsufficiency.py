@@ -211,7 +211,7 @@ class SelfSufficiencyTrack(TimestampMixin, Model):
     @property
     def current_placement(self) -> WorkTeamPlacement | None:
         """The open 사업단 placement, if any."""
-        return next((p for p in reversed(self.placements) if p.ended_on is None), None)
+        return next((p for p in reversed(self.placements) if p.moved_out_on is None), None)
 
 
 class TrackStep(Model):
@@ -244,8 +244,8 @@ class WorkTeamPlacement(TimestampMixin, Model):
     )
     team_name: Mapped[str] = mapped_column(sa.String(200))
     team_kind: Mapped[TeamKind] = mapped_column(str_enum(TeamKind, "work_team_kind"))
-    started_on: Mapped[date]
-    ended_on: Mapped[date | None]
+    placed_on: Mapped[date]
+    moved_out_on: Mapped[date | None]
     created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("people.id"))
 
     track: Mapped[SelfSufficiencyTrack] = relationship(back_populates="placements")

@@ -68,7 +68,7 @@ def track_clocks(track: SelfSufficiencyTrack, today: date) -> list[Clock]:
         start = track.gateway_started_on
         clocks.append(_clock("gateway_to_assessment", start, track.assessed_on, today))
         clocks.append(_clock("gateway_to_plan", start, track.gateway_closed_on, today))
-    placed = track.placements[0].started_on if track.placements else None
+    placed = track.placements[0].placed_on if track.placements else None
     if placed is not None:
         replanned = track.replanned_on if track.replanned_on and track.replanned_on >= placed else None
         clocks.append(_clock("placement_to_replan", placed, replanned, today))

@@ -233,7 +233,7 @@ def move_track(
     if move.target in {T.closed, T.not_eligible}:
         track.closed_on = day
         if track.current_placement is not None:
-            track.current_placement.ended_on = day
+            track.current_placement.moved_out_on = day
     db.session.flush()
     return _record_step(case, track, action, source, day, actor=actor, agency_id=agency_id, note=why)
 
@@ -258,16 +258,16 @@ def place_in_team(
     name = _text(team_name, "team_name", "사업단명", limit=200)
     day = _past(started_on, "started_on", "참여 시작일")
     last = _last_day(track)
-    if day < last or (track.current_placement is not None and day < track.current_placement.started_on):
+    if day < last or (track.current_placement is not None and day < track.current_placement.placed_on):
         raise ValidationFailed(
             f"참여 시작일은 앞 단계의 날짜({last:%Y-%m-%d})보다 이를 수 없습니다.", field="started_on"
         )
     current = track.current_placement
     if current is not None:
         # Moving to another 사업단 ends the current one that day; case management goes on.
-        current.ended_on = day
+        current.moved_out_on = day
     placement = WorkTeamPlacement(
-        track=track, team_name=name, team_kind=team_kind, started_on=day, created_by_id=actor.id
+        track=track, team_name=name, team_kind=team_kind, placed_on=day, created_by_id=actor.id
     )
     db.session.add(placement)
     source = track.state

@@ -30,7 +30,7 @@ from cases.views.case_page import _case_context
 from cases.views.common import actor_args, bp
 from hamkke.db import db
 from hamkke.edge import attach_error, invalid_form_status, see_other
-from hamkke.errors import DomainError, NotFound
+from hamkke.errors import DomainError, NotFound, ValidationFailed
 from hamkke.korean import particle
 from hamkke.time import now_utc, today_local
 
@@ -98,7 +98,12 @@ def jahwal_start(case_id: int) -> ResponseReturnValue:
     case = access.get_case_for(person, case_id, "edit")
     form = forms.StartTrackForm()
     if not form.validate_on_submit():
-        return _refused(case, DomainError(_("지자체 의뢰일을 YYYY-MM-DD 형식으로 입력해 주세요.")), person)
+        refusal = ValidationFailed(
+            _("지자체 의뢰일을 YYYY-MM-DD 형식으로 입력해 주세요."),
+            field="referred_on",
+            english="Enter the referral date as YYYY-MM-DD.",
+        )
+        return _refused(case, refusal, person)
     try:
         track_services.start_track(case, referred_on=form.referred_on.data, **actor_args(person))
     except DomainError as error:
@@ -116,7 +121,10 @@ def jahwal_move(case_id: int) -> ResponseReturnValue:
     form = forms.MoveForm()
     if not form.validate_on_submit():
         message = " ".join(error for errors in form.errors.values() for error in errors)
-        return _refused(case, DomainError(message or _("입력한 내용을 확인해 주세요.")), person)
+        refusal = ValidationFailed(
+            message or _("입력한 내용을 확인해 주세요."), english="Check what you entered."
+        )
+        return _refused(case, refusal, person)
     try:
         track_services.move_track(
             case,

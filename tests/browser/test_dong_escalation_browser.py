@@ -81,8 +81,12 @@ def test_dong_worker_goes_from_intake_to_escalation(page: Any, live_server: Live
     page.get_by_label("요구 (대상자의 말 그대로)").fill("보일러 좀 고쳐 주세요")
     page.get_by_label("욕구 (합의한 필요)").fill("안전한 겨울 주거")
     page.get_by_role("button", name="저장").click()
-    page.get_by_role("link", name="위기도 조사").click()
-    page.get_by_label("위기도", exact=True).select_option(label="높음")
+    page.get_by_role("link", name="위기도 조사", exact=True).click()
+    # Ten items scored 2 (보통) add up to 20: the level 높음 is computed, never chosen.
+    items = page.locator("select[name^='item_']")
+    expect(items).to_have_count(10)
+    for index in range(10):
+        items.nth(index).select_option("2")
     page.get_by_role("button", name="저장").click()
     page.get_by_role("button", name="선정으로").click()
     expect(page.locator(".stage-path [aria-current='step']")).to_have_text("선정")

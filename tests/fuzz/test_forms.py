@@ -34,20 +34,25 @@ from werkzeug.routing import Rule
 from wtforms.fields import FileField, MultipleFileField
 from wtforms.fields.core import UnboundField
 
+from agencies.district_records import TrainingRecord
 from agencies.models import (
     Agency,
     ApiClient,
     IdentityProvider,
     Invitation,
     Membership,
+    MembershipRole,
     MembershipStatus,
     Person,
+    StaffRole,
     UserSession,
 )
-from cases.models import Case, ClosureReview, Escalation
+from cases.models import Case, ClosureReview, Escalation, PlanService, ServicePlan
+from cases.models.selfsufficiency import EducationCourse, SelfSufficiencyTrack
 from conference.models import ActionItem, AgendaItem, Conference, ConferenceInvitation
 from consents import services as consent_services
 from consents.models import DataSubjectRequest
+from funds.models import FundRequest, FundRequestStatus
 from hamkke.extensions import limiter
 from notifications.models import Notification
 from referrals.models import Referral
@@ -68,6 +73,8 @@ SKIPPED: dict[str, str] = {
     # the job writes, on purpose). Development only; tests/shell/test_devmail.py covers it, a bad name
     # and a missing token included.
     "devmail.run_job": "runs a beat job by design; covered by tests/shell/test_devmail.py",
+    # A proposal comes from a conference's role assignment with ISP items; the demo assigns none.
+    "cases.proposal": "the demo has no conference ISP proposal; tests/cases/test_plans.py covers it",
 }
 
 #: routes fuzzed but refused as a whole on the demo district (still checked: no 5xx, nothing written)
@@ -229,6 +236,9 @@ def targets(rule: Rule, world: World, db: Any) -> list[Target] | None:
     endpoint = rule.endpoint
     arguments = set(rule.arguments)
     blueprint = endpoint.split(".", 1)[0]
+    found = _form_targets(endpoint, arguments, world, db)
+    if found is not None:
+        return found
     if endpoint == "agencies.join":
         token = world.shown["초대 링크"].rsplit("/", 1)[1]
         return [
@@ -351,6 +361,107 @@ def targets(rule: Rule, world: World, db: Any) -> list[Target] | None:
         }.get(blueprint, COORDINATOR)
         return [Target({}, actor)]
     return None
+
+
+def _form_targets(endpoint: str, arguments: set[str], world: World, db: Any) -> list[Target] | None:
+    """Targets of the forms pages of seeds 000/001, the 자활 track and the district statistics."""
+    if endpoint == "cases.satisfaction":
+        worker = _person_id(world, DONG_WORKER)
+        cases = _ids(db, sa.select(Case.id).where(Case.case_worker_id == worker).order_by(Case.id).limit(2))
+        return [
+            Target({"case_id": cid, "kind": kind}, DONG_WORKER)
+            for cid in cases
+            for kind in ("worker", "service")
+        ]
+    if endpoint == "cases.jahwal_record":
+        tracks = db.session.scalars(
+            sa.select(Case).join(SelfSufficiencyTrack).order_by(Case.id).limit(2)
+        ).all()
+        return [
+            Target({"case_id": case.id, "page": page}, _email(db, case.case_worker_id))
+            for case in tracks
+            for page in ("gateway-closure", "field-learning", "employment")
+        ]
+    if endpoint == "cases.jahwal_course_result":
+        courses = db.session.scalars(sa.select(EducationCourse).order_by(EducationCourse.id).limit(2)).all()
+        return [Target({"course_id": c.id}, _member_of(db, c.agency_id)) for c in courses]
+    if endpoint == "cases.plan_agreement":
+        plans = db.session.execute(
+            sa.select(ServicePlan.id, Case.id, Case.case_worker_id)
+            .join(Case, Case.id == ServicePlan.case_id)
+            .where(Case.case_worker_id.is_not(None))
+            .order_by(ServicePlan.id)
+            .limit(3)
+        ).all()
+        return [Target({"case_id": cid, "plan_id": pid}, _email(db, wid)) for pid, cid, wid in plans]
+    if endpoint == "cases.execution_check":
+        services = db.session.execute(
+            sa.select(PlanService.id, Case.id, Case.case_worker_id)
+            .join(ServicePlan, ServicePlan.id == PlanService.plan_id)
+            .join(Case, Case.id == ServicePlan.case_id)
+            .where(Case.case_worker_id.is_not(None))
+            .order_by(PlanService.id)
+            .limit(3)
+        ).all()
+        return [Target({"case_id": cid, "service_id": sid}, _email(db, wid)) for sid, cid, wid in services]
+    if endpoint in {"cases.jahwal_start", "cases.jahwal_move", "cases.jahwal_placement"}:
+        centre = _agency(db, "hanbit-jahwal")
+        cases = db.session.scalars(
+            sa.select(Case)
+            .where(Case.owning_agency_id == centre.id, Case.case_worker_id.is_not(None))
+            .order_by(Case.id)
+            .limit(4)
+        ).all()
+        return [Target({"case_id": case.id}, _email(db, case.case_worker_id)) for case in cases]
+    if endpoint == "cases.jahwal_course_new":
+        return [Target({}, _member_of(db, _agency(db, "hanbit-jahwal").id))]
+    if endpoint in {"funds.decide", "funds.spend"}:
+        return _fund_targets(endpoint, db)
+    if endpoint.startswith("district_stats.") and "district_id" in arguments:
+        district = _agency(db, "hanbit-welfare").district_id
+        if "record_id" not in arguments:
+            return [Target({"district_id": district}, COORDINATOR)]
+        records = _ids(db, sa.select(TrainingRecord.id).order_by(TrainingRecord.id).limit(2))
+        return [Target({"district_id": district, "record_id": rid}, COORDINATOR) for rid in records]
+    return None
+
+
+def _fund_targets(endpoint: str, db: Any) -> list[Target]:
+    """Fund requests where the 결재 or the spend is due, each with the person who acts on it."""
+    due = (
+        (FundRequestStatus.requested, FundRequestStatus.dong_approved)
+        if endpoint == "funds.decide"
+        else (FundRequestStatus.approved,)
+    )
+    found = []
+    for status in due:
+        requests = db.session.scalars(
+            sa.select(FundRequest).where(FundRequest.status == status).order_by(FundRequest.id).limit(2)
+        ).all()
+        for fund_request in requests:
+            if status == FundRequestStatus.requested:
+                actor = _email(db, _lead_of(db, fund_request.agency_id))
+            else:
+                actor = COORDINATOR
+            found.append(Target({"request_id": fund_request.id}, actor))
+    return found
+
+
+def _lead_of(db: Any, agency_id: int) -> int:
+    """The active 팀장 (supervisor) of an agency."""
+    lead = db.session.scalar(
+        sa.select(Membership.person_id)
+        .join(MembershipRole, MembershipRole.membership_id == Membership.id)
+        .where(
+            Membership.agency_id == agency_id,
+            Membership.status == MembershipStatus.active,
+            MembershipRole.role == StaffRole.supervisor,
+        )
+        .order_by(Membership.person_id)
+        .limit(1)
+    )
+    assert lead is not None, agency_id
+    return int(lead)
 
 
 def _email(db: Any, person_id: int | None) -> str:
