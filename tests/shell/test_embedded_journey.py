@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 import socketio
 
+from cases.models import CrisisItem
 from hamkke.time import now_utc, to_local, today_local
 from tests.fixtures.embedded import LOCKED, EmbeddedInstance, embedded_instance
 from tests.fixtures.people import (
@@ -108,7 +109,8 @@ class Journey:
         )
         dong.post(
             f"/cases/{case_id}/crisis",
-            {"rated_on": today_local().isoformat(), "level": "high"},
+            # ten items scored 2 add up to 20: the level (높음) is computed from them
+            {"rated_on": today_local().isoformat(), **{f"item_{item.value}": "2" for item in CrisisItem}},
             token_from=f"/cases/{case_id}/crisis",
         )
         dong.post(f"/cases/{case_id}/transition", {"action": "submit_assessment"})
